@@ -1,0 +1,58 @@
+# The two commands a new machine needs:
+#   make demo   set up, start a local Kafka from Maven Central jars, produce to it, show the result
+#   make test   set up, then every check: cargo test, clippy, ruff, mypy, stubtest, pytest
+#
+# Everything heavy is cached outside the work tree, so a second run is fast:
+#   $(CACHE)/target           cargo's build directory
+#   $(CACHE)/kafka-<version>  the Kafka jars, fetched by Maven
+CACHE ?= $(HOME)/.cache/ferrokafka
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export CARGO_TARGET_DIR ?= $(CACHE)/target
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: demo test setup native kafka-jars lint rust-test py-test bench bench-quick clean
+
+demo: setup
+	$(PY) examples/demo.py
+
+test: setup rust-test lint py-test
+
+# A virtualenv with the dev dependencies and the native module built in release mode.
+setup: $(VENV)/.deps-installed native kafka-jars
+
+$(VENV)/.deps-installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q -U pip 'maturin>=1.16,<2'
+	touch $@
+
+# Builds the extension (incremental in $(CARGO_TARGET_DIR)) and installs the package editable
+# with its dev and bench extras.
+native: $(VENV)/.deps-installed
+	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --release --quiet --extras dev,bench
+	$(PY) -c "import ferrokafka._native"
+
+kafka-jars:
+	$(PY) -m ferrokafka.testing fetch
+
+rust-test:
+	cargo test --quiet
+	cargo clippy --quiet --all-targets --features python -- -D warnings
+
+lint:
+	$(VENV)/bin/ruff check python tests benches examples
+	$(VENV)/bin/ruff format --check python tests benches examples
+	$(VENV)/bin/mypy
+	$(PY) -m mypy.stubtest ferrokafka._native --allowlist .mypy-stubtest-allowlist
+
+py-test:
+	$(PY) -m pytest
+
+bench: setup
+	$(PY) -m benches
+
+bench-quick: setup
+	$(PY) -m benches --quick
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

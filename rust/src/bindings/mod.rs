@@ -1,0 +1,17 @@
+//! The pyo3 layer: `ferrokafka._native`. Thin wrappers only; every computation lives in the
+//! plain-Rust modules so that `cargo test` and criterion exercise it without Python.
+
+use pyo3::prelude::*;
+
+mod accumulator;
+mod protocol;
+mod record;
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    protocol::register(m)?;
+    record::register(m)?;
+    accumulator::register(m)?;
+    Ok(())
+}
