@@ -1,0 +1,478 @@
+"""One connection to one broker: framing, correlation ids, pipelining, timeouts.
+
+Requests are written in the order their correlation ids are assigned, and Kafka answers them
+in the same order on a connection, so the in-flight requests form a queue: a reader task
+takes each response frame off the socket and hands it to the oldest waiter, after checking
+that the correlation ids agree. Anything else (a wrong id, an impossible frame size, bytes the
+codec rejects) means the byte stream can no longer be trusted, so the connection is closed and
+every request in flight on it fails.
+
+A request that gets no response within its timeout closes the connection as well (as the Java
+client does): a later response could not be told apart from the ones queued behind it.
+
+Exceptions of this layer::
+
+    Exception
+     ├── KafkaConnectionError       could not connect, or the connection broke; retriable
+     │    ├── BrokerProtocolError   the peer sent bytes that are no valid Kafka response
+     │    └── RequestTimeoutError   no response within the request timeout
+     └── NoCommonVersionError       the broker and this client share no version of an API
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import socket
+import ssl
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import anyio
+import anyio.abc
+from anyio.streams.buffered import BufferedByteReceiveStream
+
+from ferrokafka import _native
+from ferrokafka._protocol import (
+    SUPPORTED_VERSIONS,
+    UNSUPPORTED_VERSION,
+    ApiKey,
+    Request,
+    api_name,
+    api_versions_request,
+)
+from ferrokafka._runtime import BackgroundTask
+
+log = logging.getLogger("ferrokafka.connection")
+
+T = TypeVar("T")
+
+DEFAULT_CONNECT_TIMEOUT = 10.0
+DEFAULT_REQUEST_TIMEOUT = 30.0
+DEFAULT_MAX_IN_FLIGHT = 5
+#: Larger frames are taken for garbage (an HTTP server answers b"HTTP", i.e. 1.2 GB).
+DEFAULT_MAX_RESPONSE_SIZE = 100 * 1024 * 1024
+
+
+class KafkaConnectionError(Exception):
+    """Connecting to a broker failed, or the connection broke and the requests on it failed."""
+
+    retriable = True
+
+
+class BrokerProtocolError(KafkaConnectionError):
+    """The peer sent bytes that are not a valid Kafka response; the connection was closed."""
+
+
+class RequestTimeoutError(KafkaConnectionError):
+    """A request got no response within its timeout; the connection was closed."""
+
+
+class NoCommonVersionError(Exception):
+    """The broker and this client share no version of an API the client needs."""
+
+    retriable = False
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerAddress:
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+
+def parse_bootstrap_servers(servers: str | Sequence[str]) -> list[BrokerAddress]:
+    """Parses ``"host1:9092,host2:9092"`` or a list of ``host:port`` (``[v6addr]:port``, and
+    an optional ``PLAINTEXT://``-style prefix, as the Java client accepts)."""
+    items = servers.split(",") if isinstance(servers, str) else list(servers)
+    out: list[BrokerAddress] = []
+    for raw in items:
+        item = raw.strip()
+        if not item:
+            continue
+        _, sep, rest = item.partition("://")
+        item = rest if sep else item
+        if item.startswith("["):
+            host, _, tail = item[1:].partition("]")
+            port_text = tail[1:] if tail.startswith(":") else ""
+        else:
+            host, _, port_text = item.rpartition(":")
+        if not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise ValueError(f"invalid bootstrap server {raw.strip()!r}: write it as host:port")
+        out.append(BrokerAddress(host, int(port_text)))
+    if not out:
+        raise ValueError("bootstrap_servers is empty: give at least one host:port")
+    return out
+
+
+class _InFlight:
+    """A request written to the socket and waiting for its response."""
+
+    __slots__ = ("correlation_id", "error", "event", "frame", "name", "slots")
+
+    def __init__(self, correlation_id: int, name: str, slots: anyio.Semaphore) -> None:
+        self.correlation_id = correlation_id
+        self.name = name
+        self.event = anyio.Event()
+        self.frame: bytes | None = None
+        self.error: KafkaConnectionError | None = None
+        # Held until the response (or the connection's end) arrives, even if the waiter was
+        # cancelled: the request is on the wire either way.
+        self.slots: anyio.Semaphore | None = slots
+
+    def complete(self, frame: bytes | None, error: KafkaConnectionError | None) -> None:
+        if self.slots is None:
+            return
+        self.frame = frame
+        self.error = error
+        self.slots.release()
+        self.slots = None
+        self.event.set()
+
+
+class BrokerConnection:
+    """A connected, version-negotiated connection. Create it with `BrokerConnection.connect`."""
+
+    def __init__(
+        self,
+        stream: anyio.abc.ByteStream,
+        *,
+        host: str,
+        port: int,
+        address: str,
+        node_id: int | None,
+        client_id: str | None,
+        request_timeout: float,
+        max_in_flight: int,
+        max_response_size: int,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.address = address
+        self.node_id = node_id
+        self.client_id = client_id
+        self.request_timeout = request_timeout
+        #: ``{api_key: (min_version, max_version)}`` from the broker's ApiVersions answer.
+        self.api_versions: dict[int, tuple[int, int]] = {}
+        #: Cluster-wide finalized feature levels, e.g. ``transaction.version`` (KIP-890).
+        self.finalized_features: dict[str, tuple[int, int]] = {}
+        self._stream = stream
+        self._receiver = BufferedByteReceiveStream(stream)
+        self._max_response_size = max_response_size
+        self._write_lock = anyio.Lock()
+        self._slots = anyio.Semaphore(max_in_flight)
+        self._in_flight: collections.deque[_InFlight] = collections.deque()
+        self._next_correlation_id = 0
+        # Why the connection ended; set once.
+        self._error: KafkaConnectionError | None = None
+        self._reader = BackgroundTask(self._read_loop, name=f"ferrokafka-reader-{self}")
+
+    # --- life cycle ----------------------------------------------------------------------
+
+    @classmethod
+    async def connect(
+        cls,
+        host: str,
+        port: int,
+        *,
+        address: str | None = None,
+        node_id: int | None = None,
+        client_id: str | None = "ferrokafka",
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+        max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
+        ssl_context: ssl.SSLContext | None = None,
+        send_buffer_bytes: int | None = None,
+        receive_buffer_bytes: int | None = None,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+    ) -> BrokerConnection:
+        """Connects to ``host:port`` (at the resolved ``address`` if given; TLS still checks
+        ``host``) and negotiates API versions, all within ``connect_timeout`` seconds."""
+        target = address or host
+        where = f"{BrokerAddress(host, port)}" + (f" ({target})" if target != host else "")
+        with anyio.move_on_after(connect_timeout) as scope:
+            try:
+                stream: anyio.abc.ByteStream
+                if ssl_context is not None:
+                    stream = await anyio.connect_tcp(
+                        target, port, ssl_context=ssl_context, tls_hostname=host
+                    )
+                else:
+                    stream = await anyio.connect_tcp(target, port)
+            except OSError as exc:
+                reason = exc.strerror or str(exc) or type(exc).__name__
+                raise KafkaConnectionError(f"could not connect to {where}: {reason}") from exc
+        if scope.cancelled_caught:
+            raise KafkaConnectionError(
+                f"could not connect to {where}: no answer within {connect_timeout:g} s"
+            )
+        _tune_socket(stream, send_buffer_bytes, receive_buffer_bytes)
+        conn = cls(
+            stream,
+            host=host,
+            port=port,
+            address=target,
+            node_id=node_id,
+            client_id=client_id,
+            request_timeout=request_timeout,
+            max_in_flight=max_in_flight,
+            max_response_size=max_response_size,
+        )
+        try:
+            await conn._negotiate_versions(connect_timeout)
+        except BaseException:
+            await conn.close()
+            raise
+        log.debug("connected to %s (client %s)", conn, client_id)
+        return conn
+
+    async def _negotiate_versions(self, deadline_s: float) -> None:
+        version = SUPPORTED_VERSIONS[ApiKey.API_VERSIONS][1]
+        for _ in range(2):
+            try:
+                result = await self.request(
+                    api_versions_request(version), request_timeout=deadline_s
+                )
+            except RequestTimeoutError as exc:
+                raise RequestTimeoutError(
+                    f"{self} accepted the connection but did not answer ApiVersions within "
+                    f"{deadline_s:g} s: is it a Kafka broker (and plaintext vs TLS right)?"
+                ) from exc
+            if result.error_code == UNSUPPORTED_VERSION and version > 0:
+                # The broker answered in v0 with the ApiVersions range it does support.
+                _, broker_max = result.api_versions.get(ApiKey.API_VERSIONS, (0, 0))
+                version = min(version - 1, broker_max)
+                continue
+            if result.error_code != 0:
+                raise KafkaConnectionError(
+                    f"{self} answered ApiVersions with error code {result.error_code}"
+                )
+            self.api_versions = result.api_versions
+            self.finalized_features = result.finalized_features
+            return
+        raise KafkaConnectionError(f"{self} rejected every ApiVersions version")
+
+    async def close(self) -> None:
+        """Closes the connection; requests still in flight fail with `KafkaConnectionError`."""
+        self._fail(KafkaConnectionError(f"connection to {self} was closed"))
+        await self._reader.join()
+
+    @property
+    def closed(self) -> bool:
+        return self._error is not None
+
+    @property
+    def in_flight_count(self) -> int:
+        return len(self._in_flight)
+
+    def __str__(self) -> str:
+        node = f" (node {self.node_id})" if self.node_id is not None else ""
+        return f"{BrokerAddress(self.host, self.port)}{node}"
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else f"{len(self._in_flight)} in flight"
+        return f"<BrokerConnection {self} {state}>"
+
+    # --- versions ------------------------------------------------------------------------
+
+    def api_version(
+        self, api_key: int, ours_min: int | None = None, ours_max: int | None = None
+    ) -> int:
+        """The highest version of ``api_key`` that both the broker and this client (the codec's
+        range, or ``ours_min..ours_max``) support."""
+        default_min, default_max = SUPPORTED_VERSIONS.get(api_key, (0, -1))
+        lo = default_min if ours_min is None else ours_min
+        hi = default_max if ours_max is None else ours_max
+        theirs = self.api_versions.get(api_key)
+        if theirs is None:
+            raise NoCommonVersionError(f"broker {self} does not support {api_name(api_key)}")
+        common_lo, common_hi = max(lo, theirs[0]), min(hi, theirs[1])
+        if common_lo > common_hi:
+            raise NoCommonVersionError(
+                f"no common {api_name(api_key)} version with broker {self}: it supports "
+                f"v{theirs[0]}..v{theirs[1]}, this client v{lo}..v{hi}"
+            )
+        return common_hi
+
+    # --- requests ------------------------------------------------------------------------
+
+    async def request(self, request: Request[T], *, request_timeout: float | None = None) -> T:
+        """Sends ``request`` and returns its decoded response. Waits for a free in-flight slot
+        first; ``request_timeout`` (default: the connection's) counts from the write."""
+        await self._slots.acquire()
+        entry: _InFlight | None = None
+        try:
+            async with self._write_lock:
+                self._raise_if_closed(request)
+                correlation_id = self._take_correlation_id()
+                data = request.encode(correlation_id, self.client_id)
+                entry = _InFlight(correlation_id, request.name, self._slots)
+                self._in_flight.append(entry)
+                await self._write(data, request.name)
+        finally:
+            if entry is None:
+                self._slots.release()
+
+        limit = self.request_timeout if request_timeout is None else request_timeout
+        with anyio.move_on_after(limit):
+            await entry.event.wait()
+        if not entry.event.is_set():
+            timed_out = RequestTimeoutError(
+                f"{request.name} to {self} got no response within {limit:g} s; "
+                "closing the connection"
+            )
+            self._fail(timed_out)
+            raise timed_out
+        if entry.error is not None:
+            raise entry.error
+        assert entry.frame is not None
+        try:
+            return request.decode(entry.frame)
+        except _native.ProtocolError as exc:
+            error = BrokerProtocolError(f"{self} sent an invalid response: {exc}")
+            self._fail(error)
+            raise error from exc
+
+    async def send_oneway(self, request: Request[Any]) -> None:
+        """Sends a request the broker does not answer (Produce with ``acks=0``)."""
+        async with self._write_lock:
+            self._raise_if_closed(request)
+            data = request.encode(self._take_correlation_id(), self.client_id)
+            await self._write(data, request.name)
+
+    def _raise_if_closed(self, request: Request[Any]) -> None:
+        if self._error is not None:
+            raise KafkaConnectionError(
+                f"cannot send {request.name} to {self}: the connection is closed ({self._error})"
+            )
+
+    def _take_correlation_id(self) -> int:
+        correlation_id = self._next_correlation_id
+        self._next_correlation_id = (correlation_id + 1) & 0x7FFFFFFF
+        return correlation_id
+
+    async def _write(self, data: bytes, name: str) -> None:
+        try:
+            await self._stream.send(data)
+        except BaseException as exc:
+            # Possibly half-written: nothing more can be sent on this stream.
+            reason = "cancelled while writing" if not isinstance(exc, Exception) else str(exc)
+            error = KafkaConnectionError(f"writing {name} to {self} failed: {reason}")
+            self._fail(error)
+            if isinstance(exc, Exception):
+                raise error from exc
+            raise
+
+    # --- the reader and the end of the connection ----------------------------------------
+
+    async def _read_loop(self) -> None:
+        error: KafkaConnectionError | None = None
+        try:
+            while True:
+                size_bytes = await self._receiver.receive_exactly(4)
+                size = int.from_bytes(size_bytes, "big", signed=True)
+                if not 4 <= size <= self._max_response_size:
+                    raise BrokerProtocolError(self._bad_frame_message(size_bytes, size))
+                frame = await self._receiver.receive_exactly(size)
+                correlation_id = int.from_bytes(frame[:4], "big", signed=True)
+                if not self._in_flight:
+                    raise BrokerProtocolError(
+                        f"{self} sent a response (correlation id {correlation_id}) "
+                        "while no request was waiting"
+                    )
+                entry = self._in_flight[0]
+                if entry.correlation_id != correlation_id:
+                    raise BrokerProtocolError(
+                        f"{self} answered with correlation id {correlation_id} where "
+                        f"{entry.correlation_id} ({entry.name}) was expected"
+                    )
+                self._in_flight.popleft()
+                entry.complete(frame, None)
+        except (anyio.EndOfStream, anyio.IncompleteRead):
+            error = KafkaConnectionError(f"{self} closed the connection")
+        except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError) as exc:
+            error = KafkaConnectionError(f"connection to {self} broke: {exc or type(exc).__name__}")
+        except BrokerProtocolError as exc:
+            error = exc
+        finally:
+            self._fail(error or KafkaConnectionError(f"connection to {self} was closed"))
+            with anyio.CancelScope(shield=True):
+                await anyio.aclose_forcefully(self._stream)
+
+    def _bad_frame_message(self, size_bytes: bytes, size: int) -> str:
+        message = f"{self} sent a frame of {size} bytes, which no Kafka response has"
+        if size_bytes == b"HTTP":
+            return f"{message}: it answered in HTTP, so it is an HTTP server, not a Kafka broker"
+        if size_bytes[:1] == b"\x15":
+            return f"{message}: it looks like a TLS alert; does this listener expect TLS?"
+        return f"{message} (first bytes {size_bytes!r}): is it a Kafka broker?"
+
+    def _fail(self, error: KafkaConnectionError) -> None:
+        """Ends the connection: records why, fails every request in flight, stops the reader
+        (which closes the socket)."""
+        if self._error is None:
+            self._error = error
+            level = logging.INFO if self._in_flight else logging.DEBUG
+            log.log(level, "%s (client %s)", error, self.client_id)
+        root = self._error
+        # The others did not time out themselves: they fail because the connection ended.
+        kind = KafkaConnectionError if isinstance(root, RequestTimeoutError) else type(root)
+        while self._in_flight:
+            entry = self._in_flight.popleft()
+            failure = kind(f"{entry.name} to {self} failed: {root}")
+            failure.__cause__ = root
+            entry.complete(None, failure)
+        self._reader.cancel()
+
+
+def _tune_socket(
+    stream: anyio.abc.ByteStream, send_buffer_bytes: int | None, receive_buffer_bytes: int | None
+) -> None:
+    sock: socket.socket | None = stream.extra(anyio.abc.SocketAttribute.raw_socket, None)
+    if sock is None:
+        return
+    # Requests are written whole; Nagle would only delay the last segment of each.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    if send_buffer_bytes is not None and send_buffer_bytes > 0:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, send_buffer_bytes)
+    if receive_buffer_bytes is not None and receive_buffer_bytes > 0:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer_bytes)
+
+
+async def connect_any(
+    servers: Sequence[BrokerAddress],
+    *,
+    client_id: str | None = "ferrokafka",
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+    max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
+    ssl_context: ssl.SSLContext | None = None,
+) -> BrokerConnection:
+    """Connects to the first server that answers, trying every DNS address of each in turn
+    (``client.dns.lookup=use_all_dns_ips``). The error lists every attempt."""
+    failures: list[str] = []
+    for server in servers:
+        try:
+            infos = await anyio.getaddrinfo(server.host, server.port, type=socket.SOCK_STREAM)
+        except OSError as exc:
+            failures.append(f"{server}: cannot resolve the host name ({exc})")
+            continue
+        addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+        for address in addresses:
+            try:
+                return await BrokerConnection.connect(
+                    server.host,
+                    server.port,
+                    address=address,
+                    client_id=client_id,
+                    connect_timeout=connect_timeout,
+                    request_timeout=request_timeout,
+                    max_in_flight=max_in_flight,
+                    ssl_context=ssl_context,
+                )
+            except KafkaConnectionError as exc:
+                failures.append(str(exc))
+    raise KafkaConnectionError("could not connect to any bootstrap server: " + "; ".join(failures))

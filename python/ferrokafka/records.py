@@ -1,0 +1,103 @@
+"""What a send returns: `RecordMetadata` and the awaitable `DeliveryFuture`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from ferrokafka._pending import PendingBatch, run_callback
+
+TimestampType = Literal["CreateTime", "LogAppendTime"]
+
+
+@dataclass(frozen=True, slots=True)
+class RecordMetadata:
+    """Where a record was written, as the Java client's `RecordMetadata`."""
+
+    topic: str
+    partition: int
+    # -1 when acks=0: the broker does not say.
+    offset: int
+    timestamp: int
+    timestamp_type: TimestampType
+    serialized_key_size: int
+    serialized_value_size: int
+
+
+class DeliveryFuture:
+    """The delivery of one record: awaitable, and usable with callbacks.
+
+    Cheaper than an `asyncio.Future`: it shares its batch's single wake-up, and builds its
+    `RecordMetadata` only when asked. It works under asyncio and trio alike.
+    """
+
+    __slots__ = ("_batch", "_index", "_key_size", "_timestamp", "_value_size")
+
+    def __init__(
+        self, batch: PendingBatch, index: int, timestamp: int, key_size: int, value_size: int
+    ) -> None:
+        self._batch = batch
+        self._index = index
+        self._timestamp = timestamp
+        self._key_size = key_size
+        self._value_size = value_size
+
+    def done(self) -> bool:
+        return self._batch.resolved
+
+    def result(self) -> RecordMetadata:
+        """The metadata, or the delivery's error raised; `InvalidStateError` if still pending."""
+        batch = self._batch
+        if not batch.resolved:
+            raise InvalidStateError("the record is not delivered yet: await the future first")
+        if batch.error is not None:
+            raise batch.error
+        return self._metadata()
+
+    def exception(self) -> BaseException | None:
+        if not self._batch.resolved:
+            raise InvalidStateError("the record is not delivered yet: await the future first")
+        return self._batch.error
+
+    def add_done_callback(self, callback: Callable[[DeliveryFuture], Any]) -> None:
+        """Calls `callback(future)` on the event loop once the record is delivered or failed."""
+        batch = self._batch
+        if batch.resolved:
+            run_callback(callback, self)
+        elif batch.callbacks is None:
+            batch.callbacks = [(self, callback)]
+        else:
+            batch.callbacks.append((self, callback))
+
+    def __await__(self) -> Generator[Any, None, RecordMetadata]:
+        if not self._batch.resolved:
+            yield from self._batch.wait().__await__()
+        return self.result()
+
+    def _metadata(self) -> RecordMetadata:
+        batch = self._batch
+        offset = -1 if batch.base_offset < 0 else batch.base_offset + self._index
+        if batch.log_append_time_ms >= 0:
+            timestamp, kind = batch.log_append_time_ms, "LogAppendTime"
+        else:
+            timestamp, kind = self._timestamp, "CreateTime"
+        return RecordMetadata(
+            batch.topic,
+            batch.partition,
+            offset,
+            timestamp,
+            kind,  # type: ignore[arg-type]
+            self._key_size,
+            self._value_size,
+        )
+
+    def __repr__(self) -> str:
+        state = "pending"
+        if self._batch.resolved:
+            state = "failed" if self._batch.error is not None else "delivered"
+        return f"<DeliveryFuture {self._batch.topic}-{self._batch.partition} {state}>"
+
+
+class InvalidStateError(RuntimeError):
+    """A result was asked of a future that has not finished."""

@@ -1,0 +1,63 @@
+"""A real Apache Kafka for tests: KRaft clusters started from Maven Central jars on 127.0.0.1.
+
+```python
+from ferrokafka.testing import KafkaCluster
+
+with KafkaCluster() as kafka:                       # one node; KafkaCluster(nodes=3) for three
+    kafka.create_topic("orders", partitions=3)
+    ...                                             # produce to kafka.bootstrap_servers
+    records = kafka.consume("orders", count=10)     # read back with confluent-kafka
+```
+
+The pytest plugin (`ferrokafka.testing.pytest_plugin`, registered automatically) offers the
+fixtures `kafka`, `kafka3` and `topic`; `python -m ferrokafka.testing up` starts a cluster in a
+terminal. The Kafka release is pinned in `KAFKA_VERSION`; `FERROKAFKA_KAFKA_VERSION` overrides it.
+`KAFKA_BOOTSTRAP_SERVERS` makes the fixtures use an existing cluster instead (`ExternalCluster`).
+"""
+
+from ferrokafka.testing._client import (
+    BaseCluster,
+    ConsumedRecord,
+    PartitionDescription,
+    TimestampType,
+    TopicDescription,
+)
+from ferrokafka.testing._cluster import KafkaCluster, default_broker_properties
+from ferrokafka.testing._distribution import (
+    KAFKA_VERSION,
+    KafkaDistribution,
+    distribution,
+    kafka_version,
+)
+from ferrokafka.testing._errors import (
+    ConsumeTimeoutError,
+    KafkaFetchError,
+    KafkaHarnessError,
+    KafkaStartError,
+    KafkaToolError,
+    NodeControlError,
+)
+from ferrokafka.testing._external import ExternalCluster
+from ferrokafka.testing._node import KafkaNode
+
+__all__ = [
+    "KAFKA_VERSION",
+    "BaseCluster",
+    "ConsumeTimeoutError",
+    "ConsumedRecord",
+    "ExternalCluster",
+    "KafkaCluster",
+    "KafkaDistribution",
+    "KafkaFetchError",
+    "KafkaHarnessError",
+    "KafkaNode",
+    "KafkaStartError",
+    "KafkaToolError",
+    "NodeControlError",
+    "PartitionDescription",
+    "TimestampType",
+    "TopicDescription",
+    "default_broker_properties",
+    "distribution",
+    "kafka_version",
+]

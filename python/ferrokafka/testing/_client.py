@@ -1,0 +1,476 @@
+"""What a test does with a running cluster: topics, and reading records back independently.
+
+Everything here goes through code that is not ferrokafka's: confluent-kafka (librdkafka) for
+administration and consuming, and Kafka's own Java console tools.
+"""
+
+from __future__ import annotations
+
+import abc
+import enum
+import logging
+import subprocess
+import time
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Self
+
+from ferrokafka.testing._distribution import KafkaDistribution, java_executable
+from ferrokafka.testing._errors import ConsumeTimeoutError, KafkaHarnessError, KafkaToolError
+from ferrokafka.testing._node import TOOL_JVM_OPTIONS, KafkaNode, logging_options
+
+if TYPE_CHECKING:
+    from confluent_kafka import Consumer
+    from confluent_kafka.admin import AdminClient, ClusterMetadata
+
+logger = logging.getLogger("ferrokafka.testing")
+# librdkafka reports refused connections while brokers start; they belong in the test's captured
+# log, not on stderr through logging's last-resort handler.
+logger.addHandler(logging.NullHandler())
+_librdkafka_logger = logger.getChild("librdkafka")
+
+_TOOL_STARTUP_ALLOWANCE_S = 60.0
+
+
+class TimestampType(enum.StrEnum):
+    """How a record's timestamp was set, named as Java's `TimestampType` prints it."""
+
+    NO_TIMESTAMP_TYPE = "NoTimestampType"
+    CREATE_TIME = "CreateTime"
+    LOG_APPEND_TIME = "LogAppendTime"
+
+
+@dataclass(frozen=True, slots=True)
+class ConsumedRecord:
+    """A record as an independent consumer (confluent-kafka) read it from the broker."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: list[tuple[str, bytes | None]]
+    timestamp_type: TimestampType
+    timestamp: int
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionDescription:
+    partition: int
+    # -1 while the partition has no leader.
+    leader: int
+    replicas: list[int]
+    isr: list[int]
+
+
+@dataclass(frozen=True, slots=True)
+class TopicDescription:
+    name: str
+    partitions: list[PartitionDescription]
+
+
+def _confluent_missing() -> KafkaHarnessError:
+    return KafkaHarnessError(
+        "ferrokafka.testing administers and reads topics with confluent-kafka: "
+        "pip install 'confluent-kafka>=2.6'"
+    )
+
+
+class BaseCluster(abc.ABC):
+    """The part of a cluster every test uses, whether started here or reached by address."""
+
+    def __init__(self, distribution: KafkaDistribution) -> None:
+        self._distribution = distribution
+        self._admin: AdminClient | None = None
+
+    @property
+    @abc.abstractmethod
+    def bootstrap_servers(self) -> str:
+        """`host:port` pairs joined by commas, as clients take them."""
+
+    @property
+    @abc.abstractmethod
+    def nodes(self) -> list[KafkaNode]:
+        """The nodes this process controls (stop, kill, restart, pause)."""
+
+    @abc.abstractmethod
+    def start(self) -> None: ...
+
+    @abc.abstractmethod
+    def stop(self) -> None: ...
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def version(self) -> str:
+        """The Kafka release of the jars used for the console tools (and brokers, if started)."""
+        return self._distribution.version
+
+    @property
+    def distribution(self) -> KafkaDistribution:
+        return self._distribution
+
+    def client_config(self) -> dict[str, str]:
+        """Connection settings for a confluent-kafka client of this cluster."""
+        return {"bootstrap.servers": self.bootstrap_servers}
+
+    def admin(self) -> AdminClient:
+        """A confluent-kafka AdminClient of this cluster, created once and reused."""
+        if self._admin is None:
+            try:
+                from confluent_kafka.admin import AdminClient
+            except ImportError as exc:
+                raise _confluent_missing() from exc
+            self._admin = AdminClient(_with_logger(self.client_config()))
+        return self._admin
+
+    def close_clients(self) -> None:
+        self._admin = None
+
+    def metadata(self, *, timeout: float = 10.0) -> ClusterMetadata:
+        return self.admin().list_topics(timeout=timeout)
+
+    def broker_ids(self, *, timeout: float = 10.0) -> set[int]:
+        """The ids of the brokers the cluster reports alive (fenced brokers are left out)."""
+        return set(self.metadata(timeout=timeout).brokers)
+
+    def wait_for_brokers(self, expected: int | Iterable[int], *, timeout: float = 60.0) -> set[int]:
+        """Wait until the cluster reports exactly these broker ids (or this many brokers)."""
+        wanted: int | set[int] = expected if isinstance(expected, int) else set(expected)
+        deadline = time.monotonic() + timeout
+        seen: set[int] | None = None
+        while True:
+            try:
+                seen = self.broker_ids(timeout=min(5.0, max(0.5, deadline - time.monotonic())))
+            except Exception as exc:  # librdkafka raises KafkaException while brokers restart
+                logger.debug("listing brokers failed: %s", exc)
+            else:
+                if (len(seen) == wanted) if isinstance(wanted, int) else (seen == wanted):
+                    return seen
+            if time.monotonic() >= deadline:
+                raise TimeoutError(
+                    f"the cluster at {self.bootstrap_servers} reported brokers {seen} "
+                    f"after {timeout:g} s, expected {wanted}"
+                )
+            time.sleep(0.2)
+
+    def create_topic(
+        self,
+        name: str,
+        partitions: int = 1,
+        replication_factor: int = 1,
+        config: Mapping[str, str] | None = None,
+        *,
+        timeout: float = 30.0,
+    ) -> str:
+        """Create a topic and wait until every partition has a leader and a full ISR."""
+        from confluent_kafka.admin import NewTopic
+
+        new = NewTopic(
+            name,
+            num_partitions=partitions,
+            replication_factor=replication_factor,
+            config=dict(config or {}),
+        )
+        futures = self.admin().create_topics([new], operation_timeout=timeout)
+        futures[name].result(timeout=timeout)
+        self._wait_for_topic(name, partitions, replication_factor, timeout=timeout)
+        return name
+
+    def delete_topic(self, name: str, *, timeout: float = 30.0) -> None:
+        """Delete a topic and wait until the cluster no longer reports it."""
+        futures = self.admin().delete_topics([name], operation_timeout=timeout)
+        futures[name].result(timeout=timeout)
+        deadline = time.monotonic() + timeout
+        while name in self.metadata(timeout=timeout).topics:
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"topic {name!r} still reported {timeout:g} s after deletion")
+            time.sleep(0.1)
+
+    def describe_topics(
+        self, names: Iterable[str] | None = None, *, timeout: float = 10.0
+    ) -> dict[str, TopicDescription]:
+        """Partitions, leaders, replicas and ISRs of the named topics (default: all but `__*`)."""
+        metadata = self.metadata(timeout=timeout)
+        wanted = set(names) if names is not None else None
+        described: dict[str, TopicDescription] = {}
+        for topic in metadata.topics.values():
+            if wanted is None and topic.topic.startswith("__"):
+                continue
+            if wanted is not None and topic.topic not in wanted:
+                continue
+            if topic.error is not None:
+                raise KafkaHarnessError(f"describing topic {topic.topic!r}: {topic.error}")
+            described[topic.topic] = TopicDescription(
+                name=topic.topic,
+                partitions=[
+                    PartitionDescription(
+                        partition=p.id,
+                        leader=p.leader,
+                        replicas=list(p.replicas),
+                        isr=list(p.isrs),
+                    )
+                    for p in sorted(topic.partitions.values(), key=lambda p: p.id)
+                ],
+            )
+        if wanted is not None and (missing := wanted - described.keys()):
+            raise KafkaHarnessError(f"no such topic(s): {', '.join(sorted(missing))}")
+        return described
+
+    def consume(
+        self,
+        topic: str,
+        count: int | None = None,
+        timeout: float = 30.0,
+        *,
+        isolation_level: str = "read_committed",
+    ) -> list[ConsumedRecord]:
+        """Read `topic` from the beginning with confluent-kafka's consumer.
+
+        With `count`, return as soon as that many records arrived, or raise
+        `ConsumeTimeoutError` after `timeout` seconds; without it, read every partition to its
+        current end. Partitions are assigned directly (no consumer group, no rebalance) and the
+        result is sorted by partition and offset.
+        """
+        try:
+            from confluent_kafka import Consumer
+        except ImportError as exc:
+            raise _confluent_missing() from exc
+        deadline = time.monotonic() + timeout
+        consumer = Consumer(
+            _with_logger(
+                {
+                    **self.client_config(),
+                    "group.id": f"ferrokafka-testing-{uuid.uuid4().hex}",
+                    "enable.auto.commit": False,
+                    "enable.partition.eof": True,
+                    "auto.offset.reset": "earliest",
+                    "isolation.level": isolation_level,
+                }
+            )
+        )
+        try:
+            return _read(consumer, topic, count, deadline, timeout)
+        finally:
+            consumer.close()
+
+    def console_produce(
+        self,
+        topic: str,
+        lines: Iterable[str],
+        *,
+        parse_key: bool = False,
+        key_separator: str = "\t",
+        properties: Mapping[str, str] | None = None,
+        timeout: float = 60.0,
+    ) -> None:
+        """Write one record per line with Kafka's own console producer.
+
+        With `parse_key`, each line is `key<key_separator>value`. `properties` are producer
+        configs (`--producer-property`). Raises `KafkaToolError` if a send fails.
+        """
+        args = ["--bootstrap-server", self.bootstrap_servers, "--topic", topic]
+        if parse_key:
+            args += ["--property", "parse.key=true", "--property", f"key.separator={key_separator}"]
+        for key, value in (properties or {}).items():
+            args += ["--producer-property", f"{key}={value}"]
+        body = "".join(line + "\n" for line in lines)
+        result = self.run_tool(
+            self._distribution.console_producer_class, args, input=body, timeout=timeout
+        )
+        # The console producer logs a failed send and still exits 0.
+        if result.returncode != 0 or "Error when sending message" in result.stderr:
+            raise KafkaToolError(
+                f"console producer failed (exit {result.returncode}):\n{_tail(result.stderr)}"
+            )
+
+    def console_consume(
+        self,
+        topic: str,
+        max_messages: int,
+        timeout_s: float = 30.0,
+        *,
+        print_key: bool = True,
+        key_separator: str = "\t",
+        print_headers: bool = False,
+        from_beginning: bool = True,
+        properties: Mapping[str, str] | None = None,
+    ) -> list[str]:
+        """Read up to `max_messages` records with Kafka's own console consumer.
+
+        Returns the lines it printed (`key<key_separator>value` with `print_key`); fewer than
+        `max_messages` if `timeout_s` passed without a new record. `properties` are consumer
+        configs (`--consumer-property`).
+        """
+        args = [
+            "--bootstrap-server",
+            self.bootstrap_servers,
+            "--topic",
+            topic,
+            "--max-messages",
+            str(max_messages),
+            "--timeout-ms",
+            str(int(timeout_s * 1000)),
+        ]
+        if from_beginning:
+            args.append("--from-beginning")
+        if print_key:
+            args += ["--property", "print.key=true", "--property", f"key.separator={key_separator}"]
+        if print_headers:
+            args += ["--property", "print.headers=true"]
+        for key, value in (properties or {}).items():
+            args += ["--consumer-property", f"{key}={value}"]
+        result = self.run_tool(
+            self._distribution.console_consumer_class,
+            args,
+            timeout=timeout_s + _TOOL_STARTUP_ALLOWANCE_S,
+        )
+        # A consumer that times out waiting for records ends normally; anything else is a failure.
+        if result.returncode != 0 and "TimeoutException" not in result.stderr:
+            raise KafkaToolError(
+                f"console consumer failed (exit {result.returncode}):\n{_tail(result.stderr)}"
+            )
+        return result.stdout.splitlines()
+
+    def run_tool(
+        self,
+        main_class: str,
+        args: Sequence[str],
+        *,
+        input: str | None = None,
+        timeout: float = 120.0,
+        jvm_options: Sequence[str] = TOOL_JVM_OPTIONS,
+    ) -> subprocess.CompletedProcess[str]:
+        """Run a Java main class from the Kafka jars (e.g. `ProducerPerformance`), bounded."""
+        libs = self._distribution.fetch()
+        command = [
+            java_executable(),
+            *jvm_options,
+            *logging_options(
+                self._distribution.home / "conf",
+                self._distribution,
+                level="WARN",
+                stream="stderr",
+                name="tools",
+            ),
+            "-cp",
+            str(libs / "*"),
+            main_class,
+            *args,
+        ]
+        try:
+            return subprocess.run(
+                command,
+                input=input,
+                capture_output=True,
+                text=True,
+                encoding="utf-8",
+                errors="backslashreplace",
+                timeout=timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            stderr = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else ""
+            raise KafkaToolError(
+                f"{main_class} did not finish within {timeout:g} s\n{_tail(stderr)}"
+            ) from exc
+
+    def _wait_for_topic(
+        self, name: str, partitions: int, replication_factor: int, *, timeout: float
+    ) -> None:
+        deadline = time.monotonic() + timeout
+        state = "not reported"
+        while True:
+            topic = self.metadata(timeout=timeout).topics.get(name)
+            if topic is not None and topic.error is None:
+                ready = [
+                    p
+                    for p in topic.partitions.values()
+                    if p.leader >= 0 and len(p.isrs) >= replication_factor
+                ]
+                if len(ready) == partitions:
+                    return
+                state = f"{len(ready)} of {partitions} partitions with a leader and full ISR"
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"topic {name!r}: {state} after {timeout:g} s")
+            time.sleep(0.05)
+
+
+def _read(
+    consumer: Consumer, topic: str, count: int | None, deadline: float, timeout: float
+) -> list[ConsumedRecord]:
+    from confluent_kafka import OFFSET_BEGINNING, KafkaError, TopicPartition
+
+    metadata = consumer.list_topics(topic, timeout=max(0.1, deadline - time.monotonic()))
+    described = metadata.topics.get(topic)
+    if described is None or described.error is not None or not described.partitions:
+        reason = described.error if described is not None else "not reported"
+        raise KafkaHarnessError(f"cannot read topic {topic!r}: {reason}")
+    consumer.assign(
+        [TopicPartition(topic, p, OFFSET_BEGINNING) for p in sorted(described.partitions)]
+    )
+    records: list[ConsumedRecord] = []
+    at_end: set[int] = set()
+    while count is None or len(records) < count:
+        if count is None and len(at_end) == len(described.partitions):
+            break
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            got = sorted(records, key=_position)
+            wanted = f"{count} records" if count is not None else "the end of every partition"
+            raise ConsumeTimeoutError(
+                f"read {len(got)} records of {topic!r} in {timeout:g} s, waiting for {wanted}",
+                got,
+            )
+        batch = min(500, count - len(records)) if count is not None else 500
+        for message in consumer.consume(batch, timeout=min(remaining, 0.5)):
+            error = message.error()
+            if error is not None:
+                if error.code() == KafkaError._PARTITION_EOF:
+                    partition = message.partition()
+                    if partition is not None:
+                        at_end.add(partition)
+                    continue
+                raise KafkaHarnessError(f"reading topic {topic!r}: {error}")
+            records.append(_record(message))
+    return sorted(records, key=_position)
+
+
+def _record(message: Any) -> ConsumedRecord:
+    from confluent_kafka import TIMESTAMP_CREATE_TIME, TIMESTAMP_LOG_APPEND_TIME
+
+    kind, timestamp = message.timestamp()
+    timestamp_type = {
+        TIMESTAMP_CREATE_TIME: TimestampType.CREATE_TIME,
+        TIMESTAMP_LOG_APPEND_TIME: TimestampType.LOG_APPEND_TIME,
+    }.get(kind, TimestampType.NO_TIMESTAMP_TYPE)
+    headers = message.headers() or []
+    return ConsumedRecord(
+        topic=message.topic(),
+        partition=message.partition(),
+        offset=message.offset(),
+        key=message.key(),
+        value=message.value(),
+        headers=[(str(name), value) for name, value in headers],
+        timestamp_type=timestamp_type,
+        timestamp=timestamp,
+    )
+
+
+def _position(record: ConsumedRecord) -> tuple[int, int]:
+    return (record.partition, record.offset)
+
+
+def _with_logger(config: Mapping[str, Any]) -> dict[str, Any]:
+    return {**config, "logger": _librdkafka_logger}
+
+
+def _tail(text: str, lines: int = 40) -> str:
+    return "\n".join(text.strip().splitlines()[-lines:])
+

@@ -1,0 +1,172 @@
+//! One batch as the accumulator tracks it, from its first record to its completion.
+//!
+//! State machine (each arrow is an accumulator call):
+//!
+//! ```text
+//! open ──(next record does not fit / drained)──▶ closed, queued
+//! queued ──drain──▶ in flight ──complete / fail──▶ gone
+//!                   in flight ──retry──▶ queued (at the head, backing off)
+//!                   in flight ──split──▶ gone, replaced by smaller queued batches
+//! queued ──expire / fail / abort──▶ gone
+//! ```
+
+use crate::record::{restamp, BatchBuilder, ProducerStamp};
+
+/// Identifies a live batch. Ids wrap after 2^32 batches; an id still in use is never reused.
+pub type BatchId = u32;
+
+/// Index of a topic inside the accumulator, stable for its lifetime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TopicId(pub(crate) u32);
+
+impl TopicId {
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+#[derive(Debug)]
+pub struct Batch {
+    pub id: BatchId,
+    pub topic: TopicId,
+    pub partition: i32,
+    /// The records, uncompressed; kept after sealing so the batch can be split or re-sealed.
+    pub builder: BatchBuilder,
+    /// Bytes this batch holds in `BufferMemory`; released in one step when the batch is gone.
+    pub reserved: usize,
+    /// When the first record was appended: linger and delivery timeout count from here, and
+    /// split batches inherit it (as in Java) so splitting cannot extend a record's life.
+    pub created_ms: i64,
+    /// No more appends: the next record did not fit, or the batch was drained once.
+    pub closed: bool,
+    /// Sends so far that ended in `retry`; 0 for a batch never sent back.
+    pub attempts: u32,
+    /// A retried batch is not drained before this time.
+    pub retry_at_ms: i64,
+    /// Producer id, epoch and base sequence once assigned at the first drain (idempotence).
+    /// A batch keeps its sequence across retries so the broker can detect duplicates.
+    pub stamp: Option<ProducerStamp>,
+    /// The wire bytes, made at the first drain and reused by retries; always match `stamp`.
+    pub sealed: Option<Vec<u8>>,
+}
+
+impl Batch {
+    pub fn new(
+        id: BatchId,
+        topic: TopicId,
+        partition: i32,
+        builder: BatchBuilder,
+        created_ms: i64,
+    ) -> Self {
+        Self {
+            id,
+            topic,
+            partition,
+            builder,
+            reserved: 0,
+            created_ms,
+            closed: false,
+            attempts: 0,
+            retry_at_ms: 0,
+            stamp: None,
+            sealed: None,
+        }
+    }
+
+    pub fn record_count(&self) -> usize {
+        self.builder.record_count()
+    }
+
+    pub fn base_sequence(&self) -> Option<i32> {
+        self.stamp.map(|s| s.base_sequence)
+    }
+
+    /// Full for readiness: closed, or at least `batch_size` bytes already.
+    pub fn is_full(&self, batch_size: usize) -> bool {
+        self.closed || self.builder.size_in_bytes() >= batch_size
+    }
+
+    pub fn is_backing_off(&self, now_ms: i64) -> bool {
+        self.attempts > 0 && now_ms < self.retry_at_ms
+    }
+
+    /// Bytes the batch will take in a request: exact once sealed, else the uncompressed size
+    /// scaled by the expected compression ratio.
+    pub fn estimated_wire_size(&self, compression_ratio: f32) -> usize {
+        if let Some(bytes) = &self.sealed {
+            bytes.len()
+        } else {
+            #[allow(clippy::cast_precision_loss)] // an estimate; batches are far below 2^24
+            let raw = self.builder.size_in_bytes() as f32;
+            (raw * compression_ratio).ceil() as usize
+        }
+    }
+
+    /// Changes producer id, epoch or sequence; the sealed bytes follow without recompression.
+    pub fn set_stamp(&mut self, stamp: ProducerStamp) {
+        self.stamp = Some(stamp);
+        if let Some(sealed) = &mut self.sealed {
+            restamp(sealed, &stamp);
+        }
+    }
+
+    /// Per-record `CreateTime`s in index order.
+    pub fn timestamps(&self) -> Vec<i64> {
+        (0..self.record_count()).map(|i| self.builder.timestamp_of(i)).collect()
+    }
+}
+
+/// Java's `DefaultRecordBatch.incrementSequence`: sequences wrap from `i32::MAX` to 0.
+pub fn increment_sequence(sequence: i32, increment: i32) -> i32 {
+    if sequence > i32::MAX - increment {
+        increment - (i32::MAX - sequence) - 1
+    } else {
+        sequence + increment
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{decode_batches, Compression};
+
+    #[test]
+    fn sequence_wraps_like_java() {
+        assert_eq!(increment_sequence(0, 5), 5);
+        assert_eq!(increment_sequence(i32::MAX - 2, 2), i32::MAX);
+        assert_eq!(increment_sequence(i32::MAX - 2, 3), 0);
+        assert_eq!(increment_sequence(i32::MAX, 10), 9);
+    }
+
+    #[test]
+    fn restamping_keeps_sealed_bytes_in_step() {
+        let mut builder = BatchBuilder::new(10, 0);
+        builder.append(10, None, Some(b"v"), &[]);
+        builder.append(11, None, Some(b"w"), &[]);
+        let mut batch = Batch::new(1, TopicId(0), 0, builder, 5);
+        let first = ProducerStamp {
+            producer_id: 7,
+            producer_epoch: 1,
+            base_sequence: 40,
+            transactional: false,
+        };
+        batch.set_stamp(first);
+        batch.sealed = Some(batch.builder.seal(&first, &Compression::NONE).unwrap());
+        batch.set_stamp(ProducerStamp { producer_epoch: 2, base_sequence: 0, ..first });
+        let decoded = decode_batches(batch.sealed.as_ref().unwrap()).unwrap();
+        assert_eq!(decoded[0].producer_epoch, 2);
+        assert_eq!(decoded[0].base_sequence, 0);
+        assert_eq!(batch.base_sequence(), Some(0));
+        assert_eq!(batch.timestamps(), vec![10, 11]);
+    }
+
+    #[test]
+    fn backoff_only_after_a_retry() {
+        let mut batch = Batch::new(1, TopicId(0), 0, BatchBuilder::new(0, 0), 0);
+        batch.retry_at_ms = 100;
+        assert!(!batch.is_backing_off(50), "never retried");
+        batch.attempts = 1;
+        assert!(batch.is_backing_off(99));
+        assert!(!batch.is_backing_off(100));
+    }
+}

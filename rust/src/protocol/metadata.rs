@@ -1,0 +1,333 @@
+//! Metadata: brokers, the controller, and each topic's partitions with their leaders.
+
+use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
+use kafka_protocol::messages::{MetadataRequest, TopicName};
+use kafka_protocol::protocol::StrBytes;
+
+use super::frame::{decode_response, encode_request, RequestHeader};
+use super::wire::{DecodeResult, Reader};
+use super::{ApiKey, ProtocolError};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetadataBroker {
+    pub node_id: i32,
+    pub host: String,
+    pub port: i32,
+    pub rack: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetadataPartition {
+    pub error_code: i16,
+    pub partition: i32,
+    /// -1 while the partition has no leader.
+    pub leader_id: i32,
+    /// -1 before v7. Lets the cache ignore metadata older than what it already has.
+    pub leader_epoch: i32,
+    pub replica_nodes: Vec<i32>,
+    pub isr_nodes: Vec<i32>,
+    pub offline_replicas: Vec<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetadataTopic {
+    pub error_code: i16,
+    /// `None` only for topics asked for by id (v12+), which this client never does.
+    pub name: Option<String>,
+    /// All zeros before v10.
+    pub topic_id: [u8; 16],
+    pub is_internal: bool,
+    pub partitions: Vec<MetadataPartition>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetadataResponse {
+    pub throttle_time_ms: i32,
+    pub brokers: Vec<MetadataBroker>,
+    pub cluster_id: Option<String>,
+    /// -1 when unknown.
+    pub controller_id: i32,
+    pub topics: Vec<MetadataTopic>,
+    /// Top-level error, v13+ (e.g. a rebootstrap request); 0 before.
+    pub error_code: i16,
+}
+
+/// `topics: None` asks for every topic. `allow_auto_topic_creation` can only be turned off
+/// from v4 on.
+pub fn encode_metadata_request(
+    header: &RequestHeader<'_>,
+    topics: Option<&[&str]>,
+    allow_auto_topic_creation: bool,
+) -> Result<Vec<u8>, ProtocolError> {
+    let topics = topics.map(|names| {
+        names
+            .iter()
+            .map(|name| {
+                MetadataRequestTopic::default()
+                    .with_name(Some(TopicName(StrBytes::from_string((*name).to_owned()))))
+            })
+            .collect()
+    });
+    let body = MetadataRequest::default()
+        .with_topics(topics)
+        .with_allow_auto_topic_creation(allow_auto_topic_creation);
+    encode_request(ApiKey::Metadata, header, &body)
+}
+
+pub fn decode_metadata_response(
+    frame: &[u8],
+    version: i16,
+) -> Result<MetadataResponse, ProtocolError> {
+    decode_response(ApiKey::Metadata, version, frame, |r| body(r, version))
+}
+
+fn body(r: &mut Reader<'_>, version: i16) -> DecodeResult<MetadataResponse> {
+    let flexible = version >= 9;
+    let throttle_time_ms = if version >= 3 {
+        r.i32("throttle_time_ms")?
+    } else {
+        0
+    };
+    let brokers = r.vec("brokers", flexible, 10, |r| {
+        let broker = MetadataBroker {
+            node_id: r.i32("node_id")?,
+            host: r.string("host", flexible)?,
+            port: r.i32("port")?,
+            rack: if version >= 1 {
+                r.nullable_string("rack", flexible)?
+            } else {
+                None
+            },
+        };
+        if flexible {
+            r.skip_tagged_fields()?;
+        }
+        Ok(broker)
+    })?;
+    let cluster_id = if version >= 2 {
+        r.nullable_string("cluster_id", flexible)?
+    } else {
+        None
+    };
+    let controller_id = if version >= 1 {
+        r.i32("controller_id")?
+    } else {
+        -1
+    };
+    let topics = r.vec("topics", flexible, 6, |r| topic(r, version))?;
+    if (8..=10).contains(&version) {
+        r.i32("cluster_authorized_operations")?;
+    }
+    let error_code = if version >= 13 {
+        r.i16("error_code")?
+    } else {
+        0
+    };
+    if flexible {
+        r.skip_tagged_fields()?;
+    }
+    Ok(MetadataResponse {
+        throttle_time_ms,
+        brokers,
+        cluster_id,
+        controller_id,
+        topics,
+        error_code,
+    })
+}
+
+fn topic(r: &mut Reader<'_>, version: i16) -> DecodeResult<MetadataTopic> {
+    let flexible = version >= 9;
+    let error_code = r.i16("topic error_code")?;
+    let name = r.nullable_string("topic name", flexible)?;
+    let topic_id = if version >= 10 {
+        r.uuid("topic_id")?
+    } else {
+        [0; 16]
+    };
+    let is_internal = if version >= 1 {
+        r.bool("is_internal")?
+    } else {
+        false
+    };
+    let partitions = r.vec("partitions", flexible, 12, |r| {
+        let partition = MetadataPartition {
+            error_code: r.i16("partition error_code")?,
+            partition: r.i32("partition_index")?,
+            leader_id: r.i32("leader_id")?,
+            leader_epoch: if version >= 7 {
+                r.i32("leader_epoch")?
+            } else {
+                -1
+            },
+            replica_nodes: r.i32_vec("replica_nodes", flexible)?,
+            isr_nodes: r.i32_vec("isr_nodes", flexible)?,
+            offline_replicas: if version >= 5 {
+                r.i32_vec("offline_replicas", flexible)?
+            } else {
+                Vec::new()
+            },
+        };
+        if flexible {
+            r.skip_tagged_fields()?;
+        }
+        Ok(partition)
+    })?;
+    if version >= 8 {
+        r.i32("topic_authorized_operations")?;
+    }
+    if flexible {
+        r.skip_tagged_fields()?;
+    }
+    Ok(MetadataTopic {
+        error_code,
+        name,
+        topic_id,
+        is_internal,
+        partitions,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use kafka_protocol::messages::metadata_response::{
+        MetadataResponseBroker, MetadataResponsePartition, MetadataResponseTopic,
+    };
+    use kafka_protocol::messages::{BrokerId, MetadataResponse as CrateResponse};
+
+    use super::super::frame::test_support::{assert_robust, crate_request, crate_response};
+    use super::*;
+
+    fn sample(version: i16) -> CrateResponse {
+        let partition = |index: i32, leader: i32| {
+            let p = MetadataResponsePartition::default()
+                .with_error_code(0)
+                .with_partition_index(index)
+                .with_leader_id(BrokerId(leader))
+                .with_replica_nodes(vec![BrokerId(1), BrokerId(2)])
+                .with_isr_nodes(vec![BrokerId(leader)]);
+            let p = if version >= 7 {
+                p.with_leader_epoch(4)
+            } else {
+                p
+            };
+            if version >= 5 {
+                p.with_offline_replicas(vec![BrokerId(2)])
+            } else {
+                p
+            }
+        };
+        let topic = MetadataResponseTopic::default()
+            .with_error_code(0)
+            .with_name(Some(TopicName(StrBytes::from_static_str("orders"))))
+            .with_is_internal(false)
+            .with_partitions(vec![partition(0, 1), partition(1, 2)]);
+        let topic = if version >= 10 {
+            // The id's type is the crate's (uuid) and is reached through inference.
+            topic.with_topic_id("07070707-0707-0707-0707-070707070707".parse().unwrap())
+        } else {
+            topic
+        };
+        let topic = if version >= 8 {
+            topic.with_topic_authorized_operations(0)
+        } else {
+            topic
+        };
+        let missing = MetadataResponseTopic::default()
+            .with_error_code(3)
+            .with_name(Some(TopicName(StrBytes::from_static_str("missing"))));
+        let response = CrateResponse::default()
+            .with_brokers(vec![
+                MetadataResponseBroker::default()
+                    .with_node_id(BrokerId(1))
+                    .with_host(StrBytes::from_static_str("127.0.0.1"))
+                    .with_port(9092)
+                    .with_rack(Some(StrBytes::from_static_str("r1"))),
+                MetadataResponseBroker::default()
+                    .with_node_id(BrokerId(2))
+                    .with_host(StrBytes::from_static_str("localhost"))
+                    .with_port(9093),
+            ])
+            .with_controller_id(BrokerId(2))
+            .with_topics(vec![topic, missing]);
+        let response = if version >= 3 {
+            response.with_throttle_time_ms(5)
+        } else {
+            response
+        };
+        if version >= 2 {
+            response.with_cluster_id(Some(StrBytes::from_static_str("abc")))
+        } else {
+            response
+        }
+    }
+
+    #[test]
+    fn decodes_every_version() {
+        for version in 1..=13 {
+            let frame = crate_response(ApiKey::Metadata, version, 11, &sample(version));
+            let m = decode_metadata_response(&frame, version).unwrap();
+            assert_eq!(m.brokers.len(), 2);
+            assert_eq!(m.brokers[0].host, "127.0.0.1");
+            assert_eq!(m.brokers[0].rack.as_deref(), Some("r1"));
+            assert_eq!(m.brokers[1].rack, None);
+            assert_eq!(m.controller_id, 2);
+            assert_eq!(
+                m.cluster_id.as_deref(),
+                if version >= 2 { Some("abc") } else { None }
+            );
+            assert_eq!(m.topics[0].name.as_deref(), Some("orders"));
+            assert_eq!(m.topics[0].partitions[1].leader_id, 2);
+            assert_eq!(m.topics[0].partitions[1].replica_nodes, vec![1, 2]);
+            assert_eq!(m.topics[0].partitions[1].isr_nodes, vec![2]);
+            assert_eq!(
+                m.topics[0].partitions[0].leader_epoch,
+                if version >= 7 { 4 } else { -1 }
+            );
+            assert_eq!(
+                m.topics[0].topic_id,
+                if version >= 10 { [7; 16] } else { [0; 16] }
+            );
+            assert_eq!(m.topics[1].error_code, 3);
+            assert_robust(&frame, |f| decode_metadata_response(f, version));
+        }
+    }
+
+    #[test]
+    fn request_matches_the_crate() {
+        for version in 1..=13 {
+            let header = RequestHeader {
+                api_version: version,
+                correlation_id: 5,
+                client_id: Some("test-client"),
+            };
+            let all = MetadataRequest::default().with_topics(None);
+            assert_eq!(
+                encode_metadata_request(&header, None, true).unwrap(),
+                crate_request(ApiKey::Metadata, version, 5, &all)
+            );
+            let some = MetadataRequest::default()
+                .with_topics(Some(vec![MetadataRequestTopic::default()
+                    .with_name(Some(TopicName(StrBytes::from_static_str("orders"))))]))
+                .with_allow_auto_topic_creation(version < 4);
+            assert_eq!(
+                encode_metadata_request(&header, Some(&["orders"]), version < 4).unwrap(),
+                crate_request(ApiKey::Metadata, version, 5, &some)
+            );
+        }
+    }
+
+    #[test]
+    fn auto_creation_cannot_be_disabled_before_v4() {
+        let header = RequestHeader {
+            api_version: 3,
+            correlation_id: 5,
+            client_id: None,
+        };
+        let err = encode_metadata_request(&header, None, false).unwrap_err();
+        assert!(
+            matches!(err, ProtocolError::InvalidRequest { version: 3, .. }),
+            "{err}"
+        );
+    }
+}
