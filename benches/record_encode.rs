@@ -89,7 +89,7 @@ fn encode_compress(c: &mut Criterion) {
                 "{label} {}: {count} records, {uncompressed} B -> {} B (ratio {:.2})",
                 codec.name(),
                 sealed.len(),
-                uncompressed as f64 / sealed.len() as f64
+                f64::from(uncompressed as u32) / f64::from(sealed.len() as u32)
             );
             group.bench_with_input(
                 BenchmarkId::from_parameter(codec.name()),

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import collections
 import logging
+import os
 import socket
 import ssl
 from collections.abc import Sequence
@@ -193,6 +194,7 @@ class BrokerConnection:
         ``host``) and negotiates API versions, all within ``connect_timeout`` seconds."""
         target = address or host
         where = f"{BrokerAddress(host, port)}" + (f" ({target})" if target != host else "")
+        deadline = anyio.current_time() + connect_timeout
         with anyio.move_on_after(connect_timeout) as scope:
             try:
                 stream: anyio.abc.ByteStream
@@ -203,7 +205,7 @@ class BrokerConnection:
                 else:
                     stream = await anyio.connect_tcp(target, port)
             except OSError as exc:
-                reason = exc.strerror or str(exc) or type(exc).__name__
+                reason = _os_error_reason(exc)
                 raise KafkaConnectionError(f"could not connect to {where}: {reason}") from exc
         if scope.cancelled_caught:
             raise KafkaConnectionError(
@@ -222,24 +224,27 @@ class BrokerConnection:
             max_response_size=max_response_size,
         )
         try:
-            await conn._negotiate_versions(connect_timeout)
+            remaining = max(deadline - anyio.current_time(), 0.001)
+            await conn._negotiate_versions(remaining, connect_timeout)
         except BaseException:
-            await conn.close()
+            with anyio.CancelScope(shield=True):
+                await conn.close()
             raise
         log.debug("connected to %s (client %s)", conn, client_id)
         return conn
 
-    async def _negotiate_versions(self, deadline_s: float) -> None:
+    async def _negotiate_versions(self, remaining_s: float, connect_timeout: float) -> None:
         version = SUPPORTED_VERSIONS[ApiKey.API_VERSIONS][1]
         for _ in range(2):
             try:
                 result = await self.request(
-                    api_versions_request(version), request_timeout=deadline_s
+                    api_versions_request(version), request_timeout=remaining_s
                 )
             except RequestTimeoutError as exc:
                 raise RequestTimeoutError(
-                    f"{self} accepted the connection but did not answer ApiVersions within "
-                    f"{deadline_s:g} s: is it a Kafka broker (and plaintext vs TLS right)?"
+                    f"{self} accepted the connection but did not answer ApiVersions within the "
+                    f"connect timeout ({connect_timeout:g} s): is it a Kafka broker, and is "
+                    "plaintext vs TLS right?"
                 ) from exc
             if result.error_code == UNSUPPORTED_VERSION and version > 0:
                 # The broker answered in v0 with the ApiVersions range it does support.
@@ -428,6 +433,20 @@ class BrokerConnection:
         self._reader.cancel()
 
 
+def _os_error_reason(exc: BaseException) -> str:
+    """The useful part of a connect error: anyio wraps the real ones ("Connection refused")
+    in a generic "All connection attempts failed"."""
+    cause = exc.__cause__
+    if isinstance(cause, BaseExceptionGroup):
+        return "; ".join(dict.fromkeys(_os_error_reason(e) for e in cause.exceptions))
+    if isinstance(cause, OSError):
+        return _os_error_reason(cause)
+    if isinstance(exc, OSError) and exc.errno is not None and exc.errno > 0:
+        # asyncio's message is "Connect call failed (address)"; the errno says why.
+        return os.strerror(exc.errno)
+    return str(exc) or type(exc).__name__
+
+
 def _tune_socket(
     stream: anyio.abc.ByteStream, send_buffer_bytes: int | None, receive_buffer_bytes: int | None
 ) -> None:
@@ -445,6 +464,7 @@ def _tune_socket(
 async def connect_any(
     servers: Sequence[BrokerAddress],
     *,
+    node_id: int | None = None,
     client_id: str | None = "ferrokafka",
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
@@ -452,7 +472,8 @@ async def connect_any(
     ssl_context: ssl.SSLContext | None = None,
 ) -> BrokerConnection:
     """Connects to the first server that answers, trying every DNS address of each in turn
-    (``client.dns.lookup=use_all_dns_ips``). The error lists every attempt."""
+    (``client.dns.lookup=use_all_dns_ips``). The error lists every attempt. ``node_id`` names
+    the broker when the servers are one known broker's addresses."""
     failures: list[str] = []
     for server in servers:
         try:
@@ -467,6 +488,7 @@ async def connect_any(
                     server.host,
                     server.port,
                     address=address,
+                    node_id=node_id,
                     client_id=client_id,
                     connect_timeout=connect_timeout,
                     request_timeout=request_timeout,

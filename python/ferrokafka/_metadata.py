@@ -109,7 +109,7 @@ class MetadataCache:
         request = metadata_request(
             version,
             None if topics is None else sorted(topics),
-            allow_auto_topic_creation=allow_auto_topic_creation and version >= 4,
+            allow_auto_topic_creation=allow_auto_topic_creation,
         )
         result = await conn.request(request)
         self.update(result, all_topics=topics is None)

@@ -27,18 +27,37 @@ class PendingBatch:
 
     __slots__ = (
         "_event",
+        "_open_parts",
+        "attempts",
         "base_offset",
         "callbacks",
+        "deadline_ms",
         "error",
+        "in_flight",
+        "last_error",
         "log_append_time_ms",
+        "parent",
         "partition",
+        "parts",
         "resolved",
         "topic",
     )
 
-    def __init__(self, topic: str, partition: int) -> None:
+    def __init__(self, topic: str, partition: int, deadline_ms: int) -> None:
         self.topic = topic
         self.partition = partition
+        # delivery_timeout_ms after the first record: every record ends by then.
+        self.deadline_ms = deadline_ms
+        # Produce requests that carried this batch and failed (retries so far).
+        self.attempts = 0
+        self.in_flight = False
+        # The latest broker or connection error, reported if the batch times out.
+        self.last_error: KafkaError | None = None
+        # After a split (MESSAGE_TOO_LARGE): (first index, count, piece) in index order. The
+        # records' futures still point here and find their piece through it.
+        self.parts: list[tuple[int, int, PendingBatch]] | None = None
+        self._open_parts = 0
+        self.parent: PendingBatch | None = None
         # -1 until acknowledged; stays -1 with acks=0, where the broker returns nothing.
         self.base_offset = -1
         # -1 means CreateTime: each record keeps the timestamp it was sent with.
@@ -57,6 +76,12 @@ class PendingBatch:
             self._event = anyio.Event()
         await self._event.wait()
 
+    def wake(self) -> None:
+        """Wakes the waiters without resolving: their records moved to other batches."""
+        if self._event is not None:
+            self._event.set()
+            self._event = None
+
     def succeed(self, base_offset: int, log_append_time_ms: int) -> None:
         if self.resolved:
             return
@@ -70,8 +95,39 @@ class PendingBatch:
         self.error = error
         self._finish()
 
+    def split_into(
+        self, runs: list[tuple[int, int, int]], registry: dict[int, PendingBatch]
+    ) -> None:
+        """Hands this batch's records to the pieces the accumulator split it into; ``runs`` are
+        ``(new batch id, first original index, count)``. It resolves when every piece has."""
+        self.parts = []
+        for batch_id, first_index, count in runs:
+            piece = PendingBatch(self.topic, self.partition, self.deadline_ms)
+            piece.parent = self
+            piece.last_error = self.last_error
+            registry[batch_id] = piece
+            self.parts.append((first_index, count, piece))
+        self._open_parts = len(self.parts)
+
+    def locate(self, index: int) -> tuple[PendingBatch, int]:
+        """The batch that holds record ``index`` now, and its index there."""
+        batch = self
+        while batch.parts is not None:
+            for first, count, piece in batch.parts:
+                if first <= index < first + count:
+                    batch, index = piece, index - first
+                    break
+            else:
+                break
+        return batch, index
+
     def _finish(self) -> None:
         self.resolved = True
+        parent = self.parent
+        if parent is not None:
+            parent._open_parts -= 1
+            if parent._open_parts == 0:
+                parent._finish()
         if self._event is not None:
             self._event.set()
         callbacks, self.callbacks = self.callbacks, None

@@ -21,13 +21,14 @@ Java/librdkafka-style dotted names with string values, as in a ``.properties`` f
 from __future__ import annotations
 
 import difflib
+import functools
 import itertools
 import logging
 import os
 import re
 import ssl
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import MISSING, Field, dataclass, field, fields
+from dataclasses import Field, dataclass, field, fields
 from types import MappingProxyType
 from typing import Any, Final, Literal, Self, TypeVar
 
@@ -140,9 +141,14 @@ T = TypeVar("T")
 # (str.lower / str.upper applied before matching choices), "secret" (never echo the value).
 
 
-def _int(default: int, java: str, *, low: int = 0, high: int = _INT32_MAX, also: int | None = None) -> int:
-    meta = {"java": java, "kind": "int", "low": low, "high": high, "also": also}
-    return field(default=default, metadata=meta)
+def _meta(java: str | None, kind: str, **extra: Any) -> dict[str, Any]:
+    return {"java": java, "kind": kind, "secret": False, **extra}
+
+
+def _int(
+    default: int, java: str, *, low: int = 0, high: int = _INT32_MAX, also: int | None = None
+) -> int:
+    return field(default=default, metadata=_meta(java, "int", low=low, high=high, also=also))
 
 
 def _long(default: int, java: str, *, low: int = 0) -> int:
@@ -150,16 +156,7 @@ def _long(default: int, java: str, *, low: int = 0) -> int:
 
 
 def _bool(default: bool, java: str) -> bool:
-    return field(default=default, metadata={"java": java, "kind": "bool"})
-
-
-def _choice(default: T, java: str, choices: tuple[str, ...], fold: Callable[[str], str]) -> T:
-    meta = {"java": java, "kind": "choice", "choices": choices, "fold": fold}
-    return field(default=default, metadata=meta)
-
-
-def _opt(default: T, java: str | None, kind: str, *, secret: bool = False) -> T:
-    return field(default=default, metadata={"java": java, "kind": kind, "secret": secret})
+    return field(default=default, metadata=_meta(java, "bool"))
 
 
 _CLIENT_IDS = itertools.count(1)
@@ -170,23 +167,28 @@ class ProducerConfig:
     """Every option of the producer; see the module docstring for how it is checked."""
 
     # --- where and who -------------------------------------------------------------------
-    bootstrap_servers: tuple[str, ...] = _opt((), "bootstrap.servers", "bootstrap")
+    bootstrap_servers: tuple[str, ...] = field(
+        default=(), metadata=_meta("bootstrap.servers", "bootstrap")
+    )
     """``bootstrap.servers``: "host:port" entries to discover the cluster from. Accepts a
     comma-separated string or a sequence; stored as a tuple. Required."""
-    client_id: str = _opt("", "client.id", "str")
+    client_id: str = field(default="", metadata=_meta("client.id", "str"))
     """``client.id``: sent with every request and in every log line (default
     ``ferrokafka-producer-<n>``, or ``ferrokafka-producer-<transactional_id>``)."""
-    client_dns_lookup: ClientDnsLookup = _choice(
-        "use_all_dns_ips",
-        "client.dns.lookup",
-        ("use_all_dns_ips", "resolve_canonical_bootstrap_servers_only"),
-        str.lower,
+    client_dns_lookup: ClientDnsLookup = field(
+        default="use_all_dns_ips",
+        metadata=_meta(
+            "client.dns.lookup",
+            "choice",
+            choices=("use_all_dns_ips", "resolve_canonical_bootstrap_servers_only"),
+            fold=str.lower,
+        ),
     )
     """``client.dns.lookup``: try every address a name resolves to, or resolve bootstrap names
     to their canonical names first (for Kerberos-style setups)."""
 
     # --- durability ----------------------------------------------------------------------
-    acks: int = _opt(DEFAULT_ACKS, "acks", "acks")
+    acks: int = field(default=DEFAULT_ACKS, metadata=_meta("acks", "acks"))
     """``acks``: 0 (no acknowledgement), 1 (the leader wrote it) or -1 = "all" (every in-sync
     replica has it). Accepts 0, 1, -1, "0", "1", "-1" and "all"; stored as an int."""
     enable_idempotence: bool = _bool(DEFAULT_ENABLE_IDEMPOTENCE, "enable.idempotence")
@@ -223,8 +225,14 @@ class ProducerConfig:
     """``max.block.ms``: how long send() waits for metadata or buffer space."""
     max_request_size: int = _int(DEFAULT_MAX_REQUEST_SIZE, "max.request.size")
     """``max.request.size``: largest request, and so largest record, sent to a broker."""
-    compression_type: CompressionType = _choice(
-        "none", "compression.type", ("none", "gzip", "snappy", "lz4", "zstd"), str.lower
+    compression_type: CompressionType = field(
+        default="none",
+        metadata=_meta(
+            "compression.type",
+            "choice",
+            choices=("none", "gzip", "snappy", "lz4", "zstd"),
+            fold=str.lower,
+        ),
     )
     """``compression.type``: codec of every batch."""
     compression_gzip_level: int = _int(
@@ -241,7 +249,9 @@ class ProducerConfig:
     """``compression.zstd.level``: -131072..22."""
 
     # --- partitioning --------------------------------------------------------------------
-    partitioner: Partitioner | None = _opt(None, "partitioner.class", "callable")
+    partitioner: Partitioner | None = field(
+        default=None, metadata=_meta("partitioner.class", "callable")
+    )
     """``partitioner.class``: a callable ``(topic, key, key_bytes, value, num_partitions) ->
     partition``; None uses the built-in one (murmur2 for keys, KIP-794 sticky otherwise)."""
     partitioner_ignore_keys: bool = _bool(False, "partitioner.ignore.keys")
@@ -255,10 +265,14 @@ class ProducerConfig:
     batch for this long (0 = never skip)."""
 
     # --- serialization -------------------------------------------------------------------
-    key_serializer: Serializer[Any] | None = _opt(None, "key.serializer", "serializer")
+    key_serializer: Serializer[Any] | None = field(
+        default=None, metadata=_meta("key.serializer", "serializer")
+    )
     """``key.serializer``: a `Serializer` or a ``(key) -> bytes`` callable; None means keys
     must already be bytes."""
-    value_serializer: Serializer[Any] | None = _opt(None, "value.serializer", "serializer")
+    value_serializer: Serializer[Any] | None = field(
+        default=None, metadata=_meta("value.serializer", "serializer")
+    )
     """``value.serializer``: as key_serializer, for values."""
 
     # --- metadata and connections --------------------------------------------------------
@@ -293,7 +307,7 @@ class ProducerConfig:
     """``receive.buffer.bytes``: SO_RCVBUF of broker sockets (-1 = the OS default)."""
 
     # --- transactions --------------------------------------------------------------------
-    transactional_id: str | None = _opt(None, "transactional.id", "txn_id")
+    transactional_id: str | None = field(default=None, metadata=_meta("transactional.id", "txn_id"))
     """``transactional.id``: enables transactions; needs idempotence. Non-empty when set."""
     transaction_timeout_ms: int = _int(
         DEFAULT_TRANSACTION_TIMEOUT_MS, "transaction.timeout.ms", low=1
@@ -302,41 +316,53 @@ class ProducerConfig:
     exceed the broker's transaction.max.timeout.ms."""
 
     # --- security ------------------------------------------------------------------------
-    security_protocol: SecurityProtocol = _choice(
-        "PLAINTEXT",
-        "security.protocol",
-        ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"),
-        str.upper,
+    security_protocol: SecurityProtocol = field(
+        default="PLAINTEXT",
+        metadata=_meta(
+            "security.protocol",
+            "choice",
+            choices=("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"),
+            fold=str.upper,
+        ),
     )
     """``security.protocol``: PLAINTEXT, SSL (TLS), SASL_PLAINTEXT or SASL_SSL."""
-    sasl_mechanism: SaslMechanism = _choice(
-        "PLAIN",
-        "sasl.mechanism",
-        ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"),
-        str.upper,
+    sasl_mechanism: SaslMechanism = field(
+        default="PLAIN",
+        metadata=_meta(
+            "sasl.mechanism",
+            "choice",
+            choices=("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"),
+            fold=str.upper,
+        ),
     )
     """``sasl.mechanism``: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER (Java's default
     GSSAPI/Kerberos is not supported)."""
-    sasl_username: str | None = _opt(None, "sasl.username", "opt_str")
+    sasl_username: str | None = field(default=None, metadata=_meta("sasl.username", "opt_str"))
     """librdkafka's ``sasl.username`` (Java: ``username`` in sasl.jaas.config), for PLAIN and
     SCRAM."""
-    sasl_password: str | None = _opt(None, "sasl.password", "opt_str", secret=True)
+    sasl_password: str | None = field(
+        default=None, metadata=_meta("sasl.password", "opt_str", secret=True)
+    )
     """librdkafka's ``sasl.password`` (Java: ``password`` in sasl.jaas.config). Never shown."""
-    sasl_oauth_token_provider: OAuthTokenProvider | None = _opt(
-        None, None, "callable", secret=True
+    sasl_oauth_token_provider: OAuthTokenProvider | None = field(
+        default=None, metadata=_meta(None, "callable", secret=True)
     )
     """OAUTHBEARER token source (Java: sasl.login.callback.handler.class): a callable returning
     the token, or an awaitable of it. Called whenever a connection authenticates."""
-    ssl_context: ssl.SSLContext | None = _opt(None, None, "ssl_context")
-    """A ready `ssl.SSLContext`; replaces ssl_cafile, ssl_certfile, ssl_keyfile, ssl_password
-    and ssl_check_hostname."""
-    ssl_cafile: str | None = _opt(None, "ssl.ca.location", "path")
+    ssl_context: ssl.SSLContext | None = field(default=None, metadata=_meta(None, "ssl_context"))
+    """A ready `ssl.SSLContext` (no Java equivalent: Java builds it from the ssl.* options);
+    replaces ssl_cafile, ssl_certfile, ssl_keyfile, ssl_password and ssl_check_hostname."""
+    ssl_cafile: str | None = field(default=None, metadata=_meta("ssl.ca.location", "path"))
     """librdkafka's ``ssl.ca.location``: PEM file of CAs to trust (default: the system's)."""
-    ssl_certfile: str | None = _opt(None, "ssl.certificate.location", "path")
+    ssl_certfile: str | None = field(
+        default=None, metadata=_meta("ssl.certificate.location", "path")
+    )
     """librdkafka's ``ssl.certificate.location``: PEM client certificate, for mutual TLS."""
-    ssl_keyfile: str | None = _opt(None, "ssl.key.location", "path")
+    ssl_keyfile: str | None = field(default=None, metadata=_meta("ssl.key.location", "path"))
     """librdkafka's ``ssl.key.location``: PEM private key of ssl_certfile, if not inside it."""
-    ssl_password: str | None = _opt(None, "ssl.key.password", "opt_str", secret=True)
+    ssl_password: str | None = field(
+        default=None, metadata=_meta("ssl.key.password", "opt_str", secret=True)
+    )
     """``ssl.key.password``: password of the private key. Never shown."""
     ssl_check_hostname: bool = _bool(True, "ssl.endpoint.identification.algorithm")
     """Java's ``ssl.endpoint.identification.algorithm=https`` (the default): verify that the
@@ -349,7 +375,7 @@ class ProducerConfig:
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Self:
         self = object.__new__(cls)
-        object.__setattr__(self, "_given", MappingProxyType(dict(kwargs)))
+        object.__setattr__(self, "_given", dict(kwargs))
         return self
 
     def __post_init__(self) -> None:
@@ -399,8 +425,7 @@ class ProducerConfig:
             if key in ("key.serializer.encoding", "value.serializer.encoding"):
                 encodings[key.split(".", 1)[0]] = _as_text(key, value)
             elif key == "serializer.encoding":
-                encodings.setdefault("key", _as_text(key, value))
-                encodings.setdefault("value", _as_text(key, value))
+                encodings["*"] = _as_text(key, value)
             elif key == "sasl.jaas.config":
                 username, password = _parse_jaas(_as_text(key, value))
                 put("sasl_username", username, key)
@@ -418,15 +443,21 @@ class ProducerConfig:
                 )
             else:
                 raise ConfigError(f"unknown option {key!r}{_suggest(key)}", option=key)
-        for which, encoding in encodings.items():
+        for which in ("key", "value"):
+            # As in Java, key.serializer.encoding wins over serializer.encoding, which only
+            # applies where a StringSerializer is used.
             name = f"{which}_serializer"
-            if not isinstance(kwargs.get(name), StringSerializer):
+            encoding = encodings.get(which)
+            is_string = isinstance(kwargs.get(name), StringSerializer)
+            if encoding is not None and not is_string:
                 raise ConfigError(
                     f"{which}.serializer.encoding only applies to StringSerializer; "
                     f"set {which}.serializer=StringSerializer or drop the encoding",
                     option=name,
                 )
-            kwargs[name] = _build(lambda: StringSerializer(encoding), name)
+            encoding = encoding or encodings.get("*")
+            if encoding is not None and is_string:
+                kwargs[name] = _build(functools.partial(StringSerializer, encoding), name)
         return cls(**kwargs)
 
     def copy_with(self, **changes: Any) -> Self:
@@ -515,9 +546,7 @@ class ProducerConfig:
                 "completes. Raise delivery_timeout_ms, or lower linger_ms or request_timeout_ms",
                 option="delivery_timeout_ms",
             )
-        _log.warning(
-            "delivery_timeout_ms raised to linger_ms + request_timeout_ms = %d ms", floor
-        )
+        _log.warning("delivery_timeout_ms raised to linger_ms + request_timeout_ms = %d ms", floor)
         object.__setattr__(self, "delivery_timeout_ms", floor)
 
     def _check_security(self) -> None:
@@ -556,10 +585,14 @@ class ProducerConfig:
                 "ssl_password unlocks the key of ssl_certfile / ssl_keyfile; give those too",
                 option="ssl_password",
             )
-        sasl_options = ("sasl_username", "sasl_password", "sasl_oauth_token_provider")
-        for name in (*sasl_options, "sasl_mechanism"):
-            set_ = name in self._given if name == "sasl_mechanism" else getattr(self, name)
-            if set_ and not uses_sasl:
+        for name in (
+            "sasl_mechanism",
+            "sasl_username",
+            "sasl_password",
+            "sasl_oauth_token_provider",
+        ):
+            given = name in self._given if name == "sasl_mechanism" else getattr(self, name)
+            if given is not None and given is not False and not uses_sasl:
                 raise ConfigError(
                     f"{name} is set but security_protocol={protocol!r} does not use SASL; set "
                     "security_protocol='SASL_SSL' (or 'SASL_PLAINTEXT')",
@@ -598,13 +631,14 @@ class ProducerConfig:
 _FIELDS: Final[Mapping[str, Field[Any]]] = MappingProxyType(
     {f.name: f for f in fields(ProducerConfig) if f.init}
 )
+# Dotted names that map one-to-one onto a field; ssl.endpoint.identification.algorithm maps onto
+# ssl_check_hostname too, but from_config translates its values first.
 _DOTTED: Final[Mapping[str, str]] = MappingProxyType(
     {
         **{f.metadata["java"]: f.name for f in _FIELDS.values() if f.metadata["java"]},
         "sasl.mechanisms": "sasl_mechanism",  # librdkafka's spelling
     }
 )
-del _DOTTED["ssl.endpoint.identification.algorithm"]  # type: ignore[attr-defined]
 
 
 def _describe(f: Field[Any]) -> str:
@@ -662,10 +696,10 @@ def _check_field(config: ProducerConfig, f: Field[Any]) -> None:
         _set(config, f.name, _build(lambda: as_serializer(value), f.name))
     elif kind == "callable":
         if value is not None and not callable(value):
-            raise _bad(f, type(value).__name__, "a callable or None")
+            raise _bad(f, value, "a callable or None")
     elif kind == "ssl_context":
         if value is not None and not isinstance(value, ssl.SSLContext):
-            raise _bad(f, type(value).__name__, "an ssl.SSLContext or None")
+            raise _bad(f, value, "an ssl.SSLContext or None")
     else:  # pragma: no cover - a field declared with a kind this function does not know
         raise AssertionError(kind)
 
@@ -754,39 +788,41 @@ _JAVA_SERIALIZERS: Final[Mapping[str, Callable[[], Serializer[Any]]]] = MappingP
 )
 
 # Java 4.1 producer options without an equivalent here (from ProducerConfig.configNames()).
-_JAVA_UNSUPPORTED: Final = frozenset(
-    """
-    auto.include.jmx.reporter enable.metrics.push interceptor.classes
-    metadata.recovery.rebootstrap.trigger.ms metadata.recovery.strategy metric.reporters
-    metrics.num.samples metrics.recording.level metrics.sample.window.ms
-    sasl.client.callback.handler.class sasl.kerberos.kinit.cmd
-    sasl.kerberos.min.time.before.relogin sasl.kerberos.service.name
-    sasl.kerberos.ticket.renew.jitter sasl.kerberos.ticket.renew.window.factor
-    sasl.login.callback.handler.class sasl.login.class sasl.login.connect.timeout.ms
-    sasl.login.read.timeout.ms sasl.login.refresh.buffer.seconds
-    sasl.login.refresh.min.period.seconds sasl.login.refresh.window.factor
-    sasl.login.refresh.window.jitter sasl.login.retry.backoff.max.ms sasl.login.retry.backoff.ms
-    sasl.oauthbearer.assertion.algorithm sasl.oauthbearer.assertion.claim.aud
-    sasl.oauthbearer.assertion.claim.exp.seconds sasl.oauthbearer.assertion.claim.iss
-    sasl.oauthbearer.assertion.claim.jti.include sasl.oauthbearer.assertion.claim.nbf.seconds
-    sasl.oauthbearer.assertion.claim.sub sasl.oauthbearer.assertion.file
-    sasl.oauthbearer.assertion.private.key.file sasl.oauthbearer.assertion.private.key.passphrase
-    sasl.oauthbearer.assertion.template.file sasl.oauthbearer.client.credentials.client.id
-    sasl.oauthbearer.client.credentials.client.secret sasl.oauthbearer.clock.skew.seconds
-    sasl.oauthbearer.expected.audience sasl.oauthbearer.expected.issuer
-    sasl.oauthbearer.header.urlencode sasl.oauthbearer.jwks.endpoint.refresh.ms
-    sasl.oauthbearer.jwks.endpoint.retry.backoff.max.ms
-    sasl.oauthbearer.jwks.endpoint.retry.backoff.ms sasl.oauthbearer.jwks.endpoint.url
-    sasl.oauthbearer.jwt.retriever.class sasl.oauthbearer.jwt.validator.class
-    sasl.oauthbearer.scope sasl.oauthbearer.scope.claim.name sasl.oauthbearer.sub.claim.name
-    sasl.oauthbearer.token.endpoint.url security.providers ssl.cipher.suites
-    ssl.enabled.protocols ssl.engine.factory.class ssl.keymanager.algorithm
-    ssl.keystore.certificate.chain ssl.keystore.key ssl.keystore.location ssl.keystore.password
-    ssl.keystore.type ssl.protocol ssl.provider ssl.secure.random.implementation
-    ssl.trustmanager.algorithm ssl.truststore.certificates ssl.truststore.location
-    ssl.truststore.password ssl.truststore.type transaction.two.phase.commit.enable
-    """.split()
-)
+# fmt: off
+_JAVA_UNSUPPORTED: Final = frozenset((
+    "auto.include.jmx.reporter", "enable.metrics.push", "interceptor.classes",
+    "metadata.recovery.rebootstrap.trigger.ms", "metadata.recovery.strategy", "metric.reporters",
+    "metrics.num.samples", "metrics.recording.level", "metrics.sample.window.ms",
+    "sasl.client.callback.handler.class", "sasl.kerberos.kinit.cmd",
+    "sasl.kerberos.min.time.before.relogin", "sasl.kerberos.service.name",
+    "sasl.kerberos.ticket.renew.jitter", "sasl.kerberos.ticket.renew.window.factor",
+    "sasl.login.callback.handler.class", "sasl.login.class", "sasl.login.connect.timeout.ms",
+    "sasl.login.read.timeout.ms", "sasl.login.refresh.buffer.seconds",
+    "sasl.login.refresh.min.period.seconds", "sasl.login.refresh.window.factor",
+    "sasl.login.refresh.window.jitter", "sasl.login.retry.backoff.max.ms",
+    "sasl.login.retry.backoff.ms", "sasl.oauthbearer.assertion.algorithm",
+    "sasl.oauthbearer.assertion.claim.aud", "sasl.oauthbearer.assertion.claim.exp.seconds",
+    "sasl.oauthbearer.assertion.claim.iss", "sasl.oauthbearer.assertion.claim.jti.include",
+    "sasl.oauthbearer.assertion.claim.nbf.seconds", "sasl.oauthbearer.assertion.claim.sub",
+    "sasl.oauthbearer.assertion.file", "sasl.oauthbearer.assertion.private.key.file",
+    "sasl.oauthbearer.assertion.private.key.passphrase",
+    "sasl.oauthbearer.assertion.template.file", "sasl.oauthbearer.client.credentials.client.id",
+    "sasl.oauthbearer.client.credentials.client.secret", "sasl.oauthbearer.clock.skew.seconds",
+    "sasl.oauthbearer.expected.audience", "sasl.oauthbearer.expected.issuer",
+    "sasl.oauthbearer.header.urlencode", "sasl.oauthbearer.jwks.endpoint.refresh.ms",
+    "sasl.oauthbearer.jwks.endpoint.retry.backoff.max.ms",
+    "sasl.oauthbearer.jwks.endpoint.retry.backoff.ms", "sasl.oauthbearer.jwks.endpoint.url",
+    "sasl.oauthbearer.jwt.retriever.class", "sasl.oauthbearer.jwt.validator.class",
+    "sasl.oauthbearer.scope", "sasl.oauthbearer.scope.claim.name",
+    "sasl.oauthbearer.sub.claim.name", "sasl.oauthbearer.token.endpoint.url", "security.providers",
+    "ssl.cipher.suites", "ssl.enabled.protocols", "ssl.engine.factory.class",
+    "ssl.keymanager.algorithm", "ssl.keystore.certificate.chain", "ssl.keystore.key",
+    "ssl.keystore.location", "ssl.keystore.password", "ssl.keystore.type", "ssl.protocol",
+    "ssl.provider", "ssl.secure.random.implementation", "ssl.trustmanager.algorithm",
+    "ssl.truststore.certificates", "ssl.truststore.location", "ssl.truststore.password",
+    "ssl.truststore.type", "transaction.two.phase.commit.enable",
+))
+# fmt: on
 
 
 def _unsupported_hint(key: str) -> str:
@@ -806,9 +842,7 @@ def _unsupported_hint(key: str) -> str:
 
 
 def _suggest(name: str) -> str:
-    candidates = [*_FIELDS, *_DOTTED] if "." in name or "_" not in name else list(_FIELDS)
-    if "." in name:
-        candidates = list(_DOTTED)
+    candidates = [*_DOTTED, "sasl.jaas.config"] if "." in name else list(_FIELDS)
     close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
 

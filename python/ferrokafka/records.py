@@ -48,17 +48,20 @@ class DeliveryFuture:
 
     def result(self) -> RecordMetadata:
         """The metadata, or the delivery's error raised; `InvalidStateError` if still pending."""
-        batch = self._batch
-        if not batch.resolved:
-            raise InvalidStateError("the record is not delivered yet: await the future first")
+        batch, index = self._settled()
         if batch.error is not None:
             raise batch.error
-        return self._metadata()
+        return self._metadata(batch, index)
 
     def exception(self) -> BaseException | None:
+        return self._settled()[0].error
+
+    def _settled(self) -> tuple[PendingBatch, int]:
         if not self._batch.resolved:
             raise InvalidStateError("the record is not delivered yet: await the future first")
-        return self._batch.error
+        if self._batch.parts is None:
+            return self._batch, self._index
+        return self._batch.locate(self._index)
 
     def add_done_callback(self, callback: Callable[[DeliveryFuture], Any]) -> None:
         """Calls `callback(future)` on the event loop once the record is delivered or failed."""
@@ -71,13 +74,23 @@ class DeliveryFuture:
             batch.callbacks.append((self, callback))
 
     def __await__(self) -> Generator[Any, None, RecordMetadata]:
-        if not self._batch.resolved:
-            yield from self._batch.wait().__await__()
-        return self.result()
+        while True:
+            batch = self._batch
+            if not batch.resolved:
+                yield from batch.wait().__await__()
+            # A record held for metadata moves to its real batch once it is appended.
+            if self._batch is batch:
+                return self.result()
 
-    def _metadata(self) -> RecordMetadata:
-        batch = self._batch
-        offset = -1 if batch.base_offset < 0 else batch.base_offset + self._index
+    def batch_and_index(self) -> tuple[PendingBatch, int]:
+        return self._batch, self._index
+
+    def rebind(self, batch: PendingBatch, index: int) -> None:
+        self._batch = batch
+        self._index = index
+
+    def _metadata(self, batch: PendingBatch, index: int) -> RecordMetadata:
+        offset = -1 if batch.base_offset < 0 else batch.base_offset + index
         if batch.log_append_time_ms >= 0:
             timestamp, kind = batch.log_append_time_ms, "LogAppendTime"
         else:
@@ -95,7 +108,7 @@ class DeliveryFuture:
     def __repr__(self) -> str:
         state = "pending"
         if self._batch.resolved:
-            state = "failed" if self._batch.error is not None else "delivered"
+            state = "failed" if self.exception() is not None else "delivered"
         return f"<DeliveryFuture {self._batch.topic}-{self._batch.partition} {state}>"
 
 

@@ -165,7 +165,7 @@ class ShortSerializer:
     """Java's ``ShortSerializer``: a 16-bit signed integer, 2 bytes big-endian."""
 
     def serialize(
-        self, topic: str, value: int | None, headers: Headers | None = None
+        self, topic: str, value: SupportsIndex | None, headers: Headers | None = None
     ) -> bytes | None:
         if value is None:
             return None
@@ -177,7 +177,7 @@ class IntegerSerializer:
     """Java's ``IntegerSerializer``: a 32-bit signed integer, 4 bytes big-endian."""
 
     def serialize(
-        self, topic: str, value: int | None, headers: Headers | None = None
+        self, topic: str, value: SupportsIndex | None, headers: Headers | None = None
     ) -> bytes | None:
         if value is None:
             return None
@@ -189,7 +189,7 @@ class LongSerializer:
     """Java's ``LongSerializer``: a 64-bit signed integer, 8 bytes big-endian."""
 
     def serialize(
-        self, topic: str, value: int | None, headers: Headers | None = None
+        self, topic: str, value: SupportsIndex | None, headers: Headers | None = None
     ) -> bytes | None:
         if value is None:
             return None
@@ -381,6 +381,12 @@ class _CallableSerializer:
             raise _wrap_failure(self._name, topic, value, exc) from exc
         return _check_result(self._name, topic, value, result)
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _CallableSerializer) and other._fn == self._fn
+
+    def __hash__(self) -> int:
+        return hash(self._fn)
+
     def __repr__(self) -> str:
         return f"as_serializer({self._name})"
 
@@ -403,6 +409,12 @@ class _CheckedSerializer:
         except Exception as exc:
             raise _wrap_failure(self._name, topic, value, exc) from exc
         return _check_result(self._name, topic, value, result)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _CheckedSerializer) and other._inner == self._inner
+
+    def __hash__(self) -> int:
+        return hash(self._inner)
 
     def __repr__(self) -> str:
         return f"as_serializer({self._inner!r})"

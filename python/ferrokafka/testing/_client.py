@@ -16,13 +16,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Self
 
+from ferrokafka.testing import _cds
 from ferrokafka.testing._distribution import KafkaDistribution, java_executable
 from ferrokafka.testing._errors import ConsumeTimeoutError, KafkaHarnessError, KafkaToolError
 from ferrokafka.testing._node import TOOL_JVM_OPTIONS, KafkaNode, logging_options
 
 if TYPE_CHECKING:
     from confluent_kafka import Consumer
-    from confluent_kafka.admin import AdminClient, ClusterMetadata
+    from confluent_kafka.admin import AdminClient
+    from confluent_kafka.admin._metadata import ClusterMetadata
 
 logger = logging.getLogger("ferrokafka.testing")
 # librdkafka reports refused connections while brokers start; they belong in the test's captured
@@ -170,7 +172,7 @@ class BaseCluster(abc.ABC):
         timeout: float = 30.0,
     ) -> str:
         """Create a topic and wait until every partition has a leader and a full ISR."""
-        from confluent_kafka.admin import NewTopic
+        from confluent_kafka.cimpl import NewTopic
 
         new = NewTopic(
             name,
@@ -200,15 +202,15 @@ class BaseCluster(abc.ABC):
         metadata = self.metadata(timeout=timeout)
         wanted = set(names) if names is not None else None
         described: dict[str, TopicDescription] = {}
-        for topic in metadata.topics.values():
-            if wanted is None and topic.topic.startswith("__"):
+        for name, topic in metadata.topics.items():
+            if wanted is None and name.startswith("__"):
                 continue
-            if wanted is not None and topic.topic not in wanted:
+            if wanted is not None and name not in wanted:
                 continue
             if topic.error is not None:
-                raise KafkaHarnessError(f"describing topic {topic.topic!r}: {topic.error}")
-            described[topic.topic] = TopicDescription(
-                name=topic.topic,
+                raise KafkaHarnessError(f"describing topic {name!r}: {topic.error}")
+            described[name] = TopicDescription(
+                name=name,
                 partitions=[
                     PartitionDescription(
                         partition=p.id,
@@ -349,9 +351,12 @@ class BaseCluster(abc.ABC):
     ) -> subprocess.CompletedProcess[str]:
         """Run a Java main class from the Kafka jars (e.g. `ProducerPerformance`), bounded."""
         libs = self._distribution.fetch()
+        archive = _cds.plan(self._distribution, "tools", jvm_options, may_dump=True)
         command = [
             java_executable(),
             *jvm_options,
+            *_cds.JVM_LOG_OPTIONS,
+            *archive.options,
             *logging_options(
                 self._distribution.home / "conf",
                 self._distribution,
@@ -365,7 +370,7 @@ class BaseCluster(abc.ABC):
             *args,
         ]
         try:
-            return subprocess.run(
+            result = subprocess.run(
                 command,
                 input=input,
                 capture_output=True,
@@ -380,6 +385,9 @@ class BaseCluster(abc.ABC):
             raise KafkaToolError(
                 f"{main_class} did not finish within {timeout:g} s\n{_tail(stderr)}"
             ) from exc
+        if result.returncode >= 0:
+            archive.publish()
+        return result
 
     def _wait_for_topic(
         self, name: str, partitions: int, replication_factor: int, *, timeout: float
@@ -473,4 +481,3 @@ def _with_logger(config: Mapping[str, Any]) -> dict[str, Any]:
 
 def _tail(text: str, lines: int = 40) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
-

@@ -211,8 +211,8 @@ class KafkaCluster(BaseCluster):
             workdir, self._distribution, level="WARN", stream="stdout", name="tools"
         )
         formats = [node.format_storage(self.cluster_id, tool_logging) for node in self._nodes]
-        for node, process in zip(self._nodes, formats, strict=True):
-            node.finish_format(process, _FORMAT_TIMEOUT_S)
+        for node, started in zip(self._nodes, formats, strict=True):
+            node.finish_format(started, _FORMAT_TIMEOUT_S)
         for node in self._nodes:
             node.start(wait=False)
         self._wait_ready(time.monotonic() + self.start_timeout)

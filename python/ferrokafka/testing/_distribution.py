@@ -98,8 +98,12 @@ class KafkaDistribution:
             + logging_deps,
         )
 
+    @property
+    def completion_marker(self) -> Path:
+        return self.libs / _COMPLETE_MARKER
+
     def is_fetched(self) -> bool:
-        marker = self.libs / _COMPLETE_MARKER
+        marker = self.completion_marker
         try:
             return marker.read_text().strip() == self._pom_digest()
         except OSError:

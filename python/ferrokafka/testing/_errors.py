@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ferrokafka.testing._admin import ConsumedRecord
+    from ferrokafka.testing._client import ConsumedRecord
 
 
 class KafkaHarnessError(Exception):

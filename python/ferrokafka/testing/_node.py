@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
+from ferrokafka.testing import _cds
 from ferrokafka.testing._distribution import KafkaDistribution, java_executable
 from ferrokafka.testing._errors import KafkaStartError, NodeControlError
 from ferrokafka.testing._reaper import Reaper
@@ -86,6 +87,7 @@ class KafkaNode:
         # tell a listening socket from a broker that has joined the cluster.
         self._ready_check = ready_check
         self._process: subprocess.Popen[bytes] | None = None
+        self._archive = _cds.ArchivePlan(())
         self._paused = False
         self._lock = threading.RLock()
 
@@ -228,11 +230,18 @@ class KafkaNode:
         body = "".join(f"{key}={_escape(value)}\n" for key, value in properties.items())
         self.config_path.write_text(body)
 
-    def format_storage(self, cluster_id: str, logging_options: Sequence[str]) -> subprocess.Popen[bytes]:
+    def format_storage(
+        self, cluster_id: str, logging_options: Sequence[str]
+    ) -> tuple[subprocess.Popen[bytes], _cds.ArchivePlan]:
         """Start `StorageTool format` for this node; the caller waits (nodes format in parallel)."""
+        archive = _cds.plan(
+            self._distribution, "tools", TOOL_JVM_OPTIONS, may_dump=self.node_id == 1
+        )
         command = [
             java_executable(),
             *TOOL_JVM_OPTIONS,
+            *_cds.JVM_LOG_OPTIONS,
+            *archive.options,
             *logging_options,
             "-cp",
             self._distribution.classpath,
@@ -245,7 +254,7 @@ class KafkaNode:
         ]
         log = self._open_log(f"formatting storage of node {self.node_id}")
         try:
-            return subprocess.Popen(
+            process = subprocess.Popen(
                 command,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
@@ -254,8 +263,12 @@ class KafkaNode:
             )
         finally:
             log.close()
+        return process, archive
 
-    def finish_format(self, process: subprocess.Popen[bytes], timeout: float) -> None:
+    def finish_format(
+        self, started: tuple[subprocess.Popen[bytes], _cds.ArchivePlan], timeout: float
+    ) -> None:
+        process, archive = started
         try:
             code = process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -264,15 +277,23 @@ class KafkaNode:
             raise self.start_error(
                 f"formatting the storage of node {self.node_id} took over {timeout:g} s"
             ) from None
+        if code == 0:
+            archive.publish()
         if code != 0:
             raise self.start_error(
                 f"formatting the storage of node {self.node_id} failed with status {code}"
             )
 
     def _launch(self) -> None:
+        # One node dumps the archive, so the others do not pay for dumping the same classes.
+        self._archive = _cds.plan(
+            self._distribution, "broker", self._jvm_options, may_dump=self.node_id == 1
+        )
         command = [
             java_executable(),
             *self._jvm_options,
+            *_cds.JVM_LOG_OPTIONS,
+            *self._archive.options,
             *_broker_logging_options(self.directory.parent, self._distribution),
             "-cp",
             self._distribution.classpath,
@@ -306,6 +327,10 @@ class KafkaNode:
                 os.killpg(process.pid, signal.SIGKILL)
             process.wait()
         _reaper.unregister(process.pid)
+        if process.returncode >= 0:
+            # The JVM exited by itself (also after SIGTERM), so an archive it dumped is whole.
+            self._archive.publish()
+        self._archive = _cds.ArchivePlan(())
         self._paused = False
         if self._process is process:
             _live_nodes.discard(self)

@@ -10,6 +10,7 @@ reason, the watchdog SIGKILLs the groups still registered and exits.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -21,10 +22,8 @@ from typing import IO
 
 def _kill_groups(pids: set[int]) -> None:
     for pid in pids:
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
 
 
 def _watch(stream: IO[str]) -> None:
@@ -98,6 +97,7 @@ class Reaper:
         except BrokenPipeError:
             # The next message starts a new watchdog; stop() and atexit reap JVMs meanwhile.
             self._process = None
+
 
 if __name__ == "__main__":
     signal.signal(signal.SIGINT, signal.SIG_IGN)

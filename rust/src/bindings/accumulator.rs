@@ -1,5 +1,479 @@
-use pyo3::prelude::*;
+//! Python face of the producer core (`crate::producer`): the `Accumulator` class and the key
+//! hash. Thin on purpose: argument conversion and error mapping only.
+//!
+//! Exceptions: buffer memory full → `BufferError` (transient: wait for a batch to complete,
+//! then retry); record too large → `RecordTooLargeError` (a `ValueError`); explicit partition
+//! out of range → `IndexError`; unknown or not-in-flight batch id → `KeyError`; appending after
+//! `close()` → `RuntimeError`; other bad arguments → `ValueError`.
 
-pub fn register(_m: &Bound<'_, PyModule>) -> PyResult<()> {
+// pyo3 hands arguments over by value.
+#![allow(clippy::needless_pass_by_value)]
+
+use pyo3::exceptions::{PyBufferError, PyIndexError, PyKeyError, PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
+use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
+
+use super::protocol::ProtocolError;
+use crate::producer::{
+    partition_for_key as key_partition, Accumulator, AccumulatorConfig, AccumulatorError, BatchId,
+    Route, Run,
+};
+use crate::protocol::RequestHeader;
+use crate::record::{Compression, Header};
+
+pyo3::create_exception!(
+    ferrokafka._native,
+    RecordTooLargeError,
+    PyValueError,
+    "A record is larger than max_request_size or buffer_memory allows, even alone in a batch."
+);
+
+fn to_py(err: AccumulatorError) -> PyErr {
+    let message = err.to_string();
+    match err {
+        AccumulatorError::BufferFull { .. } => PyBufferError::new_err(message),
+        AccumulatorError::RecordTooLarge { .. } => RecordTooLargeError::new_err(message),
+        AccumulatorError::PartitionOutOfRange(_) => PyIndexError::new_err(message),
+        AccumulatorError::UnknownBatch(_) | AccumulatorError::NotInFlight(_) => {
+            PyKeyError::new_err(message)
+        }
+        AccumulatorError::Closed => PyRuntimeError::new_err(message),
+        AccumulatorError::Protocol(_) => ProtocolError::new_err(message),
+        AccumulatorError::InvalidPartitionCount(_)
+        | AccumulatorError::NotSplittable(_)
+        | AccumulatorError::InvalidConfig(_) => PyValueError::new_err(message),
+    }
+}
+
+/// Batch ids are `u32` in Rust; Python may hand back any int.
+fn batch_id(id: u64) -> PyResult<BatchId> {
+    BatchId::try_from(id).map_err(|_| PyKeyError::new_err(format!("no batch with id {id}")))
+}
+
+fn runs(runs: &[Run]) -> Vec<(BatchId, u32, u32)> {
+    runs.iter()
+        .map(|r| (r.batch_id, r.first_index, r.count))
+        .collect()
+}
+
+type PyHeaders = Vec<(PyBackedStr, Option<PyBackedBytes>)>;
+
+/// Per-partition record batches for the producer: appends, readiness, draining into Produce
+/// requests, and the outcome of each sent batch. All times are milliseconds on the caller's
+/// clock (monotonic); the accumulator never reads one itself.
+#[pyclass(module = "ferrokafka._native", name = "Accumulator")]
+pub struct PyAccumulator {
+    inner: Accumulator,
+    /// Batches a drain could not seal (a codec failure), until `take_failed` hands them over.
+    failed: Vec<(BatchId, String)>,
+}
+
+#[pymethods]
+impl PyAccumulator {
+    #[new]
+    #[pyo3(signature = (
+        *,
+        batch_size = 16_384,
+        linger_ms = 5,
+        buffer_memory = 33_554_432,
+        max_request_size = 1_048_576,
+        compression = "none",
+        compression_level = None,
+        idempotent = true,
+        transactional = false,
+        partitioner_ignore_keys = false,
+        partitioner_adaptive = true,
+        mute_while_in_flight = false,
+    ))]
+    #[allow(clippy::too_many_arguments, clippy::fn_params_excessive_bools)]
+    fn new(
+        batch_size: usize,
+        linger_ms: i64,
+        buffer_memory: usize,
+        max_request_size: usize,
+        compression: &str,
+        compression_level: Option<i32>,
+        idempotent: bool,
+        transactional: bool,
+        partitioner_ignore_keys: bool,
+        partitioner_adaptive: bool,
+        mute_while_in_flight: bool,
+    ) -> PyResult<Self> {
+        let compression = Compression::parse(compression, compression_level)
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let config = AccumulatorConfig {
+            batch_size,
+            linger_ms,
+            buffer_memory,
+            max_request_size,
+            compression,
+            idempotent,
+            transactional,
+            partitioner_ignore_keys,
+            partitioner_adaptive,
+            mute_while_in_flight,
+        };
+        Ok(Self {
+            inner: Accumulator::new(config).map_err(to_py)?,
+            failed: Vec::new(),
+        })
+    }
+
+    /// Appends one record; returns its handle `batch_id << 32 | index` (one int instead of a
+    /// tuple: the hot path allocates nothing else). The record's offset will be the batch's
+    /// base offset plus `index`; `batch_info(batch_id)` names its topic and partition.
+    #[pyo3(signature = (topic, num_partitions, partition, key, value, headers, timestamp_ms, now_ms))]
+    #[allow(clippy::too_many_arguments)]
+    fn append(
+        &mut self,
+        topic: &str,
+        num_partitions: i32,
+        partition: Option<i32>,
+        key: Option<&[u8]>,
+        value: Option<&[u8]>,
+        headers: Option<PyHeaders>,
+        timestamp_ms: i64,
+        now_ms: i64,
+    ) -> PyResult<u64> {
+        let appended = match headers.as_deref() {
+            None | Some([]) => self.inner.append(
+                topic,
+                num_partitions,
+                partition,
+                key,
+                value,
+                &[],
+                timestamp_ms,
+                now_ms,
+            ),
+            Some(list) => {
+                let headers: Vec<Header<'_>> = list
+                    .iter()
+                    .map(|(k, v)| Header {
+                        key: k,
+                        value: v.as_deref(),
+                    })
+                    .collect();
+                self.inner.append(
+                    topic,
+                    num_partitions,
+                    partition,
+                    key,
+                    value,
+                    &headers,
+                    timestamp_ms,
+                    now_ms,
+                )
+            }
+        };
+        appended.map(|a| a.handle()).map_err(to_py)
+    }
+
+    /// Appends many records (no headers, one timestamp) in one call; returns
+    /// `[(batch_id, first_index, count), ...]`: consecutive input records, in order, went to
+    /// `batch_id` at indexes `first_index..first_index + count`. Stops early when a record
+    /// does not fit (the counts then sum to less than `len(values)`: wait and append the rest);
+    /// raises only if the very first record fails.
+    #[pyo3(signature = (topic, num_partitions, values, keys = None, *, partition = None, timestamp_ms, now_ms))]
+    #[allow(clippy::too_many_arguments)]
+    fn append_many(
+        &mut self,
+        topic: &str,
+        num_partitions: i32,
+        values: Vec<Option<PyBackedBytes>>,
+        keys: Option<Vec<Option<PyBackedBytes>>>,
+        partition: Option<i32>,
+        timestamp_ms: i64,
+        now_ms: i64,
+    ) -> PyResult<Vec<(BatchId, u32, u32)>> {
+        let outcome = match &keys {
+            Some(keys) if keys.len() != values.len() => {
+                return Err(PyValueError::new_err(format!(
+                    "keys has {} items but values has {}",
+                    keys.len(),
+                    values.len()
+                )));
+            }
+            Some(keys) => self.inner.append_many(
+                topic,
+                num_partitions,
+                partition,
+                keys.iter()
+                    .zip(&values)
+                    .map(|(k, v)| (k.as_deref(), v.as_deref())),
+                timestamp_ms,
+                now_ms,
+            ),
+            None => self.inner.append_many(
+                topic,
+                num_partitions,
+                partition,
+                values.iter().map(|v| (None, v.as_deref())),
+                timestamp_ms,
+                now_ms,
+            ),
+        };
+        Ok(runs(&outcome.map_err(to_py)?.runs))
+    }
+
+    /// `(topic, partition)` of a queued or in-flight batch; `KeyError` once it is gone.
+    fn batch_info(&self, batch_id: u64) -> PyResult<(&str, i32)> {
+        self.inner
+            .batch_info(self::batch_id(batch_id)?)
+            .ok_or_else(|| to_py(AccumulatorError::UnknownBatch(batch_id as BatchId)))
+    }
+
+    /// `(ready, next_ready_ms)`: partitions with something to send now, and the earliest
+    /// time another becomes sendable by linger or backoff (`None`: only an append or a
+    /// completion can change that). Also refreshes the adaptive partitioner's weights.
+    fn ready<'py>(
+        &mut self,
+        py: Python<'py>,
+        now_ms: i64,
+    ) -> PyResult<(Bound<'py, PyList>, Option<i64>)> {
+        let check = self.inner.ready(now_ms);
+        let ready = PyList::empty(py);
+        for (topic, partition) in check.ready {
+            ready.append((self.inner.topic_name(topic), partition))?;
+        }
+        Ok((ready, check.next_ready_ms))
+    }
+
+    /// Takes the batches of one request per node: `routing` maps `(topic, partition)` to the
+    /// leader's node id; only nodes with a sendable partition are drained, at most one batch
+    /// per partition, within `max_request_size`. Batches get their sequence numbers and are
+    /// sealed (compressed) with the GIL released. Returns `{node_id: [batch_id, ...]}`.
+    fn drain<'py>(
+        &mut self,
+        py: Python<'py>,
+        routing: &Bound<'py, PyDict>,
+        max_request_size: usize,
+        now_ms: i64,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let mut routes = Vec::with_capacity(routing.len());
+        for (key, node) in routing.iter() {
+            let key = key.cast_into::<PyTuple>()?;
+            let topic = key.get_item(0)?;
+            let topic = topic.cast::<PyString>()?.to_str()?;
+            let Some(topic) = self.inner.topic_id(topic) else {
+                continue; // never appended to: nothing to drain
+            };
+            let partition: i32 = key.get_item(1)?.extract()?;
+            routes.push(Route {
+                topic,
+                partition,
+                node: node.extract()?,
+            });
+        }
+        let mut selection = self.inner.drain_select(&routes, max_request_size, now_ms);
+        if !selection.is_empty() {
+            let compression = self.inner.config().compression;
+            py.detach(|| selection.seal(&compression));
+        }
+        let drained = self.inner.drain_finish(selection);
+        self.failed.extend(
+            drained
+                .failed
+                .into_iter()
+                .map(|(id, e)| (id, e.to_string())),
+        );
+        let out = PyDict::new(py);
+        for (node, ids) in drained.by_node {
+            out.set_item(node, ids)?;
+        }
+        Ok(out)
+    }
+
+    /// Batches a drain had to drop because they could not be sealed, with the reason; their
+    /// records must be failed. Empty unless a codec failed.
+    fn take_failed(&mut self) -> Vec<(BatchId, String)> {
+        std::mem::take(&mut self.failed)
+    }
+
+    /// The whole Produce request frame (size prefix included) for in-flight batches, built
+    /// from their sealed bytes in Rust.
+    #[pyo3(signature = (batch_ids, correlation_id, client_id, api_version, acks, timeout_ms, transactional_id))]
+    #[allow(clippy::too_many_arguments)]
+    fn produce_request<'py>(
+        &self,
+        py: Python<'py>,
+        batch_ids: Vec<u64>,
+        correlation_id: i32,
+        client_id: Option<&str>,
+        api_version: i16,
+        acks: i16,
+        timeout_ms: i32,
+        transactional_id: Option<&str>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let ids = batch_ids
+            .into_iter()
+            .map(batch_id)
+            .collect::<PyResult<Vec<_>>>()?;
+        let header = RequestHeader {
+            api_version,
+            correlation_id,
+            client_id,
+        };
+        let frame = self
+            .inner
+            .produce_request(&ids, &header, acks, timeout_ms, transactional_id)
+            .map_err(to_py)?;
+        Ok(PyBytes::new(py, &frame))
+    }
+
+    /// The sealed record batch of an in-flight batch (tests and tooling).
+    fn sealed_batch<'py>(&self, py: Python<'py>, batch_id: u64) -> PyResult<Bound<'py, PyBytes>> {
+        let id = self::batch_id(batch_id)?;
+        let bytes = self
+            .inner
+            .sealed_batch(id)
+            .ok_or_else(|| to_py(AccumulatorError::NotInFlight(id)))?;
+        Ok(PyBytes::new(py, bytes))
+    }
+
+    /// The broker stored the batch: releases its memory and returns each record's timestamp
+    /// in index order (`log_append_time_ms` for every record when it is not -1, else the
+    /// record's `CreateTime`). Record `i`'s offset is the response's base offset + `i`.
+    #[pyo3(signature = (batch_id, log_append_time_ms = -1))]
+    fn complete(&mut self, batch_id: u64, log_append_time_ms: i64) -> PyResult<Vec<i64>> {
+        self.inner
+            .complete(self::batch_id(batch_id)?, log_append_time_ms)
+            .map_err(to_py)
+    }
+
+    /// Sends an in-flight batch back to the head of its queue, drainable again at
+    /// `now_ms + backoff_ms`; it keeps its sequence numbers.
+    fn retry(&mut self, batch_id: u64, now_ms: i64, backoff_ms: i64) -> PyResult<()> {
+        self.inner
+            .retry(self::batch_id(batch_id)?, now_ms, backoff_ms)
+            .map_err(to_py)
+    }
+
+    /// Drops a queued or in-flight batch and releases its memory; returns its record count.
+    fn fail(&mut self, batch_id: u64) -> PyResult<usize> {
+        self.inner.fail(self::batch_id(batch_id)?).map_err(to_py)
+    }
+
+    /// Replaces an in-flight batch rejected with `MESSAGE_TOO_LARGE` by smaller batches at the
+    /// head of its queue. Returns `[(new_batch_id, first_index, count), ...]`: the old batch's
+    /// records `first_index..first_index + count` are the new batch's `0..count`. `ValueError`
+    /// for a single-record batch (fail it instead).
+    fn split(&mut self, batch_id: u64) -> PyResult<Vec<(BatchId, u32, u32)>> {
+        Ok(runs(
+            &self.inner.split(self::batch_id(batch_id)?).map_err(to_py)?,
+        ))
+    }
+
+    /// Removes queued batches whose first record is at least `delivery_timeout_ms` old and
+    /// returns their ids; their records must be failed with a timeout.
+    fn expire(&mut self, now_ms: i64, delivery_timeout_ms: i64) -> Vec<BatchId> {
+        self.inner.expire(now_ms, delivery_timeout_ms)
+    }
+
+    /// Drops every batch, queued and in flight; returns their ids.
+    fn abort_all(&mut self) -> Vec<BatchId> {
+        self.inner.abort_all()
+    }
+
+    /// Drops queued batches that were never sent (transaction abort); returns their ids.
+    fn abort_undrained(&mut self) -> Vec<BatchId> {
+        self.inner.abort_undrained()
+    }
+
+    /// Producer id and epoch for idempotent batches; -1 blocks draining until a valid one.
+    fn set_producer_id(&mut self, producer_id: i64, epoch: i16) {
+        self.inner.set_producer_id(producer_id, epoch);
+    }
+
+    /// After an epoch bump: sequences restart at 0; unacknowledged batches are renumbered.
+    fn reset_sequences(&mut self) {
+        self.inner.reset_sequences();
+    }
+
+    /// Partitions of `topic` that have a leader (`None`: all). Unkeyed records go only there.
+    fn set_available_partitions(&mut self, topic: &str, partitions: Option<Vec<i32>>) {
+        self.inner.set_available_partitions(topic, partitions);
+    }
+
+    /// Makes everything sendable now, until `end_flush` (calls nest).
+    fn begin_flush(&mut self) {
+        self.inner.begin_flush();
+    }
+
+    fn end_flush(&mut self) {
+        self.inner.end_flush();
+    }
+
+    /// Refuses further appends (`RuntimeError`) and makes everything sendable.
+    fn close(&mut self) {
+        self.inner.close();
+    }
+
+    fn buffer_memory(&self) -> usize {
+        self.inner.buffer_memory()
+    }
+
+    fn available_memory(&self) -> usize {
+        self.inner.available_memory()
+    }
+
+    fn used_memory(&self) -> usize {
+        self.inner.used_memory()
+    }
+
+    fn queued_batches(&self) -> usize {
+        self.inner.queued_batches()
+    }
+
+    fn in_flight_batches(&self) -> usize {
+        self.inner.in_flight_batches()
+    }
+
+    /// Queued plus in flight: what a flush waits for.
+    fn live_batches(&self) -> usize {
+        self.inner.live_batches()
+    }
+
+    fn has_undrained(&self) -> bool {
+        self.inner.has_undrained()
+    }
+
+    /// Running totals: records/bytes appended, batches created/sealed, uncompressed and
+    /// compressed bytes, completions, retries, splits, failures, expiries, refusals for memory.
+    fn metrics<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let out = PyDict::new(py);
+        for (name, value) in self.inner.metrics().pairs() {
+            out.set_item(name, value)?;
+        }
+        Ok(out)
+    }
+}
+
+/// Java's `Utils.murmur2` of `data`, as a signed 32-bit int.
+#[pyfunction]
+fn murmur2(data: &[u8]) -> i32 {
+    crate::producer::murmur2(data)
+}
+
+/// The partition Java's default partitioner picks for `key`: `toPositive(murmur2(key)) % n`.
+#[pyfunction]
+fn partition_for_key(key: &[u8], num_partitions: i32) -> PyResult<i32> {
+    if num_partitions < 1 {
+        return Err(to_py(AccumulatorError::InvalidPartitionCount(
+            num_partitions,
+        )));
+    }
+    Ok(key_partition(key, num_partitions))
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyAccumulator>()?;
+    m.add(
+        "RecordTooLargeError",
+        m.py().get_type::<RecordTooLargeError>(),
+    )?;
+    m.add_function(wrap_pyfunction!(murmur2, m)?)?;
+    m.add_function(wrap_pyfunction!(partition_for_key, m)?)?;
     Ok(())
 }

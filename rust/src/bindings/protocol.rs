@@ -150,10 +150,14 @@ fn decode_metadata_response<'py>(
 }
 
 #[pyfunction]
-#[pyo3(signature = (
-    correlation_id, client_id, version, transactional_id, transaction_timeout_ms,
-    producer_id=-1, producer_epoch=-1,
-))]
+#[pyo3(
+    signature = (
+        correlation_id, client_id, version, transactional_id, transaction_timeout_ms,
+        producer_id=-1, producer_epoch=-1,
+    ),
+    text_signature = "(correlation_id, client_id, version, transactional_id, \
+                      transaction_timeout_ms, producer_id=-1, producer_epoch=-1)"
+)]
 fn encode_init_producer_id_request(
     correlation_id: i32,
     client_id: Option<&str>,

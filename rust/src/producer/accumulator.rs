@@ -2,83 +2,19 @@
 //! the open batch of their partition, memory counted, readiness computed.
 //!
 //! It never looks at cluster state: partition counts come with each append, leaders with each
-//! drain. Draining lives in `drain.rs`, the life of a sent batch in `lifecycle.rs`.
+//! drain. Readiness lives in `ready.rs`, draining in `drain.rs`, the life of a sent batch in
+//! `lifecycle.rs`.
 
 use std::collections::HashMap;
 
 use super::batch::{Batch, BatchId, TopicId};
+pub use super::config::AccumulatorConfig;
 use super::error::AccumulatorError;
 use super::memory::BufferMemory;
 use super::metrics::AccumulatorMetrics;
 use super::partitioner::{partition_for_key, validate_partition, StickyPartitioner};
 use super::queue::PartitionQueue;
-use crate::record::{BatchBuilder, Compression, Header, RECORD_BATCH_OVERHEAD};
-
-/// Settings, named after the Java producer's; defaults are the Java 4.x defaults.
-#[derive(Debug, Clone)]
-#[allow(clippy::struct_excessive_bools)] // independent switches, each a Java config
-pub struct AccumulatorConfig {
-    /// `batch.size`: a batch closes when the next record would take it past this many bytes
-    /// (uncompressed, header included). Also the sticky partitioner's switch threshold.
-    pub batch_size: usize,
-    /// `linger.ms`: a batch that is not full becomes sendable this long after its first record.
-    pub linger_ms: i64,
-    /// `buffer.memory`: the bytes all queued and in-flight records may take together.
-    pub buffer_memory: usize,
-    /// `max.request.size`: no record (as a batch of one) may exceed it.
-    pub max_request_size: usize,
-    pub compression: Compression,
-    /// `enable.idempotence`: stamp producer id, epoch and per-partition sequences at drain.
-    pub idempotent: bool,
-    /// Set the transactional bit in batch headers.
-    pub transactional: bool,
-    /// `partitioner.ignore.keys`: keyed records are spread like unkeyed ones.
-    pub partitioner_ignore_keys: bool,
-    /// `partitioner.adaptive.partitioning.enable`.
-    pub partitioner_adaptive: bool,
-    /// Keep at most one batch per partition in flight (`max.in.flight.requests.per.connection`
-    /// = 1, Java's `guaranteeMessageOrder`).
-    pub mute_while_in_flight: bool,
-}
-
-impl Default for AccumulatorConfig {
-    fn default() -> Self {
-        Self {
-            batch_size: 16_384,
-            linger_ms: 5,
-            buffer_memory: 33_554_432,
-            max_request_size: 1_048_576,
-            compression: Compression::NONE,
-            idempotent: true,
-            transactional: false,
-            partitioner_ignore_keys: false,
-            partitioner_adaptive: true,
-            mute_while_in_flight: false,
-        }
-    }
-}
-
-impl AccumulatorConfig {
-    fn validate(&self) -> Result<(), AccumulatorError> {
-        let bad = |s: &str| Err(AccumulatorError::InvalidConfig(s.to_owned()));
-        if self.batch_size == 0 {
-            return bad("batch_size must be at least 1");
-        }
-        if self.linger_ms < 0 {
-            return bad("linger_ms must not be negative");
-        }
-        if self.buffer_memory == 0 {
-            return bad("buffer_memory must be at least 1");
-        }
-        if self.max_request_size == 0 {
-            return bad("max_request_size must be at least 1");
-        }
-        if self.transactional && !self.idempotent {
-            return bad("transactional batches need idempotence");
-        }
-        Ok(())
-    }
-}
+use crate::record::{BatchBuilder, Header, RECORD_BATCH_OVERHEAD};
 
 /// Where a record went. [`Appended::handle`] packs it into one integer for Python.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,15 +51,6 @@ pub struct AppendManyOutcome {
     pub error: Option<AccumulatorError>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ReadyCheck {
-    /// Partitions with a batch to send now.
-    pub ready: Vec<(TopicId, i32)>,
-    /// The earliest time (same clock as `now_ms`) another partition becomes sendable by linger
-    /// or backoff; `None` when only an event (an append, a completion) can change anything.
-    pub next_ready_ms: Option<i64>,
-}
-
 #[derive(Debug)]
 pub(crate) struct Topic {
     pub name: String,
@@ -135,15 +62,6 @@ pub(crate) struct Topic {
     pub available: Option<Vec<i32>>,
     /// Expected sealed/raw size ratio (Java's `CompressionRatioEstimator`), for sizing requests.
     pub compression_ratio: f32,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Readiness {
-    /// Nothing to drain, or draining must wait for an event.
-    Blocked,
-    Sendable,
-    /// Becomes sendable at this time.
-    WaitUntil(i64),
 }
 
 #[derive(Debug)]
@@ -161,11 +79,11 @@ pub struct Accumulator {
     next_batch_id: BatchId,
     /// `(producer_id, epoch)` from `InitProducerId`; `None` blocks draining when idempotent.
     pub(crate) producer: Option<(i64, i16)>,
-    flushes: u32,
+    pub(crate) flushes: u32,
     /// An append was refused for memory since the last successful one: send everything now
     /// (Java treats waiting appenders the same way).
-    exhausted: bool,
-    closed: bool,
+    pub(crate) exhausted: bool,
+    pub(crate) closed: bool,
     /// Per node, where the next drain starts among its partitions, so none starves.
     pub(crate) drain_cursor: HashMap<i32, usize>,
     pub(crate) metrics: AccumulatorMetrics,
@@ -247,7 +165,9 @@ impl Accumulator {
         let topic = &mut self.topics[id.index()];
         if num_partitions > topic.num_partitions {
             topic.num_partitions = num_partitions;
-            topic.partitions.resize_with(num_partitions as usize, PartitionQueue::default);
+            topic
+                .partitions
+                .resize_with(num_partitions as usize, PartitionQueue::default);
         }
         Ok(id)
     }
@@ -301,19 +221,34 @@ impl Accumulator {
             {
                 Ok(done) => done,
                 Err(error) if appended == 0 => return Err(error),
-                Err(error) => return Ok(AppendManyOutcome { runs, appended, error: Some(error) }),
+                Err(error) => {
+                    return Ok(AppendManyOutcome {
+                        runs,
+                        appended,
+                        error: Some(error),
+                    })
+                }
             };
             appended += 1;
             match runs.last_mut() {
-                Some(run) if run.batch_id == done.batch_id
-                    && run.first_index + run.count == done.index =>
+                Some(run)
+                    if run.batch_id == done.batch_id
+                        && run.first_index + run.count == done.index =>
                 {
                     run.count += 1;
                 }
-                _ => runs.push(Run { batch_id: done.batch_id, first_index: done.index, count: 1 }),
+                _ => runs.push(Run {
+                    batch_id: done.batch_id,
+                    first_index: done.index,
+                    count: 1,
+                }),
             }
         }
-        Ok(AppendManyOutcome { runs, appended, error: None })
+        Ok(AppendManyOutcome {
+            runs,
+            appended,
+            error: None,
+        })
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -344,21 +279,31 @@ impl Accumulator {
 
         let mut appended = None;
         if let Some(last) = queue.batches.back_mut().filter(|b| !b.closed) {
-            let size = last.builder.size_of_next(timestamp_ms, key, value, headers);
-            if last.builder.size_in_bytes() + size <= batch_size {
-                if let Err(e) = self.memory.try_reserve(size) {
-                    self.exhausted = true;
-                    self.metrics.buffer_exhausted += 1;
-                    return Err(buffer_full(e.requested, e.available, self.memory.limit()));
-                }
-                let index = last.builder.record_count() as u32;
-                last.builder.append(timestamp_ms, key, value, headers);
-                last.reserved += size;
-                appended = Some((last.id, index, size, size));
-            } else {
+            let room = batch_size.saturating_sub(last.builder.size_in_bytes());
+            // The exact size costs a second pass over the record; it only matters near the
+            // end of the batch or of the memory, which most records are far from.
+            let bound = record_size_bound(key, value, headers);
+            let exact = (bound > room || bound > self.memory.available())
+                .then(|| last.builder.size_of_next(timestamp_ms, key, value, headers));
+            if exact.is_some_and(|size| size > room) {
                 // Java closes the batch here too, even if the new one cannot be allocated:
                 // the full batch becomes sendable, which is what frees memory.
                 last.closed = true;
+            } else {
+                if let Some(size) = exact {
+                    if let Err(e) = self.memory.try_reserve(size) {
+                        self.exhausted = true;
+                        self.metrics.buffer_exhausted += 1;
+                        return Err(buffer_full(e.requested, e.available, self.memory.limit()));
+                    }
+                }
+                let index = last.builder.record_count() as u32;
+                let size = last.builder.append(timestamp_ms, key, value, headers);
+                if exact.is_none() {
+                    self.memory.force_reserve(size); // within `bound`, checked above
+                }
+                last.reserved += size;
+                appended = Some((last.id, index, size, size));
             }
         }
         let (batch_id, index, record_size, reserved) = if let Some(a) = appended {
@@ -395,9 +340,16 @@ impl Accumulator {
             let topic = &mut self.topics[topic_id.index()];
             let full = topic.partitions[partition as usize].all_batches_full(batch_size);
             let available = topic.available.as_deref();
-            topic.sticky.record_appended(reserved, full, topic.num_partitions, available);
+            topic
+                .sticky
+                .record_appended(reserved, full, topic.num_partitions, available);
         }
-        Ok(Appended { batch_id, index, partition, new_batch: index == 0 })
+        Ok(Appended {
+            batch_id,
+            index,
+            partition,
+            new_batch: index == 0,
+        })
     }
 
     fn check_record_size(&self, total: usize) -> Result<(), AccumulatorError> {
@@ -424,103 +376,6 @@ impl Accumulator {
                 return id;
             }
         }
-    }
-
-    /// Partitions with something to send now, and when the next one will have. Also
-    /// refreshes the adaptive partitioner's weights from the queue lengths (as Java's
-    /// `ready` does).
-    pub fn ready(&mut self, now_ms: i64) -> ReadyCheck {
-        let mut check = ReadyCheck::default();
-        for t in 0..self.topics.len() {
-            let topic = &self.topics[t];
-            for (p, queue) in topic.partitions.iter().enumerate() {
-                match self.readiness(queue, now_ms) {
-                    Readiness::Sendable => check.ready.push((TopicId(t as u32), p as i32)),
-                    Readiness::WaitUntil(at) => {
-                        check.next_ready_ms =
-                            Some(check.next_ready_ms.map_or(at, |next: i64| next.min(at)));
-                    }
-                    Readiness::Blocked => {}
-                }
-            }
-            if self.config.partitioner_adaptive {
-                self.topics[t].refresh_load_stats();
-            }
-        }
-        check
-    }
-
-    /// Whether the head batch of `queue` may be drained now, ignoring linger (a drain takes
-    /// every drainable partition of a node once one of them is sendable).
-    pub(crate) fn drainable(&self, queue: &PartitionQueue, now_ms: i64) -> bool {
-        let Some(head) = queue.batches.front() else {
-            return false;
-        };
-        if self.config.mute_while_in_flight && queue.in_flight > 0 {
-            return false;
-        }
-        if head.is_backing_off(now_ms) {
-            return false;
-        }
-        if self.config.idempotent {
-            if self.producer.is_none() {
-                return false;
-            }
-            // A retried batch goes only once everything sent before it is resolved;
-            // otherwise the broker would see its sequence out of order.
-            if let Some(sequence) = head.base_sequence() {
-                if queue.first_unacked_sequence() != Some(sequence) {
-                    return false;
-                }
-            }
-        }
-        true
-    }
-
-    pub(crate) fn readiness(&self, queue: &PartitionQueue, now_ms: i64) -> Readiness {
-        let Some(head) = queue.batches.front() else {
-            return Readiness::Blocked;
-        };
-        if self.config.mute_while_in_flight && queue.in_flight > 0 {
-            return Readiness::Blocked;
-        }
-        if head.is_backing_off(now_ms) {
-            return Readiness::WaitUntil(head.retry_at_ms);
-        }
-        if !self.drainable(queue, now_ms) {
-            return Readiness::Blocked;
-        }
-        let linger_end = head.created_ms.saturating_add(self.config.linger_ms);
-        let sendable = head.attempts > 0
-            || queue.batches.len() > 1
-            || head.is_full(self.config.batch_size)
-            || now_ms >= linger_end
-            || self.flushes > 0
-            || self.exhausted
-            || self.closed;
-        if sendable {
-            Readiness::Sendable
-        } else {
-            Readiness::WaitUntil(linger_end)
-        }
-    }
-
-    /// Makes every batch sendable now until [`Self::end_flush`] (calls nest).
-    pub fn begin_flush(&mut self) {
-        self.flushes += 1;
-    }
-
-    pub fn end_flush(&mut self) {
-        self.flushes = self.flushes.saturating_sub(1);
-    }
-
-    /// Refuses further appends and makes everything sendable, so the sender can drain out.
-    pub fn close(&mut self) {
-        self.closed = true;
-    }
-
-    pub fn is_closed(&self) -> bool {
-        self.closed
     }
 
     pub fn buffer_memory(&self) -> usize {
@@ -568,39 +423,30 @@ impl Topic {
         let available = self.available.as_deref();
         let current = self.sticky.partition(self.num_partitions, available);
         if self.partitions[current as usize].all_batches_full(batch_size) {
-            self.sticky.record_appended(0, true, self.num_partitions, available);
+            self.sticky
+                .record_appended(0, true, self.num_partitions, available);
             return self.sticky.partition(self.num_partitions, available);
         }
         current
     }
+}
 
-    /// Java's `partitionReady` statistics: queue lengths of the available partitions, once
-    /// every partition of the topic has had a batch (before that a partition the weights do
-    /// not know about could never be chosen).
-    fn refresh_load_stats(&mut self) {
-        let seen = self.partitions.iter().filter(|q| q.seen).count();
-        if self.num_partitions < 1 || seen < self.num_partitions as usize {
-            self.sticky.clear_load_stats();
-            return;
-        }
-        let ids: Vec<i32> = match &self.available {
-            Some(list) => list
-                .iter()
-                .copied()
-                .filter(|&p| (0..self.num_partitions).contains(&p))
-                .collect(),
-            None => (0..self.num_partitions).collect(),
-        };
-        let sizes: Vec<u32> = ids
-            .iter()
-            .map(|&p| self.partitions[p as usize].batches.len() as u32)
-            .collect();
-        self.sticky.update_load_stats(&sizes, &ids, self.num_partitions);
+/// At least the encoded size of a record: every varint at its widest (lengths and counts 5
+/// bytes, the timestamp delta 10).
+fn record_size_bound(key: Option<&[u8]>, value: Option<&[u8]>, headers: &[Header<'_>]) -> usize {
+    let mut bound = 36 + key.map_or(0, <[u8]>::len) + value.map_or(0, <[u8]>::len);
+    for header in headers {
+        bound += 10 + header.key.len() + header.value.map_or(0, <[u8]>::len);
     }
+    bound
 }
 
 fn buffer_full(requested: usize, available: usize, limit: usize) -> AccumulatorError {
-    AccumulatorError::BufferFull { requested, available, limit }
+    AccumulatorError::BufferFull {
+        requested,
+        available,
+        limit,
+    }
 }
 
 #[cfg(test)]

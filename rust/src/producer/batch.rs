@@ -112,7 +112,9 @@ impl Batch {
 
     /// Per-record `CreateTime`s in index order.
     pub fn timestamps(&self) -> Vec<i64> {
-        (0..self.record_count()).map(|i| self.builder.timestamp_of(i)).collect()
+        (0..self.record_count())
+            .map(|i| self.builder.timestamp_of(i))
+            .collect()
     }
 }
 
@@ -152,7 +154,11 @@ mod tests {
         };
         batch.set_stamp(first);
         batch.sealed = Some(batch.builder.seal(&first, &Compression::NONE).unwrap());
-        batch.set_stamp(ProducerStamp { producer_epoch: 2, base_sequence: 0, ..first });
+        batch.set_stamp(ProducerStamp {
+            producer_epoch: 2,
+            base_sequence: 0,
+            ..first
+        });
         let decoded = decode_batches(batch.sealed.as_ref().unwrap()).unwrap();
         assert_eq!(decoded[0].producer_epoch, 2);
         assert_eq!(decoded[0].base_sequence, 0);

@@ -7,9 +7,10 @@
 
 use std::collections::HashMap;
 
-use super::accumulator::{Accumulator, Readiness};
+use super::accumulator::Accumulator;
 use super::batch::{increment_sequence, Batch, BatchId, TopicId};
 use super::error::AccumulatorError;
+use super::ready::Readiness;
 use crate::protocol::produce::encode_produce_request;
 use crate::protocol::RequestHeader;
 use crate::record::{Codec, Compression, ProducerStamp, RecordError};
@@ -96,10 +97,9 @@ impl Accumulator {
         let mut groups: Vec<(i32, Vec<(TopicId, i32)>)> = Vec::new();
         let mut group_of: HashMap<i32, usize> = HashMap::new();
         for route in routing {
-            let known = self
-                .topics
-                .get(route.topic.index())
-                .is_some_and(|t| route.partition >= 0 && (route.partition as usize) < t.partitions.len());
+            let known = self.topics.get(route.topic.index()).is_some_and(|t| {
+                route.partition >= 0 && (route.partition as usize) < t.partitions.len()
+            });
             if !known {
                 continue;
             }
@@ -151,10 +151,17 @@ impl Accumulator {
             if size + estimate > max_request_size && !taken.is_empty() {
                 break;
             }
-            let stamp_with = if self.config.idempotent { self.producer } else { None };
+            let stamp_with = if self.config.idempotent {
+                self.producer
+            } else {
+                None
+            };
             let transactional = self.config.transactional;
             let queue = &mut self.topics[topic_id.index()].partitions[partition as usize];
-            let mut batch = queue.batches.pop_front().expect("drainable queues have a head");
+            let mut batch = queue
+                .batches
+                .pop_front()
+                .expect("drainable queues have a head");
             batch.closed = true;
             if let (Some((producer_id, producer_epoch)), None) = (stamp_with, batch.stamp) {
                 let base_sequence = queue.next_sequence;
@@ -170,7 +177,10 @@ impl Accumulator {
             }
             queue.in_flight += 1;
             size += estimate;
-            taken.push(Selected { batch, fresh: false });
+            taken.push(Selected {
+                batch,
+                fresh: false,
+            });
             resume_at = Some((i + 1) % parts.len());
         }
         if let Some(at) = resume_at {
@@ -187,7 +197,10 @@ impl Accumulator {
             for Selected { batch, fresh } in batches {
                 let Some(sealed) = &batch.sealed else {
                     let error = selection.errors.remove(&batch.id).unwrap_or_else(|| {
-                        RecordError::Compress { codec: "none", reason: "batch was not sealed".into() }
+                        RecordError::Compress {
+                            codec: "none",
+                            reason: "batch was not sealed".into(),
+                        }
                     });
                     let id = batch.id;
                     self.forget_in_flight(&batch);
@@ -238,11 +251,23 @@ impl Accumulator {
     ) -> Result<Vec<u8>, AccumulatorError> {
         let mut parts: Vec<(&str, i32, &[u8])> = Vec::with_capacity(batch_ids.len());
         for &id in batch_ids {
-            let batch = self.in_flight.get(&id).ok_or(AccumulatorError::NotInFlight(id))?;
-            let sealed = batch.sealed.as_deref().ok_or(AccumulatorError::NotInFlight(id))?;
+            let batch = self
+                .in_flight
+                .get(&id)
+                .ok_or(AccumulatorError::NotInFlight(id))?;
+            let sealed = batch
+                .sealed
+                .as_deref()
+                .ok_or(AccumulatorError::NotInFlight(id))?;
             parts.push((self.topic_name(batch.topic), batch.partition, sealed));
         }
-        Ok(encode_produce_request(header, acks, timeout_ms, transactional_id, &parts)?)
+        Ok(encode_produce_request(
+            header,
+            acks,
+            timeout_ms,
+            transactional_id,
+            &parts,
+        )?)
     }
 
     /// The sealed bytes of an in-flight batch.

@@ -12,14 +12,23 @@ pub enum AccumulatorError {
         "buffer_memory is full: the record needs {requested} bytes, {available} of {limit} are \
          free; wait for in-flight batches to complete, or raise buffer_memory"
     )]
-    BufferFull { requested: usize, available: usize, limit: usize },
+    BufferFull {
+        requested: usize,
+        available: usize,
+        limit: usize,
+    },
 
     /// Permanent for this record.
     #[error(
         "the record is {size} bytes when serialized (with the {overhead}-byte batch header), \
          larger than {setting}={limit}; raise {setting} or send a smaller record"
     )]
-    RecordTooLarge { size: usize, overhead: usize, limit: usize, setting: &'static str },
+    RecordTooLarge {
+        size: usize,
+        overhead: usize,
+        limit: usize,
+        setting: &'static str,
+    },
 
     #[error(transparent)]
     PartitionOutOfRange(#[from] PartitionOutOfRange),

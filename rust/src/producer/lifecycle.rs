@@ -113,7 +113,10 @@ impl Accumulator {
         let original = self.take_in_flight(batch_id)?;
         self.retire(&original);
         let records = original.builder.size_in_bytes() - RECORD_BATCH_OVERHEAD;
-        let max_bytes = self.config.batch_size.min(records / 2 + RECORD_BATCH_OVERHEAD);
+        let max_bytes = self
+            .config
+            .batch_size
+            .min(records / 2 + RECORD_BATCH_OVERHEAD);
         let pieces = original.builder.split(max_bytes);
 
         let mut runs = Vec::with_capacity(pieces.len());
@@ -123,20 +126,34 @@ impl Accumulator {
         for builder in pieces {
             let id = self.allocate_batch_id();
             // Claim the id at once: `allocate_batch_id` skips ids in `locations`.
-            self.locations.insert(id, (original.topic, original.partition));
+            self.locations
+                .insert(id, (original.topic, original.partition));
             let count = builder.record_count();
             let reserved = builder.size_in_bytes();
-            let mut piece = Batch::new(id, original.topic, original.partition, builder, original.created_ms);
+            let mut piece = Batch::new(
+                id,
+                original.topic,
+                original.partition,
+                builder,
+                original.created_ms,
+            );
             piece.closed = true;
             piece.reserved = reserved;
             if let (Some(stamp), Some(base)) = (original.stamp, sequence) {
-                piece.stamp = Some(ProducerStamp { base_sequence: base, ..stamp });
+                piece.stamp = Some(ProducerStamp {
+                    base_sequence: base,
+                    ..stamp
+                });
                 sequence = Some(increment_sequence(base, count as i32));
             }
             // Split batches were already accounted for; Java also allocates them outside its
             // pool rather than fail records it accepted.
             self.memory.force_reserve(reserved);
-            runs.push(Run { batch_id: id, first_index, count: count as u32 });
+            runs.push(Run {
+                batch_id: id,
+                first_index,
+                count: count as u32,
+            });
             first_index += count as u32;
             batches.push(piece);
         }
@@ -162,10 +179,9 @@ impl Accumulator {
             for p in 0..self.topics[t].partitions.len() {
                 loop {
                     let queue = &mut self.topics[t].partitions[p];
-                    let old = queue
-                        .batches
-                        .front()
-                        .is_some_and(|b| now_ms.saturating_sub(b.created_ms) >= delivery_timeout_ms);
+                    let old = queue.batches.front().is_some_and(|b| {
+                        now_ms.saturating_sub(b.created_ms) >= delivery_timeout_ms
+                    });
                     if !old {
                         break;
                     }

@@ -38,7 +38,10 @@ impl BufferMemory {
 
     pub fn try_reserve(&mut self, bytes: usize) -> Result<(), Exhausted> {
         if bytes > self.available() {
-            return Err(Exhausted { requested: bytes, available: self.available() });
+            return Err(Exhausted {
+                requested: bytes,
+                available: self.available(),
+            });
         }
         self.used += bytes;
         Ok(())
@@ -52,7 +55,11 @@ impl BufferMemory {
     }
 
     pub fn release(&mut self, bytes: usize) {
-        debug_assert!(bytes <= self.used, "releasing {bytes} of {} used", self.used);
+        debug_assert!(
+            bytes <= self.used,
+            "releasing {bytes} of {} used",
+            self.used
+        );
         self.used = self.used.saturating_sub(bytes);
     }
 }
@@ -66,7 +73,13 @@ mod tests {
         let mut m = BufferMemory::new(100);
         m.try_reserve(60).unwrap();
         assert_eq!(m.available(), 40);
-        assert_eq!(m.try_reserve(41), Err(Exhausted { requested: 41, available: 40 }));
+        assert_eq!(
+            m.try_reserve(41),
+            Err(Exhausted {
+                requested: 41,
+                available: 40
+            })
+        );
         assert_eq!(m.used(), 60, "a refused reservation changes nothing");
         m.try_reserve(40).unwrap();
         assert_eq!(m.available(), 0);

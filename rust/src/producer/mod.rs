@@ -1,16 +1,18 @@
 //! The producer's per-record hot path: partitioners and the record accumulator.
 //!
 //! - [`partitioner`]: Java-identical murmur2 for keys, the KIP-794 sticky partitioner.
-//! - [`accumulator`]: per-partition batch queues, appends, readiness ([`Accumulator`]).
-//! - `drain`, `lifecycle`: `impl Accumulator` blocks for draining (sequences, sealing, the
-//!   Produce request) and for what follows (complete, retry, split, fail, expire).
-//! - [`batch`], [`queue`], [`memory`], [`metrics`], [`error`]: the state those work on.
+//! - [`accumulator`]: per-partition batch queues and appends ([`Accumulator`]).
+//! - `ready`, `drain`, `lifecycle`: `impl Accumulator` blocks for readiness, draining
+//!   (sequences, sealing, the Produce request) and what follows (complete, retry, split, fail,
+//!   expire).
+//! - `config`, [`batch`], [`queue`], [`memory`], [`metrics`], [`error`]: the state those work on.
 //!
 //! Nothing here does I/O or reads a clock: times are passed in, partition counts come with
 //! each append and leaders with each drain.
 
 pub mod accumulator;
 pub mod batch;
+mod config;
 mod drain;
 pub mod error;
 mod lifecycle;
@@ -18,14 +20,16 @@ pub mod memory;
 pub mod metrics;
 pub mod partitioner;
 pub mod queue;
+mod ready;
 #[cfg(test)]
 mod test_support;
 
-pub use accumulator::{
-    Accumulator, AccumulatorConfig, AppendManyOutcome, Appended, ReadyCheck, Run,
-};
+pub use accumulator::{Accumulator, AccumulatorConfig, AppendManyOutcome, Appended, Run};
 pub use batch::{BatchId, TopicId};
 pub use drain::{DrainSelection, Drained, Route};
 pub use error::AccumulatorError;
 pub use metrics::AccumulatorMetrics;
-pub use partitioner::{murmur2, partition_for_key, to_positive, PartitionOutOfRange, StickyPartitioner};
+pub use partitioner::{
+    murmur2, partition_for_key, to_positive, PartitionOutOfRange, StickyPartitioner,
+};
+pub use ready::ReadyCheck;

@@ -65,7 +65,10 @@ pub fn validate_partition(partition: i32, num_partitions: i32) -> Result<i32, Pa
     if (0..num_partitions).contains(&partition) {
         Ok(partition)
     } else {
-        Err(PartitionOutOfRange { partition, num_partitions })
+        Err(PartitionOutOfRange {
+            partition,
+            num_partitions,
+        })
     }
 }
 
@@ -204,7 +207,10 @@ impl StickyPartitioner {
             }
         }
         let in_range: Option<Vec<i32>> = available.map(|a| {
-            a.iter().copied().filter(|&p| (0..num_partitions).contains(&p)).collect()
+            a.iter()
+                .copied()
+                .filter(|&p| (0..num_partitions).contains(&p))
+                .collect()
         });
         match in_range.as_deref() {
             Some(list) if !list.is_empty() => list[random as usize % list.len()],
@@ -240,7 +246,10 @@ impl StickyPartitioner {
             running += max_plus_one - q;
             cumulative.push(running);
         }
-        self.load = Some(LoadStats { cumulative, partition_ids: partition_ids.to_vec() });
+        self.load = Some(LoadStats {
+            cumulative,
+            partition_ids: partition_ids.to_vec(),
+        });
     }
 
     /// Drops the adaptive weights, so switching is uniform again.
@@ -250,8 +259,10 @@ impl StickyPartitioner {
 
     /// The end of the random range the adaptive choice draws from (tests only).
     #[cfg(test)]
-    fn load_range_end(&self) -> Option<u32> {
-        self.load.as_ref().and_then(|l| l.cumulative.last().copied())
+    pub(crate) fn load_range_end(&self) -> Option<u32> {
+        self.load
+            .as_ref()
+            .and_then(|l| l.cumulative.last().copied())
     }
 }
 
@@ -284,7 +295,10 @@ mod tests {
         assert_eq!(murmur2(b"foobar"), -790_332_482);
         assert_eq!(murmur2(b"a-little-bit-long-string"), -985_981_536);
         assert_eq!(murmur2(b"a-little-bit-longer-string"), -1_486_304_829);
-        assert_eq!(murmur2(b"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8"), -58_897_971);
+        assert_eq!(
+            murmur2(b"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8"),
+            -58_897_971
+        );
         assert_eq!(murmur2(b"abc"), 479_470_107);
     }
 
@@ -294,7 +308,11 @@ mod tests {
             assert_eq!(murmur2(key.as_bytes()), hash, "hash of {key:?}");
             assert_eq!(partition_for_key(key.as_bytes(), 3), p3, "{key:?} of 3");
             assert_eq!(partition_for_key(key.as_bytes(), 6), p6, "{key:?} of 6");
-            assert_eq!(partition_for_key(key.as_bytes(), 100), p100, "{key:?} of 100");
+            assert_eq!(
+                partition_for_key(key.as_bytes(), 100),
+                p100,
+                "{key:?} of 100"
+            );
         }
         let all_bytes: Vec<u8> = (0..=255).collect();
         assert_eq!(murmur2(&all_bytes), -1_948_347_274);
@@ -314,7 +332,10 @@ mod tests {
         assert!(validate_partition(3, 3).is_err());
         assert!(validate_partition(-1, 3).is_err());
         let msg = validate_partition(7, 3).unwrap_err().to_string();
-        assert!(msg.contains("partition 7") && msg.contains("3 partitions"), "{msg}");
+        assert!(
+            msg.contains("partition 7") && msg.contains("3 partitions"),
+            "{msg}"
+        );
     }
 
     #[test]

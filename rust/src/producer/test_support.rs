@@ -29,19 +29,38 @@ pub fn value(n: usize) -> Vec<u8> {
 }
 
 /// Appends `count` 100-byte unkeyed records to an explicit partition; returns the handles.
-pub fn fill(acc: &mut Accumulator, topic: &str, partition: i32, count: usize, now: i64) -> Vec<u64> {
+pub fn fill(
+    acc: &mut Accumulator,
+    topic: &str,
+    partition: i32,
+    count: usize,
+    now: i64,
+) -> Vec<u64> {
     (0..count)
         .map(|n| {
             let v = value(n);
-            acc.append(topic, 4, Some(partition), None, Some(&v), &[], 1_000 + n as i64, now)
-                .unwrap()
-                .handle()
+            acc.append(
+                topic,
+                4,
+                Some(partition),
+                None,
+                Some(&v),
+                &[],
+                1_000 + n as i64,
+                now,
+            )
+            .unwrap()
+            .handle()
         })
         .collect()
 }
 
 pub fn route(acc: &Accumulator, topic: &str, partition: i32, node: i32) -> Route {
-    Route { topic: acc.topic_id(topic).unwrap(), partition, node }
+    Route {
+        topic: acc.topic_id(topic).unwrap(),
+        partition,
+        node,
+    }
 }
 
 /// Every partition of `topic` (4 partitions) led by `node`.
@@ -76,8 +95,14 @@ pub fn assert_memory_exact(acc: &Accumulator) {
         })
         .sum();
     assert_eq!(acc.used_memory(), queued + in_flight);
-    assert_eq!(acc.available_memory(), acc.buffer_memory() - acc.used_memory());
-    assert_eq!(acc.live_batches(), acc.queued_batches() + acc.in_flight_batches());
+    assert_eq!(
+        acc.available_memory(),
+        acc.buffer_memory() - acc.used_memory()
+    );
+    assert_eq!(
+        acc.live_batches(),
+        acc.queued_batches() + acc.in_flight_batches()
+    );
 }
 
 pub fn batch_of(handle: u64) -> BatchId {

@@ -73,6 +73,7 @@ pub(crate) fn encode_request<T: Encodable>(
     body: &T,
 ) -> Result<Vec<u8>, ProtocolError> {
     let version = header.api_version;
+    check_version(api, version)?;
     let invalid = |reason: String| ProtocolError::InvalidRequest {
         api,
         version,
@@ -232,7 +233,7 @@ mod tests {
             ProtocolError::UnsupportedVersion { version: 99, .. }
         ));
         let header = RequestHeader {
-            api_version: 1,
+            api_version: 4,
             ..header
         };
         let frame = begin_request(ApiKey::Metadata, &header, 0).unwrap();

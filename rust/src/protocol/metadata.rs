@@ -52,8 +52,7 @@ pub struct MetadataResponse {
     pub error_code: i16,
 }
 
-/// `topics: None` asks for every topic. `allow_auto_topic_creation` can only be turned off
-/// from v4 on.
+/// `topics: None` asks for every topic.
 pub fn encode_metadata_request(
     header: &RequestHeader<'_>,
     topics: Option<&[&str]>,
@@ -83,37 +82,22 @@ pub fn decode_metadata_response(
 
 fn body(r: &mut Reader<'_>, version: i16) -> DecodeResult<MetadataResponse> {
     let flexible = version >= 9;
-    let throttle_time_ms = if version >= 3 {
-        r.i32("throttle_time_ms")?
-    } else {
-        0
-    };
+    // Fields older than v4 (the oldest version implemented) are always present.
+    let throttle_time_ms = r.i32("throttle_time_ms")?;
     let brokers = r.vec("brokers", flexible, 10, |r| {
         let broker = MetadataBroker {
             node_id: r.i32("node_id")?,
             host: r.string("host", flexible)?,
             port: r.i32("port")?,
-            rack: if version >= 1 {
-                r.nullable_string("rack", flexible)?
-            } else {
-                None
-            },
+            rack: r.nullable_string("rack", flexible)?,
         };
         if flexible {
             r.skip_tagged_fields()?;
         }
         Ok(broker)
     })?;
-    let cluster_id = if version >= 2 {
-        r.nullable_string("cluster_id", flexible)?
-    } else {
-        None
-    };
-    let controller_id = if version >= 1 {
-        r.i32("controller_id")?
-    } else {
-        -1
-    };
+    let cluster_id = r.nullable_string("cluster_id", flexible)?;
+    let controller_id = r.i32("controller_id")?;
     let topics = r.vec("topics", flexible, 6, |r| topic(r, version))?;
     if (8..=10).contains(&version) {
         r.i32("cluster_authorized_operations")?;
@@ -145,11 +129,7 @@ fn topic(r: &mut Reader<'_>, version: i16) -> DecodeResult<MetadataTopic> {
     } else {
         [0; 16]
     };
-    let is_internal = if version >= 1 {
-        r.bool("is_internal")?
-    } else {
-        false
-    };
+    let is_internal = r.bool("is_internal")?;
     let partitions = r.vec("partitions", flexible, 12, |r| {
         let partition = MetadataPartition {
             error_code: r.i16("partition error_code")?,
@@ -264,7 +244,7 @@ mod tests {
 
     #[test]
     fn decodes_every_version() {
-        for version in 1..=13 {
+        for version in 4..=13 {
             let frame = crate_response(ApiKey::Metadata, version, 11, &sample(version));
             let m = decode_metadata_response(&frame, version).unwrap();
             assert_eq!(m.brokers.len(), 2);
@@ -272,10 +252,7 @@ mod tests {
             assert_eq!(m.brokers[0].rack.as_deref(), Some("r1"));
             assert_eq!(m.brokers[1].rack, None);
             assert_eq!(m.controller_id, 2);
-            assert_eq!(
-                m.cluster_id.as_deref(),
-                if version >= 2 { Some("abc") } else { None }
-            );
+            assert_eq!(m.cluster_id.as_deref(), Some("abc"));
             assert_eq!(m.topics[0].name.as_deref(), Some("orders"));
             assert_eq!(m.topics[0].partitions[1].leader_id, 2);
             assert_eq!(m.topics[0].partitions[1].replica_nodes, vec![1, 2]);
@@ -295,7 +272,7 @@ mod tests {
 
     #[test]
     fn request_matches_the_crate() {
-        for version in 1..=13 {
+        for version in 4..=13 {
             let header = RequestHeader {
                 api_version: version,
                 correlation_id: 5,
@@ -309,24 +286,29 @@ mod tests {
             let some = MetadataRequest::default()
                 .with_topics(Some(vec![MetadataRequestTopic::default()
                     .with_name(Some(TopicName(StrBytes::from_static_str("orders"))))]))
-                .with_allow_auto_topic_creation(version < 4);
+                .with_allow_auto_topic_creation(false);
             assert_eq!(
-                encode_metadata_request(&header, Some(&["orders"]), version < 4).unwrap(),
+                encode_metadata_request(&header, Some(&["orders"]), false).unwrap(),
                 crate_request(ApiKey::Metadata, version, 5, &some)
             );
         }
     }
 
     #[test]
-    fn auto_creation_cannot_be_disabled_before_v4() {
+    fn versions_before_4_are_refused() {
         let header = RequestHeader {
             api_version: 3,
             correlation_id: 5,
             client_id: None,
         };
-        let err = encode_metadata_request(&header, None, false).unwrap_err();
+        let err = encode_metadata_request(&header, None, true).unwrap_err();
         assert!(
-            matches!(err, ProtocolError::InvalidRequest { version: 3, .. }),
+            matches!(err, ProtocolError::UnsupportedVersion { version: 3, .. }),
+            "{err}"
+        );
+        let err = decode_metadata_response(&[0, 0, 0, 1], 3).unwrap_err();
+        assert!(
+            matches!(err, ProtocolError::UnsupportedVersion { version: 3, .. }),
             "{err}"
         );
     }

@@ -55,11 +55,14 @@ pub const UNSUPPORTED_VERSION: i16 = 35;
 
 /// The versions this codec implements, per API.
 ///
+/// Metadata starts at v4, the first that can turn off topic auto-creation (Kafka 0.11, like
+/// Produce v3 and record batch v2).
+///
 /// Produce stops at v12: v13 (Kafka 4.1+) addresses topics by id instead of name, which needs
 /// topic ids in the metadata cache and in every batch's routing first.
 pub const SUPPORTED_VERSIONS: [(ApiKey, VersionRange); 7] = [
     (ApiKey::Produce, VersionRange { min: 3, max: 12 }),
-    (ApiKey::Metadata, VersionRange { min: 1, max: 13 }),
+    (ApiKey::Metadata, VersionRange { min: 4, max: 13 }),
     (ApiKey::FindCoordinator, VersionRange { min: 1, max: 6 }),
     (ApiKey::SaslHandshake, VersionRange { min: 0, max: 1 }),
     (ApiKey::ApiVersions, VersionRange { min: 0, max: 4 }),

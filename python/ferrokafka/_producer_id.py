@@ -1,0 +1,80 @@
+"""The idempotent producer's identity: producer id and epoch, from InitProducerId.
+
+Without a producer id the accumulator drains nothing, so the first batch waits for it. When the
+sender cannot trust the partition sequences any more (a batch that may have been written
+failed, or the broker reported an unexpected sequence), it asks for a bump: an idempotent
+producer raises its epoch by itself and restarts every sequence at 0 (KIP-360; the broker
+accepts a higher epoch from sequence 0), and fetches a new producer id only when the epoch
+would overflow.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from ferrokafka._connection import KafkaConnectionError as ConnectionLost
+from ferrokafka._protocol import ApiKey, init_producer_id_request
+from ferrokafka.errors import KafkaError, error_for_code
+
+if TYPE_CHECKING:
+    from ferrokafka import _native
+    from ferrokafka._broker_pool import BrokerPool
+
+log = logging.getLogger("ferrokafka.producer")
+
+MAX_EPOCH = 32767
+# Retriable answers to InitProducerId while the cluster settles (coordinator loading, ...).
+_RETRY_LATER = {14, 15, 16, 51}
+
+
+class ProducerIdManager:
+    def __init__(self, transaction_timeout_ms: int) -> None:
+        self.producer_id = -1
+        self.epoch = -1
+        self._transaction_timeout_ms = transaction_timeout_ms
+        self._bump_requested = False
+        self.last_error: KafkaError | None = None
+
+    @property
+    def ready(self) -> bool:
+        return self.producer_id >= 0 and not self._bump_requested
+
+    def request_bump(self) -> None:
+        self._bump_requested = True
+
+    async def ensure(self, accumulator: _native.Accumulator, pool: BrokerPool) -> None:
+        """Gets a producer id, or bumps the epoch, if needed. Errors are kept in
+        ``last_error`` (the sender tries again after a backoff), never raised."""
+        if self.ready:
+            return
+        if self._bump_requested and 0 <= self.epoch < MAX_EPOCH:
+            self._install(accumulator, self.producer_id, self.epoch + 1)
+            return
+        try:
+            producer_id, epoch = await self._init(pool)
+        except (KafkaError, ConnectionLost) as exc:
+            self.last_error = exc if isinstance(exc, KafkaError) else KafkaError(str(exc))
+            log.info("InitProducerId failed (client %s): %s", pool.client_id, exc)
+            return
+        self._install(accumulator, producer_id, epoch)
+
+    def _install(self, accumulator: _native.Accumulator, producer_id: int, epoch: int) -> None:
+        renumber = self.producer_id >= 0
+        self.producer_id, self.epoch = producer_id, epoch
+        accumulator.set_producer_id(producer_id, epoch)
+        if renumber:
+            accumulator.reset_sequences()
+        self._bump_requested = False
+        self.last_error = None
+        log.info("producer id %d, epoch %d", producer_id, epoch)
+
+    async def _init(self, pool: BrokerPool) -> tuple[int, int]:
+        conn = await pool.any_connection()
+        version = conn.api_version(ApiKey.INIT_PRODUCER_ID)
+        result = await conn.request(
+            init_producer_id_request(version, None, self._transaction_timeout_ms)
+        )
+        if result.error_code != 0:
+            raise error_for_code(result.error_code)
+        return result.producer_id, result.producer_epoch

@@ -1,0 +1,496 @@
+"""The sender: one background task per producer that moves batches from the accumulator to the
+brokers and settles them from the responses.
+
+Each round: ask the accumulator which partitions can be sent and when to look again, route them
+to their leaders (only brokers with room in their in-flight window), drain, and send one
+Produce request per broker; responses are handled by a task per request. Between rounds it
+sleeps until the next linger deadline, a wake-up (new batch, flush, response), or a timer.
+
+Settling a batch follows the Java client's `Sender.completeBatch`:
+- success, or DUPLICATE_SEQUENCE_NUMBER with idempotence: complete;
+- MESSAGE_TOO_LARGE on a batch of several records: split and send the pieces;
+- a retriable error (or a lost connection, or a request timeout, treated as "maybe written"
+  so the batch keeps its sequence) while retries and delivery time remain: back to the head of
+  its queue after an exponential backoff with jitter; metadata errors also refresh metadata;
+- OUT_OF_ORDER_SEQUENCE_NUMBER / UNKNOWN_PRODUCER_ID with idempotence: retried when an earlier
+  batch of the partition is unsettled (it failed because its predecessor did), else the producer
+  epoch is bumped (KIP-360) and the partition's batches are renumbered;
+- anything else, or no time left: fail every record of the batch with the broker's error.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import anyio
+import anyio.abc
+
+from ferrokafka import _native
+from ferrokafka._connection import BrokerConnection
+from ferrokafka._connection import KafkaConnectionError as ConnectionLost
+from ferrokafka._protocol import (
+    ApiKey,
+    BrokerMetadata,
+    PartitionProduceResult,
+    ProduceResult,
+    Request,
+)
+from ferrokafka._runtime import now_ms
+from ferrokafka.errors import (
+    BROKER_ERRORS,
+    KafkaConnectionError,
+    KafkaError,
+    KafkaTimeoutError,
+    ProducerClosedError,
+    error_for_code,
+)
+
+if TYPE_CHECKING:
+    from ferrokafka._broker_pool import BrokerPool
+    from ferrokafka._metrics import ProducerMetrics
+    from ferrokafka._pending import PendingBatch
+    from ferrokafka._producer_id import ProducerIdManager
+    from ferrokafka.config import ProducerConfig
+
+log = logging.getLogger("ferrokafka.producer")
+
+MESSAGE_TOO_LARGE = 10
+OUT_OF_ORDER_SEQUENCE_NUMBER = 45
+DUPLICATE_SEQUENCE_NUMBER = 46
+UNKNOWN_PRODUCER_ID = 59
+# Produce v13 addresses topics by id; the codec speaks v3..v12, where topics have names.
+PRODUCE_MAX_VERSION = 12
+# How often in-flight deadlines are checked when nothing else wakes the sender.
+IDLE_TICK_MS = 1000
+
+
+class Sender:
+    def __init__(
+        self,
+        config: ProducerConfig,
+        accumulator: _native.Accumulator,
+        pool: BrokerPool,
+        batches: dict[int, PendingBatch],
+        producer_ids: ProducerIdManager | None,
+        metrics: ProducerMetrics,
+    ) -> None:
+        self._config = config
+        self._acc = accumulator
+        self._pool = pool
+        self._batches = batches
+        self._producer_ids = producer_ids
+        self._metrics = metrics
+        self._acks = config.acks
+        self._request_timeout_ms = config.request_timeout_ms
+        self._max_in_flight = config.max_in_flight_requests_per_connection
+        self._wakeup = anyio.Event()
+        # Requests written or being written, per node: the window the drain respects.
+        self._in_flight: dict[int, int] = {}
+        # Per partition, in drain (= sequence) order, the batches sent and not yet settled:
+        # decides whether an out-of-order sequence error is a predecessor's echo or real.
+        self._unsettled: dict[tuple[str, int], deque[int]] = {}
+        self._metadata_wanted = False
+        self._refreshing = False
+        self._closing = False
+        self._abort_on_close = False
+        # Called when batches leave the accumulator (senders waiting for buffer space).
+        self.on_memory_freed: Callable[[], None] = lambda: None
+        # (deadline in monotonic ms, callback): timers of the producer run by this loop.
+        self._timers: list[tuple[int, Callable[[], None]]] = []
+
+    # --- called by the producer ----------------------------------------------------------
+
+    def wake(self) -> None:
+        self._wakeup.set()
+
+    def request_metadata(self) -> None:
+        self._metadata_wanted = True
+        self._wakeup.set()
+
+    def watch_deadline(self, deadline_ms: int, callback: Callable[[], None]) -> None:
+        """Runs ``callback`` from the sender's loop once ``deadline_ms`` has passed."""
+        self._timers.append((deadline_ms, callback))
+        self._wakeup.set()
+
+    def begin_close(self, *, abort: bool) -> None:
+        """Sends what is left (or, with ``abort``, fails it) and then ends `run`."""
+        self._closing = True
+        self._abort_on_close = self._abort_on_close or abort
+        self._wakeup.set()
+
+    # --- the loop ------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        async with anyio.create_task_group() as tasks:
+            while True:
+                if self._abort_on_close:
+                    self._fail_all(
+                        ProducerClosedError(
+                            "the producer was closed before the record was sent"
+                        )
+                    )
+                if self._closing and not self._acc.has_undrained() and not any(
+                    self._in_flight.values()
+                ):
+                    break
+                delay_ms = await self._round(tasks)
+                if delay_ms > 0:
+                    with anyio.move_on_after(delay_ms / 1000):
+                        await self._wakeup.wait()
+                self._wakeup = anyio.Event()
+            tasks.cancel_scope.cancel()
+
+    async def _round(self, tasks: anyio.abc.TaskGroup) -> int:
+        """One pass: returns how long to sleep (ms) unless woken."""
+        now = now_ms()
+        self._expire(now)
+        next_timer = self._run_timers(now)
+        if self._pool.metadata_is_stale() or self._metadata_wanted:
+            self._start_metadata_refresh(tasks)
+        ids = self._producer_ids
+        if ids is not None and not ids.ready:
+            if not self._acc.has_undrained() and not self._unsettled_count():
+                return IDLE_TICK_MS
+            if not self._unsettled_count():
+                # KIP-360: the epoch is bumped once nothing of the old one is in flight.
+                await ids.ensure(self._acc, self._pool)
+                now = now_ms()
+            return min(self._config.retry_backoff_ms, IDLE_TICK_MS) if not ids.ready else 0
+
+        ready, next_ready_ms = self._acc.ready(now)
+        routing: dict[tuple[str, int], int] = {}
+        metadata = self._pool.metadata
+        for topic, partition in ready:
+            leader = metadata.partition(topic, partition)
+            if leader is None or leader.leader_id < 0:
+                self._metadata_wanted = True
+                continue
+            node = leader.leader_id
+            if self._in_flight.get(node, 0) >= self._max_in_flight:
+                continue
+            conn = self._pool.ready_connection(node)
+            if conn is None:
+                if self._pool.can_connect(node):
+                    tasks.start_soon(self._connect, node)
+                continue
+            routing[(topic, partition)] = node
+        if self._metadata_wanted:
+            self._start_metadata_refresh(tasks)
+        if routing:
+            drained: dict[int, list[int]] = self._acc.drain(
+                routing, self._config.max_request_size, now
+            )
+            for node, batch_ids in drained.items():
+                conn = self._pool.ready_connection(node)
+                if conn is None:
+                    # Closed between the routing and now: the batches retry like any
+                    # batch whose connection broke.
+                    self._settle_connection_error(batch_ids, ConnectionLost("connection lost"))
+                    continue
+                for batch_id in batch_ids:
+                    self._note_sent(batch_id)
+                self._in_flight[node] = self._in_flight.get(node, 0) + 1
+                tasks.start_soon(self._send, conn, node, batch_ids)
+        if ready and routing:
+            # More may be drainable right away (one batch per partition per drain).
+            return 0
+        wait = min(IDLE_TICK_MS, max(next_timer - now, 1))
+        if next_ready_ms is not None:
+            wait = min(wait, max(next_ready_ms - now, 1))
+        if ready and not routing:
+            # Waiting for a connection, metadata or window: responses and connects wake us.
+            wait = min(wait, max(self._config.retry_backoff_ms // 2, 1))
+        return wait
+
+    # --- requests ------------------------------------------------------------------------
+
+    async def _send(self, conn: BrokerConnection, node: int, batch_ids: list[int]) -> None:
+        try:
+            await self._send_and_settle(conn, batch_ids)
+        finally:
+            self._in_flight[node] -= 1
+            self._wakeup.set()
+
+    async def _send_and_settle(self, conn: BrokerConnection, batch_ids: list[int]) -> None:
+        version = conn.api_version(ApiKey.PRODUCE, ours_max=PRODUCE_MAX_VERSION)
+        request = self._produce_request(version, batch_ids)
+        started = now_ms()
+        try:
+            if self._acks == 0:
+                await conn.send_oneway(request)
+            else:
+                result = await conn.request(request)
+        except ConnectionLost as exc:
+            self._settle_connection_error(batch_ids, exc)
+            return
+        self._metrics.request_completed(now_ms() - started)
+        if self._acks == 0:
+            for batch_id in batch_ids:
+                self._complete(batch_id, -1, -1)
+            return
+        self._settle_response(batch_ids, result)
+
+    def _produce_request(self, version: int, batch_ids: list[int]) -> Request[ProduceResult]:
+        acc, acks, timeout_ms = self._acc, self._acks, self._request_timeout_ms
+        transactional_id = self._config.transactional_id
+
+        def encode(correlation_id: int, client_id: str | None) -> bytes:
+            return acc.produce_request(
+                batch_ids, correlation_id, client_id, version, acks, timeout_ms, transactional_id
+            )
+
+        def decode(frame: bytes) -> ProduceResult:
+            partitions, endpoints, throttle = _native.decode_produce_response(frame, version)
+            return ProduceResult(
+                partitions=[PartitionProduceResult._make(p) for p in partitions],
+                node_endpoints=[BrokerMetadata._make(e) for e in endpoints],
+                throttle_time_ms=throttle,
+            )
+
+        return Request(ApiKey.PRODUCE, version, encode, decode)
+
+    # --- settling ------------------------------------------------------------------------
+
+    def _settle_response(self, batch_ids: list[int], result: ProduceResult) -> None:
+        by_partition = {(p.topic, p.partition): p for p in result.partitions}
+        for batch_id in batch_ids:
+            pending = self._batches.get(batch_id)
+            if pending is None:
+                continue
+            answer = by_partition.get((pending.topic, pending.partition))
+            if answer is None:
+                error = KafkaConnectionError(
+                    f"the broker's Produce response left out {pending.topic}-{pending.partition}"
+                )
+                self._retry_or_fail(batch_id, pending, error)
+                continue
+            self._settle(batch_id, pending, answer, result.node_endpoints)
+
+    def _settle(
+        self,
+        batch_id: int,
+        pending: PendingBatch,
+        answer: PartitionProduceResult,
+        endpoints: list[BrokerMetadata],
+    ) -> None:
+        code = answer.error_code
+        idempotent = self._producer_ids is not None
+        if code == 0 or (code == DUPLICATE_SEQUENCE_NUMBER and idempotent):
+            self._complete(batch_id, answer.base_offset, answer.log_append_time_ms)
+            return
+        error = error_for_code(code, _broker_detail(answer))
+        pending.last_error = error
+        if code == MESSAGE_TOO_LARGE and self._split(batch_id, pending):
+            return
+        flags = BROKER_ERRORS.get(code)
+        if flags is not None and flags.invalid_metadata:
+            hint = answer.current_leader
+            moved = hint is not None and self._pool.metadata.apply_leader_hint(
+                pending.topic, pending.partition, hint[0], hint[1], endpoints
+            )
+            if not moved:
+                self._metadata_wanted = True
+        if idempotent and code in (OUT_OF_ORDER_SEQUENCE_NUMBER, UNKNOWN_PRODUCER_ID):
+            if not self._is_first_unsettled(batch_id, pending):
+                self._retry_or_fail(batch_id, pending, error, force_retriable=True)
+                return
+            assert self._producer_ids is not None
+            log.warning(
+                "%s on %s-%s: bumping the producer epoch (client %s)",
+                error.name,
+                pending.topic,
+                pending.partition,
+                self._config.client_id,
+            )
+            self._producer_ids.request_bump()
+            self._retry_or_fail(batch_id, pending, error, force_retriable=True)
+            return
+        self._retry_or_fail(batch_id, pending, error)
+
+    def _settle_connection_error(self, batch_ids: list[int], exc: ConnectionLost) -> None:
+        error = KafkaConnectionError(str(exc))
+        error.__cause__ = exc
+        # The leader may have moved: that is the usual reason a connection goes.
+        self._metadata_wanted = True
+        for batch_id in batch_ids:
+            pending = self._batches.get(batch_id)
+            if pending is not None:
+                pending.last_error = error
+                self._retry_or_fail(batch_id, pending, error)
+
+    def _retry_or_fail(
+        self,
+        batch_id: int,
+        pending: PendingBatch,
+        error: KafkaError,
+        *,
+        force_retriable: bool = False,
+    ) -> None:
+        now = now_ms()
+        retriable = force_retriable or error.retriable
+        if retriable and pending.attempts <= self._config.retries and now < pending.deadline_ms:
+            backoff = self._backoff_ms(pending.attempts)
+            if now + backoff >= pending.deadline_ms:
+                backoff = max(pending.deadline_ms - now, 0)
+            pending.attempts += 1
+            self._unsettle(batch_id, pending)
+            self._acc.retry(batch_id, now, backoff)
+            log.debug(
+                "retrying batch %d of %s-%s in %d ms: %s",
+                batch_id,
+                pending.topic,
+                pending.partition,
+                backoff,
+                error,
+            )
+            return
+        if retriable and now >= pending.deadline_ms:
+            error = _delivery_timeout(self._config.delivery_timeout_ms, error)
+        self._fail(batch_id, pending, error)
+
+    def _backoff_ms(self, attempts: int) -> int:
+        base, cap = self._config.retry_backoff_ms, self._config.retry_backoff_max_ms
+        exp = base * (2 ** min(attempts, 30))
+        # +-20% jitter as in the Java client's ExponentialBackoff.
+        return int(min(exp, cap) * random.uniform(0.8, 1.2)) if cap > 0 else 0
+
+    def _complete(self, batch_id: int, base_offset: int, log_append_time_ms: int) -> None:
+        pending = self._batches.pop(batch_id, None)
+        self._acc.complete(batch_id, log_append_time_ms)
+        self.on_memory_freed()
+        if pending is None:
+            return
+        self._unsettle(batch_id, pending)
+        pending.succeed(base_offset, log_append_time_ms)
+
+    def _fail(self, batch_id: int, pending: PendingBatch, error: KafkaError) -> None:
+        self._batches.pop(batch_id, None)
+        self._acc.fail(batch_id)
+        self.on_memory_freed()
+        self._unsettle(batch_id, pending)
+        if pending.attempts > 0 and self._producer_ids is not None:
+            # It may have been written: later batches of its partition would leave a gap in
+            # the sequence, so start a new epoch (as the Java client does) before sending more.
+            self._producer_ids.request_bump()
+        log.debug("batch %d of %s-%s failed: %s", batch_id, pending.topic, pending.partition, error)
+        pending.fail(error)
+
+    def _split(self, batch_id: int, pending: PendingBatch) -> bool:
+        """Splits a batch of several records; False for a single record (nothing to split)."""
+        try:
+            runs: list[tuple[int, int, int]] = self._acc.split(batch_id)
+        except ValueError:
+            return False
+        self._unsettle(batch_id, pending)
+        self._batches.pop(batch_id, None)
+        pending.split_into(runs, self._batches)
+        self._wakeup.set()
+        return True
+
+    def _expire(self, now: int) -> None:
+        """Fails every batch whose delivery timeout has passed: queued ones leave the
+        accumulator; in-flight ones are failed now and their late response is ignored."""
+        timeout_ms = self._config.delivery_timeout_ms
+        for batch_id in self._acc.expire(now, timeout_ms):
+            pending = self._batches.get(batch_id)
+            if pending is None:
+                self._acc.fail(batch_id)
+                continue
+            self._fail(batch_id, pending, _delivery_timeout(timeout_ms, pending.last_error))
+        for batch_id, pending in list(self._batches.items()):
+            if pending.in_flight and now >= pending.deadline_ms + self._request_timeout_ms:
+                # The request itself times out first; this is the guard for a stuck connection.
+                self._fail(batch_id, pending, _delivery_timeout(timeout_ms, pending.last_error))
+
+    def _fail_all(self, error: KafkaError) -> None:
+        for batch_id in self._acc.abort_undrained():
+            pending = self._batches.pop(batch_id, None)
+            if pending is not None:
+                pending.fail(error)
+
+    def _run_timers(self, now: int) -> int:
+        """Runs the due timers; returns when the next one is due."""
+        due = [t for t in self._timers if t[0] <= now]
+        if due:
+            self._timers = [t for t in self._timers if t[0] > now]
+            for _, callback in due:
+                callback()
+        return min((t[0] for t in self._timers), default=now + IDLE_TICK_MS)
+
+    # --- per-partition order of unsettled batches ----------------------------------------
+
+    def _note_sent(self, batch_id: int) -> None:
+        pending = self._batches.get(batch_id)
+        if pending is None:
+            return
+        pending.in_flight = True
+        key = (pending.topic, pending.partition)
+        queue = self._unsettled.get(key)
+        if queue is None:
+            queue = self._unsettled[key] = deque()
+        if batch_id not in queue:
+            queue.append(batch_id)
+
+    def _unsettle(self, batch_id: int, pending: PendingBatch) -> None:
+        pending.in_flight = False
+        queue = self._unsettled.get((pending.topic, pending.partition))
+        if queue is not None and batch_id in queue:
+            queue.remove(batch_id)
+
+    def _is_first_unsettled(self, batch_id: int, pending: PendingBatch) -> bool:
+        queue = self._unsettled.get((pending.topic, pending.partition))
+        return not queue or queue[0] == batch_id
+
+    def _unsettled_count(self) -> int:
+        return sum(1 for q in self._unsettled.values() if q)
+
+    # --- background work -----------------------------------------------------------------
+
+    def _start_metadata_refresh(self, tasks: anyio.abc.TaskGroup) -> None:
+        if self._refreshing:
+            return
+        self._refreshing = True
+        self._metadata_wanted = False
+        tasks.start_soon(self._refresh_metadata)
+
+    async def _refresh_metadata(self) -> None:
+        try:
+            await self._pool.refresh_metadata()
+        except (KafkaError, ConnectionLost) as exc:
+            log.info("metadata refresh failed (client %s): %s", self._config.client_id, exc)
+            await anyio.sleep(self._config.retry_backoff_ms / 1000)
+            self._metadata_wanted = True
+        finally:
+            self._refreshing = False
+            self._wakeup.set()
+
+    async def _connect(self, node: int) -> None:
+        try:
+            await self._pool.connection(node)
+        except ConnectionLost as exc:
+            log.info("cannot reach broker %d (client %s): %s", node, self._config.client_id, exc)
+            self._metadata_wanted = True
+        finally:
+            self._wakeup.set()
+
+
+def _broker_detail(answer: PartitionProduceResult) -> str | None:
+    parts = [answer.error_message] if answer.error_message else []
+    parts += [f"record {index}: {message}" for index, message in answer.record_errors if message]
+    return "; ".join(p for p in parts if p) or None
+
+
+def _delivery_timeout(timeout_ms: int, last: KafkaError | None) -> KafkaTimeoutError:
+    cause = f"; last error: {last}" if last is not None else ""
+    error = KafkaTimeoutError(
+        f"the record was not delivered within delivery_timeout_ms={timeout_ms}{cause}. "
+        "Check that the brokers are reachable and the topic's partitions have leaders, "
+        "or raise delivery_timeout_ms"
+    )
+    error.__cause__ = last
+    return error
+

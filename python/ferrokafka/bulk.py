@@ -1,0 +1,69 @@
+"""`BulkDelivery`: what `Producer.send_many` returns.
+
+A bulk of records crossed into Rust in one call and landed in a handful of batches; this object
+waits on those batches, not on one future per record, and builds per-record results only when
+asked for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+from ferrokafka._pending import PendingBatch
+from ferrokafka.errors import KafkaError
+from ferrokafka.records import RecordMetadata
+
+
+class BulkDelivery:
+    """The delivery of the records of one `send_many` call, in input order.
+
+    ``await bulk`` returns the number of records delivered, or raises the first error if any
+    record failed (the others may still have been delivered: see `results`).
+    """
+
+    __slots__ = ("_parts", "_timestamp_ms", "queued")
+
+    def __init__(self, parts: list[tuple[PendingBatch, int, int]], timestamp_ms: int) -> None:
+        # (batch, first index in the batch, count), consecutive input records per part.
+        self._parts = parts
+        self._timestamp_ms = timestamp_ms
+        #: How many of the given records were queued (the rest did not fit in buffer_memory).
+        self.queued = sum(count for _, _, count in parts)
+
+    def done(self) -> bool:
+        return all(batch.resolved for batch, _, _ in self._parts)
+
+    def __await__(self) -> Generator[Any, None, int]:
+        for batch, _, _ in self._parts:
+            if not batch.resolved:
+                yield from batch.wait().__await__()
+        for result in self._iter_results():
+            if isinstance(result, KafkaError):
+                raise result
+        return self.queued
+
+    def results(self) -> list[RecordMetadata | KafkaError]:
+        """Per record, in input order: its metadata or its error. Only once `done()`."""
+        if not self.done():
+            raise RuntimeError("the bulk is not finished: await it first")
+        return list(self._iter_results())
+
+    def _iter_results(self) -> Generator[RecordMetadata | KafkaError, None, None]:
+        for parent, first, count in self._parts:
+            for i in range(first, first + count):
+                batch, index = parent.locate(i) if parent.parts is not None else (parent, i)
+                if batch.error is not None:
+                    yield batch.error
+                    continue
+                offset = -1 if batch.base_offset < 0 else batch.base_offset + index
+                if batch.log_append_time_ms >= 0:
+                    yield RecordMetadata(
+                        batch.topic, batch.partition, offset, batch.log_append_time_ms,
+                        "LogAppendTime", -1, -1,
+                    )
+                else:
+                    yield RecordMetadata(
+                        batch.topic, batch.partition, offset, self._timestamp_ms,
+                        "CreateTime", -1, -1,
+                    )

@@ -1,0 +1,698 @@
+"""The public `Producer`.
+
+Three ways to send, as with the Java client: fire-and-forget (`send_nowait`, ignore the future),
+synchronous (`await send(...)`), and asynchronous with a callback (`send_nowait(...,
+on_delivery=cb)`), plus `send_many` for ingestion scripts, which crosses into Rust once per
+thousands of records. The per-record path is kept short on purpose: serialize if needed, one
+native append, one small future.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import re
+import ssl
+import time
+from collections.abc import Callable, Mapping, Sequence
+from types import TracebackType
+from typing import Any, Self
+
+import anyio
+
+from ferrokafka import _native
+from ferrokafka._broker_pool import BrokerPool
+from ferrokafka._held import Headers, HeldRecord, HeldTopic, record_size
+from ferrokafka._metrics import ProducerMetrics
+from ferrokafka._pending import PendingBatch
+from ferrokafka._producer_id import ProducerIdManager
+from ferrokafka._runtime import BackgroundTask, now_ms, wall_ms
+from ferrokafka._sender import Sender
+from ferrokafka.bulk import BulkDelivery
+from ferrokafka.config import ProducerConfig
+from ferrokafka.errors import (
+    BufferFullError,
+    ConfigError,
+    IllegalStateError,
+    InvalidTimestampError,
+    InvalidTopicError,
+    KafkaError,
+    KafkaTimeoutError,
+    PartitionOutOfRangeError,
+    ProducerClosedError,
+    RecordTooLargeError,
+    SerializationError,
+)
+from ferrokafka.records import DeliveryFuture, RecordMetadata
+
+log = logging.getLogger("ferrokafka.producer")
+
+_TOPIC_NAME = re.compile(r"[a-zA-Z0-9._-]{1,249}")
+# Kafka 4 rejects timestamps more than an hour ahead (log.message.timestamp.after.max.ms);
+# checking here fails only the bad record instead of its whole batch at the broker.
+MAX_FUTURE_TIMESTAMP_MS = 3_600_000
+
+OnDelivery = Callable[[RecordMetadata | None, KafkaError | None], Any]
+
+
+class ProducerState(enum.Enum):
+    """NEW → STARTED → CLOSING → CLOSED; `close` from NEW goes straight to CLOSED."""
+
+    NEW = "new"
+    STARTED = "started"
+    CLOSING = "closing"
+    CLOSED = "closed"
+
+
+class Producer:
+    """An asyncio-native (and trio-compatible) Kafka producer.
+
+    Options are the Java producer's configs with ``.`` replaced by ``_`` and the same defaults
+    (see `ProducerConfig`): ``Producer(bootstrap_servers="b1:9092", acks="all", linger_ms=5)``.
+    """
+
+    def __init__(self, bootstrap_servers: str | Sequence[str] = "localhost:9092", **options: Any):
+        self._config = ProducerConfig.from_kwargs(bootstrap_servers=bootstrap_servers, **options)
+        self._setup()
+
+    @classmethod
+    def from_config(cls, props: Mapping[str, object]) -> Self:
+        """A producer from Java/librdkafka-style names: ``{"bootstrap.servers": "b:9092",
+        "linger.ms": "5"}``."""
+        producer = cls.__new__(cls)
+        producer._config = ProducerConfig.from_config(props)
+        producer._setup()
+        return producer
+
+    def _setup(self) -> None:
+        config = self._config
+        if config.transactional_id is not None:
+            raise ConfigError(
+                "transactions are not available in this version of ferrokafka: remove "
+                "transactional_id (idempotence alone already prevents duplicates per partition)",
+                option="transactional_id",
+            )
+        if config.security_protocol.startswith("SASL"):
+            raise ConfigError(
+                f"security_protocol={config.security_protocol!r}: SASL is not available in this "
+                "version of ferrokafka; use PLAINTEXT or SSL",
+                option="security_protocol",
+            )
+        codec = config.compression_type
+        level = {
+            "gzip": config.compression_gzip_level,
+            "lz4": config.compression_lz4_level,
+            "zstd": config.compression_zstd_level,
+        }.get(codec)
+        self._accumulator = _native.Accumulator(
+            batch_size=config.batch_size,
+            linger_ms=config.linger_ms,
+            buffer_memory=config.buffer_memory,
+            compression=codec,
+            compression_level=None if level is None or level == -1 else level,
+            max_request_size=config.max_request_size,
+            idempotent=config.enable_idempotence,
+            partitioner_ignore_keys=config.partitioner_ignore_keys,
+            partitioner_adaptive=config.partitioner_adaptive_partitioning_enable,
+            mute_while_in_flight=config.max_in_flight_requests_per_connection == 1,
+        )
+        self._state = ProducerState.NEW
+        self._metrics = ProducerMetrics()
+        self._batches: dict[int, PendingBatch] = {}
+        self._held: dict[str, HeldTopic] = {}
+        self._held_bytes = 0
+        self._partition_counts: dict[str, int] = {}
+        self._producer_ids = (
+            ProducerIdManager(config.transaction_timeout_ms) if config.enable_idempotence else None
+        )
+        self._pool = BrokerPool(config, _ssl_context(config))
+        self._pool.on_metadata = self._on_metadata
+        self._sender = Sender(
+            config, self._accumulator, self._pool, self._batches, self._producer_ids, self._metrics
+        )
+        self._sender.on_memory_freed = self._on_memory_freed
+        self._sender_task: BackgroundTask | None = None
+        self._space_freed: anyio.Event | None = None
+        self._metadata_arrived: anyio.Event | None = None
+        self._key_serializer = config.key_serializer
+        self._value_serializer = config.value_serializer
+        self._delivery_timeout_ms = config.delivery_timeout_ms
+
+    @property
+    def config(self) -> ProducerConfig:
+        return self._config
+
+    @property
+    def state(self) -> ProducerState:
+        return self._state
+
+    def __repr__(self) -> str:
+        return f"<Producer {self._config.client_id} {self._state.value}>"
+
+    # --- life cycle ----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Connects to a bootstrap server and fetches the cluster metadata. Raises
+        `KafkaConnectionError` when none of ``bootstrap_servers`` answers."""
+        if self._state is not ProducerState.NEW:
+            raise IllegalStateError(f"start() on a producer that is {self._state.value}")
+        with anyio.fail_after(self._config.max_block_ms / 1000):
+            await self._pool.refresh_metadata()
+        self._sender_task = BackgroundTask(self._sender.run, f"ferrokafka-sender-{self}")
+        self._state = ProducerState.STARTED
+        log.info("producer %s started", self._config.client_id)
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self, timeout: float | None = None) -> None:
+        """Sends what is buffered and closes. After ``timeout`` seconds (default: no limit but
+        ``delivery_timeout_ms``), records not yet delivered fail with `ProducerClosedError` and
+        the connections close; `close` never returns later than that."""
+        if self._state in (ProducerState.CLOSING, ProducerState.CLOSED):
+            return
+        if self._state is ProducerState.NEW:
+            self._state = ProducerState.CLOSED
+            await self._pool.close()
+            return
+        self._state = ProducerState.CLOSING
+        for held in list(self._held.values()):
+            self._release_held(held)
+        limit = self._delivery_timeout_ms / 1000 if timeout is None else max(timeout, 0.0)
+        task = self._sender_task
+        assert task is not None
+        self._sender.begin_close(abort=False)
+        with anyio.move_on_after(limit):
+            await task.join()
+        if not task.done:
+            log.warning("close(): records left after %.3g s are failed", limit)
+            task.cancel()
+            with anyio.CancelScope(shield=True), anyio.move_on_after(1.0):
+                await task.join()
+        self._fail_everything(
+            ProducerClosedError("the producer was closed before the record was delivered")
+        )
+        with anyio.CancelScope(shield=True), anyio.move_on_after(1.0):
+            await self._pool.close()
+        self._accumulator.close()
+        self._state = ProducerState.CLOSED
+        log.info("producer %s closed", self._config.client_id)
+
+    def _fail_everything(self, error: KafkaError) -> None:
+        for held in list(self._held.values()):
+            held.fail(error)
+        self._held.clear()
+        for batch_id in self._accumulator.abort_all():
+            pending = self._batches.pop(batch_id, None)
+            if pending is not None:
+                pending.fail(error)
+        for pending in list(self._batches.values()):
+            pending.fail(error)
+        self._batches.clear()
+
+    # --- sending -------------------------------------------------------------------------
+
+    def send_nowait(
+        self,
+        topic: str,
+        value: Any = None,
+        key: Any = None,
+        *,
+        headers: Headers | Mapping[str, bytes | None] = None,
+        partition: int | None = None,
+        timestamp_ms: int | None = None,
+        on_delivery: OnDelivery | None = None,
+    ) -> DeliveryFuture:
+        """Queues one record and returns at once: never blocks, never awaits. Raises
+        `BufferFullError` when ``buffer_memory`` is full. The returned `DeliveryFuture` is
+        awaitable; ``on_delivery(metadata, error)`` runs on the event loop when it ends."""
+        if self._state is not ProducerState.STARTED:
+            raise self._not_started()
+        header_list = _headers(headers) if headers else None
+        key_bytes, value_bytes = self._serialize(topic, key, value, header_list)
+        if timestamp_ms is None:
+            timestamp_ms = wall_ms()
+        else:
+            _check_timestamp(timestamp_ms)
+        count = self._partition_counts.get(topic)
+        if count is None:
+            future = self._hold(topic, partition, key_bytes, value_bytes, header_list, timestamp_ms)
+        else:
+            if self._config.partitioner is not None and partition is None:
+                partition = self._custom_partition(topic, key, key_bytes, value, count)
+            future = self._append(
+                topic, count, partition, key_bytes, value_bytes, header_list, timestamp_ms
+            )
+        if on_delivery is not None:
+            future.add_done_callback(_delivery_callback(on_delivery))
+        return future
+
+    async def send(
+        self,
+        topic: str,
+        value: Any = None,
+        key: Any = None,
+        *,
+        headers: Headers | Mapping[str, bytes | None] = None,
+        partition: int | None = None,
+        timestamp_ms: int | None = None,
+    ) -> RecordMetadata:
+        """Sends one record and waits for its acknowledgement (per ``acks``). Waits up to
+        ``max_block_ms`` for the topic's metadata and for buffer space first, then raises
+        `KafkaTimeoutError`; a failed delivery raises the broker's error."""
+        if self._state is not ProducerState.STARTED:
+            raise self._not_started()
+        deadline = time.monotonic() + self._config.max_block_ms / 1000
+        if topic not in self._partition_counts:
+            _check_topic(topic)
+            await self._wait_for_metadata(topic, deadline)
+        while True:
+            try:
+                future = self.send_nowait(
+                    topic,
+                    value,
+                    key,
+                    headers=headers,
+                    partition=partition,
+                    timestamp_ms=timestamp_ms,
+                )
+                break
+            except BufferFullError:
+                await self._wait_for_space(deadline)
+        return await future
+
+    def send_many(
+        self,
+        topic: str,
+        values: Sequence[bytes | None],
+        keys: Sequence[bytes | None] | None = None,
+        *,
+        partition: int | None = None,
+        timestamp_ms: int | None = None,
+    ) -> BulkDelivery:
+        """Queues many records of one topic in one call into Rust (bytes only, no headers,
+        one timestamp); returns a `BulkDelivery` to await. For ingestion scripts. Raises
+        `BufferFullError` when none fits; when only some fit, ``.queued`` says how many and
+        the rest can be sent again after awaiting."""
+        if self._state is not ProducerState.STARTED:
+            raise self._not_started()
+        count = self._partition_counts.get(topic)
+        if count is None:
+            _check_topic(topic)
+            raise KafkaTimeoutError(
+                f"no metadata for topic {topic!r} yet: call await producer.wait_for_topic"
+                f"({topic!r}) (or one awaited send) before send_many"
+            )
+        if timestamp_ms is None:
+            timestamp_ms = wall_ms()
+        else:
+            _check_timestamp(timestamp_ms)
+        now = now_ms()
+        try:
+            runs = self._accumulator.append_many(
+                topic,
+                count,
+                values,
+                keys,
+                partition=partition,
+                timestamp_ms=timestamp_ms,
+                now_ms=now,
+            )
+        except (BufferError, IndexError, _native.RecordTooLargeError, TypeError) as exc:
+            raise self._append_error(exc, topic, partition, count) from exc
+        parts = []
+        batches = self._batches
+        for batch_id, first_index, n in runs:
+            pending = batches.get(batch_id)
+            if pending is None:
+                pending = self._new_batch(batch_id, now)
+            parts.append((pending, first_index, n))
+        return BulkDelivery(parts, timestamp_ms)
+
+    async def wait_for_topic(self, topic: str, timeout: float | None = None) -> int:
+        """Waits until ``topic``'s metadata is known; returns its partition count."""
+        _check_topic(topic)
+        limit = self._config.max_block_ms / 1000 if timeout is None else timeout
+        await self._wait_for_metadata(topic, time.monotonic() + limit)
+        return self._partition_counts[topic]
+
+    async def partitions_for(self, topic: str) -> list[int]:
+        """The partition ids of ``topic`` (fetching its metadata if needed)."""
+        count = await self.wait_for_topic(topic)
+        return list(range(count))
+
+    async def flush(self, timeout: float | None = None) -> None:
+        """Sends every buffered record now and waits until each has ended (delivered or
+        failed). Raises `KafkaTimeoutError` if ``timeout`` seconds pass first."""
+        if self._state is ProducerState.NEW:
+            return
+        self._accumulator.begin_flush()
+        self._sender.wake()
+        try:
+            with anyio.fail_after(timeout):
+                # Held records join batches once their topic's metadata arrives (or fail
+                # after max_block_ms); then every batch that exists now is waited for.
+                while self._held:
+                    await next(iter(self._held.values())).placeholder.wait()
+                for pending in list(self._batches.values()):
+                    await pending.wait()
+        except TimeoutError:
+            raise KafkaTimeoutError(
+                f"flush() did not finish within {timeout} s; records are still being sent"
+            ) from None
+        finally:
+            self._accumulator.end_flush()
+
+    def metrics(self) -> dict[str, float]:
+        """Counters and rates under the Java client's metric names (``record-send-rate``,
+        ``request-latency-avg``, ``compression-rate-avg``, ``producer-id``, ...)."""
+        return self._metrics.snapshot(self._accumulator, self._producer_ids)
+
+    # --- the per-record path -------------------------------------------------------------
+
+    def _append(
+        self,
+        topic: str,
+        count: int,
+        partition: int | None,
+        key: bytes | None,
+        value: bytes | None,
+        headers: Headers,
+        timestamp_ms: int,
+    ) -> DeliveryFuture:
+        now = now_ms()
+        try:
+            handle = self._accumulator.append(
+                topic, count, partition, key, value, headers, timestamp_ms, now
+            )
+        except (BufferError, IndexError, _native.RecordTooLargeError, TypeError) as exc:
+            raise self._append_error(exc, topic, partition, count) from exc
+        batch_id = handle >> 32
+        pending = self._batches.get(batch_id)
+        if pending is None:
+            pending = self._new_batch(batch_id, now)
+        return DeliveryFuture(
+            pending,
+            handle & 0xFFFFFFFF,
+            timestamp_ms,
+            -1 if key is None else len(key),
+            -1 if value is None else len(value),
+        )
+
+    def _new_batch(self, batch_id: int, now: int) -> PendingBatch:
+        topic, partition = self._accumulator.batch_info(batch_id)
+        pending = self._batches[batch_id] = PendingBatch(
+            topic, partition, now + self._delivery_timeout_ms
+        )
+        # A new batch means the previous one of its partition is full, or a linger timer
+        # starts: either way the sender has something to look at.
+        self._sender.wake()
+        return pending
+
+    def _append_error(
+        self, exc: Exception, topic: str, partition: int | None, count: int
+    ) -> KafkaError:
+        if isinstance(exc, BufferError):
+            return BufferFullError(
+                f"buffer_memory ({self._config.buffer_memory} bytes) is full: {exc}. Await "
+                "send() to wait for space (up to max_block_ms), slow down, or raise buffer_memory"
+            )
+        if isinstance(exc, IndexError):
+            return PartitionOutOfRangeError(
+                f"partition {partition} does not exist: topic {topic!r} has {count} partitions "
+                f"(0..{count - 1}); leave partition=None to let the partitioner choose"
+            )
+        if isinstance(exc, _native.RecordTooLargeError):
+            return RecordTooLargeError(
+                f"{exc}; max_request_size={self._config.max_request_size}, "
+                f"buffer_memory={self._config.buffer_memory}"
+            )
+        return SerializationError(
+            f"a header of a record for {topic!r} is not (str, bytes | None): {exc}",
+            topic=topic,
+        )
+
+    def _serialize(
+        self, topic: str, key: Any, value: Any, headers: Headers
+    ) -> tuple[bytes | None, bytes | None]:
+        if self._value_serializer is not None:
+            value = self._value_serializer.serialize(topic, value, headers)
+        elif value is not None and type(value) is not bytes:
+            value = _as_bytes(value, "value", topic)
+        if self._key_serializer is not None:
+            key = self._key_serializer.serialize(topic, key, headers)
+        elif key is not None and type(key) is not bytes:
+            key = _as_bytes(key, "key", topic)
+        return key, value
+
+    def _custom_partition(
+        self, topic: str, key: Any, key_bytes: bytes | None, value: Any, count: int
+    ) -> int:
+        partitioner = self._config.partitioner
+        assert partitioner is not None
+        try:
+            chosen = partitioner(topic, key, key_bytes, value, count)
+        except Exception as exc:
+            raise ConfigError(
+                f"the custom partitioner {partitioner!r} raised {exc!r} for topic {topic!r}",
+                option="partitioner",
+            ) from exc
+        if type(chosen) is not int or not 0 <= chosen < count:
+            raise PartitionOutOfRangeError(
+                f"the custom partitioner {partitioner!r} returned {chosen!r} for topic {topic!r}, "
+                f"which has partitions 0..{count - 1}"
+            )
+        return chosen
+
+    # --- records waiting for metadata ----------------------------------------------------
+
+    def _hold(
+        self,
+        topic: str,
+        partition: int | None,
+        key: bytes | None,
+        value: bytes | None,
+        headers: Headers,
+        timestamp_ms: int,
+    ) -> DeliveryFuture:
+        _check_topic(topic)
+        size = record_size(key, value, headers)
+        if self._held_bytes + size > self._accumulator.available_memory():
+            raise BufferFullError(
+                f"buffer_memory is full (records for {topic!r} are waiting for its metadata)"
+            )
+        held = self._held.get(topic)
+        if held is None:
+            now = now_ms()
+            held = self._held[topic] = HeldTopic(
+                topic, now + self._config.max_block_ms, now + self._delivery_timeout_ms
+            )
+            self._pool.want_topic(topic)
+            self._sender.request_metadata()
+            self._sender.watch_deadline(held.deadline_ms, self._expire_held)
+        self._held_bytes += size
+        return held.hold(partition, key, value, headers, timestamp_ms)
+
+    def _on_metadata(self) -> None:
+        """After every metadata update: partition counts, availability, held records."""
+        counts = self._partition_counts
+        for name, state in self._pool.metadata.topics.items():
+            if state.error_code == 0 and state.partitions:
+                if counts.get(name) != len(state.partitions):
+                    counts[name] = len(state.partitions)
+                self._accumulator.set_available_partitions(name, list(state.available))
+        for name in [n for n in self._held if n in counts]:
+            self._release_held(self._held[name])
+        if self._metadata_arrived is not None:
+            self._metadata_arrived.set()
+            self._metadata_arrived = None
+
+    def _release_held(self, held: HeldTopic) -> None:
+        del self._held[held.topic]
+        self._held_bytes -= held.size
+        count = self._partition_counts.get(held.topic)
+        if count is None:
+            held.fail(ProducerClosedError("the producer closed before the topic's metadata came"))
+            return
+
+        def append(record: HeldRecord) -> tuple[PendingBatch, int]:
+            partition = record.partition
+            if self._config.partitioner is not None and partition is None:
+                partition = self._custom_partition(
+                    held.topic, None, record.key, record.value, count
+                )
+            future = self._append(
+                held.topic,
+                count,
+                partition,
+                record.key,
+                record.value,
+                record.headers,
+                record.timestamp_ms,
+            )
+            return future.batch_and_index()
+
+        held.release(append)
+
+    def _expire_held(self) -> None:
+        now = now_ms()
+        for held in [h for h in self._held.values() if h.deadline_ms <= now]:
+            del self._held[held.topic]
+            self._held_bytes -= held.size
+            held.fail(_no_metadata_error(held.topic, self._config.max_block_ms, self._pool))
+
+    async def _wait_for_metadata(self, topic: str, deadline: float) -> None:
+        self._pool.want_topic(topic)
+        while topic not in self._partition_counts:
+            if self._metadata_arrived is None:
+                self._metadata_arrived = anyio.Event()
+            arrived = self._metadata_arrived
+            self._sender.request_metadata()
+            with anyio.move_on_after(min(deadline - time.monotonic(), 0.5)):
+                await arrived.wait()
+            if time.monotonic() >= deadline and topic not in self._partition_counts:
+                raise _no_metadata_error(topic, self._config.max_block_ms, self._pool)
+            if self._state is not ProducerState.STARTED:
+                raise self._not_started()
+
+    async def _wait_for_space(self, deadline: float) -> None:
+        started = time.monotonic_ns()
+        if self._space_freed is None:
+            self._space_freed = anyio.Event()
+        freed = self._space_freed
+        self._accumulator.begin_flush()  # waiting appenders make everything sendable (Java)
+        self._sender.wake()
+        try:
+            with anyio.move_on_after(deadline - time.monotonic()):
+                await freed.wait()
+        finally:
+            self._accumulator.end_flush()
+            self._metrics.buffer_waited(time.monotonic_ns() - started)
+        if not freed.is_set():
+            raise KafkaTimeoutError(
+                f"no buffer space freed within max_block_ms={self._config.max_block_ms}: "
+                "the brokers are not keeping up or are unreachable; raise buffer_memory or "
+                "max_block_ms, or slow down"
+            )
+
+    def _on_memory_freed(self) -> None:
+        if self._space_freed is not None:
+            self._space_freed.set()
+            self._space_freed = None
+
+    def _not_started(self) -> KafkaError:
+        if self._state is ProducerState.NEW:
+            return IllegalStateError(
+                "the producer is not started: await producer.start() or use "
+                "`async with Producer(...) as producer`"
+            )
+        return ProducerClosedError()
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _ssl_context(config: ProducerConfig) -> ssl.SSLContext | None:
+    if config.security_protocol not in ("SSL", "SASL_SSL"):
+        return None
+    if config.ssl_context is not None:
+        return config.ssl_context
+    context = ssl.create_default_context(cafile=config.ssl_cafile)
+    context.check_hostname = config.ssl_check_hostname
+    if not config.ssl_check_hostname:
+        context.verify_mode = ssl.CERT_REQUIRED
+    if config.ssl_certfile is not None:
+        context.load_cert_chain(config.ssl_certfile, config.ssl_keyfile, config.ssl_password)
+    return context
+
+
+def _headers(headers: Headers | Mapping[str, bytes | None]) -> list[tuple[str, bytes | None]]:
+    items = headers.items() if isinstance(headers, Mapping) else headers
+    out = []
+    for item in items:
+        try:
+            name, value = item
+        except (TypeError, ValueError):
+            raise SerializationError(
+                f"a header must be a (name, value) pair, got {item!r}: pass "
+                "headers=[('name', b'value'), ...]"
+            ) from None
+        if type(name) is not str:
+            raise SerializationError(
+                f"header name {name!r} is {type(name).__name__}, not str: Kafka header names "
+                "are strings (values are bytes)"
+            )
+        if value is not None and type(value) is not bytes:
+            if isinstance(value, bytearray | memoryview):
+                value = bytes(value)
+            else:
+                raise SerializationError(
+                    f"header {name!r} has a {type(value).__name__} value: header values are "
+                    "bytes or None; encode it first (e.g. value.encode())"
+                )
+        out.append((name, value))
+    return out
+
+
+def _as_bytes(data: Any, what: str, topic: str) -> bytes:
+    if isinstance(data, bytes | bytearray | memoryview):
+        return bytes(data)
+    raise SerializationError(
+        f"the {what} for topic {topic!r} is a {type(data).__name__}, not bytes: encode it "
+        f"yourself or set {what}_serializer (e.g. StringSerializer(), JsonSerializer())",
+        topic=topic,
+        value_type=type(data).__name__,
+    )
+
+
+def _check_topic(topic: str) -> None:
+    if type(topic) is not str or not _TOPIC_NAME.fullmatch(topic) or topic in (".", ".."):
+        raise InvalidTopicError(f"{topic!r} is not a valid topic name")
+
+
+def _check_timestamp(timestamp_ms: int) -> None:
+    if type(timestamp_ms) is not int or timestamp_ms < 0:
+        raise InvalidTimestampError(
+            f"timestamp_ms={timestamp_ms!r}: give milliseconds since the epoch as a non-negative "
+            "int, or None for now"
+        )
+    if timestamp_ms > wall_ms() + MAX_FUTURE_TIMESTAMP_MS:
+        raise InvalidTimestampError(
+            f"timestamp_ms={timestamp_ms} is more than an hour in the future, which Kafka "
+            "brokers reject by default; is it in seconds or microseconds instead of ms?"
+        )
+
+
+def _no_metadata_error(topic: str, max_block_ms: int, pool: BrokerPool) -> KafkaTimeoutError:
+    state = pool.metadata.topic(topic)
+    reason = ""
+    if state is not None and state.error_code:
+        reason = f" (the broker reports error code {state.error_code} for it)"
+    elif pool.last_error is not None:
+        reason = f" (last error: {pool.last_error})"
+    return KafkaTimeoutError(
+        f"topic {topic!r} not present in metadata after max_block_ms={max_block_ms}{reason}. "
+        "Create the topic, or check its name and the ACLs"
+    )
+
+
+def _delivery_callback(on_delivery: OnDelivery) -> Callable[[DeliveryFuture], None]:
+    def callback(future: DeliveryFuture) -> None:
+        error = future.exception()
+        if error is None:
+            on_delivery(future.result(), None)
+        else:
+            assert isinstance(error, KafkaError)
+            on_delivery(None, error)
+
+    return callback
+
