@@ -129,12 +129,12 @@ class Sender:
             while True:
                 if self._abort_on_close:
                     self._fail_all(
-                        ProducerClosedError(
-                            "the producer was closed before the record was sent"
-                        )
+                        ProducerClosedError("the producer was closed before the record was sent")
                     )
-                if self._closing and not self._acc.has_undrained() and not any(
-                    self._in_flight.values()
+                if (
+                    self._closing
+                    and not self._acc.has_undrained()
+                    and not any(self._in_flight.values())
                 ):
                     break
                 delay_ms = await self._round(tasks)
@@ -493,4 +493,3 @@ def _delivery_timeout(timeout_ms: int, last: KafkaError | None) -> KafkaTimeoutE
     )
     error.__cause__ = last
     return error
-

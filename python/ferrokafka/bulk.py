@@ -59,11 +59,21 @@ class BulkDelivery:
                 offset = -1 if batch.base_offset < 0 else batch.base_offset + index
                 if batch.log_append_time_ms >= 0:
                     yield RecordMetadata(
-                        batch.topic, batch.partition, offset, batch.log_append_time_ms,
-                        "LogAppendTime", -1, -1,
+                        batch.topic,
+                        batch.partition,
+                        offset,
+                        batch.log_append_time_ms,
+                        "LogAppendTime",
+                        -1,
+                        -1,
                     )
                 else:
                     yield RecordMetadata(
-                        batch.topic, batch.partition, offset, self._timestamp_ms,
-                        "CreateTime", -1, -1,
+                        batch.topic,
+                        batch.partition,
+                        offset,
+                        self._timestamp_ms,
+                        "CreateTime",
+                        -1,
+                        -1,
                     )

@@ -695,4 +695,3 @@ def _delivery_callback(on_delivery: OnDelivery) -> Callable[[DeliveryFuture], No
             on_delivery(None, error)
 
     return callback
-

@@ -4,6 +4,7 @@ leaving a process behind, and fail loudly with the broker's log when they cannot
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -199,6 +200,20 @@ def test_bad_broker_property_raises_start_error_with_log_tail(tmp_path: Path) ->
     assert "Invalid value lots for configuration message.max.bytes" in str(error)
     assert log_path.exists()
     assert not any(node.is_running for node in cluster.nodes)
+
+
+def test_broker_that_exits_raises_start_error_and_keeps_its_log() -> None:
+    # Accepted when the storage is formatted, fatal when the broker starts.
+    cluster = KafkaCluster(1, broker_properties={"metric.reporters": "com.example.Missing"})
+    with pytest.raises(KafkaStartError, match="Kafka node 1 exited with status 1") as caught:
+        cluster.start()
+    log_path = caught.value.log_path
+    assert log_path is not None
+    assert "com.example.Missing" in caught.value.log_tail
+    assert "com.example.Missing" in log_path.read_text()
+    assert not any(node.is_running for node in cluster.nodes)
+    assert cluster.workdir is not None
+    shutil.rmtree(cluster.workdir)
 
 
 def test_start_timeout_raises_start_error_and_reaps_the_node(tmp_path: Path) -> None:

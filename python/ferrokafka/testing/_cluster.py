@@ -140,17 +140,25 @@ class KafkaCluster(BaseCluster):
                 return
             self._distribution.fetch()
             self._workdir = self._prepare_workdir()
+            self._keep_workdir = False
             _live_clusters.add(self)
             for attempt in range(1, _START_ATTEMPTS + 1):
                 try:
                     self._start_once()
                     return
                 except KafkaStartError as exc:
+                    # Keep the log that the error names.
+                    self._keep_workdir = True
                     self.kill()
                     if attempt < _START_ATTEMPTS and "Address already in use" in exc.log_tail:
                         logger.info("Kafka port taken meanwhile, retrying on new ports")
+                        self._keep_workdir = False
                         continue
+                    raise
+                except BaseException:
+                    # Interrupted (Ctrl-C) or failed outside Kafka: leave no JVM behind.
                     self._keep_workdir = True
+                    self.kill()
                     raise
 
     def stop(self, timeout: float = _STOP_TIMEOUT_S) -> None:
