@@ -3,7 +3,9 @@
 #   make test   set up, then every check: cargo test, clippy, ruff, mypy, stubtest, pytest
 #
 # Everything heavy is cached outside the work tree, so a second run is fast:
-#   $(CACHE)/target           cargo's build directory
+#   $(CACHE)/target           cargo's build directory (cargo test, clippy, criterion)
+#   $(CACHE)/target-extension the extension's (another feature set: kept apart so that neither
+#                             build overwrites the other's library)
 #   $(CACHE)/kafka-<version>  the Kafka jars, fetched by Maven
 CACHE ?= $(HOME)/.cache/ferrokafka
 VENV ?= .venv
@@ -29,7 +31,8 @@ $(VENV)/.deps-installed: pyproject.toml
 # Builds the extension (incremental in $(CARGO_TARGET_DIR)) and installs the package editable
 # with its dev and bench extras.
 native: $(VENV)/.deps-installed
-	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --release --quiet --extras dev,bench
+	VIRTUAL_ENV=$(abspath $(VENV)) CARGO_TARGET_DIR=$(CACHE)/target-extension \
+	  $(VENV)/bin/maturin develop --release --quiet --extras dev,bench
 	$(PY) -c "import ferrokafka._native"
 
 kafka-jars:

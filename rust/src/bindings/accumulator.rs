@@ -65,6 +65,10 @@ type PyHeaders = Vec<(PyBackedStr, Option<PyBackedBytes>)>;
 #[pyclass(module = "ferrokafka._native", name = "Accumulator")]
 pub struct PyAccumulator {
     inner: Accumulator,
+    /// The topic object of the previous append and its id: the next append usually names the
+    /// same `str` object, and comparing pointers is cheaper than reading and hashing the name.
+    /// Holding the reference keeps the pointer from being reused by another object.
+    last_topic: Option<(Py<PyString>, TopicId)>,
     /// Batches a drain could not seal (a codec failure), until `take_failed` hands them over.
     failed: Vec<(BatchId, String)>,
 }
@@ -127,7 +131,7 @@ impl PyAccumulator {
     #[allow(clippy::too_many_arguments)]
     fn append(
         &mut self,
-        topic: &str,
+        topic: &Bound<'_, PyString>,
         num_partitions: i32,
         partition: Option<i32>,
         key: Option<&[u8]>,
@@ -136,8 +140,16 @@ impl PyAccumulator {
         timestamp_ms: i64,
         now_ms: i64,
     ) -> PyResult<u64> {
+        let topic = match &self.last_topic {
+            Some((last, id)) if last.as_ptr() == topic.as_ptr() => *id,
+            _ => {
+                let id = self.inner.topic_id_or_insert(topic.to_str()?);
+                self.last_topic = Some((topic.clone().unbind(), id));
+                id
+            }
+        };
         let appended = match headers.as_deref() {
-            None | Some([]) => self.inner.append(
+            None | Some([]) => self.inner.append_to_topic(
                 topic,
                 num_partitions,
                 partition,
@@ -155,7 +167,7 @@ impl PyAccumulator {
                         value: v.as_deref(),
                     })
                     .collect();
-                self.inner.append(
+                self.inner.append_to_topic(
                     topic,
                     num_partitions,
                     partition,

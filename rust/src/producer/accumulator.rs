@@ -126,7 +126,9 @@ impl Accumulator {
         &self.topics[topic.index()].name
     }
 
-    fn topic_id_or_insert(&mut self, name: &str) -> TopicId {
+    /// The id of a topic, registered on first use. Ids are stable, so a caller may keep one
+    /// and use [`Self::append_to_topic`] to skip the name lookup.
+    pub fn topic_id_or_insert(&mut self, name: &str) -> TopicId {
         if let Some(id) = self.last_topic {
             if self.topics[id.index()].name == name {
                 return id;
@@ -151,17 +153,16 @@ impl Accumulator {
         id
     }
 
-    /// The topic, with its partition count updated (counts only grow in Kafka; a smaller one
-    /// from stale metadata is ignored so queued batches keep their partition).
-    fn topic_for_append(
+    /// Updates the partition count (counts only grow in Kafka; a smaller one from stale
+    /// metadata is ignored so queued batches keep their partition).
+    fn update_partition_count(
         &mut self,
-        name: &str,
+        id: TopicId,
         num_partitions: i32,
-    ) -> Result<TopicId, AccumulatorError> {
+    ) -> Result<(), AccumulatorError> {
         if num_partitions < 1 {
             return Err(AccumulatorError::InvalidPartitionCount(num_partitions));
         }
-        let id = self.topic_id_or_insert(name);
         let topic = &mut self.topics[id.index()];
         if num_partitions > topic.num_partitions {
             topic.num_partitions = num_partitions;
@@ -169,7 +170,7 @@ impl Accumulator {
                 .partitions
                 .resize_with(num_partitions as usize, PartitionQueue::default);
         }
-        Ok(id)
+        Ok(())
     }
 
     /// Partitions of `topic` that have a leader (`None`: all): the unkeyed partitioner only
@@ -197,7 +198,33 @@ impl Accumulator {
         timestamp_ms: i64,
         now_ms: i64,
     ) -> Result<Appended, AccumulatorError> {
-        let topic = self.topic_for_append(topic, num_partitions)?;
+        let topic = self.topic_id_or_insert(topic);
+        self.append_to_topic(
+            topic,
+            num_partitions,
+            partition,
+            key,
+            value,
+            headers,
+            timestamp_ms,
+            now_ms,
+        )
+    }
+
+    /// [`Self::append`] for a topic id from [`Self::topic_id_or_insert`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn append_to_topic(
+        &mut self,
+        topic: TopicId,
+        num_partitions: i32,
+        partition: Option<i32>,
+        key: Option<&[u8]>,
+        value: Option<&[u8]>,
+        headers: &[Header<'_>],
+        timestamp_ms: i64,
+        now_ms: i64,
+    ) -> Result<Appended, AccumulatorError> {
+        self.update_partition_count(topic, num_partitions)?;
         self.append_to(topic, partition, key, value, headers, timestamp_ms, now_ms)
     }
 
@@ -213,7 +240,8 @@ impl Accumulator {
         timestamp_ms: i64,
         now_ms: i64,
     ) -> Result<AppendManyOutcome, AccumulatorError> {
-        let topic = self.topic_for_append(topic, num_partitions)?;
+        let topic = self.topic_id_or_insert(topic);
+        self.update_partition_count(topic, num_partitions)?;
         let mut runs: Vec<Run> = Vec::new();
         let mut appended = 0;
         for (key, value) in records {
