@@ -137,7 +137,11 @@ class Sender:
                     and not any(self._in_flight.values())
                 ):
                     break
-                delay_ms = await self._round(tasks)
+                try:
+                    delay_ms = await self._round(tasks)
+                except Exception:
+                    log.exception("sender round failed (client %s)", self._config.client_id)
+                    delay_ms = self._config.retry_backoff_ms
                 if delay_ms > 0:
                     with anyio.move_on_after(delay_ms / 1000):
                         await self._wakeup.wait()
@@ -184,6 +188,12 @@ class Sender:
             drained: dict[int, list[int]] = self._acc.drain(
                 routing, self._config.max_request_size, now
             )
+            for batch_id, reason in self._acc.take_failed():
+                pending = self._batches.get(batch_id)
+                if pending is not None:
+                    self._fail(
+                        batch_id, pending, KafkaError(f"could not encode the batch: {reason}")
+                    )
             for node, batch_ids in drained.items():
                 conn = self._pool.ready_connection(node)
                 if conn is None:
@@ -211,6 +221,14 @@ class Sender:
     async def _send(self, conn: BrokerConnection, node: int, batch_ids: list[int]) -> None:
         try:
             await self._send_and_settle(conn, batch_ids)
+        except Exception as exc:
+            # A bug must not take the sender down with it (every other record would hang):
+            # the batches of this request fail, the sender goes on.
+            log.exception("sending to broker %d failed (client %s)", node, self._config.client_id)
+            for batch_id in batch_ids:
+                pending = self._batches.get(batch_id)
+                if pending is not None:
+                    self._fail(batch_id, pending, KafkaError(f"internal error: {exc!r}"))
         finally:
             self._in_flight[node] -= 1
             self._wakeup.set()
@@ -360,16 +378,21 @@ class Sender:
 
     def _complete(self, batch_id: int, base_offset: int, log_append_time_ms: int) -> None:
         pending = self._batches.pop(batch_id, None)
+        if pending is None:
+            # Already failed (its delivery timeout passed while in flight): the late answer
+            # changes nothing.
+            return
         self._acc.complete(batch_id, log_append_time_ms)
         self.on_memory_freed()
-        if pending is None:
-            return
         self._unsettle(batch_id, pending)
         pending.succeed(base_offset, log_append_time_ms)
 
     def _fail(self, batch_id: int, pending: PendingBatch, error: KafkaError) -> None:
         self._batches.pop(batch_id, None)
-        self._acc.fail(batch_id)
+        try:
+            self._acc.fail(batch_id)
+        except KeyError:
+            pass  # the accumulator let it go already (aborted on close)
         self.on_memory_freed()
         self._unsettle(batch_id, pending)
         if pending.attempts > 0 and self._producer_ids is not None:
@@ -395,12 +418,11 @@ class Sender:
         """Fails every batch whose delivery timeout has passed: queued ones leave the
         accumulator; in-flight ones are failed now and their late response is ignored."""
         timeout_ms = self._config.delivery_timeout_ms
+        # expire() has already taken these out of the accumulator (memory released).
         for batch_id in self._acc.expire(now, timeout_ms):
             pending = self._batches.get(batch_id)
-            if pending is None:
-                self._acc.fail(batch_id)
-                continue
-            self._fail(batch_id, pending, _delivery_timeout(timeout_ms, pending.last_error))
+            if pending is not None:
+                self._fail(batch_id, pending, _delivery_timeout(timeout_ms, pending.last_error))
         for batch_id, pending in list(self._batches.items()):
             if pending.in_flight and now >= pending.deadline_ms + self._request_timeout_ms:
                 # The request itself times out first; this is the guard for a stuck connection.

@@ -185,13 +185,19 @@ class Producer:
             await self._pool.close()
             return
         self._state = ProducerState.CLOSING
+        limit = self._delivery_timeout_ms / 1000 if timeout is None else max(timeout, 0.0)
+        deadline = anyio.current_time() + limit
+        # Records sent with send_nowait just before close may still wait for their topic's
+        # metadata: they are sent once it comes (or fail after max_block_ms), as flush() does.
+        with anyio.move_on_after(limit):
+            while self._held:
+                await next(iter(self._held.values())).placeholder.wait()
         for held in list(self._held.values()):
             self._release_held(held)
-        limit = self._delivery_timeout_ms / 1000 if timeout is None else max(timeout, 0.0)
         task = self._sender_task
         assert task is not None
         self._sender.begin_close(abort=False)
-        with anyio.move_on_after(limit):
+        with anyio.move_on_after(max(deadline - anyio.current_time(), 0.0)):
             await task.join()
         if not task.done:
             log.warning("close(): records left after %.3g s are failed", limit)

@@ -20,6 +20,7 @@ from ferrokafka.testing import (
     ExternalCluster,
     KafkaCluster,
     KafkaStartError,
+    KafkaToolError,
     NodeControlError,
     TimestampType,
 )
@@ -104,6 +105,12 @@ def test_console_producer_record_read_back_by_both_consumers(
         "order-17\tfirst",
         "order-18\tsecond",
     ]
+
+
+def test_console_producer_reports_a_failed_send(kafka: BaseCluster, topic: TopicFactory) -> None:
+    # The console producer only logs a failed send and exits 0; the harness must notice.
+    with pytest.raises(KafkaToolError, match="RecordTooLargeException"):
+        kafka.console_produce(topic(), ["x" * 200], properties={"max.request.size": "100"})
 
 
 def test_consume_reads_to_the_end_or_times_out(kafka: BaseCluster, topic: TopicFactory) -> None:

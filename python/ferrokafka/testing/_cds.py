@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ CDS_ENV = "FERROKAFKA_KAFKA_CDS"
 
 # JVM warnings (e.g. an archive it cannot use) go to stderr, never into a tool's output.
 JVM_LOG_OPTIONS: tuple[str, ...] = ("-Xlog:all=warning:stderr",)
+
+_ARCHIVES_KEPT_PER_KIND = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,11 +44,30 @@ class ArchivePlan:
         try:
             if self.dumping_to.stat().st_size > 0:
                 os.replace(self.dumping_to, self.final_path)
+                _prune(self.final_path)
         except OSError:
             pass
         finally:
             with contextlib.suppress(OSError):
                 self.dumping_to.unlink()
+
+
+def _prune(published: Path) -> None:
+    """Keep the newest few archives of a kind (~50 MB each) and drop abandoned partial dumps.
+
+    A few, not one: test clusters and benchmark clusters use different JVM options, and each
+    set needs its own archive. A JVM that mapped a deleted archive keeps its mapping.
+    """
+    kind = published.name.split("-", 1)[0]
+    archives = sorted(
+        published.parent.glob(f"{kind}-*.jsa"), key=lambda p: p.stat().st_mtime, reverse=True
+    )
+    stale = archives[_ARCHIVES_KEPT_PER_KIND:]
+    cutoff = time.time() - 3600
+    stale += [p for p in published.parent.glob("*.partial") if p.stat().st_mtime < cutoff]
+    for path in stale:
+        with contextlib.suppress(OSError):
+            path.unlink()
 
 
 def plan(

@@ -76,6 +76,11 @@ class KafkaCluster(BaseCluster):
     ```
 
     Every node listens on 127.0.0.1 on free ports and logs to `<workdir>/node-<id>/kafka.log`.
+    With `external_advertised_ports` (one per node), each node also has an EXTERNAL listener on
+    a free port of its own (`node.external_port`) that it advertises at 127.0.0.1:<the given
+    port>, where a proxy can sit in front of it; clients bootstrapped at
+    `external_bootstrap_servers` then reach every broker through those addresses, while the
+    brokers talk to each other over PLAINTEXT.
     Without `workdir`, a temporary directory is used and removed by `stop()`, unless a start
     failed: then it stays so the log named in `KafkaStartError` can be read.
     """
@@ -89,9 +94,18 @@ class KafkaCluster(BaseCluster):
         workdir: str | os.PathLike[str] | None = None,
         jvm_options: Sequence[str] | None = None,
         start_timeout: float = 120.0,
+        external_advertised_ports: Sequence[int] | None = None,
     ) -> None:
         if nodes < 1:
             raise ValueError(f"a cluster needs at least one node, not {nodes}")
+        if external_advertised_ports is not None and len(external_advertised_ports) != nodes:
+            raise ValueError(
+                f"external_advertised_ports needs one port per node ({nodes}), "
+                f"not {len(external_advertised_ports)}"
+            )
+        self.external_advertised_ports = (
+            tuple(external_advertised_ports) if external_advertised_ports is not None else None
+        )
         super().__init__(distribution(version))
         self.node_count = nodes
         self.broker_properties = {
@@ -117,6 +131,13 @@ class KafkaCluster(BaseCluster):
     @property
     def bootstrap_servers(self) -> str:
         return ",".join(node.address for node in self._nodes)
+
+    @property
+    def external_bootstrap_servers(self) -> str:
+        """The EXTERNAL listeners' advertised addresses (see `external_advertised_ports`)."""
+        if self.external_advertised_ports is None:
+            raise ValueError("no EXTERNAL listener: pass external_advertised_ports")
+        return ",".join(f"127.0.0.1:{port}" for port in self.external_advertised_ports)
 
     @property
     def workdir(self) -> Path | None:
@@ -162,7 +183,11 @@ class KafkaCluster(BaseCluster):
                     raise
 
     def stop(self, timeout: float = _STOP_TIMEOUT_S) -> None:
-        """Stop every node (SIGTERM in parallel, SIGKILL after `timeout`) and reap them all."""
+        """Stop every node (SIGTERM in parallel, SIGKILL after `timeout`) and reap them all.
+
+        With several nodes this takes about 5 s: whichever node leads the controller quorum last
+        waits that long (hard-coded in Kafka) for followers that are already gone.
+        """
         with self._lock:
             deadline = time.monotonic() + timeout
             for node in self._nodes:
@@ -199,16 +224,18 @@ class KafkaCluster(BaseCluster):
         for node in self._nodes:
             shutil.rmtree(node.directory, ignore_errors=True)
         self.close_clients()
-        ports = free_ports(2 * self.node_count)
+        per_node = 2 if self.external_advertised_ports is None else 3
+        ports = free_ports(per_node * self.node_count)
         self._nodes = [
             KafkaNode(
                 node_id=index + 1,
-                port=ports[2 * index],
-                controller_port=ports[2 * index + 1],
+                port=ports[per_node * index],
+                controller_port=ports[per_node * index + 1],
                 directory=workdir / f"node-{index + 1}",
                 distribution=self._distribution,
                 jvm_options=self.jvm_options,
                 ready_check=self._serves,
+                external_port=ports[per_node * index + 2] if per_node == 3 else None,
             )
             for index in range(self.node_count)
         ]
@@ -270,6 +297,11 @@ class KafkaCluster(BaseCluster):
             "log.dirs": str(node.data_dir),
             **default_broker_properties(self.node_count, self._distribution),
         }
+        if self.external_advertised_ports is not None:
+            advertised = self.external_advertised_ports[node.node_id - 1]
+            properties["listeners"] += f",EXTERNAL://127.0.0.1:{node.external_port}"
+            properties["advertised.listeners"] += f",EXTERNAL://127.0.0.1:{advertised}"
+            properties["listener.security.protocol.map"] += ",EXTERNAL:PLAINTEXT"
         properties.update(self.broker_properties)
         return properties
 

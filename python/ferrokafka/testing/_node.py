@@ -73,10 +73,13 @@ class KafkaNode:
         distribution: KafkaDistribution,
         jvm_options: Sequence[str],
         ready_check: Callable[[KafkaNode], bool],
+        external_port: int | None = None,
     ) -> None:
         self.node_id = node_id
         self.port = port
         self.controller_port = controller_port
+        # The EXTERNAL listener's own port, when the cluster advertises it at another address.
+        self.external_port = external_port
         self.directory = directory
         self.log_path = directory / "kafka.log"
         self.config_path = directory / "server.properties"
@@ -88,6 +91,8 @@ class KafkaNode:
         self._ready_check = ready_check
         self._process: subprocess.Popen[bytes] | None = None
         self._archive = _cds.ArchivePlan(())
+        # Whether the current process's exit has been handled (watchdog told, archive published).
+        self._settled = True
         self._paused = False
         self._lock = threading.RLock()
 
@@ -101,14 +106,13 @@ class KafkaNode:
 
     @property
     def pid(self) -> int | None:
-        process = self._process
-        return process.pid if process is not None and process.poll() is None else None
+        process = self._alive()
+        return process.pid if process is not None else None
 
     @property
     def is_running(self) -> bool:
         """True while the JVM is alive, paused or not."""
-        process = self._process
-        return process is not None and process.poll() is None
+        return self._alive() is not None
 
     @property
     def is_paused(self) -> bool:
@@ -161,8 +165,8 @@ class KafkaNode:
     def terminate(self) -> None:
         """Send SIGTERM without waiting; `wait_stopped()` completes the stop."""
         with self._lock:
-            process = self._process
-            if process is None or process.poll() is not None:
+            process = self._alive()
+            if process is None:
                 return
             with contextlib.suppress(ProcessLookupError):
                 if self._paused:
@@ -315,11 +319,25 @@ class KafkaNode:
         finally:
             log.close()
         self._process = process
+        self._settled = False
         self._paused = False
         _reaper.register(process.pid)
         _live_nodes.add(self)
 
+    def _alive(self) -> subprocess.Popen[bytes] | None:
+        """The running JVM, or None; settles the books of one that exited on its own."""
+        process = self._process
+        if process is None:
+            return None
+        if process.poll() is None:
+            return process
+        self._reap(process, 0)
+        return None
+
     def _reap(self, process: subprocess.Popen[bytes], timeout: float) -> None:
+        if process is not self._process or self._settled:
+            process.wait()
+            return
         try:
             process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -332,12 +350,12 @@ class KafkaNode:
             self._archive.publish()
         self._archive = _cds.ArchivePlan(())
         self._paused = False
-        if self._process is process:
-            _live_nodes.discard(self)
+        self._settled = True
+        _live_nodes.discard(self)
 
     def _require_running(self, action: str) -> subprocess.Popen[bytes]:
-        process = self._process
-        if process is None or process.poll() is not None:
+        process = self._alive()
+        if process is None:
             raise NodeControlError(f"cannot {action} Kafka node {self.node_id}: it is not running")
         return process
 

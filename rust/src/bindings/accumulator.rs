@@ -17,7 +17,7 @@ use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 use super::protocol::ProtocolError;
 use crate::producer::{
     partition_for_key as key_partition, Accumulator, AccumulatorConfig, AccumulatorError, BatchId,
-    Route, Run,
+    Route, Run, TopicId,
 };
 use crate::protocol::RequestHeader;
 use crate::record::{Compression, Header};
@@ -120,6 +120,7 @@ impl PyAccumulator {
         };
         Ok(Self {
             inner: Accumulator::new(config).map_err(to_py)?,
+            last_topic: None,
             failed: Vec::new(),
         })
     }
@@ -347,7 +348,11 @@ impl PyAccumulator {
     /// The broker stored the batch: releases its memory and returns each record's timestamp
     /// in index order (`log_append_time_ms` for every record when it is not -1, else the
     /// record's `CreateTime`). Record `i`'s offset is the response's base offset + `i`.
-    #[pyo3(signature = (batch_id, log_append_time_ms = -1))]
+    #[pyo3(
+        signature = (batch_id, log_append_time_ms = -1),
+        // Spelled out because pyo3 renders negative defaults as `...`.
+        text_signature = "(self, /, batch_id, log_append_time_ms=-1)"
+    )]
     fn complete(&mut self, batch_id: u64, log_append_time_ms: i64) -> PyResult<Vec<i64>> {
         self.inner
             .complete(self::batch_id(batch_id)?, log_append_time_ms)

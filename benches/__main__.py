@@ -1,0 +1,436 @@
+"""`python -m benches [--quick] [--reps N] [--workloads ...] [--clients ...]`: see `benches`."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import importlib.metadata
+import json
+import os
+import platform
+import shlex
+import shutil
+import struct
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from benches import report
+from benches.broker import Broker
+from benches.runner import CLIENTS, CLIENTS_BY_KEY, REPO, Client, launch
+from benches.workloads import (
+    TOPIC_PARTITIONS,
+    WORKLOAD_NAMES,
+    Mode,
+    Settings,
+    Workload,
+    workloads,
+    write_payload_file,
+)
+
+HERE = Path(__file__).resolve().parent
+# A run gets a minute to start and stop, plus its records at this slow rate.
+_SLOWEST_RATE = 5_000
+
+
+def _arguments(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m benches",
+        description="ferrokafka against confluent-kafka, aiokafka, kafka-python and Java.",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="small workloads, one repetition (CI smoke test)"
+    )
+    parser.add_argument("--reps", type=int, help="repetitions (default 3, quick 1)")
+    parser.add_argument(
+        "--workloads",
+        default=",".join(WORKLOAD_NAMES),
+        help=f"comma-separated, from {', '.join(WORKLOAD_NAMES)}",
+    )
+    parser.add_argument(
+        "--clients",
+        default=",".join(client.key for client in CLIENTS),
+        help=f"comma-separated, from {', '.join(client.key for client in CLIENTS)}",
+    )
+    parser.add_argument(
+        "--timeout", type=float, help="seconds per run before it is killed (default: by size)"
+    )
+    parser.add_argument(
+        "--bootstrap-servers",
+        help="use this cluster (default: $KAFKA_BOOTSTRAP_SERVERS, else start a local one)",
+    )
+    parser.add_argument("--out", type=Path, default=HERE / "out", help="raw results and logs")
+    parser.add_argument(
+        "--publish",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="write benches/RESULTS.md and benches/results.png (default: only without --quick)",
+    )
+    parser.add_argument(
+        "--allow-debug-build",
+        action="store_true",
+        help="measure even if ferrokafka's native module is an unoptimised build",
+    )
+    args = parser.parse_args(argv)
+    known = set(WORKLOAD_NAMES)
+    args.workload_names = [w for w in args.workloads.split(",") if w]
+    if unknown := set(args.workload_names) - known:
+        parser.error(f"unknown workloads {sorted(unknown)}; known: {', '.join(WORKLOAD_NAMES)}")
+    keys = {client.key for client in CLIENTS}
+    args.client_keys = [c for c in args.clients.split(",") if c]
+    if unknown := set(args.client_keys) - keys:
+        parser.error(f"unknown clients {sorted(unknown)}; known: {', '.join(sorted(keys))}")
+    if args.reps is None:
+        args.reps = 1 if args.quick else 3
+    if args.publish is None:
+        args.publish = not args.quick
+    return args
+
+
+def _timeout(workload: Workload, override: float | None) -> float:
+    if override is not None:
+        return override
+    if workload.mode is Mode.LATENCY:
+        return 60 + 3 * workload.records / workload.rate
+    return 60 + workload.records / _SLOWEST_RATE
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _arguments(sys.argv[1:] if argv is None else argv)
+    command = "python -m benches " + shlex.join(sys.argv[1:] if argv is None else argv)
+    native = _native_build()
+    if native.startswith("debug") and not args.allow_debug_build:
+        print(
+            f"ferrokafka's native module is {native}: build it optimised first "
+            "(`make native`, or `maturin develop --release`), or pass --allow-debug-build",
+            file=sys.stderr,
+        )
+        return 2
+    chosen = [workloads(quick=args.quick)[name] for name in args.workload_names]
+    clients = [client for client in CLIENTS if client.key in args.client_keys]
+    out: Path = args.out
+    (out / "logs").mkdir(parents=True, exist_ok=True)
+    started_at = datetime.datetime.now(datetime.UTC)
+    load_before = os.getloadavg()
+    runs: list[dict[str, Any]] = []
+    java_startup: dict[str, Any] | None = None
+    with Broker(args.bootstrap_servers) as broker:
+        payload_files = {
+            kind: write_payload_file(kind, out / f"payloads-{kind}.txt")
+            for kind in {workload.payload for workload in chosen}
+        }
+        print(f"broker {broker.bootstrap_servers} (Kafka {broker.version})", flush=True)
+        if any(client.key == "java" for client in clients):
+            java_startup = _java_startup(broker, out)
+        for workload in chosen:
+            takers = [client for client in clients if workload.mode in client.modes]
+            for rep in range(args.reps):
+                for client in takers:
+                    run = _one_run(
+                        broker,
+                        client,
+                        workload,
+                        rep,
+                        payload_file=payload_files[workload.payload],
+                        timeout_s=_timeout(workload, args.timeout),
+                        out=out,
+                    )
+                    runs.append(run)
+                    _save(out / "results.json", runs)
+    load_after = os.getloadavg()
+    table = report.summarise(runs, chosen)
+    mode = "quick" if args.quick else "full"
+    title = f"ferrokafka benchmarks ({mode} run, {args.reps} repetition(s))"
+    environment = _environment(broker, native, load_before, load_after, started_at)
+    if java_startup is not None and java_startup["status"] == "ok":
+        environment.append(
+            f"JVM fixed cost, measured with a 1,000-record ProducerPerformance run: "
+            f"{java_startup['cpu_s']:.2f} CPU s, {java_startup['process_wall_s']:.1f} s "
+            "(included in Java's CPU figures)"
+        )
+    notes = _method_notes()
+    for directory, publish in ((out, True), (HERE, args.publish)):
+        if not publish:
+            continue
+        chart_path = directory / "results.png"
+        report.chart(table, chart_path, title)
+        text = report.markdown(
+            table,
+            title=title,
+            environment=environment,
+            commands=[
+                "make native   # or: maturin develop --release (fat LTO)",
+                command,
+            ],
+            notes=notes,
+            chart=chart_path.name if chart_path.exists() else None,
+        )
+        (directory / "RESULTS.md").write_text(text)
+    print()
+    for rows in table.values():
+        print(f"{rows[0].workload.name}: {rows[0].workload.describe()}")
+        print("\n".join(report.workload_table(rows)))
+        print()
+    for target in report.targets(table):
+        met = {True: "met", False: "NOT met", None: "not measured"}[target.met]
+        print(f"target {target.goal}: {target.measured} ({met})")
+    failed = [run for run in runs if run["status"] != "ok"]
+    for run in failed:
+        print(
+            f"FAILED {run['workload']} {run['client']} rep {run['rep'] + 1}: {run['status']}\n"
+            f"{run.get('detail', '')}",
+            file=sys.stderr,
+        )
+    print(f"\nresults: {out / 'RESULTS.md'}" + (f", {HERE / 'RESULTS.md'}" if args.publish else ""))
+    return 1 if failed else 0
+
+
+def _one_run(
+    broker: Broker,
+    client: Client,
+    workload: Workload,
+    rep: int,
+    *,
+    payload_file: Path,
+    timeout_s: float,
+    out: Path,
+) -> dict[str, Any]:
+    topic = broker.fresh_topic(f"{workload.name}-{client.key}", TOPIC_PARTITIONS)
+    log_path = out / "logs" / f"{workload.name}-{client.key}-{rep + 1}.log"
+    result = launch(
+        client,
+        workload,
+        topic=topic,
+        bootstrap_servers=broker.bootstrap_servers,
+        payload_file=payload_file,
+        timeout_s=timeout_s,
+        log_path=log_path,
+    )
+    result.update(workload=workload.name, client=client.key, rep=rep, topic=topic)
+    if result["status"] == "ok":
+        _check_delivery(broker, workload, result)
+    broker.delete_topic(topic)
+    _print_run(client, workload, rep, result)
+    return result
+
+
+def _java_startup(broker: Broker, out: Path) -> dict[str, Any]:
+    """A tiny ProducerPerformance run before the measured ones: it writes the JVM's class-data
+    archive (which later runs map instead of parsing 200 jars) and shows the JVM's fixed cost."""
+    workload = Workload(
+        "java-startup",
+        Mode.THROUGHPUT,
+        1000,
+        "text-100",
+        Settings(acks="1", linger_ms=5, enable_idempotence=False),
+    )
+    topic = broker.fresh_topic("java-startup", TOPIC_PARTITIONS)
+    result = launch(
+        CLIENTS_BY_KEY["java"],
+        workload,
+        topic=topic,
+        bootstrap_servers=broker.bootstrap_servers,
+        payload_file=write_payload_file("text-100", out / "payloads-text-100.txt"),
+        timeout_s=120,
+        log_path=out / "logs" / "java-startup.log",
+    )
+    broker.delete_topic(topic)
+    if result["status"] != "ok":
+        print(f"Java start-up run {result['status']}: {result.get('detail', '')}", flush=True)
+    return result
+
+
+def _check_delivery(broker: Broker, workload: Workload, result: dict[str, Any]) -> None:
+    """Counts what the broker holds: a client that lost records fails its run, even if it
+    said nothing (fire-and-forget drops every future)."""
+    stored = broker.record_count(result["topic"], TOPIC_PARTITIONS)
+    result["stored_records"] = stored
+    if result["errors"]:
+        result["status"] = "errors"
+        result["detail"] = f"{result['errors']} records failed"
+    elif stored < workload.records:
+        result["status"] = "lost"
+        result["detail"] = f"the topic holds {stored} records, {workload.records} were sent"
+    if workload.settings.compression != "none":
+        result["stored_bytes"] = broker.stored_bytes(result["topic"])
+
+
+def _print_run(client: Client, workload: Workload, rep: int, result: dict[str, Any]) -> None:
+    head = f"{workload.name:18} {client.label:28} rep {rep + 1}:"
+    if result["status"] != "ok":
+        print(f"{head} {result['status'].upper()} {result.get('detail', '').splitlines()[0]}")
+        return
+    rate = result["records"] / result["elapsed_s"]
+    cpu = result["cpu_s"] / max(result["records"], 1) * 1e6
+    line = (
+        f"{head} {rate:>10,.0f} records/s  {cpu:6.2f} CPU s/M  "
+        f"{result['maxrss_kb'] / 1024:6.0f} MB RSS"
+    )
+    if result.get("latency"):
+        latency = result["latency"]
+        line += f"  p50 {latency['p50_ms']:.2f}  p99 {latency['p99_ms']:.2f} ms"
+    print(line, flush=True)
+
+
+def _save(path: Path, runs: list[dict[str, Any]]) -> None:
+    path.write_text(json.dumps(runs, indent=1))
+
+
+# --- what the results were measured on ---------------------------------------------------------
+
+
+def _environment(
+    broker: Broker,
+    native: str,
+    load_before: tuple[float, float, float],
+    load_after: tuple[float, float, float],
+    started_at: datetime.datetime,
+) -> list[str]:
+    import confluent_kafka
+
+    def version(package: str) -> str:
+        try:
+            return importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            return "not installed"
+
+    return [
+        f"date: {started_at:%Y-%m-%d %H:%M} UTC",
+        f"CPU: {_cpu_model()}, {os.cpu_count()} logical cores; RAM {_memory_gib():.0f} GiB; "
+        f"{platform.system()} {platform.release()}",
+        "load average (1/5/15 min) before: "
+        + " / ".join(f"{v:.2f}" for v in load_before)
+        + ", after: "
+        + " / ".join(f"{v:.2f}" for v in load_after),
+        f"broker: Kafka {broker.version}, "
+        + (
+            f"external at {broker.bootstrap_servers}"
+            if broker.external
+            else "one KRaft node on 127.0.0.1, same machine as the clients"
+        ),
+        f"Python {platform.python_version()} ({sys.executable})",
+        f"ferrokafka {version('ferrokafka')} (git {_git_revision()}), native module: {native}",
+        f"confluent-kafka {version('confluent-kafka')} (librdkafka "
+        f"{confluent_kafka.libversion()[0]})",
+        f"aiokafka {version('aiokafka')}, kafka-python {version('kafka-python')}",
+        f"Java: {_java_version()}",
+    ]
+
+
+def _method_notes() -> list[str]:
+    return [
+        "Each run is one client in its own subprocess, on a fresh topic of "
+        f"{TOPIC_PARTITIONS} partitions; clients take turns and repetitions are interleaved.",
+        "records/s and MB/s (10⁶ payload bytes) run from the first send to the last "
+        "acknowledgement (flush). The broker's end offsets are checked after each run: a run "
+        "whose topic holds fewer records than were sent fails.",
+        "CPU is getrusage user + system of the client's process, all threads, from just before "
+        "the producer is created to after it is closed (imports and payload building excluded); "
+        "for Java, of the JVM process, start-up and JIT included. Peak RSS is ru_maxrss of the "
+        "same process (Python interpreter and imports included).",
+        "Latency runs send on a fixed schedule (20k records/s) whatever the client does; "
+        "latency is send call → acknowledgement callback; 'p99 from schedule' counts from when "
+        "the record was due, and 'send lag' is how late the send was, so a client that stalls "
+        "cannot hide it (no coordinated omission). Java's percentiles are its own, in whole ms.",
+        "Async clients run on asyncio's default loop; their send loops yield to the loop every "
+        "1,000 records. Threaded clients (confluent-kafka Producer, kafka-python) run the "
+        "awaited workload as a window of 1,000 outstanding records. ferrokafka's send_nowait "
+        "retries after 1 ms when buffer_memory is full; confluent-kafka polls on BufferError.",
+        "Every client gets the same acks, linger, batch size (16384), compression and "
+        "idempotence; other settings are each client's defaults (compression levels included). "
+        "confluent-kafka AIOProducer keeps its defaults of gathering 1,000 records or 1 s.",
+        "Compression ratio is payload bytes ÷ bytes of the topic's log segments on the broker.",
+    ]
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def _memory_gib() -> float:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) / 1024**2
+    except OSError:
+        pass
+    return float("nan")
+
+
+def _git_revision() -> str:
+    git = shutil.which("git")
+    if git is None:
+        return "unknown"
+    result = subprocess.run(
+        [git, "-C", str(REPO), "describe", "--always", "--dirty"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return result.stdout.strip() or "unknown"
+
+
+def _java_version() -> str:
+    java = shutil.which("java")
+    if java is None:
+        return "not found"
+    result = subprocess.run([java, "-version"], capture_output=True, text=True, check=False)
+    lines = result.stderr.strip().splitlines()
+    return "; ".join(lines[:2]) if lines else "unknown"
+
+
+def _native_build() -> str:
+    """'optimised' or 'debug (...)': a debug build measures Rust without optimisations."""
+    import ferrokafka._native
+
+    path = Path(ferrokafka._native.__file__ or "")
+    sections = _elf_sections(path)
+    if sections is None:
+        return f"unknown build ({path.name})"
+    if ".debug_info" in sections:
+        return f"debug (DWARF in {path.name})"
+    return f"optimised, {path.stat().st_size / 1e6:.1f} MB"
+
+
+def _elf_sections(path: Path) -> set[str] | None:
+    # Reading the section names takes the ELF header and section table only: no dependency
+    # on binutils being installed.
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    if data[:4] != b"\x7fELF" or data[4] != 2:
+        return None
+    order = "<" if data[5] == 1 else ">"
+    (table,) = struct.unpack_from(order + "Q", data, 0x28)
+    entry, count, names_index = struct.unpack_from(order + "HHH", data, 0x3A)
+
+    def section(index: int) -> tuple[int, int, int]:
+        base = table + index * entry
+        (name,) = struct.unpack_from(order + "I", data, base)
+        offset, size = struct.unpack_from(order + "QQ", data, base + 0x18)
+        return name, offset, size
+
+    _, names_offset, names_size = section(names_index)
+    names = data[names_offset : names_offset + names_size]
+    found = set()
+    for index in range(count):
+        name, _, _ = section(index)
+        end = names.find(b"\0", name)
+        found.add(names[name:end].decode(errors="replace"))
+    return found
+
+
+if __name__ == "__main__":
+    started = time.monotonic()
+    code = main()
+    print(f"benchmarks took {time.monotonic() - started:.0f} s", file=sys.stderr)
+    sys.exit(code)

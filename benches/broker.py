@@ -1,0 +1,91 @@
+"""The Kafka the benchmarks run against: started here (one node) or given by
+`KAFKA_BOOTSTRAP_SERVERS`; a fresh topic per run, and what the broker stored afterwards."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from pathlib import Path
+
+from confluent_kafka import TopicPartition
+from confluent_kafka.admin import OffsetSpec  # type: ignore[attr-defined]
+
+from ferrokafka.testing import BaseCluster, ExternalCluster, KafkaCluster
+
+BOOTSTRAP_ENV = "KAFKA_BOOTSTRAP_SERVERS"
+# The test harness gives its brokers a small heap and only the C1 JIT, to start fast on shared
+# machines; a broker under benchmark load gets the optimising JIT and room for its buffers.
+BROKER_JVM_OPTIONS = (
+    "-Xms1g",
+    "-Xmx1g",
+    "-XX:+UseG1GC",
+    "-XX:MaxGCPauseMillis=20",
+    "-XX:-UsePerfData",
+    "-XX:+ExitOnOutOfMemoryError",
+    "-Djava.awt.headless=true",
+)
+
+
+class Broker:
+    def __init__(self, bootstrap_servers: str | None = None) -> None:
+        servers = bootstrap_servers or os.environ.get(BOOTSTRAP_ENV, "").strip()
+        self.cluster: BaseCluster = (
+            ExternalCluster(servers) if servers else KafkaCluster(jvm_options=BROKER_JVM_OPTIONS)
+        )
+        self.external = bool(servers)
+
+    def __enter__(self) -> Broker:
+        self.cluster.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.cluster.stop()
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return self.cluster.bootstrap_servers
+
+    @property
+    def version(self) -> str:
+        return self.cluster.version
+
+    def fresh_topic(self, prefix: str, partitions: int) -> str:
+        name = f"bench-{prefix}-{uuid.uuid4().hex[:8]}"
+        self.cluster.create_topic(name, partitions=partitions)
+        return name
+
+    def delete_topic(self, name: str) -> None:
+        self.cluster.delete_topic(name)
+
+    def record_count(self, topic: str, partitions: int) -> int:
+        """Records the topic holds: the sum of its partitions' end offsets (fresh topics start
+        at 0; transaction markers would count too, and none are written)."""
+        latest = OffsetSpec.latest()  # type: ignore[no-untyped-call]
+        request = {TopicPartition(topic, p): latest for p in range(partitions)}
+        futures = self.cluster.admin().list_offsets(request, request_timeout=30)
+        return sum(future.result(timeout=30).offset for future in futures.values())
+
+    def stored_bytes(self, topic: str) -> int:
+        """Bytes of the topic's log segments, as the broker stored them (compressed)."""
+        if isinstance(self.cluster, KafkaCluster):
+            total = 0
+            for node in self.cluster.nodes:
+                for directory in Path(node.data_dir).glob(f"{topic}-*"):
+                    total += sum(segment.stat().st_size for segment in directory.glob("*.log"))
+            return total
+        # A broker elsewhere: ask it (kafka-log-dirs.sh).
+        result = self.cluster.run_tool(
+            "org.apache.kafka.tools.LogDirsCommand",
+            ["--bootstrap-server", self.bootstrap_servers, "--describe", "--topic-list", topic],
+            timeout=60,
+        )
+        document = next(
+            json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")
+        )
+        return sum(
+            partition["size"]
+            for broker in document["brokers"]
+            for log_dir in broker["logDirs"]
+            for partition in log_dir["partitions"]
+        )

@@ -1,0 +1,96 @@
+"""aiokafka's `AIOKafkaProducer`: `await send()` returns a future once the record is queued
+(it waits itself when the queue is full), `send_and_wait()` for the awaited workload."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiokafka import AIOKafkaProducer
+
+from benches.measure import (
+    YIELD_EVERY,
+    Job,
+    LatencyLog,
+    Outcome,
+    Stopwatch,
+    concurrent_senders,
+    paced_async,
+)
+from benches.workloads import Mode
+
+
+def run(job: Job) -> Outcome:
+    return asyncio.run(_run(job))
+
+
+async def _run(job: Job) -> Outcome:
+    settings = job.workload.settings
+    producer = AIOKafkaProducer(
+        bootstrap_servers=job.bootstrap_servers,
+        acks="all" if settings.acks == "all" else int(settings.acks),
+        linger_ms=settings.linger_ms,
+        max_batch_size=settings.batch_size,
+        compression_type=None if settings.compression == "none" else settings.compression,
+        enable_idempotence=settings.enable_idempotence,
+    )
+    await producer.start()
+    try:
+        await producer.partitions_for(job.topic)
+        mode = job.workload.mode
+        if mode is Mode.LATENCY:
+            return await _latency(producer, job)
+        if mode is Mode.AWAITED:
+            return await _awaited(producer, job)
+        return await _fire_and_forget(producer, job)
+    finally:
+        await producer.stop()
+
+
+async def _fire_and_forget(producer: AIOKafkaProducer, job: Job) -> Outcome:
+    send = producer.send
+    topic = job.topic
+    clock = Stopwatch()
+    clock.start()
+    for index, value in enumerate(job.stream()):
+        await send(topic, value)
+        if index % YIELD_EVERY == 0:
+            await asyncio.sleep(0)
+    await producer.flush()
+    return Outcome(job.workload.records, clock.stop())
+
+
+async def _awaited(producer: AIOKafkaProducer, job: Job) -> Outcome:
+    topic = job.topic
+    send_and_wait = producer.send_and_wait
+
+    async def send_one(value: bytes) -> object:
+        return await send_and_wait(topic, value)
+
+    clock = Stopwatch()
+    clock.start()
+    errors = await concurrent_senders(job, send_one)
+    elapsed = clock.stop()
+    return Outcome(job.workload.records - errors, elapsed, errors=errors)
+
+
+async def _latency(producer: AIOKafkaProducer, job: Job) -> Outcome:
+    log = LatencyLog(job.workload)
+    topic = job.topic
+    send = producer.send
+
+    def done(index: int, future: asyncio.Future[object]) -> None:
+        if not future.cancelled() and future.exception() is None:
+            log.ack(index)
+        else:
+            log.fail(index)
+
+    async def send_one(index: int, value: bytes) -> None:
+        (await send(topic, value)).add_done_callback(lambda future: done(index, future))
+
+    clock = Stopwatch()
+    clock.start()
+    await paced_async(log, job.values, send_one)
+    await producer.flush()
+    elapsed = clock.stop()
+    await asyncio.sleep(0)
+    return Outcome(log.acknowledged(), elapsed, errors=log.failed, latency=log.summary())

@@ -1,0 +1,162 @@
+"""ferrokafka, three ways: `send_nowait` per record, `await send()` per record, `send_many`."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from typing import Any
+
+from benches.measure import (
+    YIELD_EVERY,
+    Job,
+    LatencyLog,
+    Outcome,
+    Stopwatch,
+    concurrent_senders,
+    paced_async,
+)
+from benches.workloads import Mode
+from ferrokafka import BufferFullError, BulkDelivery, DeliveryFuture, KafkaError, Producer
+
+# Records per `send_many` call: large enough that the crossing into Rust is amortised, small
+# enough that the sender starts on the first batches while the rest are appended.
+BULK_CHUNK = 10_000
+# How long to let the sender drain when buffer_memory is full, before trying again.
+FULL_BACKOFF_S = 0.001
+
+
+def run(job: Job) -> Outcome:
+    return asyncio.run(_run(job))
+
+
+def _producer(job: Job) -> Producer:
+    settings = job.workload.settings
+    return Producer(
+        bootstrap_servers=job.bootstrap_servers,
+        acks=-1 if settings.acks == "all" else int(settings.acks),
+        linger_ms=settings.linger_ms,
+        batch_size=settings.batch_size,
+        compression_type=settings.compression,
+        enable_idempotence=settings.enable_idempotence,
+    )
+
+
+async def _run(job: Job) -> Outcome:
+    async with _producer(job) as producer:
+        await producer.wait_for_topic(job.topic)
+        mode = job.workload.mode
+        if mode is Mode.LATENCY:
+            return await _latency(producer, job)
+        if mode is Mode.AWAITED:
+            return await _awaited(producer, job)
+        if job.variant == "bulk":
+            return await _bulk(producer, job)
+        return await _fire_and_forget(producer, job)
+
+
+async def _fire_and_forget(producer: Producer, job: Job) -> Outcome:
+    send = producer.send_nowait
+    topic = job.topic
+    full_waits = 0
+    clock = Stopwatch()
+    clock.start()
+    for index, value in enumerate(job.stream()):
+        try:
+            send(topic, value)
+        except BufferFullError:
+            while True:
+                full_waits += 1
+                await asyncio.sleep(FULL_BACKOFF_S)
+                try:
+                    send(topic, value)
+                    break
+                except BufferFullError:
+                    continue
+        if index % YIELD_EVERY == 0:
+            await asyncio.sleep(0)
+    await producer.flush()
+    return Outcome(job.workload.records, clock.stop(), extra={"buffer_full_waits": full_waits})
+
+
+async def _bulk(producer: Producer, job: Job) -> Outcome:
+    topic = job.topic
+    chunk = list(job.stream(0, BULK_CHUNK))
+    pending: deque[BulkDelivery] = deque()
+    settled: list[BulkDelivery] = []
+    remaining = job.workload.records
+    clock = Stopwatch()
+    clock.start()
+    while remaining:
+        values = chunk if remaining >= len(chunk) else chunk[:remaining]
+        while values:
+            try:
+                bulk = producer.send_many(topic, values)
+            except BufferFullError:
+                await _make_room(pending, settled)
+                continue
+            pending.append(bulk)
+            remaining -= bulk.queued
+            values = values[bulk.queued :] if bulk.queued < len(values) else []
+            if values:
+                await _make_room(pending, settled)
+        await asyncio.sleep(0)
+    errors = 0
+    for bulk in [*settled, *pending]:
+        errors += await _failures(bulk)
+    elapsed = clock.stop()
+    return Outcome(job.workload.records - errors, elapsed, errors=errors)
+
+
+async def _make_room(pending: deque[BulkDelivery], settled: list[BulkDelivery]) -> None:
+    # The oldest unfinished bulk holds the oldest buffer memory; its end frees some.
+    while pending:
+        bulk = pending.popleft()
+        settled.append(bulk)
+        if not bulk.done():
+            await _failures(bulk)
+            return
+    await asyncio.sleep(FULL_BACKOFF_S)
+
+
+async def _failures(bulk: BulkDelivery) -> int:
+    try:
+        await bulk
+    except KafkaError:
+        return sum(1 for result in bulk.results() if isinstance(result, KafkaError))
+    return 0
+
+
+async def _awaited(producer: Producer, job: Job) -> Outcome:
+    topic = job.topic
+    send = producer.send
+
+    async def send_one(value: bytes) -> Any:
+        return await send(topic, value)
+
+    clock = Stopwatch()
+    clock.start()
+    errors = await concurrent_senders(job, send_one)
+    elapsed = clock.stop()
+    return Outcome(job.workload.records - errors, elapsed, errors=errors)
+
+
+async def _latency(producer: Producer, job: Job) -> Outcome:
+    log = LatencyLog(job.workload)
+    topic = job.topic
+    send = producer.send_nowait
+
+    def done(index: int, future: DeliveryFuture) -> None:
+        if future.exception() is None:
+            log.ack(index)
+        else:
+            log.fail(index)
+
+    async def send_one(index: int, value: bytes) -> None:
+        send(topic, value).add_done_callback(lambda future: done(index, future))
+
+    clock = Stopwatch()
+    clock.start()
+    await paced_async(log, job.values, send_one)
+    await producer.flush()
+    elapsed = clock.stop()
+    return Outcome(log.acknowledged(), elapsed, errors=log.failed, latency=log.summary())

@@ -1,0 +1,196 @@
+"""What a client adapter measures and hands back, and the loops every adapter shares.
+
+Adapters time from the first send to the last acknowledgement; CPU and memory are measured
+around the whole adapter by `runner`, which owns the process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from array import array
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from itertools import cycle, islice
+from typing import Any
+
+from benches.workloads import Workload
+
+# Async clients' send loops give the event loop a turn every this many records, as a producing
+# task in an application does: a loop that never yields starves the client's own I/O task.
+YIELD_EVERY = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One run of one client on one workload, as handed to the subprocess."""
+
+    workload: Workload
+    topic: str
+    bootstrap_servers: str
+    variant: str
+    values: list[bytes]
+    payload_file: str
+    timeout_s: float
+
+    def stream(self, start: int = 0, count: int | None = None) -> Iterator[bytes]:
+        """The values to send, cycling through the pool."""
+        total = self.workload.records if count is None else count
+        return islice(cycle(self.values), start, start + total)
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What an adapter reports. `records` counts the records sent and flushed (throughput) or
+    acknowledged (awaited, latency); `errors` those that failed."""
+
+    records: int
+    elapsed_s: float
+    errors: int = 0
+    latency: dict[str, float] | None = None
+    # Set by adapters whose client runs in a child process (Java): `runner` then reports the
+    # children's CPU and memory instead of its own.
+    external: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Stopwatch:
+    __slots__ = ("started", "stopped")
+
+    def __init__(self) -> None:
+        self.started = 0.0
+        self.stopped = 0.0
+
+    def start(self) -> None:
+        self.started = time.perf_counter()
+
+    def stop(self) -> float:
+        self.stopped = time.perf_counter()
+        return self.stopped - self.started
+
+
+class LatencyLog:
+    """Per record: when it was due (fixed rate), sent, and acknowledged.
+
+    Sends follow a fixed schedule whatever the client does, so a client that stalls delays the
+    records due meanwhile instead of sending fewer (no coordinated omission): `lag` shows how late
+    sends were against the schedule, `from_schedule` the latency a caller at that rate observes.
+    """
+
+    __slots__ = ("acked", "count", "failed", "rate", "sent", "started", "warmup")
+
+    def __init__(self, workload: Workload) -> None:
+        self.count = workload.records
+        self.rate = workload.rate
+        self.warmup = workload.warmup_records
+        self.sent = array("d", bytes(8 * self.count))
+        self.acked = array("d", bytes(8 * self.count))
+        self.failed = 0
+        self.started = 0.0
+
+    def due(self, index: int) -> float:
+        return self.started + index / self.rate
+
+    def ack(self, index: int) -> None:
+        self.acked[index] = time.perf_counter()
+
+    def fail(self, index: int) -> None:
+        self.failed += 1
+        self.acked[index] = -1.0
+
+    def acknowledged(self) -> int:
+        return sum(1 for value in self.acked if value > 0)
+
+    def summary(self) -> dict[str, float]:
+        latencies: list[float] = []
+        from_schedule: list[float] = []
+        lags: list[float] = []
+        for index in range(self.warmup, self.count):
+            acked = self.acked[index]
+            if acked <= 0:
+                continue
+            sent = self.sent[index]
+            due = self.due(index)
+            latencies.append(acked - sent)
+            from_schedule.append(acked - due)
+            lags.append(max(0.0, sent - due))
+        latencies.sort()
+        from_schedule.sort()
+        lags.sort()
+        return {
+            "p50_ms": 1000 * percentile(latencies, 50),
+            "p99_ms": 1000 * percentile(latencies, 99),
+            "p999_ms": 1000 * percentile(latencies, 99.9),
+            "max_ms": 1000 * (latencies[-1] if latencies else float("nan")),
+            "schedule_p99_ms": 1000 * percentile(from_schedule, 99),
+            "lag_p99_ms": 1000 * percentile(lags, 99),
+            "samples": float(len(latencies)),
+        }
+
+
+def percentile(ordered: list[float], pct: float) -> float:
+    """Nearest-rank percentile of an already sorted list."""
+    if not ordered:
+        return float("nan")
+    rank = max(1, -(-len(ordered) * pct // 100))
+    return ordered[min(len(ordered), int(rank)) - 1]
+
+
+async def paced_async(
+    log: LatencyLog, values: list[bytes], send: Callable[[int, bytes], Awaitable[None]]
+) -> None:
+    """Calls `send(index, value)` for every record at `log.rate` records/s, on schedule."""
+    count = log.count
+    pool = len(values)
+    log.started = time.perf_counter()
+    index = 0
+    while index < count:
+        due = min(count, int((time.perf_counter() - log.started) * log.rate) + 1)
+        while index < due:
+            log.sent[index] = time.perf_counter()
+            await send(index, values[index % pool])
+            index += 1
+        # asyncio.sleep(0) still polls the sockets: acknowledgements are read while waiting.
+        await asyncio.sleep(max(0.0, log.due(index) - time.perf_counter()))
+
+
+def paced_sync(
+    log: LatencyLog,
+    values: list[bytes],
+    send: Callable[[int, bytes], None],
+    idle: Callable[[float], object],
+) -> None:
+    """`paced_async` for threaded clients; `idle(seconds)` waits (and serves callbacks)."""
+    count = log.count
+    pool = len(values)
+    log.started = time.perf_counter()
+    index = 0
+    while index < count:
+        due = min(count, int((time.perf_counter() - log.started) * log.rate) + 1)
+        while index < due:
+            log.sent[index] = time.perf_counter()
+            send(index, values[index % pool])
+            index += 1
+        idle(max(0.0, log.due(index) - time.perf_counter()))
+
+
+async def concurrent_senders(job: Job, send_one: Callable[[bytes], Awaitable[object]]) -> int:
+    """`job.workload.concurrency` tasks sharing the records, each awaiting every send; returns
+    how many sends raised."""
+    workload = job.workload
+    tasks = workload.concurrency
+    share, extra = divmod(workload.records, tasks)
+    errors = 0
+
+    async def sender(task: int) -> None:
+        nonlocal errors
+        for value in job.stream(task, share + (1 if task < extra else 0)):
+            try:
+                await send_one(value)
+            except Exception:
+                errors += 1
+
+    async with asyncio.TaskGroup() as group:
+        for task in range(tasks):
+            group.create_task(sender(task))
+    return errors
