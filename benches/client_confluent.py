@@ -3,11 +3,20 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from confluent_kafka import KafkaError, Message, Producer
 
-from benches.measure import Job, LatencyLog, Outcome, Stopwatch, paced_sync
+from benches.measure import (
+    BUDGET_CHECK_EVERY,
+    Job,
+    LatencyLog,
+    Outcome,
+    Stopwatch,
+    Tally,
+    paced_sync,
+)
 from benches.workloads import Mode, Settings
 
 # How long `poll()` may wait for a delivery report when librdkafka's queue is full; it returns
@@ -74,25 +83,28 @@ def _awaited(producer: Producer, job: Job) -> Outcome:
     topic = job.topic
     window = job.workload.concurrency
     outstanding = 0
-    errors = 0
+    tally = Tally()
 
     def delivered(error: KafkaError | None, _message: Message) -> None:
-        nonlocal outstanding, errors
+        nonlocal outstanding
         outstanding -= 1
         if error is not None:
-            errors += 1
+            tally.errors += 1
 
     clock = Stopwatch()
     clock.start()
+    deadline = clock.started + job.budget_s
     for value in job.stream():
+        if tally.sent % BUDGET_CHECK_EVERY == 0 and time.perf_counter() > deadline:
+            break
         while outstanding >= window:
             poll(1.0)
         produce(topic, value, on_delivery=delivered)
+        tally.sent += 1
         outstanding += 1
         poll(0)
     producer.flush()
-    elapsed = clock.stop()
-    return Outcome(job.workload.records - errors, elapsed, errors=errors)
+    return tally.outcome(job, clock.stop())
 
 
 def _latency(producer: Producer, job: Job) -> Outcome:

@@ -135,9 +135,8 @@ async def _awaited(producer: Producer, job: Job) -> Outcome:
 
     clock = Stopwatch()
     clock.start()
-    errors = await concurrent_senders(job, send_one)
-    elapsed = clock.stop()
-    return Outcome(job.workload.records - errors, elapsed, errors=errors)
+    tally = await concurrent_senders(job, send_one)
+    return tally.outcome(job, clock.stop())
 
 
 async def _latency(producer: Producer, job: Job) -> Outcome:

@@ -8,7 +8,15 @@ import time
 
 from kafka import KafkaProducer
 
-from benches.measure import Job, LatencyLog, Outcome, Stopwatch, paced_sync
+from benches.measure import (
+    BUDGET_CHECK_EVERY,
+    Job,
+    LatencyLog,
+    Outcome,
+    Stopwatch,
+    Tally,
+    paced_sync,
+)
 from benches.workloads import Mode
 
 
@@ -50,26 +58,28 @@ def _awaited(producer: KafkaProducer, job: Job) -> Outcome:
     send = producer.send
     topic = job.topic
     window = threading.BoundedSemaphore(job.workload.concurrency)
-    errors = 0
+    tally = Tally()
     lock = threading.Lock()
 
     def delivered(_metadata: object) -> None:
         window.release()
 
     def failed(_error: Exception) -> None:
-        nonlocal errors
         with lock:
-            errors += 1
+            tally.errors += 1
         window.release()
 
     clock = Stopwatch()
     clock.start()
+    deadline = clock.started + job.budget_s
     for value in job.stream():
+        if tally.sent % BUDGET_CHECK_EVERY == 0 and time.perf_counter() > deadline:
+            break
         window.acquire()
+        tally.sent += 1
         send(topic, value).add_callback(delivered).add_errback(failed)
     producer.flush()
-    elapsed = clock.stop()
-    return Outcome(job.workload.records - errors, elapsed, errors=errors)
+    return tally.outcome(job, clock.stop())
 
 
 def _latency(producer: KafkaProducer, job: Job) -> Outcome:

@@ -19,6 +19,8 @@ from benches.workloads import Workload
 # Async clients' send loops give the event loop a turn every this many records, as a producing
 # task in an application does: a loop that never yields starves the client's own I/O task.
 YIELD_EVERY = 1000
+# Threaded closed loops look at the clock this often (records) for their time budget.
+BUDGET_CHECK_EVERY = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +34,9 @@ class Job:
     values: list[bytes]
     payload_file: str
     timeout_s: float
+    # Closed-loop runs stop starting sends after this long (a client can be slow enough to need
+    # hours); their rate stays valid and the report says the run was cut short.
+    budget_s: float
 
     def stream(self, start: int = 0, count: int | None = None) -> Iterator[bytes]:
         """The values to send, cycling through the pool."""
@@ -174,23 +179,37 @@ def paced_sync(
         idle(max(0.0, log.due(index) - time.perf_counter()))
 
 
-async def concurrent_senders(job: Job, send_one: Callable[[bytes], Awaitable[object]]) -> int:
-    """`job.workload.concurrency` tasks sharing the records, each awaiting every send; returns
-    how many sends raised."""
+@dataclass(slots=True)
+class Tally:
+    sent: int = 0
+    errors: int = 0
+
+    def outcome(self, job: Job, elapsed_s: float) -> Outcome:
+        extra: dict[str, Any] = {}
+        if self.sent < job.workload.records:
+            extra["cut_short"] = f"{self.sent:,} of {job.workload.records:,} records sent"
+        return Outcome(self.sent - self.errors, elapsed_s, errors=self.errors, extra=extra)
+
+
+async def concurrent_senders(job: Job, send_one: Callable[[bytes], Awaitable[object]]) -> Tally:
+    """`job.workload.concurrency` tasks sharing the records, each awaiting every send."""
     workload = job.workload
     tasks = workload.concurrency
     share, extra = divmod(workload.records, tasks)
-    errors = 0
+    tally = Tally()
+    deadline = time.perf_counter() + job.budget_s
 
     async def sender(task: int) -> None:
-        nonlocal errors
         for value in job.stream(task, share + (1 if task < extra else 0)):
+            if time.perf_counter() > deadline:
+                return
+            tally.sent += 1
             try:
                 await send_one(value)
             except Exception:
-                errors += 1
+                tally.errors += 1
 
     async with asyncio.TaskGroup() as group:
         for task in range(tasks):
             group.create_task(sender(task))
-    return errors
+    return tally

@@ -34,6 +34,7 @@ class Row:
     runs: int
     ok: int
     failures: list[str] = field(default_factory=list)
+    cut_short: list[str] = field(default_factory=list)
     records_per_s: float = math.nan
     mb_per_s: float = math.nan
     cpu_s_per_m: float = math.nan
@@ -79,6 +80,11 @@ def _summarise_client(workload: Workload, runs: list[Run]) -> Row:
         f"rep {r['rep'] + 1}: {r['status']}: {r.get('detail', '').strip()[:2000]}"
         for r in runs
         if r["status"] != "ok"
+    ]
+    row.cut_short = [
+        f"rep {r['rep'] + 1}: {r['extra']['cut_short']}"
+        for r in good
+        if r.get("extra", {}).get("cut_short")
     ]
     size = workload.value_size
 
@@ -273,12 +279,15 @@ def markdown(
     lines += ["## Results (medians over the repetitions)", ""]
     for name, rows in table.items():
         lines += [f"### {name}", "", rows[0].workload.describe(), "", *workload_table(rows), ""]
+        notes = []
         for row in rows:
             for failure in row.failures:
                 first = failure.splitlines()[0] if failure else ""
-                lines.append(f"- {row.client.label} failed, {first}")
-        if any(row.failures for row in rows):
-            lines.append("")
+                notes.append(f"- {row.client.label} failed, {first}")
+            for cut in row.cut_short:
+                notes.append(f"- {row.client.label} stopped at its time budget, {cut}")
+        if notes:
+            lines += [*notes, ""]
     lines += [
         "## Ratios, pair by pair (ferrokafka ÷ peer, from the medians)",
         "",
@@ -295,12 +304,17 @@ def markdown(
 
 # --- chart --------------------------------------------------------------------------------------
 
+# Bars of a panel's second workload (linger 5, zstd) are hatched; colour marks ferrokafka.
+_HATCHES = ("", "////")
+
 
 def chart(table: dict[str, list[Row]], path: Path, title: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+    from matplotlib.ticker import FuncFormatter
 
     panels: list[tuple[str, list[str], Callable[[Row], float], str, bool]] = [
         ("fire-and-forget: records/s", [FIRE_AND_FORGET], lambda r: r.records_per_s, "", False),
@@ -360,8 +374,8 @@ def chart(table: dict[str, list[Row]], path: Path, title: str) -> None:
                 [0 if math.isnan(v) else v for v in values],
                 height=height,
                 color=colors,
-                alpha=1.0 - 0.35 * offset,
-                label=name if len(present) > 1 else None,
+                edgecolor="white",
+                hatch=_HATCHES[offset % len(_HATCHES)],
             )
             axis.bar_label(
                 bars,
@@ -376,7 +390,16 @@ def chart(table: dict[str, list[Row]], path: Path, title: str) -> None:
         if log:
             axis.set_xscale("log")
         if len(present) > 1:
-            axis.legend(fontsize=7, loc="lower right")
+            axis.legend(
+                handles=[
+                    Patch(facecolor="#868e96", edgecolor="white", hatch=_HATCHES[i], label=name)
+                    for i, name in enumerate(present)
+                ],
+                fontsize=7,
+                loc="best",
+            )
+        if not log:
+            axis.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:,.0f}"))
         axis.margins(x=0.18)
     figure.suptitle(title, fontsize=11)
     figure.tight_layout()

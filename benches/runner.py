@@ -118,6 +118,8 @@ def launch(
             "bootstrap_servers": bootstrap_servers,
             "payload_file": str(payload_file),
             "timeout_s": timeout_s,
+            # Half the time limit: what is left covers start-up, flush and close.
+            "budget_s": timeout_s / 2,
         }
         spec_path.write_text(json.dumps(spec))
         command = [sys.executable, "-m", "benches.runner", str(spec_path), str(result_path)]
@@ -186,6 +188,7 @@ def _child(spec_path: Path, result_path: Path) -> None:
         values=payloads(workload.payload),
         payload_file=spec["payload_file"],
         timeout_s=spec["timeout_s"],
+        budget_s=spec["budget_s"],
     )
     module = importlib.import_module(client.module)
     gc.collect()

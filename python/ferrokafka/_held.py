@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from ferrokafka._pending import PendingBatch
 from ferrokafka.errors import KafkaError
@@ -26,6 +27,9 @@ class HeldRecord:
     headers: Headers
     timestamp_ms: int
     future: DeliveryFuture
+    # The key and value as given to send_nowait, kept only for a custom partitioner, which
+    # sees them as for any other record.
+    original: tuple[Any, Any] | None = None
 
 
 class HeldTopic:
@@ -45,6 +49,7 @@ class HeldTopic:
         value: bytes | None,
         headers: Headers,
         timestamp_ms: int,
+        original: tuple[Any, Any] | None = None,
     ) -> DeliveryFuture:
         future = DeliveryFuture(
             self.placeholder,
@@ -53,7 +58,9 @@ class HeldTopic:
             -1 if key is None else len(key),
             -1 if value is None else len(value),
         )
-        self.records.append(HeldRecord(partition, key, value, headers, timestamp_ms, future))
+        self.records.append(
+            HeldRecord(partition, key, value, headers, timestamp_ms, future, original)
+        )
         self.size += record_size(key, value, headers)
         return future
 

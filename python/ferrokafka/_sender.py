@@ -20,6 +20,7 @@ Settling a batch follows the Java client's `Sender.completeBatch`:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 from collections import deque
@@ -90,11 +91,15 @@ class Sender:
         self._wakeup = anyio.Event()
         # Requests written or being written, per node: the window the drain respects.
         self._in_flight: dict[int, int] = {}
+        # Per node, the order in which drained requests go onto the wire.
+        self._turns: dict[int, _Turns] = {}
         # Per partition, in drain (= sequence) order, the batches sent and not yet settled:
         # decides whether an out-of-order sequence error is a predecessor's echo or real.
         self._unsettled: dict[tuple[str, int], deque[int]] = {}
         self._metadata_wanted = False
         self._refreshing = False
+        # An InitProducerId (or epoch bump) task is under way.
+        self._ensuring = False
         self._closing = False
         self._abort_on_close = False
         # Called when batches leave the accumulator (senders waiting for buffer space).
@@ -159,11 +164,11 @@ class Sender:
         if ids is not None and not ids.ready:
             if not self._acc.has_undrained() and not self._unsettled_count():
                 return IDLE_TICK_MS
-            if not self._unsettled_count():
+            if not self._unsettled_count() and not self._ensuring:
                 # KIP-360: the epoch is bumped once nothing of the old one is in flight.
-                await ids.ensure(self._acc, self._pool)
-                now = now_ms()
-            return min(self._config.retry_backoff_ms, IDLE_TICK_MS) if not ids.ready else 0
+                self._ensuring = True
+                tasks.start_soon(self._ensure_producer_id)
+            return min(self._config.retry_backoff_ms, IDLE_TICK_MS)
 
         ready, next_ready_ms = self._acc.ready(now)
         routing: dict[tuple[str, int], int] = {}
@@ -204,7 +209,10 @@ class Sender:
                 for batch_id in batch_ids:
                     self._note_sent(batch_id)
                 self._in_flight[node] = self._in_flight.get(node, 0) + 1
-                tasks.start_soon(self._send, conn, node, batch_ids)
+                turns = self._turns.get(node)
+                if turns is None:
+                    turns = self._turns[node] = _Turns()
+                tasks.start_soon(self._send, conn, node, batch_ids, turns, turns.issue())
         if ready and routing:
             # More may be drainable right away (one batch per partition per drain).
             return 0
@@ -218,9 +226,16 @@ class Sender:
 
     # --- requests ------------------------------------------------------------------------
 
-    async def _send(self, conn: BrokerConnection, node: int, batch_ids: list[int]) -> None:
+    async def _send(
+        self,
+        conn: BrokerConnection,
+        node: int,
+        batch_ids: list[int],
+        turns: _Turns,
+        ticket: int,
+    ) -> None:
         try:
-            await self._send_and_settle(conn, batch_ids)
+            await self._send_and_settle(conn, batch_ids, turns, ticket)
         except Exception as exc:
             # A bug must not take the sender down with it (every other record would hang):
             # the batches of this request fail, the sender goes on.
@@ -233,11 +248,16 @@ class Sender:
             self._in_flight[node] -= 1
             self._wakeup.set()
 
-    async def _send_and_settle(self, conn: BrokerConnection, batch_ids: list[int]) -> None:
+    async def _send_and_settle(
+        self, conn: BrokerConnection, batch_ids: list[int], turns: _Turns, ticket: int
+    ) -> None:
         version = conn.api_version(ApiKey.PRODUCE, ours_max=PRODUCE_MAX_VERSION)
-        request = self._produce_request(version, batch_ids)
+        request = self._produce_request(version, batch_ids, lambda: turns.done(ticket))
         started = now_ms()
         try:
+            # Each request is a task of its own, and tasks may start in any order (trio
+            # shuffles them on purpose): the drain order is kept by waiting for the turn.
+            await turns.wait(ticket)
             if self._acks == 0:
                 await conn.send_oneway(request)
             else:
@@ -245,6 +265,8 @@ class Sender:
         except ConnectionLost as exc:
             self._settle_connection_error(batch_ids, exc)
             return
+        finally:
+            turns.done(ticket)
         self._metrics.request_completed(now_ms() - started)
         if self._acks == 0:
             for batch_id in batch_ids:
@@ -252,14 +274,20 @@ class Sender:
             return
         self._settle_response(batch_ids, result)
 
-    def _produce_request(self, version: int, batch_ids: list[int]) -> Request[ProduceResult]:
+    def _produce_request(
+        self, version: int, batch_ids: list[int], on_encoded: Callable[[], None]
+    ) -> Request[ProduceResult]:
         acc, acks, timeout_ms = self._acc, self._acks, self._request_timeout_ms
         transactional_id = self._config.transactional_id
 
         def encode(correlation_id: int, client_id: str | None) -> bytes:
-            return acc.produce_request(
+            data = acc.produce_request(
                 batch_ids, correlation_id, client_id, version, acks, timeout_ms, transactional_id
             )
+            # Called by the connection with its write lock held, just before writing: the
+            # next request may queue up for the lock behind this one now.
+            on_encoded()
+            return data
 
         def decode(frame: bytes) -> ProduceResult:
             partitions, endpoints, throttle = _native.decode_produce_response(frame, version)
@@ -389,10 +417,9 @@ class Sender:
 
     def _fail(self, batch_id: int, pending: PendingBatch, error: KafkaError) -> None:
         self._batches.pop(batch_id, None)
-        try:
+        # KeyError: the accumulator let it go already (aborted on close).
+        with contextlib.suppress(KeyError):
             self._acc.fail(batch_id)
-        except KeyError:
-            pass  # the accumulator let it go already (aborted on close)
         self.on_memory_freed()
         self._unsettle(batch_id, pending)
         if pending.attempts > 0 and self._producer_ids is not None:
@@ -418,14 +445,22 @@ class Sender:
         """Fails every batch whose delivery timeout has passed: queued ones leave the
         accumulator; in-flight ones are failed now and their late response is ignored."""
         timeout_ms = self._config.delivery_timeout_ms
+        ids = self._producer_ids
+        # Never sent for want of a producer id: that is what went wrong last.
+        no_id = ids.last_error if ids is not None and not ids.ready else None
         # expire() has already taken these out of the accumulator (memory released).
         for batch_id in self._acc.expire(now, timeout_ms):
             pending = self._batches.get(batch_id)
             if pending is not None:
-                self._fail(batch_id, pending, _delivery_timeout(timeout_ms, pending.last_error))
+                last = pending.last_error or no_id
+                self._fail(batch_id, pending, _delivery_timeout(timeout_ms, last))
         for batch_id, pending in list(self._batches.items()):
-            if pending.in_flight and now >= pending.deadline_ms + self._request_timeout_ms:
-                # The request itself times out first; this is the guard for a stuck connection.
+            if pending.in_flight and now >= pending.deadline_ms:
+                # As the Java client: the record's whole life is bounded, even when its request
+                # is still unanswered. The batch may still be written, so later batches of its
+                # partition must not follow it under the old epoch (a gap if it is not).
+                if self._producer_ids is not None:
+                    self._producer_ids.request_bump()
                 self._fail(batch_id, pending, _delivery_timeout(timeout_ms, pending.last_error))
 
     def _fail_all(self, error: KafkaError) -> None:
@@ -490,14 +525,72 @@ class Sender:
             self._refreshing = False
             self._wakeup.set()
 
+    async def _ensure_producer_id(self) -> None:
+        """InitProducerId or an epoch bump, beside the loop: its connects and its request may
+        take up to their timeouts, while the loop goes on expiring batches and running timers."""
+        ids = self._producer_ids
+        assert ids is not None
+        try:
+            await ids.ensure(self._acc, self._pool)
+            if not ids.ready:
+                await anyio.sleep(self._config.retry_backoff_ms / 1000)
+        finally:
+            self._ensuring = False
+            self._wakeup.set()
+
     async def _connect(self, node: int) -> None:
         try:
             await self._pool.connection(node)
         except ConnectionLost as exc:
             log.info("cannot reach broker %d (client %s): %s", node, self._config.client_id, exc)
             self._metadata_wanted = True
+            # The batches waiting for this broker report why if their delivery times out.
+            error = KafkaConnectionError(str(exc))
+            error.__cause__ = exc
+            metadata = self._pool.metadata
+            for pending in self._batches.values():
+                leader = metadata.partition(pending.topic, pending.partition)
+                if leader is not None and leader.leader_id == node and not pending.in_flight:
+                    pending.last_error = error
         finally:
             self._wakeup.set()
+
+
+class _Turns:
+    """The order of the Produce requests to one broker: they carry per-partition sequence
+    numbers assigned at drain time, and the broker rejects a request that overtakes an
+    earlier one (OUT_OF_ORDER_SEQUENCE_NUMBER), so each enters the connection in turn."""
+
+    __slots__ = ("_finished", "_issued", "_moved", "_serving")
+
+    def __init__(self) -> None:
+        self._issued = 0
+        # The ticket whose request may enter the connection now.
+        self._serving = 0
+        # Tickets that gave up their turn before it came (their request failed or was
+        # cancelled): skipped when the turn reaches them.
+        self._finished: set[int] = set()
+        self._moved = anyio.Event()
+
+    def issue(self) -> int:
+        ticket = self._issued
+        self._issued += 1
+        return ticket
+
+    async def wait(self, ticket: int) -> None:
+        while self._serving < ticket:
+            await self._moved.wait()
+
+    def done(self, ticket: int) -> None:
+        """The request of ``ticket`` is written (or will never be); idempotent."""
+        if ticket < self._serving or ticket in self._finished:
+            return
+        self._finished.add(ticket)
+        while self._serving in self._finished:
+            self._finished.discard(self._serving)
+            self._serving += 1
+        moved, self._moved = self._moved, anyio.Event()
+        moved.set()
 
 
 def _broker_detail(answer: PartitionProduceResult) -> str | None:

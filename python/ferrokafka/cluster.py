@@ -84,7 +84,7 @@ async def describe_cluster(
     topics: list[str] | None = None,
     client_id: str = "ferrokafka",
     # One deadline for the whole call is the point of this function.
-    timeout: float = 10.0,  # noqa: ASYNC109
+    timeout: float = 10.0,
 ) -> ClusterDescription:
     """Describes the cluster: brokers, controller, and ``topics`` (every topic if ``None``;
     topics are never created by asking). Raises `KafkaConnectionError` if no bootstrap server

@@ -22,6 +22,8 @@ import anyio
 
 from ferrokafka import _native
 from ferrokafka._broker_pool import BrokerPool
+from ferrokafka._connection import KafkaConnectionError as ConnectionLost
+from ferrokafka._connection import NoCommonVersionError
 from ferrokafka._held import Headers, HeldRecord, HeldTopic, record_size
 from ferrokafka._metrics import ProducerMetrics
 from ferrokafka._pending import PendingBatch
@@ -36,12 +38,14 @@ from ferrokafka.errors import (
     IllegalStateError,
     InvalidTimestampError,
     InvalidTopicError,
+    KafkaConnectionError,
     KafkaError,
     KafkaTimeoutError,
     PartitionOutOfRangeError,
     ProducerClosedError,
     RecordTooLargeError,
     SerializationError,
+    UnsupportedVersionError,
 )
 from ferrokafka.records import DeliveryFuture, RecordMetadata
 
@@ -52,6 +56,8 @@ _TOPIC_NAME = re.compile(r"[a-zA-Z0-9._-]{1,249}")
 # checking here fails only the bad record instead of its whole batch at the broker.
 MAX_FUTURE_TIMESTAMP_MS = 3_600_000
 
+#: What ``headers=`` takes: ``[("name", b"value"), ...]`` (names may repeat) or a mapping.
+HeadersArg = Sequence[tuple[str, bytes | None]] | Mapping[str, bytes | None] | None
 OnDelivery = Callable[[RecordMetadata | None, KafkaError | None], Any]
 
 
@@ -132,6 +138,8 @@ class Producer:
         )
         self._sender.on_memory_freed = self._on_memory_freed
         self._sender_task: BackgroundTask | None = None
+        # Set once close() has finished, for concurrent callers of close().
+        self._closed: anyio.Event | None = None
         self._space_freed: anyio.Event | None = None
         self._metadata_arrived: anyio.Event | None = None
         self._key_serializer = config.key_serializer
@@ -156,8 +164,26 @@ class Producer:
         `KafkaConnectionError` when none of ``bootstrap_servers`` answers."""
         if self._state is not ProducerState.NEW:
             raise IllegalStateError(f"start() on a producer that is {self._state.value}")
-        with anyio.fail_after(self._config.max_block_ms / 1000):
-            await self._pool.refresh_metadata()
+        limit_ms = self._config.max_block_ms
+        # The connection layer has exceptions of its own; callers get the public ones.
+        try:
+            with anyio.fail_after(limit_ms / 1000):
+                await self._pool.refresh_metadata()
+        except ConnectionLost as exc:
+            raise KafkaConnectionError(
+                f"{exc}. Check bootstrap_servers={','.join(self._config.bootstrap_servers)}, "
+                "the network and the brokers' advertised listeners"
+            ) from exc
+        except NoCommonVersionError as exc:
+            raise UnsupportedVersionError(str(exc)) from exc
+        except TimeoutError as exc:
+            if isinstance(exc, KafkaError):
+                raise
+            raise KafkaTimeoutError(
+                f"no cluster metadata within max_block_ms={limit_ms}: the bootstrap servers "
+                f"{','.join(self._config.bootstrap_servers)} accept connections but do not "
+                "answer; check that they are Kafka brokers and the security_protocol"
+            ) from None
         self._sender_task = BackgroundTask(self._sender.run, f"ferrokafka-sender-{self}")
         self._state = ProducerState.STARTED
         log.info("producer %s started", self._config.client_id)
@@ -178,39 +204,54 @@ class Producer:
         """Sends what is buffered and closes. After ``timeout`` seconds (default: no limit but
         ``delivery_timeout_ms``), records not yet delivered fail with `ProducerClosedError` and
         the connections close; `close` never returns later than that."""
-        if self._state in (ProducerState.CLOSING, ProducerState.CLOSED):
+        if self._state is ProducerState.CLOSED:
+            return
+        if self._state is ProducerState.CLOSING:
+            # Another task is closing: return when it is done, as a blocking close would.
+            assert self._closed is not None
+            with anyio.move_on_after(timeout):
+                await self._closed.wait()
             return
         if self._state is ProducerState.NEW:
             self._state = ProducerState.CLOSED
             await self._pool.close()
             return
         self._state = ProducerState.CLOSING
+        self._closed = anyio.Event()
         limit = self._delivery_timeout_ms / 1000 if timeout is None else max(timeout, 0.0)
         deadline = anyio.current_time() + limit
-        # Records sent with send_nowait just before close may still wait for their topic's
-        # metadata: they are sent once it comes (or fail after max_block_ms), as flush() does.
-        with anyio.move_on_after(limit):
-            while self._held:
-                await next(iter(self._held.values())).placeholder.wait()
-        for held in list(self._held.values()):
-            self._release_held(held)
         task = self._sender_task
         assert task is not None
-        self._sender.begin_close(abort=False)
-        with anyio.move_on_after(max(deadline - anyio.current_time(), 0.0)):
-            await task.join()
-        if not task.done:
-            log.warning("close(): records left after %.3g s are failed", limit)
-            task.cancel()
-            with anyio.CancelScope(shield=True), anyio.move_on_after(1.0):
+        try:
+            # Records sent with send_nowait just before close may still wait for their
+            # topic's metadata: they are sent once it comes (or fail after max_block_ms), as
+            # flush() does.
+            with anyio.move_on_after(limit):
+                while self._held:
+                    await next(iter(self._held.values())).placeholder.wait()
+            for held in list(self._held.values()):
+                self._release_held(held)
+            self._sender.begin_close(abort=False)
+            with anyio.move_on_after(max(deadline - anyio.current_time(), 0.0)):
                 await task.join()
-        self._fail_everything(
-            ProducerClosedError("the producer was closed before the record was delivered")
-        )
-        with anyio.CancelScope(shield=True), anyio.move_on_after(1.0):
-            await self._pool.close()
-        self._accumulator.close()
-        self._state = ProducerState.CLOSED
+            if not task.done:
+                log.warning("close(): records left after %.3g s are failed", limit)
+        finally:
+            # Also when close() itself is cancelled (e.g. `async with` left by a cancelled
+            # scope): no connection stays open and no record stays pending.
+            with anyio.CancelScope(shield=True):
+                if not task.done:
+                    task.cancel()
+                    with anyio.move_on_after(1.0):
+                        await task.join()
+                self._fail_everything(
+                    ProducerClosedError("the producer was closed before the record was delivered")
+                )
+                with anyio.move_on_after(1.0):
+                    await self._pool.close()
+            self._accumulator.close()
+            self._state = ProducerState.CLOSED
+            self._closed.set()
         log.info("producer %s closed", self._config.client_id)
 
     def _fail_everything(self, error: KafkaError) -> None:
@@ -233,7 +274,7 @@ class Producer:
         value: Any = None,
         key: Any = None,
         *,
-        headers: Headers | Mapping[str, bytes | None] = None,
+        headers: HeadersArg = None,
         partition: int | None = None,
         timestamp_ms: int | None = None,
         on_delivery: OnDelivery | None = None,
@@ -251,7 +292,10 @@ class Producer:
             _check_timestamp(timestamp_ms)
         count = self._partition_counts.get(topic)
         if count is None:
-            future = self._hold(topic, partition, key_bytes, value_bytes, header_list, timestamp_ms)
+            original = (key, value) if self._config.partitioner is not None else None
+            future = self._hold(
+                topic, partition, key_bytes, value_bytes, header_list, timestamp_ms, original
+            )
         else:
             if self._config.partitioner is not None and partition is None:
                 partition = self._custom_partition(topic, key, key_bytes, value, count)
@@ -268,7 +312,7 @@ class Producer:
         value: Any = None,
         key: Any = None,
         *,
-        headers: Headers | Mapping[str, bytes | None] = None,
+        headers: HeadersArg = None,
         partition: int | None = None,
         timestamp_ms: int | None = None,
     ) -> RecordMetadata:
@@ -334,7 +378,7 @@ class Producer:
                 now_ms=now,
             )
         except (BufferError, IndexError, _native.RecordTooLargeError, TypeError) as exc:
-            raise self._append_error(exc, topic, partition, count) from exc
+            raise self._append_error(exc, topic, partition, count, bulk=True) from exc
         parts = []
         batches = self._batches
         for batch_id, first_index, n in runs:
@@ -425,12 +469,19 @@ class Producer:
         return pending
 
     def _append_error(
-        self, exc: Exception, topic: str, partition: int | None, count: int
+        self, exc: Exception, topic: str, partition: int | None, count: int, *, bulk: bool = False
     ) -> KafkaError:
         if isinstance(exc, BufferError):
             return BufferFullError(
                 f"buffer_memory ({self._config.buffer_memory} bytes) is full: {exc}. Await "
                 "send() to wait for space (up to max_block_ms), slow down, or raise buffer_memory"
+            )
+        if isinstance(exc, TypeError) and partition is not None and type(partition) is not int:
+            # Checked only once the append failed, to keep the per-record path short.
+            return PartitionOutOfRangeError(
+                f"partition={partition!r} is a {type(partition).__name__}: give an int in "
+                f"0..{count - 1} (topic {topic!r} has {count} partitions), or None to let the "
+                "partitioner choose"
             )
         if isinstance(exc, IndexError):
             return PartitionOutOfRangeError(
@@ -441,6 +492,12 @@ class Producer:
             return RecordTooLargeError(
                 f"{exc}; max_request_size={self._config.max_request_size}, "
                 f"buffer_memory={self._config.buffer_memory}"
+            )
+        if bulk:
+            return SerializationError(
+                f"send_many takes a sequence of bytes (or None) as values and as keys, and "
+                f"applies no serializer: {exc}; serialize the records first, or use send_nowait",
+                topic=topic,
             )
         return SerializationError(
             f"a header of a record for {topic!r} is not (str, bytes | None): {exc}",
@@ -489,6 +546,7 @@ class Producer:
         value: bytes | None,
         headers: Headers,
         timestamp_ms: int,
+        original: tuple[Any, Any] | None,
     ) -> DeliveryFuture:
         _check_topic(topic)
         size = record_size(key, value, headers)
@@ -506,7 +564,7 @@ class Producer:
             self._sender.request_metadata()
             self._sender.watch_deadline(held.deadline_ms, self._expire_held)
         self._held_bytes += size
-        return held.hold(partition, key, value, headers, timestamp_ms)
+        return held.hold(partition, key, value, headers, timestamp_ms, original)
 
     def _on_metadata(self) -> None:
         """After every metadata update: partition counts, availability, held records."""
@@ -533,9 +591,8 @@ class Producer:
         def append(record: HeldRecord) -> tuple[PendingBatch, int]:
             partition = record.partition
             if self._config.partitioner is not None and partition is None:
-                partition = self._custom_partition(
-                    held.topic, None, record.key, record.value, count
-                )
+                key, value = record.original or (record.key, record.value)
+                partition = self._custom_partition(held.topic, key, record.key, value, count)
             future = self._append(
                 held.topic,
                 count,
@@ -621,7 +678,8 @@ def _ssl_context(config: ProducerConfig) -> ssl.SSLContext | None:
     return context
 
 
-def _headers(headers: Headers | Mapping[str, bytes | None]) -> list[tuple[str, bytes | None]]:
+def _headers(headers: HeadersArg) -> list[tuple[str, bytes | None]]:
+    assert headers is not None
     items = headers.items() if isinstance(headers, Mapping) else headers
     out = []
     for item in items:
@@ -656,7 +714,7 @@ def _as_bytes(data: Any, what: str, topic: str) -> bytes:
         f"the {what} for topic {topic!r} is a {type(data).__name__}, not bytes: encode it "
         f"yourself or set {what}_serializer (e.g. StringSerializer(), JsonSerializer())",
         topic=topic,
-        value_type=type(data).__name__,
+        value_type=type(data),
     )
 
 

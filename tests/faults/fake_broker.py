@@ -71,16 +71,17 @@ class ThreadedServer:
                 self._open.add(conn)
             threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
 
-    def _handle(self, conn: socket.socket) -> None:
+    def _handle(self, raw: socket.socket) -> None:
+        conn = raw
         try:
             if self.ssl_context is not None:
-                conn = self.ssl_context.wrap_socket(conn, server_side=True)
+                conn = self.ssl_context.wrap_socket(raw, server_side=True)
             self.handler(conn)
         except (OSError, ValueError, ssl.SSLError):
             pass
         finally:
             with self._lock:
-                self._open.discard(conn)
+                self._open.discard(raw)
             with contextlib.suppress(OSError):
                 conn.close()
 
@@ -145,7 +146,9 @@ class ProduceSink:
         header = wire.request_header(frame)
         self.requests.append(header)
         if header.api_key != wire.PRODUCE:
-            return wire.response_frame(header.api_key, header.api_version, header.correlation_id, b"")
+            return wire.response_frame(
+                header.api_key, header.api_version, header.correlation_id, b""
+            )
         _, request = wire.parse_produce_request(frame)
         if request.acks == 0:
             return None
@@ -211,17 +214,15 @@ class FakeBroker:
         if key == wire.METADATA:
             brokers = self.brokers or [(self.node_id, "127.0.0.1", self.server.port)]
             replicas = [self.leader]
-            topics = [
-                (self.topic, 0, [(p, self.leader, replicas) for p in range(self.partitions)])
-            ]
+            topics = [(self.topic, 0, [(p, self.leader, replicas) for p in range(self.partitions)])]
             return wire.metadata_v4_body(brokers, brokers[0][0], topics)
         if key == wire.INIT_PRODUCER_ID:
             return wire.init_producer_id_v0_body(1000, 0)
         if key == wire.PRODUCE:
             _, request = wire.parse_produce_request(frame)
-            topics = []
+            answers = []
             for name, parts in request.topics:
-                topics.append((name, [(p, 0, self.produced) for p, _ in parts]))
+                answers.append((name, [(p, 0, self.produced) for p, _ in parts]))
                 self.produced += len(parts)
-            return wire.produce_response_body(version, topics) if request.acks else None
+            return wire.produce_response_body(version, answers) if request.acks else None
         raise ValueError(f"the fake broker does not answer API {key}")

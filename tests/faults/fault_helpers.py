@@ -157,18 +157,21 @@ async def _enqueue(producer: Producer, topic: str, value: bytes, key: bytes) -> 
             await asyncio.sleep(0.01)
 
 
-def open_fds() -> set[int]:
-    return {int(fd) for fd in os.listdir("/proc/self/fd")}
-
-
-def describe_fds(fds: Iterable[int]) -> dict[int, str]:
+def open_fds() -> dict[int, str]:
+    """This process's file descriptors and what they point at. The directory listing's own
+    descriptor is gone by the time it is looked at, and is left out."""
     out = {}
-    for fd in fds:
+    for name in os.listdir("/proc/self/fd"):
         try:
-            out[fd] = os.readlink(f"/proc/self/fd/{fd}")
+            out[int(name)] = os.readlink(f"/proc/self/fd/{name}")
         except OSError:
-            out[fd] = "?"
+            continue
     return out
+
+
+def new_fds(before: dict[int, str]) -> dict[int, str]:
+    """Descriptors open now that were not (or pointed elsewhere) in ``before``."""
+    return {fd: target for fd, target in open_fds().items() if before.get(fd) != target}
 
 
 def producer_options(bootstrap_servers: str, **overrides: Any) -> dict[str, Any]:

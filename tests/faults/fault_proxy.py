@@ -100,8 +100,8 @@ class Stats:
     bytes_up: int = 0
     bytes_down: int = 0
     resets: int = 0
-    #: Connections whose client went away while a response was still owed (a client timeout).
-    abandoned_with_response_owed: int = 0
+    #: Broker responses never delivered (stalled or blackholed connections).
+    responses_dropped: int = 0
 
 
 class FaultProxy:
@@ -117,6 +117,9 @@ class FaultProxy:
         self._blackholed = False
         self._fragment: int | None = None
         self._rules: list[Rule] = []
+        #: Called (in the proxy's thread) with every whole frame passed on, size prefix
+        #: included, e.g. to capture real traffic.
+        self.tap: Callable[[Direction, bytes], None] | None = None
         self._links: set[_Link] = set()
         self._random = random.Random(0)
         self._loop = asyncio.new_event_loop()
@@ -342,8 +345,6 @@ class _Link:
                 task.cancel()
             await asyncio.gather(*pumps, return_exceptions=True)
         finally:
-            if any(s.frame is None for s in self.slots) and not self.dead:
-                proxy.stats.abandoned_with_response_owed += 1
             self.close()
 
     async def _swallow(self) -> None:
@@ -387,6 +388,8 @@ class _Link:
             return True
         header = wire.request_header(frame[4:])
         proxy.stats.requests[header.api_key] += 1
+        if proxy.tap is not None:
+            proxy.tap(Direction.REQUESTS, frame)
         answered = True
         if header.api_key == wire.PRODUCE:
             _, produce = wire.parse_produce_request(frame[4:])
@@ -417,6 +420,8 @@ class _Link:
         try:
             async for frame in _frames(reader):
                 self.proxy.stats.bytes_down += len(frame)
+                if self.proxy.tap is not None:
+                    self.proxy.tap(Direction.RESPONSES, frame)
                 slot = next((s for s in self.slots if s.from_broker and s.frame is None), None)
                 if slot is None:
                     # Nothing owed (an unparsed acks=0 request?): pass it on as it came.
@@ -437,6 +442,7 @@ class _Link:
             frame = slot.frame
             assert frame is not None
             if self.dead or self.proxy._blackholed:
+                self.proxy.stats.responses_dropped += 1
                 continue
             action = slot.rule.action if slot.rule is not None else None
             if action is Action.RESET_AFTER_REQUEST:
@@ -486,7 +492,8 @@ class _Pipe:
                 wait = due - time.monotonic()
                 if wait > 0:
                     await asyncio.sleep(wait)
-                while self.direction in proxy._stalled:
+                # Polled: the stall is switched from the test's thread, not this loop's.
+                while self.direction in proxy._stalled:  # noqa: ASYNC110
                     await asyncio.sleep(0.01)
                 if data is None:
                     self.writer.close()

@@ -8,11 +8,11 @@ import struct
 import time
 from collections.abc import Iterator
 
+import kafka_wire as wire
 import pytest
 from fake_broker import ProduceSink, read_frame, recv_exactly
 from fault_proxy import Action, Direction, FaultProxy, Rule
 
-import kafka_wire as wire
 from ferrokafka import _native
 
 PRODUCE_VERSION = 9
@@ -61,10 +61,14 @@ def wait_for(condition: object, timeout: float = TIMEOUT) -> None:
         time.sleep(0.01)
 
 
+def drain(sock: socket.socket) -> None:
+    while sock.recv(65536):
+        pass
+
+
 def assert_reset(sock: socket.socket) -> None:
     with pytest.raises(ConnectionResetError):
-        while sock.recv(65536):
-            pass
+        drain(sock)
 
 
 def test_passes_requests_and_responses_in_order(proxy: FaultProxy, sink: ProduceSink) -> None:
@@ -151,9 +155,7 @@ def test_refuse_closes_the_port_until_accept(proxy: FaultProxy) -> None:
 
 
 def test_answer_error_keeps_response_order(proxy: FaultProxy, sink: ProduceSink) -> None:
-    rule = proxy.add_rule(
-        Rule(Action.ANSWER_ERROR, error_code=wire.NOT_LEADER_OR_FOLLOWER, skip=1)
-    )
+    rule = proxy.add_rule(Rule(Action.ANSWER_ERROR, error_code=wire.NOT_LEADER_OR_FOLLOWER, skip=1))
     # The upstream answers request 0 late: the proxy's answer to request 1 must wait for it.
     proxy.latency(0.2, Direction.RESPONSES)
     with connect(proxy) as sock:
@@ -217,7 +219,8 @@ def test_corrupt_response_is_framed_but_undecodable(proxy: FaultProxy) -> None:
     with connect(proxy) as sock:
         sock.sendall(produce(5))
         frame = read_frame(sock)
-        assert frame is not None and struct.unpack(">i", frame[:4])[0] == 5
+        assert frame is not None
+        assert struct.unpack(">i", frame[:4])[0] == 5
         with pytest.raises(_native.ProtocolError):
             _native.decode_produce_response(frame, PRODUCE_VERSION)
         # The rule acted once: the next response is whole again.

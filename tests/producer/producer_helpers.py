@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import anyio
 
+from ferrokafka import BufferFullError, Producer
 from ferrokafka.testing import BaseCluster, ConsumedRecord
 
 T = TypeVar("T")
@@ -30,6 +31,19 @@ def by_value(records: list[ConsumedRecord]) -> dict[bytes | None, ConsumedRecord
         assert record.value not in seen, f"duplicate record {record}"
         seen[record.value] = record
     return seen
+
+
+def fill_buffer(producer: Producer, topic: str, size: int) -> list[bytes]:
+    """Queues records of `size` bytes with send_nowait, without awaiting (so the sender frees
+    nothing), until the buffer is full; returns the values it took."""
+    accepted: list[bytes] = []
+    while True:
+        value = b"%06d" % len(accepted) + b"." * (size - 6)
+        try:
+            producer.send_nowait(topic, value)
+        except BufferFullError:
+            return accepted
+        accepted.append(value)
 
 
 def options(kafka: BaseCluster, **overrides: Any) -> dict[str, Any]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import anyio
 import pytest
+from producer_helpers import by_value, fill_buffer, options, run
 
 from ferrokafka import BufferFullError, Producer
 from ferrokafka.testing import BaseCluster
 from ferrokafka.testing.pytest_plugin import TopicFactory
-from producer_helpers import by_value, options, run
 
 
 def test_ten_thousand_concurrent_awaited_sends(
@@ -39,17 +39,13 @@ async def test_send_nowait_raises_buffer_full_and_loses_nothing(
     kafka: BaseCluster, topic: TopicFactory
 ) -> None:
     name = topic()
-    accepted: list[bytes] = []
     async with Producer(
         **options(kafka, buffer_memory=64 * 1024, batch_size=16 * 1024, linger_ms=50)
     ) as producer:
         await producer.wait_for_topic(name)
-        # No await in the loop: the sender cannot free anything, so the buffer must fill up.
+        accepted = fill_buffer(producer, name, 1_000)
         with pytest.raises(BufferFullError, match="buffer_memory"):
-            for i in range(10_000):
-                value = b"%05d" % i + b"x" * 995
-                producer.send_nowait(name, value)
-                accepted.append(value)
+            producer.send_nowait(name, b"x" * 1_000)
         # Counted exactly: full up to the last record that fitted.
         assert 60 <= len(accepted) <= 64
         assert producer.metrics()["buffer-exhausted-total"] >= 1
@@ -67,11 +63,7 @@ async def test_send_waits_for_buffer_space(kafka: BaseCluster, topic: TopicFacto
         **options(kafka, buffer_memory=32 * 1024, batch_size=8 * 1024, linger_ms=1_000)
     ) as producer:
         await producer.wait_for_topic(name)
-        queued = 0
-        with pytest.raises(BufferFullError):
-            while True:
-                producer.send_nowait(name, b"%05d" % queued + b"y" * 495)
-                queued += 1
+        queued = len(fill_buffer(producer, name, 500))
         # Waits until the sender frees space (well before linger_ms), then sends.
         meta = await producer.send(name, b"waits" + b"y" * 495)
         assert producer.metrics()["bufferpool-wait-time-total"] > 0

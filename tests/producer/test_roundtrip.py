@@ -8,11 +8,11 @@ import time
 from dataclasses import dataclass
 
 import pytest
+from producer_helpers import by_value, options, run
 
 from ferrokafka import DeliveryFuture, Producer, RecordMetadata
 from ferrokafka.testing import BaseCluster, TimestampType
 from ferrokafka.testing.pytest_plugin import TopicFactory
-from producer_helpers import by_value, options, run
 
 CODECS = ["none", "gzip", "snappy", "lz4", "zstd"]
 PARTITIONS = 3
@@ -34,12 +34,13 @@ def records(tag: str, count: int = 150) -> list[Sent]:
     out = []
     for i in range(count):
         key = [None, f"key-{i % 17}".encode(), b"", "ключ-✓".encode() * (i % 4 + 1)][i % 4]
-        headers: list[tuple[str, bytes | None]] = [
+        choices: list[list[tuple[str, bytes | None]]] = [
             [],
             [("trace-id", f"t{i}".encode())],
             # Duplicate names, a null value and a non-ASCII name are all legal in Kafka.
             [("dup", b"1"), ("dup", b"2"), ("null", None), ("größe", b"\x00\xff" * i)],
-        ][i % 3]
+        ]
+        headers = choices[i % 3]
         out.append(
             Sent(
                 # Repetitive, so every codec really compresses; unique per record.
@@ -166,3 +167,27 @@ def test_java_console_consumer_reads_every_codec(kafka: BaseCluster, topic: Topi
         for i in range(20)
     ]
     assert lines == expected
+
+
+def test_log_append_time(kafka: BaseCluster, topic: TopicFactory, backend: str) -> None:
+    """On a LogAppendTime topic the broker's timestamp replaces the one sent, and the metadata
+    of every record, awaited or bulk, reports it."""
+    name = topic(config={"message.timestamp.type": "LogAppendTime"})
+
+    async def main() -> list[RecordMetadata]:
+        async with Producer(**options(kafka)) as producer:
+            metas = [await producer.send(name, b"awaited", timestamp_ms=PAST_MS)]
+            futures = [producer.send_nowait(name, b"nowait-%d" % i) for i in range(10)]
+            metas += [await f for f in futures]
+            bulk = producer.send_many(name, [b"bulk-%d" % i for i in range(10)])
+            await bulk
+            metas += [r for r in bulk.results() if isinstance(r, RecordMetadata)]
+            return metas
+
+    metas = run(backend, main)
+    consumed = kafka.consume(name, 21)
+    assert all(r.timestamp_type is TimestampType.LOG_APPEND_TIME for r in consumed)
+    assert [(m.offset, m.timestamp, m.timestamp_type) for m in metas] == [
+        (r.offset, r.timestamp, "LogAppendTime") for r in consumed
+    ]
+    assert consumed[0].timestamp > PAST_MS
