@@ -10,13 +10,12 @@ every request in flight on it fails.
 A request that gets no response within its timeout closes the connection as well (as the Java
 client does): a later response could not be told apart from the ones queued behind it.
 
-Exceptions of this layer::
+Exceptions of this layer, in the public tree of `ferrokafka.errors`::
 
-    Exception
-     ├── KafkaConnectionError       could not connect, or the connection broke; retriable
-     │    ├── BrokerProtocolError   the peer sent bytes that are no valid Kafka response
-     │    └── RequestTimeoutError   no response within the request timeout
-     └── NoCommonVersionError       the broker and this client share no version of an API
+    KafkaConnectionError            could not connect, or the connection broke; retriable
+     ├── BrokerProtocolError        (a ProtocolError) bytes that are no valid Kafka response
+     └── RequestTimeoutError        (a KafkaTimeoutError) no response within the timeout
+    NoCommonVersionError            (an UnsupportedVersionError) no API version in common
 """
 
 from __future__ import annotations
@@ -44,6 +43,12 @@ from ferrokafka._protocol import (
     api_versions_request,
 )
 from ferrokafka._runtime import BackgroundTask
+from ferrokafka.errors import (
+    KafkaConnectionError as KafkaConnectionError,
+    KafkaTimeoutError,
+    ProtocolError,
+    UnsupportedVersionError,
+)
 
 log = logging.getLogger("ferrokafka.connection")
 
@@ -56,24 +61,18 @@ DEFAULT_MAX_IN_FLIGHT = 5
 DEFAULT_MAX_RESPONSE_SIZE = 100 * 1024 * 1024
 
 
-class KafkaConnectionError(Exception):
-    """Connecting to a broker failed, or the connection broke and the requests on it failed."""
-
-    retriable = True
-
-
-class BrokerProtocolError(KafkaConnectionError):
+class BrokerProtocolError(ProtocolError):
     """The peer sent bytes that are not a valid Kafka response; the connection was closed."""
 
 
-class RequestTimeoutError(KafkaConnectionError):
-    """A request got no response within its timeout; the connection was closed."""
+class RequestTimeoutError(KafkaConnectionError, KafkaTimeoutError):
+    """A request got no response within its timeout; the connection was closed. The request
+    may still have been written by the broker ("maybe written")."""
 
 
-class NoCommonVersionError(Exception):
-    """The broker and this client share no version of an API the client needs."""
-
-    retriable = False
+class NoCommonVersionError(UnsupportedVersionError):
+    """The broker and this client share no version of an API the client needs: upgrade the
+    broker or ferrokafka."""
 
 
 @dataclass(frozen=True, slots=True)
