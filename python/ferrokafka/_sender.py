@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 import anyio
 import anyio.abc
+import anyio.lowlevel
 
 from ferrokafka import _native
 from ferrokafka._connection import BrokerConnection
@@ -150,6 +151,9 @@ class Sender:
                 if delay_ms > 0:
                     with anyio.move_on_after(delay_ms / 1000):
                         await self._wakeup.wait()
+                else:
+                    # Let the requests just drained be written before draining more.
+                    await anyio.lowlevel.checkpoint()
                 self._wakeup = anyio.Event()
             tasks.cancel_scope.cancel()
 
@@ -213,9 +217,9 @@ class Sender:
                 if turns is None:
                     turns = self._turns[node] = _Turns()
                 tasks.start_soon(self._send, conn, node, batch_ids, turns, turns.issue())
-        if ready and routing:
-            # More may be drainable right away (one batch per partition per drain).
-            return 0
+            if drained:
+                # More may be drainable right away (one batch per partition per drain).
+                return 0
         wait = min(IDLE_TICK_MS, max(next_timer - now, 1))
         if next_ready_ms is not None:
             wait = min(wait, max(next_ready_ms - now, 1))
@@ -454,8 +458,15 @@ class Sender:
             if pending is not None:
                 last = pending.last_error or no_id
                 self._fail(batch_id, pending, _delivery_timeout(timeout_ms, last))
-        for batch_id, pending in list(self._batches.items()):
-            if pending.in_flight and now >= pending.deadline_ms:
+        # Batches are registered in creation order, so the oldest deadlines come first: the
+        # scan stops at the first batch with time left instead of visiting every batch.
+        overdue = []
+        for batch_id, pending in self._batches.items():
+            if pending.deadline_ms > now:
+                break
+            overdue.append((batch_id, pending))
+        for batch_id, pending in overdue:
+            if pending.in_flight:
                 # As the Java client: the record's whole life is bounded, even when its request
                 # is still unanswered. The batch may still be written, so later batches of its
                 # partition must not follow it under the old epoch (a gap if it is not).

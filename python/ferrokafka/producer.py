@@ -51,6 +51,9 @@ from ferrokafka.records import DeliveryFuture, RecordMetadata
 
 log = logging.getLogger("ferrokafka.producer")
 
+# Bound once: the fast path reads the clocks for every record.
+_monotonic_ns = time.monotonic_ns
+_time_ns = time.time_ns
 _TOPIC_NAME = re.compile(r"[a-zA-Z0-9._-]{1,249}")
 # Kafka 4 rejects timestamps more than an hour ahead (log.message.timestamp.after.max.ms);
 # checking here fails only the bad record instead of its whole batch at the broker.
@@ -142,6 +145,8 @@ class Producer:
         self._closed: anyio.Event | None = None
         self._space_freed: anyio.Event | None = None
         self._metadata_arrived: anyio.Event | None = None
+        # Started, with no serializer and no custom partitioner: send_nowait's fast path applies.
+        self._plain = False
         self._key_serializer = config.key_serializer
         self._value_serializer = config.value_serializer
         self._delivery_timeout_ms = config.delivery_timeout_ms
@@ -186,6 +191,11 @@ class Producer:
             ) from None
         self._sender_task = BackgroundTask(self._sender.run, f"ferrokafka-sender-{self}")
         self._state = ProducerState.STARTED
+        self._plain = (
+            self._key_serializer is None
+            and self._value_serializer is None
+            and self._config.partitioner is None
+        )
         log.info("producer %s started", self._config.client_id)
 
     async def __aenter__(self) -> Self:
@@ -217,6 +227,7 @@ class Producer:
             await self._pool.close()
             return
         self._state = ProducerState.CLOSING
+        self._plain = False
         self._closed = anyio.Event()
         limit = self._delivery_timeout_ms / 1000 if timeout is None else max(timeout, 0.0)
         deadline = anyio.current_time() + limit
@@ -282,6 +293,35 @@ class Producer:
         """Queues one record and returns at once: never blocks, never awaits. Raises
         `BufferFullError` when ``buffer_memory`` is full. The returned `DeliveryFuture` is
         awaitable; ``on_delivery(metadata, error)`` runs on the event loop when it ends."""
+        if (
+            self._plain
+            and type(value) is bytes
+            and (key is None or type(key) is bytes)
+            and headers is None
+            and timestamp_ms is None
+            and on_delivery is None
+        ):
+            # The common case, kept to the bare minimum: one native append, one small future.
+            count = self._partition_counts.get(topic)
+            if count is not None:
+                now = _monotonic_ns() // 1_000_000
+                timestamp_ms = _time_ns() // 1_000_000
+                try:
+                    handle = self._accumulator.append(
+                        topic, count, partition, key, value, None, timestamp_ms, now
+                    )
+                except (BufferError, IndexError, _native.RecordTooLargeError) as exc:
+                    raise self._append_error(exc, topic, partition, count) from exc
+                pending = self._batches.get(handle >> 32)
+                if pending is None:
+                    pending = self._new_batch(handle >> 32, now)
+                return DeliveryFuture(
+                    pending,
+                    handle & 0xFFFFFFFF,
+                    timestamp_ms,
+                    -1 if key is None else len(key),
+                    len(value),
+                )
         if self._state is not ProducerState.STARTED:
             raise self._not_started()
         header_list = _headers(headers) if headers else None
