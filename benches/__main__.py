@@ -69,6 +69,12 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
         help="write benches/RESULTS.md and benches/results.png (default: only without --quick)",
     )
     parser.add_argument(
+        "--from-results",
+        type=Path,
+        metavar="RESULTS_JSON",
+        help="measure nothing: render the report of an earlier run's results.json again",
+    )
+    parser.add_argument(
         "--allow-debug-build",
         action="store_true",
         help="measure even if ferrokafka's native module is an unoptimised build",
@@ -98,8 +104,11 @@ def _timeout(workload: Workload, override: float | None) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _arguments(sys.argv[1:] if argv is None else argv)
-    command = "python -m benches " + shlex.join(sys.argv[1:] if argv is None else argv)
+    arguments = sys.argv[1:] if argv is None else argv
+    args = _arguments(arguments)
+    if args.from_results is not None:
+        saved = json.loads(args.from_results.read_text())
+        return _publish(saved["meta"], saved["runs"], out=args.out, publish=args.publish)
     native = _native_build()
     if native.startswith("debug") and not args.allow_debug_build:
         print(
@@ -120,6 +129,15 @@ def main(argv: list[str] | None = None) -> int:
     load_before = os.getloadavg()
     runs: list[dict[str, Any]] = []
     java_startup: dict[str, Any] | None = None
+    meta: dict[str, Any] = {
+        "quick": args.quick,
+        "reps": args.reps,
+        "workloads": args.workload_names,
+        "commands": [
+            "make native   # or: maturin develop --release (fat LTO)",
+            "python -m benches " + shlex.join(arguments),
+        ],
+    }
     with Broker(args.bootstrap_servers) as broker:
         payload_files = {
             kind: write_payload_file(kind, out / f"payloads-{kind}.txt")
@@ -142,33 +160,38 @@ def main(argv: list[str] | None = None) -> int:
                         out=out,
                     )
                     runs.append(run)
-                    _save(out / "results.json", runs)
-    load_after = os.getloadavg()
-    table = report.summarise(runs, chosen)
-    mode = "quick" if args.quick else "full"
-    title = f"ferrokafka benchmarks ({mode} run, {args.reps} repetition(s))"
-    environment = _environment(broker, native, load_before, load_after, started_at)
+                    _save(out / "results.json", meta, runs)
+    environment = _environment(broker, native, load_before, os.getloadavg(), started_at)
     if java_startup is not None and java_startup["status"] == "ok":
         environment.append(
             f"JVM fixed cost, measured with a 1,000-record ProducerPerformance run: "
             f"{java_startup['cpu_s']:.2f} CPU s, {java_startup['process_wall_s']:.1f} s "
             "(included in Java's CPU figures)"
         )
-    notes = _method_notes()
-    for directory, publish in ((out, True), (HERE, args.publish)):
-        if not publish:
+    meta["environment"] = environment
+    _save(out / "results.json", meta, runs)
+    return _publish(meta, runs, out=out, publish=args.publish)
+
+
+def _publish(meta: dict[str, Any], runs: list[dict[str, Any]], *, out: Path, publish: bool) -> int:
+    """RESULTS.md and the chart in `out` (and in benches/ when publishing), the tables on
+    stdout; non-zero when a run failed."""
+    chosen = [workloads(quick=meta["quick"])[name] for name in meta["workloads"]]
+    table = report.summarise(runs, chosen)
+    mode = "quick" if meta["quick"] else "full"
+    title = f"ferrokafka benchmarks ({mode} run, {meta['reps']} repetition(s))"
+    for directory, wanted in ((out, True), (HERE, publish)):
+        if not wanted:
             continue
+        directory.mkdir(parents=True, exist_ok=True)
         chart_path = directory / "results.png"
         report.chart(table, chart_path, title)
         text = report.markdown(
             table,
             title=title,
-            environment=environment,
-            commands=[
-                "make native   # or: maturin develop --release (fat LTO)",
-                command,
-            ],
-            notes=notes,
+            environment=meta["environment"],
+            commands=meta["commands"],
+            notes=_method_notes(),
             chart=chart_path.name if chart_path.exists() else None,
         )
         (directory / "RESULTS.md").write_text(text)
@@ -187,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{run.get('detail', '')}",
             file=sys.stderr,
         )
-    print(f"\nresults: {out / 'RESULTS.md'}" + (f", {HERE / 'RESULTS.md'}" if args.publish else ""))
+    print(f"\nresults: {out / 'RESULTS.md'}" + (f", {HERE / 'RESULTS.md'}" if publish else ""))
     return 1 if failed else 0
 
 
@@ -284,8 +307,8 @@ def _print_run(client: Client, workload: Workload, rep: int, result: dict[str, A
     print(line, flush=True)
 
 
-def _save(path: Path, runs: list[dict[str, Any]]) -> None:
-    path.write_text(json.dumps(runs, indent=1))
+def _save(path: Path, meta: dict[str, Any], runs: list[dict[str, Any]]) -> None:
+    path.write_text(json.dumps({"meta": meta, "runs": runs}, indent=1))
 
 
 # --- what the results were measured on ---------------------------------------------------------
@@ -331,8 +354,7 @@ def _environment(
             else "one KRaft node on 127.0.0.1, same machine as the clients"
         ),
         f"Python {platform.python_version()} ({sys.executable})",
-        f"ferrokafka {version('ferrokafka')} (git {_git_revision()}{_imported_from()}), "
-        f"native module: {native}",
+        f"ferrokafka {version('ferrokafka')} ({_ferrokafka_source()}), native module: {native}",
         f"confluent-kafka {version('confluent-kafka')} (librdkafka "
         f"{confluent_kafka.libversion()[0]})",
         f"aiokafka {version('aiokafka')}, kafka-python {version('kafka-python')}",
@@ -361,7 +383,10 @@ def _method_notes() -> list[str]:
         "retries after 1 ms when buffer_memory is full; confluent-kafka polls on BufferError.",
         "Every client gets the same acks, linger, batch size (16384), compression and "
         "idempotence; other settings are each client's defaults (compression levels included). "
-        "confluent-kafka AIOProducer keeps its defaults of gathering 1,000 records or 1 s.",
+        "confluent-kafka AIOProducer keeps its defaults of gathering 1,000 records or 1 s; "
+        "it polls for delivery reports only when it hands a gathered batch to librdkafka or "
+        "flushes, so 1,000 senders that each await their record leave it waiting for its 1 s "
+        "timer on every round (the awaited workload stops such a run at half its time limit).",
         "Compression ratio is payload bytes ÷ bytes of the topic's log segments on the broker.",
     ]
 
@@ -386,14 +411,16 @@ def _memory_gib() -> float:
     return float("nan")
 
 
-def _imported_from() -> str:
+def _ferrokafka_source() -> str:
     import ferrokafka
 
     package = Path(ferrokafka.__file__ or "").resolve().parent
     if package.is_relative_to(REPO):
-        return ""
-    # A copy installed elsewhere (e.g. a wheel built for the measurement): say which.
-    return f"; imported from {package}"
+        return f"git {_git_revision()}"
+    # A copy installed elsewhere (e.g. a wheel built for the measurement): the work tree's
+    # revision says nothing about it.
+    built = datetime.datetime.fromtimestamp(package.stat().st_mtime, datetime.UTC)
+    return f"a copy in {package}, installed {built:%Y-%m-%d %H:%M} UTC"
 
 
 def _git_revision() -> str:

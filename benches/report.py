@@ -125,12 +125,14 @@ def ratios(table: dict[str, list[Row]]) -> list[Ratio]:
     for name, rows in table.items():
         for ours in (r for r in rows if r.client.is_ferrokafka and r.ok):
             for peer in (r for r in rows if not r.client.is_ferrokafka and r.ok):
+                # A latency run's rate is the offered one, the same for everyone.
+                paced = ours.workload.mode is Mode.LATENCY
                 out.append(
                     Ratio(
                         name,
                         ours.client.label,
                         peer.client.label,
-                        ours.records_per_s / peer.records_per_s,
+                        math.nan if paced else ours.records_per_s / peer.records_per_s,
                         ours.cpu_s_per_m / peer.cpu_s_per_m,
                         ours.p99_ms / peer.p99_ms if peer.p99_ms else math.nan,
                     )
@@ -243,16 +245,19 @@ def workload_table(rows: list[Row]) -> list[str]:
     return lines
 
 
+def _times(value: float) -> str:
+    return "–" if math.isnan(value) else f"{value:,.2f}×"
+
+
 def ratio_table(all_ratios: list[Ratio]) -> list[str]:
     lines = [
         "| workload | ferrokafka | peer | records/s | CPU per record | p99 latency |",
         "|---|---|---|---|---|---|",
     ]
     for ratio in all_ratios:
+        cells = [_times(ratio.throughput), _times(ratio.cpu), _times(ratio.p99)]
         lines.append(
-            f"| {ratio.workload} | {ratio.ours} | {ratio.peer} | {_fmt(ratio.throughput, 2)}× "
-            f"| {_fmt(ratio.cpu, 2)}× | "
-            f"{_fmt(ratio.p99, 2) + '×' if not math.isnan(ratio.p99) else '–'} |"
+            f"| {ratio.workload} | {ratio.ours} | {ratio.peer} | " + " | ".join(cells) + " |"
         )
     return lines
 
@@ -314,7 +319,7 @@ def chart(table: dict[str, list[Row]], path: Path, title: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
-    from matplotlib.ticker import FuncFormatter
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     panels: list[tuple[str, list[str], Callable[[Row], float], str, bool]] = [
         ("fire-and-forget: records/s", [FIRE_AND_FORGET], lambda r: r.records_per_s, "", False),
@@ -399,6 +404,7 @@ def chart(table: dict[str, list[Row]], path: Path, title: str) -> None:
                 loc="best",
             )
         if not log:
+            axis.xaxis.set_major_locator(MaxNLocator(5))
             axis.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:,.0f}"))
         axis.margins(x=0.18)
     figure.suptitle(title, fontsize=11)

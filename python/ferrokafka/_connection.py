@@ -45,6 +45,8 @@ from ferrokafka._protocol import (
 from ferrokafka._runtime import BackgroundTask
 from ferrokafka.errors import (
     KafkaConnectionError as KafkaConnectionError,
+)
+from ferrokafka.errors import (
     KafkaTimeoutError,
     ProtocolError,
     UnsupportedVersionError,

@@ -3,6 +3,36 @@
 from collections.abc import Sequence
 from typing import Any, TypedDict, final, type_check_only
 
+__all__ = [
+    "RECORD_BATCH_OVERHEAD",
+    "Accumulator",
+    "ProtocolError",
+    "RecordTooLargeError",
+    "__version__",
+    "compress",
+    "crc32c",
+    "decode_api_versions_response",
+    "decode_batches",
+    "decode_find_coordinator_response",
+    "decode_init_producer_id_response",
+    "decode_metadata_response",
+    "decode_produce_response",
+    "decode_sasl_authenticate_response",
+    "decode_sasl_handshake_response",
+    "decompress",
+    "encode_api_versions_request",
+    "encode_batch",
+    "encode_find_coordinator_request",
+    "encode_init_producer_id_request",
+    "encode_metadata_request",
+    "encode_produce_request",
+    "encode_sasl_authenticate_request",
+    "encode_sasl_handshake_request",
+    "murmur2",
+    "partition_for_key",
+    "supported_versions",
+]
+
 __version__: str
 
 # --- protocol (rust/src/bindings/protocol.rs) ---------------------------------------------

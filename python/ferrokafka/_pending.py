@@ -7,6 +7,7 @@ event and runs its callbacks in one pass, instead of one future and one loop cal
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,7 @@ class PendingBatch:
     __slots__ = (
         "_event",
         "_open_parts",
+        "_waiters",
         "attempts",
         "base_offset",
         "callbacks",
@@ -66,21 +68,48 @@ class PendingBatch:
         self.resolved = False
         # Created on first await only: most fire-and-forget records are never awaited.
         self._event: anyio.Event | None = None
+        self._waiters: list[asyncio.Future[None]] | None = None
         # (future, callback) pairs, run once when the batch ends.
         self.callbacks: list[tuple[DeliveryFuture, DoneCallback]] | None = None
 
     async def wait(self) -> None:
+        """Returns once the batch has ended (or its records moved: see `wake`)."""
         if self.resolved:
+            return
+        future = self.asyncio_waiter()
+        if future is not None:
+            await future
             return
         if self._event is None:
             self._event = anyio.Event()
         await self._event.wait()
+
+    def asyncio_waiter(self) -> asyncio.Future[None] | None:
+        """Under asyncio, a future of the caller's own that the batch's end resolves; None
+        under other event loops. One plain future per awaiter is what asyncio.Event does too,
+        without anyio's layers: this is the awaited-send hot path. It is the awaiter's own so
+        that cancelling one awaiting task cannot cancel the others."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return None
+        future: asyncio.Future[None] = loop.create_future()
+        if self._waiters is None:
+            self._waiters = [future]
+        else:
+            self._waiters.append(future)
+        return future
 
     def wake(self) -> None:
         """Wakes the waiters without resolving: their records moved to other batches."""
         if self._event is not None:
             self._event.set()
             self._event = None
+        waiters, self._waiters = self._waiters, None
+        if waiters:
+            for future in waiters:
+                if not future.done():
+                    future.set_result(None)
 
     def succeed(self, base_offset: int, log_append_time_ms: int) -> None:
         if self.resolved:
@@ -128,8 +157,8 @@ class PendingBatch:
             parent._open_parts -= 1
             if parent._open_parts == 0:
                 parent._finish()
-        if self._event is not None:
-            self._event.set()
+        if self._event is not None or self._waiters is not None:
+            self.wake()
         callbacks, self.callbacks = self.callbacks, None
         if callbacks:
             for future, callback in callbacks:

@@ -22,8 +22,6 @@ import anyio
 
 from ferrokafka import _native
 from ferrokafka._broker_pool import BrokerPool
-from ferrokafka._connection import KafkaConnectionError as ConnectionLost
-from ferrokafka._connection import NoCommonVersionError
 from ferrokafka._held import Headers, HeldRecord, HeldTopic, record_size
 from ferrokafka._metrics import ProducerMetrics
 from ferrokafka._pending import PendingBatch
@@ -38,14 +36,12 @@ from ferrokafka.errors import (
     IllegalStateError,
     InvalidTimestampError,
     InvalidTopicError,
-    KafkaConnectionError,
     KafkaError,
     KafkaTimeoutError,
     PartitionOutOfRangeError,
     ProducerClosedError,
     RecordTooLargeError,
     SerializationError,
-    UnsupportedVersionError,
 )
 from ferrokafka.records import DeliveryFuture, RecordMetadata
 
@@ -170,18 +166,11 @@ class Producer:
         if self._state is not ProducerState.NEW:
             raise IllegalStateError(f"start() on a producer that is {self._state.value}")
         limit_ms = self._config.max_block_ms
-        # The connection layer has exceptions of its own; callers get the public ones.
         try:
             with anyio.fail_after(limit_ms / 1000):
                 await self._pool.refresh_metadata()
-        except ConnectionLost as exc:
-            raise KafkaConnectionError(
-                f"{exc}. Check bootstrap_servers={','.join(self._config.bootstrap_servers)}, "
-                "the network and the brokers' advertised listeners"
-            ) from exc
-        except NoCommonVersionError as exc:
-            raise UnsupportedVersionError(str(exc)) from exc
         except TimeoutError as exc:
+            # fail_after's own TimeoutError is no KafkaError: callers get the public one.
             if isinstance(exc, KafkaError):
                 raise
             raise KafkaTimeoutError(
@@ -310,7 +299,7 @@ class Producer:
                     handle = self._accumulator.append(
                         topic, count, partition, key, value, None, timestamp_ms, now
                     )
-                except (BufferError, IndexError, _native.RecordTooLargeError) as exc:
+                except (BufferError, IndexError, _native.RecordTooLargeError, TypeError) as exc:
                     raise self._append_error(exc, topic, partition, count) from exc
                 pending = self._batches.get(handle >> 32)
                 if pending is None:

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from ferrokafka._pending import PendingBatch, run_callback
 
 TimestampType = Literal["CreateTime", "LogAppendTime"]
 
 
-@dataclass(frozen=True, slots=True)
-class RecordMetadata:
-    """Where a record was written, as the Java client's `RecordMetadata`."""
+class RecordMetadata(NamedTuple):
+    """Where a record was written, as the Java client's `RecordMetadata`. A named tuple: one is
+    built per awaited record, and a tuple is the cheapest immutable record to build."""
 
     topic: str
     partition: int
@@ -77,7 +76,11 @@ class DeliveryFuture:
         while True:
             batch = self._batch
             if not batch.resolved:
-                yield from batch.wait().__await__()
+                future = batch.asyncio_waiter()
+                if future is not None:
+                    yield from future
+                else:
+                    yield from batch.wait().__await__()
             # A record held for metadata moves to its real batch once it is appended.
             if self._batch is batch:
                 return self.result()

@@ -234,3 +234,15 @@ def test_broker_down_resets_the_client(sink: ProduceSink) -> None:
         sock.sendall(produce(0))
         with pytest.raises(ConnectionResetError):
             sock.recv(1)
+
+
+def test_tap_sees_whole_frames_both_ways(proxy: FaultProxy) -> None:
+    seen: list[tuple[Direction, bytes]] = []
+    proxy.tap = lambda direction, frame: seen.append((direction, frame))
+    request = produce(3)
+    with connect(proxy) as sock:
+        sock.sendall(request)
+        answer(sock)
+    assert seen[0] == (Direction.REQUESTS, request)
+    assert seen[1][0] is Direction.RESPONSES
+    assert struct.unpack(">ii", seen[1][1][:8]) == (len(seen[1][1]) - 4, 3)
