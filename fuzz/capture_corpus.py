@@ -234,7 +234,9 @@ def capture_batches(cluster: KafkaCluster, proxy: FaultProxy, topic: str, out: P
             }
         )
         for i in range(60):
-            headers = [("trace", b"%d" % i)] if i % 3 == 0 else None
+            headers: list[tuple[str, str | bytes | None]] | None = (
+                [("trace", b"%d" % i)] if i % 3 == 0 else None
+            )
             key = None if i % 5 == 0 else b"key-%d" % (i % 7)
             producer.produce(topic, b"value %d " % i * (1 + i % 4), key=key, headers=headers)
         if producer.flush(30) != 0:
@@ -246,13 +248,13 @@ def capture_batches(cluster: KafkaCluster, proxy: FaultProxy, topic: str, out: P
             (folder / f"librdkafka-{codec}-two-batches.bin").write_bytes(captured[0] + captured[1])
             saved += 1
     proxy.tap = None
-    records = [
+    sample: list[tuple[int, bytes | None, bytes | None, list[tuple[str, bytes | None]]]] = [
         (1_700_000_000_000 + i, None if i % 4 == 0 else b"k%d" % i, b"v" * i, [("h", None)])
         for i in range(20)
     ]
     for codec in ("none", "gzip", "snappy", "lz4", "zstd"):
         data = _native.encode_batch(
-            records, compression=codec, producer_id=7, producer_epoch=1, base_sequence=0
+            sample, compression=codec, producer_id=7, producer_epoch=1, base_sequence=0
         )
         (folder / f"ferrokafka-{codec}.bin").write_bytes(data)
         saved += 1

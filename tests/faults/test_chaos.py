@@ -35,9 +35,13 @@ from ferrokafka.records import DeliveryFuture
 PARTITIONS = 6
 KEYS = 30
 # Brokers are fenced 6 s after their last heartbeat (the harness's broker.session.timeout.ms);
-# the partitions a dead node led move only then, so an outage must last longer than that to
-# show the producer moving to the new leaders.
-DOWN_S = 12.0
+# the partitions a dead node led move only then (later still when the node was the active
+# controller: its successor is elected first), so an outage must last well over that to show
+# the producer moving to the new leaders.
+DOWN_S = 15.0
+# Acknowledgements read within this long after a kill may have left the dead node before it
+# died; later ones come from the new leaders.
+IN_TRANSIT_S = 1.0
 # Between a node's return (all replicas back in sync) and the next kill.
 CALM_S = 2.0
 
@@ -170,9 +174,10 @@ async def chaos(
         # For each partition the dead node led: how long until a new leader acknowledged one
         # of its records (None: not before the node came back).
         waits = []
+        since = outage.killed_at + IN_TRANSIT_S
         for partition in outage.partitions:
             first = min(
-                (t for t, p in acknowledged if p == partition and t >= outage.killed_at),
+                (t for t, p in acknowledged if p == partition and t >= since),
                 default=None,
             )
             ok = first is not None and first < outage.restarted_at
