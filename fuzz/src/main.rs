@@ -85,30 +85,30 @@ fn targets() -> Vec<Target> {
     }
     vec![
         protocol("produce", ApiKey::Produce, |f, v| {
-            decode_produce_response(f, v).map(drop).map_err(|e| e.to_string())
+            outcome(decode_produce_response(f, v))
         }),
         protocol("metadata", ApiKey::Metadata, |f, v| {
-            decode_metadata_response(f, v).map(drop).map_err(|e| e.to_string())
+            outcome(decode_metadata_response(f, v))
         }),
         protocol("api_versions", ApiKey::ApiVersions, |f, v| {
-            decode_api_versions_response(f, v).map(drop).map_err(|e| e.to_string())
+            outcome(decode_api_versions_response(f, v))
         }),
         protocol("init_producer_id", ApiKey::InitProducerId, |f, v| {
-            decode_init_producer_id_response(f, v).map(drop).map_err(|e| e.to_string())
+            outcome(decode_init_producer_id_response(f, v))
         }),
         protocol("find_coordinator", ApiKey::FindCoordinator, |f, v| {
-            decode_find_coordinator_response(f, v).map(drop).map_err(|e| e.to_string())
+            outcome(decode_find_coordinator_response(f, v))
         }),
         protocol("sasl_handshake", ApiKey::SaslHandshake, |f, v| {
-            decode_sasl_handshake_response(f, v).map(drop).map_err(|e| e.to_string())
+            outcome(decode_sasl_handshake_response(f, v))
         }),
         protocol("sasl_authenticate", ApiKey::SaslAuthenticate, |f, v| {
-            decode_sasl_authenticate_response(f, v).map(drop).map_err(|e| e.to_string())
+            outcome(decode_sasl_authenticate_response(f, v))
         }),
         Target {
             name: "record_batches",
             versions: None,
-            decode: |data, _| decode_batches(data).map(drop).map_err(|e| e.to_string()),
+            decode: |data, _| outcome(decode_batches(data)),
             batches: true,
             codec: None,
         },
@@ -119,11 +119,14 @@ fn targets() -> Vec<Target> {
     ]
 }
 
+/// What a decoder did, as the fuzzer tells outcomes apart: decoded, or the error's message.
+fn outcome<T, E: std::fmt::Display>(result: Result<T, E>) -> Result<(), String> {
+    result.map(drop).map_err(|e| e.to_string())
+}
+
 /// The decompressors alone, with a small output limit so that bombs cost little.
 fn unpack(codec: Codec, data: &[u8]) -> Result<(), String> {
-    decompress(codec, data, 1 << 20)
-        .map(drop)
-        .map_err(|e| e.to_string())
+    outcome(decompress(codec, data, 1 << 20))
 }
 
 /// xorshift64*: small, fast, and the same sequence for the same seed everywhere.
@@ -261,8 +264,11 @@ fn repair_batch(data: &mut [u8], rng: &mut Rng) {
         let length = (data.len() - BATCH_LENGTH_AT - 4) as i32;
         data[BATCH_LENGTH_AT..BATCH_LENGTH_AT + 4].copy_from_slice(&length.to_be_bytes());
     }
-    let declared =
-        i32::from_be_bytes(data[BATCH_LENGTH_AT..BATCH_LENGTH_AT + 4].try_into().unwrap());
+    let declared = i32::from_be_bytes(
+        data[BATCH_LENGTH_AT..BATCH_LENGTH_AT + 4]
+            .try_into()
+            .unwrap(),
+    );
     let Ok(declared) = usize::try_from(declared) else {
         return;
     };
@@ -353,7 +359,9 @@ fn install_quiet_panic_hook() {
             .map(ToString::to_string)
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "a panic".to_owned());
-        *PANIC_MESSAGE.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+        *PANIC_MESSAGE
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
             Some(format!("{payload}{location}"));
     }));
 }
@@ -433,7 +441,11 @@ fn fuzz(target: &Target, options: &Options) -> Report {
         if target.batches {
             repair_batch(&mut input, &mut rng);
         }
-        let (run, elapsed) = run_one(target, &input, version);
+        let (run, mut elapsed) = run_one(target, &input, version);
+        if elapsed > options.slow {
+            // Once more, so that a moment without the CPU is not taken for a slow input.
+            elapsed = elapsed.min(run_one(target, &input, version).1);
+        }
         report.inputs += 1;
         report.longest = report.longest.max(elapsed);
         if elapsed > options.slow {
@@ -443,8 +455,13 @@ fn fuzz(target: &Target, options: &Options) -> Report {
         match run {
             Run::Panicked(message) => {
                 report.panics += 1;
-                let path =
-                    save_finding(&options.out.join("crashes"), target, version, &input, &message);
+                let path = save_finding(
+                    &options.out.join("crashes"),
+                    target,
+                    version,
+                    &input,
+                    &message,
+                );
                 eprintln!(
                     "PANIC in {} v{version}: {message} (input saved as {})",
                     target.name,
@@ -473,7 +490,11 @@ fn fuzz(target: &Target, options: &Options) -> Report {
 
 fn save_finding(dir: &Path, target: &Target, version: i16, input: &[u8], why: &str) -> PathBuf {
     let _ = fs::create_dir_all(dir);
-    let path = dir.join(format!("{}-v{version}-{:016x}.bin", target.name, fnv(input)));
+    let path = dir.join(format!(
+        "{}-v{version}-{:016x}.bin",
+        target.name,
+        fnv(input)
+    ));
     let _ = fs::write(&path, input);
     let _ = fs::write(path.with_extension("txt"), why);
     path
