@@ -221,6 +221,11 @@ class Sender:
                 # More may be drainable right away (one batch per partition per drain).
                 return 0
         wait = min(IDLE_TICK_MS, max(next_timer - now, 1))
+        # The oldest batch is registered first: wake for its delivery deadline, so records fail
+        # on time rather than at the next tick.
+        oldest = next(iter(self._batches.values()), None)
+        if oldest is not None:
+            wait = min(wait, max(oldest.deadline_ms - now, 1))
         if next_ready_ms is not None:
             wait = min(wait, max(next_ready_ms - now, 1))
         if ready and not routing:
