@@ -521,8 +521,9 @@ class _Pipe:
             self.writer.write(bytes(view[:n]))
             await self.writer.drain()
             view = view[n:]
-            # One segment per piece: give the kernel a moment to send it on its own.
-            await asyncio.sleep(0)
+            # One segment per piece: give the kernel (and the reader) a moment to take it on
+            # its own, so that the pieces are not merged again on the way.
+            await asyncio.sleep(0.001)
 
 
 async def _frames(reader: asyncio.StreamReader) -> Any:

@@ -132,8 +132,9 @@ def test_fragmented_writes_arrive_whole_in_partial_reads(
     with connect(proxy) as sock:
         sock.sendall(produce(0, size=2000))
         assert answer(sock) == (0, [("t", 0, 0, 0), ("t", 1, 0, 1)])
-    # The request reached the upstream in many reads, not in one.
-    assert sink.reads[0] > 10
+    # The request reached the upstream in several reads, not in one. (How many depends on how
+    # fast the upstream reads on a loaded machine: pieces that wait in its buffer merge.)
+    assert sink.reads[0] > 1
 
 
 def test_reset_connections_sends_rst(proxy: FaultProxy) -> None:
