@@ -94,7 +94,7 @@ class Reader:
         n = self.string_length(flexible)
         return None if n < 0 else self.take(n).decode()
 
-    def skip_tagged_fields(self) -> None:
+    def read_past_tagged_fields(self) -> None:
         for _ in range(self.uvarint()):
             self.uvarint()
             self.take(self.uvarint())
@@ -139,7 +139,7 @@ def request_header(frame: bytes) -> RequestHeader:
     api_key, api_version, correlation_id = r.i16(), r.i16(), r.i32()
     client_id = r.nullable_string(flexible=False)
     if is_flexible(api_key, api_version):
-        r.skip_tagged_fields()
+        r.read_past_tagged_fields()
     return RequestHeader(api_key, api_version, correlation_id, client_id, r.pos)
 
 
@@ -167,10 +167,10 @@ def parse_produce_request(frame: bytes) -> tuple[RequestHeader, ProduceRequest]:
             size = r.length(flexible)
             records = r.take(size) if size > 0 else b""
             if flexible:
-                r.skip_tagged_fields()
+                r.read_past_tagged_fields()
             partitions.append((index, records))
         if flexible:
-            r.skip_tagged_fields()
+            r.read_past_tagged_fields()
         topics.append((name, partitions))
     return header, ProduceRequest(acks, timeout_ms, topics)
 
