@@ -13,8 +13,9 @@ from benches.measure import (
     LatencyLog,
     Outcome,
     Stopwatch,
-    concurrent_senders,
-    paced_async,
+    record_asyncio_ack,
+    timed_concurrent_senders,
+    timed_paced,
 )
 from benches.workloads import Mode
 
@@ -66,10 +67,7 @@ async def _awaited(producer: AIOKafkaProducer, job: Job) -> Outcome:
     async def send_one(value: bytes) -> object:
         return await send_and_wait(topic, value)
 
-    clock = Stopwatch()
-    clock.start()
-    tally = await concurrent_senders(job, send_one)
-    return tally.outcome(job, clock.stop())
+    return await timed_concurrent_senders(job, send_one)
 
 
 async def _latency(producer: AIOKafkaProducer, job: Job) -> Outcome:
@@ -77,19 +75,9 @@ async def _latency(producer: AIOKafkaProducer, job: Job) -> Outcome:
     topic = job.topic
     send = producer.send
 
-    def done(index: int, future: asyncio.Future[object]) -> None:
-        if not future.cancelled() and future.exception() is None:
-            log.ack(index)
-        else:
-            log.fail(index)
-
     async def send_one(index: int, value: bytes) -> None:
-        (await send(topic, value)).add_done_callback(lambda future: done(index, future))
+        (await send(topic, value)).add_done_callback(
+            lambda future: record_asyncio_ack(log, index, future)
+        )
 
-    clock = Stopwatch()
-    clock.start()
-    await paced_async(log, job.values, send_one)
-    await producer.flush()
-    elapsed = clock.stop()
-    await asyncio.sleep(0)
-    return Outcome(log.acknowledged(), elapsed, errors=log.failed, latency=log.summary())
+    return await timed_paced(log, job, send_one, producer.flush)

@@ -14,8 +14,9 @@ from benches.measure import (
     LatencyLog,
     Outcome,
     Stopwatch,
-    concurrent_senders,
-    paced_async,
+    record_asyncio_ack,
+    timed_concurrent_senders,
+    timed_paced,
 )
 from benches.workloads import Mode
 
@@ -61,10 +62,7 @@ async def _awaited(producer: AIOProducer, job: Job) -> Outcome:
     async def send_one(value: bytes) -> object:
         return await (await produce(topic, value))
 
-    clock = Stopwatch()
-    clock.start()
-    tally = await concurrent_senders(job, send_one)
-    return tally.outcome(job, clock.stop())
+    return await timed_concurrent_senders(job, send_one)
 
 
 async def _latency(producer: AIOProducer, job: Job) -> Outcome:
@@ -72,19 +70,9 @@ async def _latency(producer: AIOProducer, job: Job) -> Outcome:
     topic = job.topic
     produce = producer.produce
 
-    def done(index: int, future: asyncio.Future[object]) -> None:
-        if not future.cancelled() and future.exception() is None:
-            log.ack(index)
-        else:
-            log.fail(index)
-
     async def send_one(index: int, value: bytes) -> None:
-        (await produce(topic, value)).add_done_callback(lambda future: done(index, future))
+        (await produce(topic, value)).add_done_callback(
+            lambda future: record_asyncio_ack(log, index, future)
+        )
 
-    clock = Stopwatch()
-    clock.start()
-    await paced_async(log, job.values, send_one)
-    await producer.flush()
-    elapsed = clock.stop()
-    await asyncio.sleep(0)
-    return Outcome(log.acknowledged(), elapsed, errors=log.failed, latency=log.summary())
+    return await timed_paced(log, job, send_one, producer.flush)

@@ -12,8 +12,8 @@ from benches.measure import (
     LatencyLog,
     Outcome,
     Stopwatch,
-    concurrent_senders,
-    paced_async,
+    timed_concurrent_senders,
+    timed_paced,
 )
 from benches.workloads import Mode
 from ferrokafka import BufferFullError, BulkDelivery, DeliveryFuture, KafkaError, Producer
@@ -133,10 +133,7 @@ async def _awaited(producer: Producer, job: Job) -> Outcome:
     async def send_one(value: bytes) -> Any:
         return await send(topic, value)
 
-    clock = Stopwatch()
-    clock.start()
-    tally = await concurrent_senders(job, send_one)
-    return tally.outcome(job, clock.stop())
+    return await timed_concurrent_senders(job, send_one)
 
 
 async def _latency(producer: Producer, job: Job) -> Outcome:
@@ -153,9 +150,4 @@ async def _latency(producer: Producer, job: Job) -> Outcome:
     async def send_one(index: int, value: bytes) -> None:
         send(topic, value).add_done_callback(lambda future: done(index, future))
 
-    clock = Stopwatch()
-    clock.start()
-    await paced_async(log, job.values, send_one)
-    await producer.flush()
-    elapsed = clock.stop()
-    return Outcome(log.acknowledged(), elapsed, errors=log.failed, latency=log.summary())
+    return await timed_paced(log, job, send_one, producer.flush)

@@ -213,3 +213,38 @@ async def concurrent_senders(job: Job, send_one: Callable[[bytes], Awaitable[obj
         for task in range(tasks):
             group.create_task(sender(task))
     return tally
+
+
+async def timed_concurrent_senders(
+    job: Job, send_one: Callable[[bytes], Awaitable[object]]
+) -> Outcome:
+    """The awaited workload for any asyncio client: `concurrent_senders`, timed."""
+    clock = Stopwatch()
+    clock.start()
+    tally = await concurrent_senders(job, send_one)
+    return tally.outcome(job, clock.stop())
+
+
+async def timed_paced(
+    log: LatencyLog,
+    job: Job,
+    send: Callable[[int, bytes], Awaitable[None]],
+    flush: Callable[[], Awaitable[object]],
+) -> Outcome:
+    """The latency workload for any asyncio client: `paced_async` then `flush`, timed."""
+    clock = Stopwatch()
+    clock.start()
+    await paced_async(log, job.values, send)
+    await flush()
+    elapsed = clock.stop()
+    # Let the acknowledgement callbacks scheduled by the flush run before reading the log.
+    await asyncio.sleep(0)
+    return Outcome(log.acknowledged(), elapsed, errors=log.failed, latency=log.summary())
+
+
+def record_asyncio_ack(log: LatencyLog, index: int, future: asyncio.Future[object]) -> None:
+    """An asyncio future's end, written in the latency log."""
+    if not future.cancelled() and future.exception() is None:
+        log.ack(index)
+    else:
+        log.fail(index)
