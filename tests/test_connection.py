@@ -576,3 +576,106 @@ def test_parse_bootstrap_servers() -> None:
     for bad in ["", "host", "host:", "host:0", "host:http", ":9092"]:
         with pytest.raises(ValueError, match="bootstrap"):
             parse_bootstrap_servers(bad)
+
+
+def test_submitted_requests_keep_their_order_and_complete_by_callback(
+    backend: str, fake: Any
+) -> None:
+    seen: list[int] = []
+
+    def answer_each(conn: socket.socket) -> None:
+        for _ in range(6):
+            request = read_request(conn)
+            assert request is not None
+            seen.append(request[2])
+            conn.sendall(frame(request[2], metadata_v4_body(9092)))
+
+    server = fake(lambda conn: old_broker(conn, then=answer_each))
+
+    async def main() -> None:
+        conn = await BrokerConnection.connect("127.0.0.1", server.port, connect_timeout=10)
+        done: list[tuple[int, int]] = []
+        finished = anyio.Event()
+
+        def callback(index: int) -> Callable[[bytes | None, KafkaConnectionError | None], None]:
+            def on_done(frame: bytes | None, error: KafkaConnectionError | None) -> None:
+                assert error is None
+                assert frame is not None
+                done.append((index, struct.unpack(">i", frame[:4])[0]))
+                if len(done) == 6:
+                    finished.set()
+
+            return on_done
+
+        # Submitted in one turn of the loop: written together, answered in order.
+        for index in range(6):
+            conn.submit(metadata_request(4, None), callback(index))
+        with anyio.fail_after(10):
+            await finished.wait()
+        assert [index for index, _ in done] == list(range(6))
+        assert [correlation_id for _, correlation_id in done] == seen
+        assert seen == sorted(seen)
+        assert conn.in_flight_count == 0
+        await conn.close()
+
+    run(backend, main)
+
+
+def test_submitted_request_past_its_timeout_closes_the_connection(
+    backend: str, fake: Any
+) -> None:
+    server = fake(lambda conn: old_broker(conn, then=lambda c: None))
+
+    async def main() -> None:
+        conn = await BrokerConnection.connect("127.0.0.1", server.port, connect_timeout=10)
+        errors: list[KafkaConnectionError | None] = []
+        conn.submit(
+            metadata_request(4, None),
+            lambda frame, error: errors.append(error),
+            request_timeout=0.2,
+        )
+        conn.submit(metadata_request(4, None), lambda frame, error: errors.append(error))
+        deadline = conn.expire_requests()
+        assert deadline is not None
+        assert deadline - anyio.current_time() < 0.3
+        assert not errors
+        await anyio.sleep(0.3)
+        assert conn.expire_requests() is None
+        assert conn.closed
+        assert len(errors) == 2
+        assert all(type(e) is KafkaConnectionError for e in errors)
+        assert "no response within" in str(errors[0])
+        with pytest.raises(KafkaConnectionError, match="the connection is closed"):
+            conn.submit(metadata_request(4, None), lambda frame, error: None)
+
+    run(backend, main)
+    assert server.closed_by_client.wait(5)
+
+
+def test_oneway_submission_completes_once_written(backend: str, fake: Any) -> None:
+    received = []
+
+    def record(conn: socket.socket) -> None:
+        received.append(read_request(conn))
+
+    server = fake(lambda conn: old_broker(conn, then=record))
+
+    async def main() -> None:
+        conn = await BrokerConnection.connect("127.0.0.1", server.port, connect_timeout=10)
+        written = anyio.Event()
+        outcome: list[tuple[bytes | None, KafkaConnectionError | None]] = []
+
+        def on_done(frame: bytes | None, error: KafkaConnectionError | None) -> None:
+            outcome.append((frame, error))
+            written.set()
+
+        conn.submit(metadata_request(4, None), on_done, expect_response=False)
+        assert not outcome
+        with anyio.fail_after(10):
+            await written.wait()
+        assert outcome == [(b"", None)]
+        assert conn.in_flight_count == 0
+        await conn.close()
+
+    run(backend, main)
+    assert received and received[0] is not None

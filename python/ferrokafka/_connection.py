@@ -1,14 +1,21 @@
 """One connection to one broker: framing, correlation ids, pipelining, timeouts.
 
-Requests are written in the order their correlation ids are assigned, and Kafka answers them
-in the same order on a connection, so the in-flight requests form a queue: a reader task
-takes each response frame off the socket and hands it to the oldest waiter, after checking
-that the correlation ids agree. Anything else (a wrong id, an impossible frame size, bytes the
-codec rejects) means the byte stream can no longer be trusted, so the connection is closed and
-every request in flight on it fails.
+`submit` encodes a request at once, in the caller's turn, and queues its bytes; a writer task
+sends whatever has queued up in one write. Correlation ids are therefore assigned in call order
+and requests reach the wire in that order (the sender relies on it: Produce requests carry
+sequence numbers). Kafka answers in the same order on a connection, so the in-flight requests
+form a queue: a reader task takes each response frame off the socket and hands it to the oldest
+entry's callback, after checking that the correlation ids agree. Anything else (a wrong id, an
+impossible frame size, bytes the codec rejects) means the byte stream can no longer be trusted,
+so the connection is closed and every request in flight on it fails.
+
+Nothing here starts a task, a lock or a cancel scope per request: that is what lets one Python
+thread keep up with many small requests (linger 0). `request` is the awaitable form, for the
+occasional request.
 
 A request that gets no response within its timeout closes the connection as well (as the Java
-client does): a later response could not be told apart from the ones queued behind it.
+client does): a later response could not be told apart from the ones queued behind it. `request`
+watches its own timeout; submitters call `expire_requests` from their loop instead.
 
 Exceptions of this layer, in the public tree of `ferrokafka.errors`::
 
@@ -25,7 +32,7 @@ import logging
 import os
 import socket
 import ssl
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -110,28 +117,47 @@ def parse_bootstrap_servers(servers: str | Sequence[str]) -> list[BrokerAddress]
     return out
 
 
+#: ``on_done(frame, error)``: exactly one of them is None. Called once, from the reader or the
+#: writer task, or from whoever ends the connection; it must not raise or block.
+OnDone = Callable[[bytes | None, "KafkaConnectionError | None"], None]
+
+
 class _InFlight:
-    """A request written to the socket and waiting for its response."""
+    """A submitted request waiting for its response (or, one-way, for its write)."""
 
-    __slots__ = ("correlation_id", "error", "event", "frame", "name", "slots")
+    __slots__ = ("correlation_id", "deadline", "name", "on_done")
 
-    def __init__(self, correlation_id: int, name: str, slots: anyio.Semaphore) -> None:
+    def __init__(self, correlation_id: int, name: str, deadline: float, on_done: OnDone) -> None:
         self.correlation_id = correlation_id
         self.name = name
+        # anyio.current_time() by which the response is due.
+        self.deadline = deadline
+        self.on_done: OnDone | None = on_done
+
+    def finish(self, frame: bytes | None, error: KafkaConnectionError | None) -> None:
+        on_done, self.on_done = self.on_done, None
+        if on_done is None:
+            return
+        try:
+            on_done(frame, error)
+        except Exception:
+            # A bug in a callback must not take the connection's tasks down with it.
+            log.exception("completing %s failed", self.name)
+
+
+class _Reply:
+    """Where `BrokerConnection.request` waits for its response."""
+
+    __slots__ = ("error", "event", "frame")
+
+    def __init__(self) -> None:
         self.event = anyio.Event()
         self.frame: bytes | None = None
         self.error: KafkaConnectionError | None = None
-        # Held until the response (or the connection's end) arrives, even if the waiter was
-        # cancelled: the request is on the wire either way.
-        self.slots: anyio.Semaphore | None = slots
 
-    def complete(self, frame: bytes | None, error: KafkaConnectionError | None) -> None:
-        if self.slots is None:
-            return
+    def __call__(self, frame: bytes | None, error: KafkaConnectionError | None) -> None:
         self.frame = frame
         self.error = error
-        self.slots.release()
-        self.slots = None
         self.event.set()
 
 
@@ -164,13 +190,19 @@ class BrokerConnection:
         self._stream = stream
         self._receiver = BufferedByteReceiveStream(stream)
         self._max_response_size = max_response_size
-        self._write_lock = anyio.Lock()
+        # Bounds the awaitable `request`s; submitters keep their own window.
         self._slots = anyio.Semaphore(max_in_flight)
         self._in_flight: collections.deque[_InFlight] = collections.deque()
+        # Encoded requests not yet handed to the socket, and the one-way ones among them
+        # (completed once written).
+        self._outbox: list[bytes] = []
+        self._outbox_oneway: list[_InFlight] = []
+        self._outbox_filled = anyio.Event()
         self._next_correlation_id = 0
         # Why the connection ended; set once.
         self._error: KafkaConnectionError | None = None
         self._reader = BackgroundTask(self._read_loop, name=f"ferrokafka-reader-{self}")
+        self._writer = BackgroundTask(self._write_loop, name=f"ferrokafka-writer-{self}")
 
     # --- life cycle ----------------------------------------------------------------------
 
@@ -265,6 +297,7 @@ class BrokerConnection:
         """Closes the connection; requests still in flight fail with `KafkaConnectionError`."""
         self._fail(KafkaConnectionError(f"connection to {self} was closed"))
         await self._reader.join()
+        await self._writer.join()
 
     @property
     def closed(self) -> bool:
@@ -305,72 +338,118 @@ class BrokerConnection:
 
     # --- requests ------------------------------------------------------------------------
 
+    def submit(
+        self,
+        request: Request[Any],
+        on_done: OnDone,
+        *,
+        expect_response: bool = True,
+        request_timeout: float | None = None,
+    ) -> None:
+        """Encodes ``request`` now and queues it for the writer; ``on_done(frame, error)`` runs
+        once its response frame arrives (the frame starts at the correlation id), or, with
+        ``expect_response=False``, once it is written (frame ``b""``), or with the error that
+        ended the connection. Requests reach the wire in the order they are submitted.
+
+        Raises `KafkaConnectionError` if the connection is closed, and whatever the encoder
+        raises; in both cases nothing was queued and ``on_done`` is never called."""
+        if self._error is not None:
+            raise KafkaConnectionError(
+                f"cannot send {request.name} to {self}: the connection is closed ({self._error})"
+            )
+        correlation_id = self._next_correlation_id
+        data = request.encode(correlation_id, self.client_id)
+        self._next_correlation_id = (correlation_id + 1) & 0x7FFFFFFF
+        limit = self.request_timeout if request_timeout is None else request_timeout
+        entry = _InFlight(correlation_id, request.name, anyio.current_time() + limit, on_done)
+        if expect_response:
+            self._in_flight.append(entry)
+        else:
+            self._outbox_oneway.append(entry)
+        if not self._outbox:
+            self._outbox_filled.set()
+        self._outbox.append(data)
+
+    def expire_requests(self, now: float | None = None) -> float | None:
+        """Closes the connection if a request is past its timeout (failing every request on
+        it); returns the earliest deadline still pending (`anyio.current_time()` clock)."""
+        if not self._in_flight:
+            return None
+        if now is None:
+            now = anyio.current_time()
+        earliest = min(entry.deadline for entry in self._in_flight)
+        if earliest > now:
+            return earliest
+        late = next(entry for entry in self._in_flight if entry.deadline <= now)
+        limit = self.request_timeout
+        self._fail(
+            RequestTimeoutError(
+                f"{late.name} to {self} got no response within {limit:g} s; closing the connection"
+            )
+        )
+        return None
+
     async def request(self, request: Request[T], *, request_timeout: float | None = None) -> T:
         """Sends ``request`` and returns its decoded response. Waits for a free in-flight slot
-        first; ``request_timeout`` (default: the connection's) counts from the write."""
-        await self._slots.acquire()
-        entry: _InFlight | None = None
-        try:
-            async with self._write_lock:
-                self._raise_if_closed(request)
-                correlation_id = self._take_correlation_id()
-                data = request.encode(correlation_id, self.client_id)
-                entry = _InFlight(correlation_id, request.name, self._slots)
-                self._in_flight.append(entry)
-                await self._write(data, request.name)
-        finally:
-            if entry is None:
-                self._slots.release()
-
+        first; ``request_timeout`` (default: the connection's) counts from the submission."""
         limit = self.request_timeout if request_timeout is None else request_timeout
-        with anyio.move_on_after(limit):
-            await entry.event.wait()
-        if not entry.event.is_set():
+        reply = _Reply()
+        async with self._slots:
+            self.submit(request, reply, request_timeout=limit)
+            with anyio.move_on_after(limit):
+                await reply.event.wait()
+        if not reply.event.is_set():
             timed_out = RequestTimeoutError(
                 f"{request.name} to {self} got no response within {limit:g} s; "
                 "closing the connection"
             )
             self._fail(timed_out)
             raise timed_out
-        if entry.error is not None:
-            raise entry.error
-        assert entry.frame is not None
+        if reply.error is not None:
+            raise reply.error
+        assert reply.frame is not None
         try:
-            return request.decode(entry.frame)
+            return request.decode(reply.frame)
         except _native.ProtocolError as exc:
             error = BrokerProtocolError(f"{self} sent an invalid response: {exc}")
             self._fail(error)
             raise error from exc
 
+    def fail_invalid_response(self, detail: str) -> BrokerProtocolError:
+        """For submitters whose decoder rejected a response: the byte stream cannot be trusted
+        any more, so the connection ends. Returns the error it ended with."""
+        error = BrokerProtocolError(f"{self} sent an invalid response: {detail}")
+        self._fail(error)
+        return error
+
     async def send_oneway(self, request: Request[Any]) -> None:
-        """Sends a request the broker does not answer (Produce with ``acks=0``)."""
-        async with self._write_lock:
-            self._raise_if_closed(request)
-            data = request.encode(self._take_correlation_id(), self.client_id)
-            await self._write(data, request.name)
+        """Sends a request the broker does not answer (Produce with ``acks=0``); returns once
+        it is written."""
+        reply = _Reply()
+        self.submit(request, reply, expect_response=False)
+        await reply.event.wait()
+        if reply.error is not None:
+            raise reply.error
 
-    def _raise_if_closed(self, request: Request[Any]) -> None:
-        if self._error is not None:
-            raise KafkaConnectionError(
-                f"cannot send {request.name} to {self}: the connection is closed ({self._error})"
-            )
-
-    def _take_correlation_id(self) -> int:
-        correlation_id = self._next_correlation_id
-        self._next_correlation_id = (correlation_id + 1) & 0x7FFFFFFF
-        return correlation_id
-
-    async def _write(self, data: bytes, name: str) -> None:
-        try:
-            await self._stream.send(data)
-        except BaseException as exc:
-            # Possibly half-written: nothing more can be sent on this stream.
-            reason = "cancelled while writing" if not isinstance(exc, Exception) else str(exc)
-            error = KafkaConnectionError(f"writing {name} to {self} failed: {reason}")
-            self._fail(error)
-            if isinstance(exc, Exception):
-                raise error from exc
-            raise
+    async def _write_loop(self) -> None:
+        while True:
+            await self._outbox_filled.wait()
+            self._outbox_filled = anyio.Event()
+            if not self._outbox:
+                continue
+            data = self._outbox[0] if len(self._outbox) == 1 else b"".join(self._outbox)
+            self._outbox.clear()
+            written, self._outbox_oneway = self._outbox_oneway, []
+            try:
+                await self._stream.send(data)
+            except BaseException as exc:
+                # Possibly half-written: nothing more can be sent on this stream.
+                reason = "cancelled while writing" if not isinstance(exc, Exception) else str(exc)
+                reason = reason or type(exc).__name__
+                self._fail(KafkaConnectionError(f"writing to {self} failed: {reason}"), written)
+                raise
+            for entry in written:
+                entry.finish(b"", None)
 
     # --- the reader and the end of the connection ----------------------------------------
 
@@ -396,7 +475,7 @@ class BrokerConnection:
                         f"{entry.correlation_id} ({entry.name}) was expected"
                     )
                 self._in_flight.popleft()
-                entry.complete(frame, None)
+                entry.finish(frame, None)
         except (anyio.EndOfStream, anyio.IncompleteRead):
             error = KafkaConnectionError(f"{self} closed the connection")
         except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError) as exc:
@@ -416,9 +495,9 @@ class BrokerConnection:
             return f"{message}: it looks like a TLS alert; does this listener expect TLS?"
         return f"{message} (first bytes {size_bytes!r}): is it a Kafka broker?"
 
-    def _fail(self, error: KafkaConnectionError) -> None:
-        """Ends the connection: records why, fails every request in flight, stops the reader
-        (which closes the socket)."""
+    def _fail(self, error: KafkaConnectionError, unwritten: Sequence[_InFlight] = ()) -> None:
+        """Ends the connection: records why, fails every request in flight or queued, stops
+        the reader (which closes the socket) and the writer."""
         if self._error is None:
             self._error = error
             level = logging.INFO if self._in_flight else logging.DEBUG
@@ -426,12 +505,17 @@ class BrokerConnection:
         root = self._error
         # The others did not time out themselves: they fail because the connection ended.
         kind = KafkaConnectionError if isinstance(root, RequestTimeoutError) else type(root)
+        self._outbox.clear()
+        entries = [*unwritten, *self._outbox_oneway]
+        self._outbox_oneway = []
         while self._in_flight:
-            entry = self._in_flight.popleft()
+            entries.append(self._in_flight.popleft())
+        for entry in entries:
             failure = kind(f"{entry.name} to {self} failed: {root}")
             failure.__cause__ = root
-            entry.complete(None, failure)
+            entry.finish(None, failure)
         self._reader.cancel()
+        self._writer.cancel()
 
 
 def _os_error_reason(exc: BaseException) -> str:

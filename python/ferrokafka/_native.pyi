@@ -1,13 +1,18 @@
 """Type stubs for the Rust extension module (rust/src/bindings/)."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from typing import Any, TypedDict, final, type_check_only
+
+from ferrokafka._pending import PendingBatch
+from ferrokafka.records import RecordMetadata
 
 __all__ = [
     "RECORD_BATCH_OVERHEAD",
     "Accumulator",
+    "DeliveryFuture",
     "ProtocolError",
     "RecordTooLargeError",
+    "SendFastPath",
     "__version__",
     "compress",
     "crc32c",
@@ -258,3 +263,48 @@ class Accumulator:
     def metrics(self) -> dict[str, int]: ...
 
 # --- end accumulator ------------------------------------------------------------------------
+
+# --- per-record objects (rust/src/bindings/delivery.rs) --------------------------------------
+
+@final
+class DeliveryFuture:
+    def __new__(
+        cls, batch: PendingBatch, index: int, timestamp: int, key_size: int, value_size: int
+    ) -> DeliveryFuture: ...
+    def done(self) -> bool: ...
+    def result(self) -> RecordMetadata: ...
+    def exception(self) -> BaseException | None: ...
+    def add_done_callback(self, callback: Callable[[DeliveryFuture], Any]) -> None: ...
+    def __await__(self) -> Generator[Any, None, RecordMetadata]: ...
+    def batch_and_index(self) -> tuple[PendingBatch, int]: ...
+    def rebind(self, batch: PendingBatch, index: int) -> None: ...
+    @property
+    def timestamp(self) -> int: ...
+    @property
+    def serialized_key_size(self) -> int: ...
+    @property
+    def serialized_value_size(self) -> int: ...
+
+@final
+class SendFastPath:
+    def __new__(
+        cls,
+        accumulator: Accumulator,
+        batches: dict[int, PendingBatch],
+        partition_counts: Mapping[str, int],
+        new_batch: Callable[[int, int], PendingBatch],
+        fallback: Callable[..., DeliveryFuture],
+        now_ms: int,
+    ) -> SendFastPath: ...
+    def monotonic_ms(self) -> int: ...
+    def __call__(
+        self,
+        topic: str,
+        value: Any = None,
+        key: Any = None,
+        *,
+        headers: Any = None,
+        partition: int | None = None,
+        timestamp_ms: int | None = None,
+        on_delivery: Callable[..., Any] | None = None,
+    ) -> DeliveryFuture: ...

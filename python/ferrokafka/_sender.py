@@ -2,9 +2,12 @@
 brokers and settles them from the responses.
 
 Each round: ask the accumulator which partitions can be sent and when to look again, route them
-to their leaders (only brokers with room in their in-flight window), drain, and send one
-Produce request per broker; responses are handled by a task per request. Between rounds it
-sleeps until the next linger deadline, a wake-up (new batch, flush, response), or a timer.
+to their leaders (only brokers with room in their in-flight window), drain, and submit one
+Produce request per broker to its connection. Submitting is synchronous and encodes at once, so
+requests reach each broker in drain order, which is sequence order. Responses come back as
+callbacks from the connection's reader: no task, lock or cancel scope per request. Between
+rounds it sleeps until the next linger deadline, a wake-up (new batch, flush, response), a
+request timeout, or a timer.
 
 Settling a batch follows the Java client's `Sender.completeBatch`:
 - success, or DUPLICATE_SEQUENCE_NUMBER with idempotence: complete;
@@ -90,10 +93,8 @@ class Sender:
         self._request_timeout_ms = config.request_timeout_ms
         self._max_in_flight = config.max_in_flight_requests_per_connection
         self._wakeup = anyio.Event()
-        # Requests written or being written, per node: the window the drain respects.
+        # Requests submitted and not answered, per node: the window the drain respects.
         self._in_flight: dict[int, int] = {}
-        # Per node, the order in which drained requests go onto the wire.
-        self._turns: dict[int, _Turns] = {}
         # Per partition, in drain (= sequence) order, the batches sent and not yet settled:
         # decides whether an out-of-order sequence error is a predecessor's echo or real.
         self._unsettled: dict[tuple[str, int], deque[int]] = {}
@@ -210,17 +211,11 @@ class Sender:
                     # batch whose connection broke.
                     self._settle_connection_error(batch_ids, ConnectionLost("connection lost"))
                     continue
-                for batch_id in batch_ids:
-                    self._note_sent(batch_id)
-                self._in_flight[node] = self._in_flight.get(node, 0) + 1
-                turns = self._turns.get(node)
-                if turns is None:
-                    turns = self._turns[node] = _Turns()
-                tasks.start_soon(self._send, conn, node, batch_ids, turns, turns.issue())
+                self._submit(conn, node, batch_ids)
             if drained:
                 # More may be drainable right away (one batch per partition per drain).
                 return 0
-        wait = min(IDLE_TICK_MS, max(next_timer - now, 1))
+        wait = min(IDLE_TICK_MS, max(next_timer - now, 1), self._expire_requests())
         # The oldest batch is registered first: wake for its delivery deadline, so records fail
         # on time rather than at the next tick.
         oldest = next(iter(self._batches.values()), None)
@@ -235,68 +230,96 @@ class Sender:
 
     # --- requests ------------------------------------------------------------------------
 
-    async def _send(
+    def _submit(self, conn: BrokerConnection, node: int, batch_ids: list[int]) -> None:
+        """Hands one Produce request to ``conn``; its batches settle in `_on_response`."""
+        try:
+            version = conn.api_version(ApiKey.PRODUCE, ours_max=PRODUCE_MAX_VERSION)
+            request = self._produce_request(version, batch_ids)
+            started = now_ms()
+
+            def on_done(frame: bytes | None, error: KafkaConnectionError | None) -> None:
+                self._on_response(conn, node, batch_ids, request, started, frame, error)
+
+            conn.submit(request, on_done, expect_response=self._acks != 0)
+        except ConnectionLost as exc:
+            self._settle_connection_error(batch_ids, exc)
+            return
+        except Exception as exc:
+            self._fail_request(node, batch_ids, exc)
+            return
+        for batch_id in batch_ids:
+            self._note_sent(batch_id)
+        self._in_flight[node] = self._in_flight.get(node, 0) + 1
+
+    def _on_response(
         self,
         conn: BrokerConnection,
         node: int,
         batch_ids: list[int],
-        turns: _Turns,
-        ticket: int,
+        request: Request[ProduceResult],
+        started: int,
+        frame: bytes | None,
+        error: KafkaConnectionError | None,
     ) -> None:
+        """The connection's answer to one Produce request (or that it was written, with
+        acks=0, or the error that ended the connection)."""
+        self._in_flight[node] -= 1
+        self._wakeup.set()
         try:
-            await self._send_and_settle(conn, batch_ids, turns, ticket)
-        except Exception as exc:
-            # A bug must not take the sender down with it (every other record would hang):
-            # the batches of this request fail, the sender goes on.
-            log.exception("sending to broker %d failed (client %s)", node, self._config.client_id)
-            for batch_id in batch_ids:
-                pending = self._batches.get(batch_id)
-                if pending is not None:
-                    self._fail(batch_id, pending, KafkaError(f"internal error: {exc!r}"))
-        finally:
-            self._in_flight[node] -= 1
-            self._wakeup.set()
-
-    async def _send_and_settle(
-        self, conn: BrokerConnection, batch_ids: list[int], turns: _Turns, ticket: int
-    ) -> None:
-        version = conn.api_version(ApiKey.PRODUCE, ours_max=PRODUCE_MAX_VERSION)
-        request = self._produce_request(version, batch_ids, lambda: turns.done(ticket))
-        started = now_ms()
-        try:
-            # Each request is a task of its own, and tasks may start in any order (trio
-            # shuffles them on purpose): the drain order is kept by waiting for the turn.
-            await turns.wait(ticket)
+            if error is not None:
+                self._settle_connection_error(batch_ids, error)
+                return
+            assert frame is not None
+            self._metrics.request_completed(now_ms() - started)
             if self._acks == 0:
-                await conn.send_oneway(request)
-            else:
-                result = await conn.request(request)
-        except ConnectionLost as exc:
-            self._settle_connection_error(batch_ids, exc)
-            return
-        finally:
-            turns.done(ticket)
-        self._metrics.request_completed(now_ms() - started)
-        if self._acks == 0:
-            for batch_id in batch_ids:
-                self._complete(batch_id, -1, -1)
-            return
-        self._settle_response(batch_ids, result)
+                for batch_id in batch_ids:
+                    self._complete(batch_id, -1, -1)
+                return
+            try:
+                result = request.decode(frame)
+            except _native.ProtocolError as exc:
+                self._settle_connection_error(batch_ids, conn.fail_invalid_response(str(exc)))
+                return
+            self._settle_response(batch_ids, result)
+        except Exception as exc:
+            self._fail_request(node, batch_ids, exc)
 
-    def _produce_request(
-        self, version: int, batch_ids: list[int], on_encoded: Callable[[], None]
-    ) -> Request[ProduceResult]:
+    def _fail_request(self, node: int, batch_ids: list[int], exc: Exception) -> None:
+        # A bug must not take the sender down with it (every other record would hang): the
+        # batches of this request fail, the sender goes on.
+        log.error(
+            "sending to broker %d failed (client %s)",
+            node,
+            self._config.client_id,
+            exc_info=exc,
+        )
+        for batch_id in batch_ids:
+            pending = self._batches.get(batch_id)
+            if pending is not None:
+                self._fail(batch_id, pending, KafkaError(f"internal error: {exc!r}"))
+
+    def _expire_requests(self) -> int:
+        """Closes connections with a Produce request past request_timeout_ms (its batches
+        retry as "maybe written"); returns the ms until the next such deadline."""
+        wait = IDLE_TICK_MS
+        clock = anyio.current_time()
+        for node, count in self._in_flight.items():
+            if not count:
+                continue
+            conn = self._pool.ready_connection(node)
+            deadline = conn.expire_requests(clock) if conn is not None else None
+            if deadline is not None:
+                wait = min(wait, max(int((deadline - clock) * 1000) + 1, 1))
+        return wait
+
+    def _produce_request(self, version: int, batch_ids: list[int]) -> Request[ProduceResult]:
         acc, acks, timeout_ms = self._acc, self._acks, self._request_timeout_ms
         transactional_id = self._config.transactional_id
 
         def encode(correlation_id: int, client_id: str | None) -> bytes:
-            data = acc.produce_request(
+            return acc.produce_request(
                 batch_ids, correlation_id, client_id, version, acks, timeout_ms, transactional_id
             )
-            # Called by the connection with its write lock held, just before writing: the
-            # next request may queue up for the lock behind this one now.
-            on_encoded()
-            return data
 
         def decode(frame: bytes) -> ProduceResult:
             partitions, endpoints, throttle = _native.decode_produce_response(frame, version)
@@ -570,43 +593,6 @@ class Sender:
                     pending.last_error = error
         finally:
             self._wakeup.set()
-
-
-class _Turns:
-    """The order of the Produce requests to one broker: they carry per-partition sequence
-    numbers assigned at drain time, and the broker rejects a request that overtakes an
-    earlier one (OUT_OF_ORDER_SEQUENCE_NUMBER), so each enters the connection in turn."""
-
-    __slots__ = ("_finished", "_issued", "_moved", "_serving")
-
-    def __init__(self) -> None:
-        self._issued = 0
-        # The ticket whose request may enter the connection now.
-        self._serving = 0
-        # Tickets that gave up their turn before it came (their request failed or was
-        # cancelled): skipped when the turn reaches them.
-        self._finished: set[int] = set()
-        self._moved = anyio.Event()
-
-    def issue(self) -> int:
-        ticket = self._issued
-        self._issued += 1
-        return ticket
-
-    async def wait(self, ticket: int) -> None:
-        while self._serving < ticket:
-            await self._moved.wait()
-
-    def done(self, ticket: int) -> None:
-        """The request of ``ticket`` is written (or will never be); idempotent."""
-        if ticket < self._serving or ticket in self._finished:
-            return
-        self._finished.add(ticket)
-        while self._serving in self._finished:
-            self._finished.discard(self._serving)
-            self._serving += 1
-        moved, self._moved = self._moved, anyio.Event()
-        moved.set()
 
 
 def _broker_detail(answer: PartitionProduceResult) -> str | None:

@@ -48,8 +48,6 @@ from ferrokafka.records import DeliveryFuture, RecordMetadata
 log = logging.getLogger("ferrokafka.producer")
 
 # Bound once: the fast path reads the clocks for every record.
-_monotonic_ns = time.monotonic_ns
-_time_ns = time.time_ns
 _TOPIC_NAME = re.compile(r"[a-zA-Z0-9._-]{1,249}")
 # Kafka 4 rejects timestamps more than an hour ahead (log.message.timestamp.after.max.ms);
 # checking here fails only the bad record instead of its whole batch at the broker.
@@ -141,8 +139,6 @@ class Producer:
         self._closed: anyio.Event | None = None
         self._space_freed: anyio.Event | None = None
         self._metadata_arrived: anyio.Event | None = None
-        # Started, with no serializer and no custom partitioner: send_nowait's fast path applies.
-        self._plain = False
         self._key_serializer = config.key_serializer
         self._value_serializer = config.value_serializer
         self._delivery_timeout_ms = config.delivery_timeout_ms
@@ -180,11 +176,22 @@ class Producer:
             ) from None
         self._sender_task = BackgroundTask(self._sender.run, f"ferrokafka-sender-{self}")
         self._state = ProducerState.STARTED
-        self._plain = (
+        if (
             self._key_serializer is None
             and self._value_serializer is None
             and self._config.partitioner is None
-        )
+        ):
+            # Records of bytes need no Python code on their way into the accumulator: the
+            # native fast path shadows the send_nowait method while the producer is started,
+            # and hands every other call (and every error) to that method.
+            self.__dict__["send_nowait"] = _native.SendFastPath(
+                self._accumulator,
+                self._batches,
+                self._partition_counts,
+                self._new_batch,
+                Producer.send_nowait.__get__(self),
+                now_ms(),
+            )
         log.info("producer %s started", self._config.client_id)
 
     async def __aenter__(self) -> Self:
@@ -216,7 +223,7 @@ class Producer:
             await self._pool.close()
             return
         self._state = ProducerState.CLOSING
-        self._plain = False
+        self.__dict__.pop("send_nowait", None)
         self._closed = anyio.Event()
         limit = self._delivery_timeout_ms / 1000 if timeout is None else max(timeout, 0.0)
         deadline = anyio.current_time() + limit
@@ -282,35 +289,6 @@ class Producer:
         """Queues one record and returns at once: never blocks, never awaits. Raises
         `BufferFullError` when ``buffer_memory`` is full. The returned `DeliveryFuture` is
         awaitable; ``on_delivery(metadata, error)`` runs on the event loop when it ends."""
-        if (
-            self._plain
-            and type(value) is bytes
-            and (key is None or type(key) is bytes)
-            and headers is None
-            and timestamp_ms is None
-            and on_delivery is None
-        ):
-            # The common case, kept to the bare minimum: one native append, one small future.
-            count = self._partition_counts.get(topic)
-            if count is not None:
-                now = _monotonic_ns() // 1_000_000
-                timestamp_ms = _time_ns() // 1_000_000
-                try:
-                    handle = self._accumulator.append(
-                        topic, count, partition, key, value, None, timestamp_ms, now
-                    )
-                except (BufferError, IndexError, _native.RecordTooLargeError, TypeError) as exc:
-                    raise self._append_error(exc, topic, partition, count) from exc
-                pending = self._batches.get(handle >> 32)
-                if pending is None:
-                    pending = self._new_batch(handle >> 32, now)
-                return DeliveryFuture(
-                    pending,
-                    handle & 0xFFFFFFFF,
-                    timestamp_ms,
-                    -1 if key is None else len(key),
-                    len(value),
-                )
         if self._state is not ProducerState.STARTED:
             raise self._not_started()
         header_list = _headers(headers) if headers else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Generator
 from typing import Any, Literal, NamedTuple
 
+from ferrokafka import _native
 from ferrokafka._pending import PendingBatch, run_callback
 
 TimestampType = Literal["CreateTime", "LogAppendTime"]
@@ -24,95 +25,79 @@ class RecordMetadata(NamedTuple):
     serialized_value_size: int
 
 
-class DeliveryFuture:
-    """The delivery of one record: awaitable, and usable with callbacks.
+#: The delivery of one record, returned by `Producer.send_nowait`: awaitable (``await future``
+#: gives the `RecordMetadata` or raises the delivery's error), with ``done()``, ``result()``,
+#: ``exception()`` and ``add_done_callback(fn)``. Cheaper than an `asyncio.Future`: it is built
+#: in Rust with the record, shares its batch's single wake-up, and builds its `RecordMetadata`
+#: only when asked; it works under asyncio and trio alike. Its behaviour is the functions below.
+DeliveryFuture = _native.DeliveryFuture
 
-    Cheaper than an `asyncio.Future`: it shares its batch's single wake-up, and builds its
-    `RecordMetadata` only when asked. It works under asyncio and trio alike.
-    """
 
-    __slots__ = ("_batch", "_index", "_key_size", "_timestamp", "_value_size")
+def _future_settled(future: DeliveryFuture) -> tuple[PendingBatch, int]:
+    batch, index = future.batch_and_index()
+    if not batch.resolved:
+        raise InvalidStateError("the record is not delivered yet: await the future first")
+    if batch.parts is None:
+        return batch, index
+    return batch.locate(index)
 
-    def __init__(
-        self, batch: PendingBatch, index: int, timestamp: int, key_size: int, value_size: int
-    ) -> None:
-        self._batch = batch
-        self._index = index
-        self._timestamp = timestamp
-        self._key_size = key_size
-        self._value_size = value_size
 
-    def done(self) -> bool:
-        return self._batch.resolved
+def _future_result(future: DeliveryFuture) -> RecordMetadata:
+    batch, index = _future_settled(future)
+    if batch.error is not None:
+        raise batch.error
+    offset = -1 if batch.base_offset < 0 else batch.base_offset + index
+    if batch.log_append_time_ms >= 0:
+        timestamp, kind = batch.log_append_time_ms, "LogAppendTime"
+    else:
+        timestamp, kind = future.timestamp, "CreateTime"
+    return RecordMetadata(
+        batch.topic,
+        batch.partition,
+        offset,
+        timestamp,
+        kind,  # type: ignore[arg-type]
+        future.serialized_key_size,
+        future.serialized_value_size,
+    )
 
-    def result(self) -> RecordMetadata:
-        """The metadata, or the delivery's error raised; `InvalidStateError` if still pending."""
-        batch, index = self._settled()
-        if batch.error is not None:
-            raise batch.error
-        return self._metadata(batch, index)
 
-    def exception(self) -> BaseException | None:
-        return self._settled()[0].error
+def _future_exception(future: DeliveryFuture) -> BaseException | None:
+    return _future_settled(future)[0].error
 
-    def _settled(self) -> tuple[PendingBatch, int]:
-        if not self._batch.resolved:
-            raise InvalidStateError("the record is not delivered yet: await the future first")
-        if self._batch.parts is None:
-            return self._batch, self._index
-        return self._batch.locate(self._index)
 
-    def add_done_callback(self, callback: Callable[[DeliveryFuture], Any]) -> None:
-        """Calls `callback(future)` on the event loop once the record is delivered or failed."""
-        batch = self._batch
-        if batch.resolved:
-            run_callback(callback, self)
-        elif batch.callbacks is None:
-            batch.callbacks = [(self, callback)]
-        else:
-            batch.callbacks.append((self, callback))
+def _future_add_done_callback(
+    future: DeliveryFuture, callback: Callable[[DeliveryFuture], Any]
+) -> None:
+    batch, _ = future.batch_and_index()
+    if batch.resolved:
+        run_callback(callback, future)
+    elif batch.callbacks is None:
+        batch.callbacks = [(future, callback)]
+    else:
+        batch.callbacks.append((future, callback))
 
-    def __await__(self) -> Generator[Any, None, RecordMetadata]:
-        while True:
-            batch = self._batch
-            if not batch.resolved:
-                future = batch.asyncio_waiter()
-                if future is not None:
-                    yield from future
-                else:
-                    yield from batch.wait().__await__()
-            # A record held for metadata moves to its real batch once it is appended.
-            if self._batch is batch:
-                return self.result()
 
-    def batch_and_index(self) -> tuple[PendingBatch, int]:
-        return self._batch, self._index
+def _future_await(future: DeliveryFuture) -> Generator[Any, None, RecordMetadata]:
+    while True:
+        batch, _ = future.batch_and_index()
+        if not batch.resolved:
+            waiter = batch.asyncio_waiter()
+            if waiter is not None:
+                yield from waiter
+            else:
+                yield from batch.wait().__await__()
+        # A record held for metadata moves to its real batch once it is appended.
+        if future.batch_and_index()[0] is batch:
+            return _future_result(future)
 
-    def rebind(self, batch: PendingBatch, index: int) -> None:
-        self._batch = batch
-        self._index = index
 
-    def _metadata(self, batch: PendingBatch, index: int) -> RecordMetadata:
-        offset = -1 if batch.base_offset < 0 else batch.base_offset + index
-        if batch.log_append_time_ms >= 0:
-            timestamp, kind = batch.log_append_time_ms, "LogAppendTime"
-        else:
-            timestamp, kind = self._timestamp, "CreateTime"
-        return RecordMetadata(
-            batch.topic,
-            batch.partition,
-            offset,
-            timestamp,
-            kind,  # type: ignore[arg-type]
-            self._key_size,
-            self._value_size,
-        )
-
-    def __repr__(self) -> str:
-        state = "pending"
-        if self._batch.resolved:
-            state = "failed" if self.exception() is not None else "delivered"
-        return f"<DeliveryFuture {self._batch.topic}-{self._batch.partition} {state}>"
+def _future_repr(future: DeliveryFuture) -> str:
+    batch, _ = future.batch_and_index()
+    state = "pending"
+    if batch.resolved:
+        state = "failed" if _future_exception(future) is not None else "delivered"
+    return f"<DeliveryFuture {batch.topic}-{batch.partition} {state}>"
 
 
 class InvalidStateError(RuntimeError):

@@ -378,3 +378,55 @@ async def test_bootstrap_list_with_a_dead_server(kafka: BaseCluster, topic: Topi
     servers = ["127.0.0.1:1", *kafka.bootstrap_servers.split(",")]
     async with Producer(**options(kafka, bootstrap_servers=servers)) as producer:
         assert (await producer.send(name, b"failover")).offset == 0
+
+
+def test_fast_and_general_send_paths_agree(
+    kafka: BaseCluster, topic: TopicFactory, backend: str
+) -> None:
+    """Records of bytes go through the native fast path; anything else (headers, an explicit
+    timestamp, a str value, a callback) through the Python implementation. Both yield the
+    same futures and the same records, in one batch and in order."""
+    name = topic(partitions=1)
+    sent_at = int(time.time() * 1000)
+
+    async def main() -> list[RecordMetadata]:
+        producer = Producer(**options(kafka))
+        plain_method = producer.send_nowait
+        await producer.start()
+        # While started, the instance's send_nowait is the native callable.
+        assert producer.send_nowait is not plain_method
+        assert "SendFastPath" in type(producer.send_nowait).__name__
+        await producer.wait_for_topic(name)
+        futures = [
+            producer.send_nowait(name, b"fast-0"),
+            producer.send_nowait(name, b"general-1", headers={"h": b"v"}),
+            producer.send_nowait(name, b"fast-2", b"key", partition=0),
+            producer.send_nowait(name, b"general-3", timestamp_ms=1_000_000),
+            producer.send_nowait(name, bytearray(b"general-4")),
+            producer.send_nowait(name, b"general-5", on_delivery=lambda m, e: None),
+        ]
+        assert all(type(f) is DeliveryFuture for f in futures)
+        assert not futures[0].done()
+        results = [await f for f in futures]
+        assert all(f.done() and f.exception() is None for f in futures)
+        assert [f.result() for f in futures] == results
+        assert "delivered" in repr(futures[0])
+        await producer.close()
+        assert producer.state is ProducerState.CLOSED
+        # After close the method is the class's again, and says why nothing is sent.
+        with pytest.raises(ProducerClosedError):
+            producer.send_nowait(name, b"late")
+        return results
+
+    results = run(backend, main)
+    assert [m.offset for m in results] == list(range(6))
+    assert {m.partition for m in results} == {0}
+    assert results[0].timestamp >= sent_at
+    assert results[3].timestamp == 1_000_000
+    assert [m.serialized_key_size for m in results] == [-1, -1, 3, -1, -1, -1]
+    assert [m.serialized_value_size for m in results] == [6, 9, 6, 9, 9, 9]
+    records = kafka.consume(name, 6)
+    assert [r.value for r in records] == [
+        b"fast-0", b"general-1", b"fast-2", b"general-3", b"general-4", b"general-5"
+    ]
+    assert records[2].key == b"key"

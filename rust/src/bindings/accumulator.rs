@@ -141,25 +141,10 @@ impl PyAccumulator {
         timestamp_ms: i64,
         now_ms: i64,
     ) -> PyResult<u64> {
-        let topic = match &self.last_topic {
-            Some((last, id)) if last.as_ptr() == topic.as_ptr() => *id,
-            _ => {
-                let id = self.inner.topic_id_or_insert(topic.to_str()?);
-                self.last_topic = Some((topic.clone().unbind(), id));
-                id
+        match headers.as_deref() {
+            None | Some([]) => {
+                self.append_record(topic, num_partitions, partition, key, value, &[], timestamp_ms, now_ms)
             }
-        };
-        let appended = match headers.as_deref() {
-            None | Some([]) => self.inner.append_to_topic(
-                topic,
-                num_partitions,
-                partition,
-                key,
-                value,
-                &[],
-                timestamp_ms,
-                now_ms,
-            ),
             Some(list) => {
                 let headers: Vec<Header<'_>> = list
                     .iter()
@@ -168,7 +153,7 @@ impl PyAccumulator {
                         value: v.as_deref(),
                     })
                     .collect();
-                self.inner.append_to_topic(
+                self.append_record(
                     topic,
                     num_partitions,
                     partition,
@@ -179,8 +164,8 @@ impl PyAccumulator {
                     now_ms,
                 )
             }
-        };
-        appended.map(|a| a.handle()).map_err(to_py)
+        }
+        .map_err(to_py)
     }
 
     /// Appends many records (no headers, one timestamp) in one call; returns
@@ -482,6 +467,46 @@ fn partition_for_key(key: &[u8], num_partitions: i32) -> PyResult<i32> {
         )));
     }
     Ok(key_partition(key, num_partitions))
+}
+
+impl PyAccumulator {
+    /// `append` for callers inside the crate (the send fast path), with Rust-side errors.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn append_record(
+        &mut self,
+        topic: &Bound<'_, PyString>,
+        num_partitions: i32,
+        partition: Option<i32>,
+        key: Option<&[u8]>,
+        value: Option<&[u8]>,
+        headers: &[Header<'_>],
+        timestamp_ms: i64,
+        now_ms: i64,
+    ) -> Result<u64, AccumulatorError> {
+        let topic = match &self.last_topic {
+            Some((last, id)) if last.as_ptr() == topic.as_ptr() => *id,
+            _ => {
+                let name = topic
+                    .to_str()
+                    .map_err(|e| AccumulatorError::InvalidConfig(e.to_string()))?;
+                let id = self.inner.topic_id_or_insert(name);
+                self.last_topic = Some((topic.clone().unbind(), id));
+                id
+            }
+        };
+        self.inner
+            .append_to_topic(
+                topic,
+                num_partitions,
+                partition,
+                key,
+                value,
+                headers,
+                timestamp_ms,
+                now_ms,
+            )
+            .map(|a| a.handle())
+    }
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -4,6 +4,7 @@
 use pyo3::prelude::*;
 
 mod accumulator;
+mod delivery;
 mod protocol;
 mod record;
 
@@ -13,5 +14,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     protocol::register(m)?;
     record::register(m)?;
     accumulator::register(m)?;
+    delivery::register(m)?;
     Ok(())
 }
