@@ -621,9 +621,7 @@ def test_submitted_requests_keep_their_order_and_complete_by_callback(
     run(backend, main)
 
 
-def test_submitted_request_past_its_timeout_closes_the_connection(
-    backend: str, fake: Any
-) -> None:
+def test_submitted_request_past_its_timeout_closes_the_connection(backend: str, fake: Any) -> None:
     server = fake(lambda conn: old_broker(conn, then=lambda c: None))
 
     async def main() -> None:
@@ -678,4 +676,5 @@ def test_oneway_submission_completes_once_written(backend: str, fake: Any) -> No
         await conn.close()
 
     run(backend, main)
-    assert received and received[0] is not None
+    assert received
+    assert received[0] is not None

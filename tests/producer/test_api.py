@@ -427,6 +427,11 @@ def test_fast_and_general_send_paths_agree(
     assert [m.serialized_value_size for m in results] == [6, 9, 6, 9, 9, 9]
     records = kafka.consume(name, 6)
     assert [r.value for r in records] == [
-        b"fast-0", b"general-1", b"fast-2", b"general-3", b"general-4", b"general-5"
+        b"fast-0",
+        b"general-1",
+        b"fast-2",
+        b"general-3",
+        b"general-4",
+        b"general-5",
     ]
     assert records[2].key == b"key"
