@@ -33,6 +33,9 @@ from benches.workloads import (
 HERE = Path(__file__).resolve().parent
 # A run gets a minute to start and stop, plus its records at this slow rate.
 _SLOWEST_RATE = 5_000
+# Load on a broker started here before anything is measured (its JIT warms up).
+WARM_UP_SECONDS = 20.0
+WARM_UP_SECONDS_QUICK = 8.0
 
 
 def _arguments(argv: list[str]) -> argparse.Namespace:
@@ -144,6 +147,11 @@ def main(argv: list[str] | None = None) -> int:
             for kind in {workload.payload for workload in chosen}
         }
         print(f"broker {broker.bootstrap_servers} (Kafka {broker.version})", flush=True)
+        if not broker.external:
+            warm = broker.warm_up(
+                WARM_UP_SECONDS_QUICK if args.quick else WARM_UP_SECONDS, TOPIC_PARTITIONS
+            )
+            print(f"broker warmed up with {warm:,} records", flush=True)
         if any(client.key == "java" for client in clients):
             java_startup = _java_startup(broker, out)
         for workload in chosen:

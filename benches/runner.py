@@ -176,6 +176,18 @@ def workload_from_dict(data: dict[str, Any]) -> Workload:
 # --- child side ---------------------------------------------------------------------------------
 
 
+def _own_peak_rss_kb(usage: resource.struct_rusage) -> int:
+    """This process's peak resident set. Linux keeps ru_maxrss across exec, so it may report
+    the parent's size at the fork; VmHWM belongs to this program's own address space."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return usage.ru_maxrss
+
+
 def _child(spec_path: Path, result_path: Path) -> None:
     spec = json.loads(spec_path.read_text())
     workload = workload_from_dict(spec["workload"])
@@ -209,7 +221,7 @@ def _child(spec_path: Path, result_path: Path) -> None:
         "system_s": system,
         "cpu_s": user + system,
         # Linux reports kilobytes.
-        "maxrss_kb": children.ru_maxrss if outcome.external else own.ru_maxrss,
+        "maxrss_kb": children.ru_maxrss if outcome.external else _own_peak_rss_kb(own),
     }
     result_path.write_text(json.dumps(result))
 

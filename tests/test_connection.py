@@ -635,7 +635,7 @@ def test_submitted_request_past_its_timeout_closes_the_connection(backend: str, 
         conn.submit(metadata_request(4, None), lambda frame, error: errors.append(error))
         deadline = conn.expire_requests()
         assert deadline is not None
-        assert deadline - anyio.current_time() < 0.3
+        assert deadline - time.monotonic() < 0.3
         assert not errors
         await anyio.sleep(0.3)
         assert conn.expire_requests() is None
@@ -650,7 +650,7 @@ def test_submitted_request_past_its_timeout_closes_the_connection(backend: str, 
     assert server.closed_by_client.wait(5)
 
 
-def test_oneway_submission_completes_once_written(backend: str, fake: Any) -> None:
+def test_oneway_submission_completes_once_handed_over(backend: str, fake: Any) -> None:
     received = []
 
     def record(conn: socket.socket) -> None:
@@ -668,7 +668,6 @@ def test_oneway_submission_completes_once_written(backend: str, fake: Any) -> No
             written.set()
 
         conn.submit(metadata_request(4, None), on_done, expect_response=False)
-        assert not outcome
         with anyio.fail_after(10):
             await written.wait()
         assert outcome == [(b"", None)]
@@ -676,5 +675,9 @@ def test_oneway_submission_completes_once_written(backend: str, fake: Any) -> No
         await conn.close()
 
     run(backend, main)
+    # The fake broker reads in its own thread, possibly after the client has finished.
+    deadline = time.monotonic() + 5
+    while not received and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert received
     assert received[0] is not None

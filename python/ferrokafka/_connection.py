@@ -1,13 +1,13 @@
 """One connection to one broker: framing, correlation ids, pipelining, timeouts.
 
-`submit` encodes a request at once, in the caller's turn, and queues its bytes; a writer task
-sends whatever has queued up in one write. Correlation ids are therefore assigned in call order
-and requests reach the wire in that order (the sender relies on it: Produce requests carry
-sequence numbers). Kafka answers in the same order on a connection, so the in-flight requests
-form a queue: a reader task takes each response frame off the socket and hands it to the oldest
-entry's callback, after checking that the correlation ids agree. Anything else (a wrong id, an
-impossible frame size, bytes the codec rejects) means the byte stream can no longer be trusted,
-so the connection is closed and every request in flight on it fails.
+`submit` encodes a request at once, in the caller's turn, and hands its bytes to the wire
+(`_wire`: an asyncio protocol, or anyio streams under trio). Correlation ids are therefore
+assigned in call order and requests reach the socket in that order (the sender relies on it:
+Produce requests carry sequence numbers). Kafka answers in the same order on a connection, so
+the in-flight requests form a queue: each response frame goes to the oldest entry's callback,
+after checking that the correlation ids agree. Anything else (a wrong id, an impossible frame
+size, bytes the codec rejects) means the byte stream can no longer be trusted, so the
+connection is closed and every request in flight on it fails.
 
 Nothing here starts a task, a lock or a cancel scope per request: that is what lets one Python
 thread keep up with many small requests (linger 0). `request` is the awaitable form, for the
@@ -32,13 +32,13 @@ import logging
 import os
 import socket
 import ssl
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import anyio
 import anyio.abc
-from anyio.streams.buffered import BufferedByteReceiveStream
 
 from ferrokafka import _native
 from ferrokafka._protocol import (
@@ -49,7 +49,7 @@ from ferrokafka._protocol import (
     api_name,
     api_versions_request,
 )
-from ferrokafka._runtime import BackgroundTask
+from ferrokafka._wire import AsyncioWire, StreamWire, open_wire
 from ferrokafka.errors import (
     KafkaConnectionError as KafkaConnectionError,
 )
@@ -125,14 +125,20 @@ OnDone = Callable[[bytes | None, "KafkaConnectionError | None"], None]
 class _InFlight:
     """A submitted request waiting for its response (or, one-way, for its write)."""
 
-    __slots__ = ("correlation_id", "deadline", "name", "on_done")
+    __slots__ = ("correlation_id", "deadline", "on_done", "request")
 
-    def __init__(self, correlation_id: int, name: str, deadline: float, on_done: OnDone) -> None:
+    def __init__(
+        self, correlation_id: int, request: Request[Any], deadline: float, on_done: OnDone
+    ) -> None:
         self.correlation_id = correlation_id
-        self.name = name
-        # anyio.current_time() by which the response is due.
+        self.request = request
+        # time.monotonic() by which the response is due.
         self.deadline = deadline
         self.on_done: OnDone | None = on_done
+
+    @property
+    def name(self) -> str:
+        return self.request.name
 
     def finish(self, frame: bytes | None, error: KafkaConnectionError | None) -> None:
         on_done, self.on_done = self.on_done, None
@@ -166,7 +172,7 @@ class BrokerConnection:
 
     def __init__(
         self,
-        stream: anyio.abc.ByteStream,
+        wire: AsyncioWire | StreamWire,
         *,
         host: str,
         port: int,
@@ -187,22 +193,15 @@ class BrokerConnection:
         self.api_versions: dict[int, tuple[int, int]] = {}
         #: Cluster-wide finalized feature levels, e.g. ``transaction.version`` (KIP-890).
         self.finalized_features: dict[str, tuple[int, int]] = {}
-        self._stream = stream
-        self._receiver = BufferedByteReceiveStream(stream)
         self._max_response_size = max_response_size
         # Bounds the awaitable `request`s; submitters keep their own window.
         self._slots = anyio.Semaphore(max_in_flight)
         self._in_flight: collections.deque[_InFlight] = collections.deque()
-        # Encoded requests not yet handed to the socket, and the one-way ones among them
-        # (completed once written).
-        self._outbox: list[bytes] = []
-        self._outbox_oneway: list[_InFlight] = []
-        self._outbox_filled = anyio.Event()
         self._next_correlation_id = 0
         # Why the connection ended; set once.
         self._error: KafkaConnectionError | None = None
-        self._reader = BackgroundTask(self._read_loop, name=f"ferrokafka-reader-{self}")
-        self._writer = BackgroundTask(self._write_loop, name=f"ferrokafka-writer-{self}")
+        self._wire = wire
+        wire.attach(self, str(self))
 
     # --- life cycle ----------------------------------------------------------------------
 
@@ -230,13 +229,7 @@ class BrokerConnection:
         deadline = anyio.current_time() + connect_timeout
         with anyio.move_on_after(connect_timeout) as scope:
             try:
-                stream: anyio.abc.ByteStream
-                if ssl_context is not None:
-                    stream = await anyio.connect_tcp(
-                        target, port, ssl_context=ssl_context, tls_hostname=host
-                    )
-                else:
-                    stream = await anyio.connect_tcp(target, port)
+                wire = await open_wire(host, target, port, ssl_context)
             except OSError as exc:
                 reason = _os_error_reason(exc)
                 raise KafkaConnectionError(f"could not connect to {where}: {reason}") from exc
@@ -244,9 +237,9 @@ class BrokerConnection:
             raise KafkaConnectionError(
                 f"could not connect to {where}: no answer within {connect_timeout:g} s"
             )
-        _tune_socket(stream, send_buffer_bytes, receive_buffer_bytes)
+        _tune_socket(wire.raw_socket(), send_buffer_bytes, receive_buffer_bytes)
         conn = cls(
-            stream,
+            wire,
             host=host,
             port=port,
             address=target,
@@ -296,8 +289,7 @@ class BrokerConnection:
     async def close(self) -> None:
         """Closes the connection; requests still in flight fail with `KafkaConnectionError`."""
         self._fail(KafkaConnectionError(f"connection to {self} was closed"))
-        await self._reader.join()
-        await self._writer.join()
+        await self._wire.join()
 
     @property
     def closed(self) -> bool:
@@ -361,22 +353,21 @@ class BrokerConnection:
         data = request.encode(correlation_id, self.client_id)
         self._next_correlation_id = (correlation_id + 1) & 0x7FFFFFFF
         limit = self.request_timeout if request_timeout is None else request_timeout
-        entry = _InFlight(correlation_id, request.name, anyio.current_time() + limit, on_done)
+        self._wire.write(data)
+        entry = _InFlight(correlation_id, request, time.monotonic() + limit, on_done)
         if expect_response:
             self._in_flight.append(entry)
         else:
-            self._outbox_oneway.append(entry)
-        if not self._outbox:
-            self._outbox_filled.set()
-        self._outbox.append(data)
+            # Handed to the transport, in order: as far as this client can tell, sent.
+            entry.finish(b"", None)
 
     def expire_requests(self, now: float | None = None) -> float | None:
         """Closes the connection if a request is past its timeout (failing every request on
-        it); returns the earliest deadline still pending (`anyio.current_time()` clock)."""
+        it); returns the earliest deadline still pending (`time.monotonic()` clock)."""
         if not self._in_flight:
             return None
         if now is None:
-            now = anyio.current_time()
+            now = time.monotonic()
         earliest = min(entry.deadline for entry in self._in_flight)
         if earliest > now:
             return earliest
@@ -431,61 +422,32 @@ class BrokerConnection:
         if reply.error is not None:
             raise reply.error
 
-    async def _write_loop(self) -> None:
-        while True:
-            await self._outbox_filled.wait()
-            self._outbox_filled = anyio.Event()
-            if not self._outbox:
-                continue
-            data = self._outbox[0] if len(self._outbox) == 1 else b"".join(self._outbox)
-            self._outbox.clear()
-            written, self._outbox_oneway = self._outbox_oneway, []
-            try:
-                await self._stream.send(data)
-            except BaseException as exc:
-                # Possibly half-written: nothing more can be sent on this stream.
-                reason = "cancelled while writing" if not isinstance(exc, Exception) else str(exc)
-                reason = reason or type(exc).__name__
-                self._fail(KafkaConnectionError(f"writing to {self} failed: {reason}"), written)
-                raise
-            for entry in written:
-                entry.finish(b"", None)
-
     # --- the reader and the end of the connection ----------------------------------------
 
-    async def _read_loop(self) -> None:
-        error: KafkaConnectionError | None = None
-        try:
-            while True:
-                size_bytes = await self._receiver.receive_exactly(4)
-                size = int.from_bytes(size_bytes, "big", signed=True)
-                if not 4 <= size <= self._max_response_size:
-                    raise BrokerProtocolError(self._bad_frame_message(size_bytes, size))
-                frame = await self._receiver.receive_exactly(size)
-                correlation_id = int.from_bytes(frame[:4], "big", signed=True)
-                if not self._in_flight:
-                    raise BrokerProtocolError(
-                        f"{self} sent a response (correlation id {correlation_id}) "
-                        "while no request was waiting"
-                    )
-                entry = self._in_flight[0]
-                if entry.correlation_id != correlation_id:
-                    raise BrokerProtocolError(
-                        f"{self} answered with correlation id {correlation_id} where "
-                        f"{entry.correlation_id} ({entry.name}) was expected"
-                    )
-                self._in_flight.popleft()
-                entry.finish(frame, None)
-        except (anyio.EndOfStream, anyio.IncompleteRead):
-            error = KafkaConnectionError(f"{self} closed the connection")
-        except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError) as exc:
-            error = KafkaConnectionError(f"connection to {self} broke: {exc or type(exc).__name__}")
-        except BrokerProtocolError as exc:
-            error = exc
-        finally:
-            self._fail(error or KafkaConnectionError(f"connection to {self} was closed"))
-            with anyio.CancelScope(shield=True):
-                await anyio.aclose_forcefully(self._stream)
+    def frame_size(self, size_bytes: bytes) -> int:
+        size = int.from_bytes(size_bytes, "big", signed=True)
+        if not 4 <= size <= self._max_response_size:
+            raise BrokerProtocolError(self._bad_frame_message(size_bytes, size))
+        return size
+
+    def frame_received(self, frame: bytes) -> None:
+        correlation_id = int.from_bytes(frame[:4], "big", signed=True)
+        if not self._in_flight:
+            raise BrokerProtocolError(
+                f"{self} sent a response (correlation id {correlation_id}) "
+                "while no request was waiting"
+            )
+        entry = self._in_flight[0]
+        if entry.correlation_id != correlation_id:
+            raise BrokerProtocolError(
+                f"{self} answered with correlation id {correlation_id} where "
+                f"{entry.correlation_id} ({entry.name}) was expected"
+            )
+        self._in_flight.popleft()
+        entry.finish(frame, None)
+
+    def wire_closed(self, error: KafkaConnectionError) -> None:
+        self._fail(error)
 
     def _bad_frame_message(self, size_bytes: bytes, size: int) -> str:
         message = f"{self} sent a frame of {size} bytes, which no Kafka response has"
@@ -495,9 +457,9 @@ class BrokerConnection:
             return f"{message}: it looks like a TLS alert; does this listener expect TLS?"
         return f"{message} (first bytes {size_bytes!r}): is it a Kafka broker?"
 
-    def _fail(self, error: KafkaConnectionError, unwritten: Sequence[_InFlight] = ()) -> None:
-        """Ends the connection: records why, fails every request in flight or queued, stops
-        the reader (which closes the socket) and the writer."""
+    def _fail(self, error: KafkaConnectionError) -> None:
+        """Ends the connection: records why, fails every request in flight, closes the
+        socket."""
         if self._error is None:
             self._error = error
             level = logging.INFO if self._in_flight else logging.DEBUG
@@ -505,17 +467,12 @@ class BrokerConnection:
         root = self._error
         # The others did not time out themselves: they fail because the connection ended.
         kind = KafkaConnectionError if isinstance(root, RequestTimeoutError) else type(root)
-        self._outbox.clear()
-        entries = [*unwritten, *self._outbox_oneway]
-        self._outbox_oneway = []
         while self._in_flight:
-            entries.append(self._in_flight.popleft())
-        for entry in entries:
+            entry = self._in_flight.popleft()
             failure = kind(f"{entry.name} to {self} failed: {root}")
             failure.__cause__ = root
             entry.finish(None, failure)
-        self._reader.cancel()
-        self._writer.cancel()
+        self._wire.close()
 
 
 def _os_error_reason(exc: BaseException) -> str:
@@ -533,9 +490,8 @@ def _os_error_reason(exc: BaseException) -> str:
 
 
 def _tune_socket(
-    stream: anyio.abc.ByteStream, send_buffer_bytes: int | None, receive_buffer_bytes: int | None
+    sock: socket.socket | None, send_buffer_bytes: int | None, receive_buffer_bytes: int | None
 ) -> None:
-    sock: socket.socket | None = stream.extra(anyio.abc.SocketAttribute.raw_socket, None)
     if sock is None:
         return
     # Requests are written whole; Nagle would only delay the last segment of each.

@@ -9,6 +9,7 @@ from ferrokafka.records import RecordMetadata
 __all__ = [
     "RECORD_BATCH_OVERHEAD",
     "Accumulator",
+    "Awaiting",
     "DeliveryFuture",
     "ProtocolError",
     "RecordTooLargeError",
@@ -297,7 +298,7 @@ class SendFastPath:
         now_ms: int,
     ) -> SendFastPath: ...
     def monotonic_ms(self) -> int: ...
-    def __call__(
+    def send(
         self,
         topic: str,
         value: Any = None,
@@ -308,3 +309,10 @@ class SendFastPath:
         timestamp_ms: int | None = None,
         on_delivery: Callable[..., Any] | None = None,
     ) -> DeliveryFuture: ...
+
+@final
+class Awaiting:
+    """What ``await future`` iterates under asyncio."""
+
+    def __iter__(self) -> Awaiting: ...
+    def __next__(self) -> Any: ...

@@ -29,7 +29,6 @@ class PendingBatch:
     __slots__ = (
         "_event",
         "_open_parts",
-        "_waiters",
         "attempts",
         "base_offset",
         "callbacks",
@@ -43,6 +42,7 @@ class PendingBatch:
         "parts",
         "resolved",
         "topic",
+        "waiters",
     )
 
     def __init__(self, topic: str, partition: int, deadline_ms: int) -> None:
@@ -68,7 +68,9 @@ class PendingBatch:
         self.resolved = False
         # Created on first await only: most fire-and-forget records are never awaited.
         self._event: anyio.Event | None = None
-        self._waiters: list[asyncio.Future[None]] | None = None
+        # Futures of asyncio awaiters, one each (see asyncio_waiter); `await future` adds to
+        # this list from Rust too (ferrokafka._native.Awaiting).
+        self.waiters: list[asyncio.Future[None]] | None = None
         # (future, callback) pairs, run once when the batch ends.
         self.callbacks: list[tuple[DeliveryFuture, DoneCallback]] | None = None
 
@@ -94,10 +96,10 @@ class PendingBatch:
         except RuntimeError:
             return None
         future: asyncio.Future[None] = loop.create_future()
-        if self._waiters is None:
-            self._waiters = [future]
+        if self.waiters is None:
+            self.waiters = [future]
         else:
-            self._waiters.append(future)
+            self.waiters.append(future)
         return future
 
     def wake(self) -> None:
@@ -105,7 +107,7 @@ class PendingBatch:
         if self._event is not None:
             self._event.set()
             self._event = None
-        waiters, self._waiters = self._waiters, None
+        waiters, self.waiters = self.waiters, None
         if waiters:
             for future in waiters:
                 if not future.done():
@@ -157,7 +159,7 @@ class PendingBatch:
             parent._open_parts -= 1
             if parent._open_parts == 0:
                 parent._finish()
-        if self._event is not None or self._waiters is not None:
+        if self._event is not None or self.waiters is not None:
             self.wake()
         callbacks, self.callbacks = self.callbacks, None
         if callbacks:

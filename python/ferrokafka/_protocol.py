@@ -35,7 +35,10 @@ class ApiKey(enum.IntEnum):
     @property
     def display_name(self) -> str:
         """The name Kafka's documentation uses, e.g. ``InitProducerId``."""
-        return "".join(part.capitalize() for part in self.name.split("_"))
+        return _DISPLAY_NAMES[self]
+
+
+_DISPLAY_NAMES = {key: "".join(p.capitalize() for p in key.name.split("_")) for key in ApiKey}
 
 
 def api_name(api_key: int) -> str:

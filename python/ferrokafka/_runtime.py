@@ -64,3 +64,68 @@ class BackgroundTask:
             log.exception("background task %s failed", self.name)
         finally:
             self._done.set()
+
+
+class Signal:
+    """A reusable wake-up for one waiting task, cheaper than an `anyio.Event` per wait.
+
+    `set()` may be called any number of times from the event loop's thread; `wait(timeout)`
+    returns once it has been set (or the timeout passed) and clears it. The sender and the
+    connection writers wait on one of these in every round, thousands of times per second at
+    linger 0, so it talks to the event loop directly instead of going through anyio's layers
+    (each of which looks the running library up again).
+    """
+
+    __slots__ = ("_is_set", "_loop", "_trio_event", "_waiter")
+
+    def __init__(self) -> None:
+        self._is_set = False
+        # Bound on the first wait: the object may be created outside the event loop.
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._waiter: asyncio.Future[None] | None = None
+        self._trio_event: anyio.Event | None = None
+
+    def set(self) -> None:
+        if self._is_set:
+            return
+        self._is_set = True
+        waiter = self._waiter
+        if waiter is not None:
+            if not waiter.done():
+                waiter.set_result(None)
+        elif self._trio_event is not None:
+            self._trio_event.set()
+
+    async def wait(self, timeout: float | None = None) -> None:
+        """Waits until set or ``timeout`` seconds have passed; then clears the signal."""
+        if not self._is_set:
+            loop = self._loop
+            if loop is None:
+                if sniffio.current_async_library() == "asyncio":
+                    loop = self._loop = asyncio.get_running_loop()
+                else:
+                    await self._wait_other(timeout)
+                    self._is_set = False
+                    return
+            waiter = self._waiter = loop.create_future()
+            timer = None if timeout is None else loop.call_later(timeout, _resolve, waiter)
+            try:
+                await waiter
+            finally:
+                self._waiter = None
+                if timer is not None:
+                    timer.cancel()
+        self._is_set = False
+
+    async def _wait_other(self, timeout: float | None) -> None:
+        event = self._trio_event = anyio.Event()
+        try:
+            with anyio.move_on_after(timeout):
+                await event.wait()
+        finally:
+            self._trio_event = None
+
+
+def _resolve(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import random
+import time
 from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -44,7 +45,7 @@ from ferrokafka._protocol import (
     ProduceResult,
     Request,
 )
-from ferrokafka._runtime import now_ms
+from ferrokafka._runtime import Signal, now_ms
 from ferrokafka.errors import (
     BROKER_ERRORS,
     KafkaConnectionError,
@@ -92,7 +93,7 @@ class Sender:
         self._acks = config.acks
         self._request_timeout_ms = config.request_timeout_ms
         self._max_in_flight = config.max_in_flight_requests_per_connection
-        self._wakeup = anyio.Event()
+        self._wakeup = Signal()
         # Requests submitted and not answered, per node: the window the drain respects.
         self._in_flight: dict[int, int] = {}
         # Per partition, in drain (= sequence) order, the batches sent and not yet settled:
@@ -150,12 +151,10 @@ class Sender:
                     log.exception("sender round failed (client %s)", self._config.client_id)
                     delay_ms = self._config.retry_backoff_ms
                 if delay_ms > 0:
-                    with anyio.move_on_after(delay_ms / 1000):
-                        await self._wakeup.wait()
+                    await self._wakeup.wait(delay_ms / 1000)
                 else:
                     # Let the requests just drained be written before draining more.
                     await anyio.lowlevel.checkpoint()
-                self._wakeup = anyio.Event()
             tasks.cancel_scope.cancel()
 
     async def _round(self, tasks: anyio.abc.TaskGroup) -> int:
@@ -232,6 +231,10 @@ class Sender:
 
     def _submit(self, conn: BrokerConnection, node: int, batch_ids: list[int]) -> None:
         """Hands one Produce request to ``conn``; its batches settle in `_on_response`."""
+        # Counted before submitting: with acks=0 the answer (written) may come at once.
+        for batch_id in batch_ids:
+            self._note_sent(batch_id)
+        self._in_flight[node] = self._in_flight.get(node, 0) + 1
         try:
             version = conn.api_version(ApiKey.PRODUCE, ours_max=PRODUCE_MAX_VERSION)
             request = self._produce_request(version, batch_ids)
@@ -242,14 +245,11 @@ class Sender:
 
             conn.submit(request, on_done, expect_response=self._acks != 0)
         except ConnectionLost as exc:
+            self._in_flight[node] -= 1
             self._settle_connection_error(batch_ids, exc)
-            return
         except Exception as exc:
+            self._in_flight[node] -= 1
             self._fail_request(node, batch_ids, exc)
-            return
-        for batch_id in batch_ids:
-            self._note_sent(batch_id)
-        self._in_flight[node] = self._in_flight.get(node, 0) + 1
 
     def _on_response(
         self,
@@ -302,7 +302,7 @@ class Sender:
         """Closes connections with a Produce request past request_timeout_ms (its batches
         retry as "maybe written"); returns the ms until the next such deadline."""
         wait = IDLE_TICK_MS
-        clock = anyio.current_time()
+        clock = time.monotonic()
         for node, count in self._in_flight.items():
             if not count:
                 continue

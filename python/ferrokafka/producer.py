@@ -191,7 +191,7 @@ class Producer:
                 self._new_batch,
                 Producer.send_nowait.__get__(self),
                 now_ms(),
-            )
+            ).send
         log.info("producer %s started", self._config.client_id)
 
     async def __aenter__(self) -> Self:
@@ -328,22 +328,32 @@ class Producer:
         `KafkaTimeoutError`; a failed delivery raises the broker's error."""
         if self._state is not ProducerState.STARTED:
             raise self._not_started()
-        deadline = time.monotonic() + self._config.max_block_ms / 1000
+        # Read the clock only when there is something to wait for: this is the per-record
+        # path of every awaited send.
+        deadline: float | None = None
         if topic not in self._partition_counts:
             _check_topic(topic)
+            deadline = time.monotonic() + self._config.max_block_ms / 1000
             await self._wait_for_metadata(topic, deadline)
+        plain = headers is None and partition is None and timestamp_ms is None
         while True:
             try:
-                future = self.send_nowait(
-                    topic,
-                    value,
-                    key,
-                    headers=headers,
-                    partition=partition,
-                    timestamp_ms=timestamp_ms,
-                )
+                if plain:
+                    # Positional arguments only: the cheapest call into the native fast path.
+                    future = self.send_nowait(topic, value, key)
+                else:
+                    future = self.send_nowait(
+                        topic,
+                        value,
+                        key,
+                        headers=headers,
+                        partition=partition,
+                        timestamp_ms=timestamp_ms,
+                    )
                 break
             except BufferFullError:
+                if deadline is None:
+                    deadline = time.monotonic() + self._config.max_block_ms / 1000
                 await self._wait_for_space(deadline)
         return await future
 

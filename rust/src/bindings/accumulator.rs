@@ -143,7 +143,7 @@ impl PyAccumulator {
     ) -> PyResult<u64> {
         match headers.as_deref() {
             None | Some([]) => {
-                self.append_record(topic, num_partitions, partition, key, value, &[], timestamp_ms, now_ms)
+                self.append_record(topic, num_partitions, partition, key, value, &[], timestamp_ms, || now_ms)
             }
             Some(list) => {
                 let headers: Vec<Header<'_>> = list
@@ -161,7 +161,7 @@ impl PyAccumulator {
                     value,
                     &headers,
                     timestamp_ms,
-                    now_ms,
+                    || now_ms,
                 )
             }
         }
@@ -481,7 +481,7 @@ impl PyAccumulator {
         value: Option<&[u8]>,
         headers: &[Header<'_>],
         timestamp_ms: i64,
-        now_ms: i64,
+        now_ms: impl FnOnce() -> i64,
     ) -> Result<u64, AccumulatorError> {
         let topic = match &self.last_topic {
             Some((last, id)) if last.as_ptr() == topic.as_ptr() => *id,
@@ -495,7 +495,7 @@ impl PyAccumulator {
             }
         };
         self.inner
-            .append_to_topic(
+            .append_to_topic_with_clock(
                 topic,
                 num_partitions,
                 partition,

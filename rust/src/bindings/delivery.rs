@@ -16,7 +16,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyDict, PyString};
+use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 use pyo3::{PyTraverseError, PyVisit};
 
 use super::accumulator::PyAccumulator;
@@ -79,7 +79,10 @@ impl DeliveryFuture {
 
     /// The `RecordMetadata`, or the delivery's error raised; `InvalidStateError` if pending.
     fn result<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        call_behaviour(slf.py(), &RESULT, "_future_result", (slf,))
+        match settled_metadata(slf)? {
+            Some(metadata) => Ok(metadata),
+            None => call_behaviour(slf.py(), &RESULT, "_future_result", (slf,)),
+        }
     }
 
     /// The delivery's error, or None if it succeeded; `InvalidStateError` if pending.
@@ -102,7 +105,15 @@ impl DeliveryFuture {
     }
 
     fn __await__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        call_behaviour(slf.py(), &AWAIT, "_future_await", (slf,))
+        let py = slf.py();
+        if asyncio_running(py)? {
+            let awaiting = Awaiting {
+                future: slf.clone().unbind(),
+                waiting_on: None,
+            };
+            return Ok(Bound::new(py, awaiting)?.into_any());
+        }
+        call_behaviour(py, &AWAIT, "_future_await", (slf,))
     }
 
     fn __repr__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
@@ -140,6 +151,147 @@ impl DeliveryFuture {
 
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
         visit.call(&self.batch)
+    }
+}
+
+static RECORD_METADATA: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static TUPLE_NEW: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static GET_RUNNING_LOOP: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// The asyncio event loop running in this thread, or None.
+fn running_loop(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    let get_running_loop = GET_RUNNING_LOOP.get_or_try_init(py, || {
+        py.import("asyncio")?
+            .getattr("_get_running_loop")
+            .map(Bound::unbind)
+    })?;
+    get_running_loop.bind(py).call0()
+}
+
+/// True when an asyncio event loop runs in this thread (trio and others take the Python path).
+fn asyncio_running(py: Python<'_>) -> PyResult<bool> {
+    Ok(!running_loop(py)?.is_none())
+}
+
+/// The record's `RecordMetadata` (or its delivery error) when its batch has ended and was
+/// not split; None otherwise (the Python implementation handles those cases). The common case
+/// of an awaited send, built without running Python code.
+fn settled_metadata<'py>(future: &Bound<'py, DeliveryFuture>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    let py = future.py();
+    let this = future.borrow();
+    let batch = this.batch.bind(py);
+    if !batch.getattr(pyo3::intern!(py, "resolved"))?.is_truthy()?
+        || !batch.getattr(pyo3::intern!(py, "parts"))?.is_none()
+    {
+        return Ok(None);
+    }
+    let error = batch.getattr(pyo3::intern!(py, "error"))?;
+    if !error.is_none() {
+        return Err(PyErr::from_value(error));
+    }
+    let base_offset: i64 = batch.getattr(pyo3::intern!(py, "base_offset"))?.extract()?;
+    let log_append_time: i64 = batch
+        .getattr(pyo3::intern!(py, "log_append_time_ms"))?
+        .extract()?;
+    let offset = if base_offset < 0 {
+        -1
+    } else {
+        base_offset + i64::from(this.index)
+    };
+    let (timestamp, kind) = if log_append_time >= 0 {
+        (log_append_time, pyo3::intern!(py, "LogAppendTime"))
+    } else {
+        (this.timestamp, pyo3::intern!(py, "CreateTime"))
+    };
+    let fields = PyTuple::new(
+        py,
+        [
+            batch.getattr(pyo3::intern!(py, "topic"))?,
+            batch.getattr(pyo3::intern!(py, "partition"))?,
+            offset.into_pyobject(py)?.into_any(),
+            timestamp.into_pyobject(py)?.into_any(),
+            kind.clone().into_any(),
+            this.key_size.into_pyobject(py)?.into_any(),
+            this.value_size.into_pyobject(py)?.into_any(),
+        ],
+    )?;
+    let class = RECORD_METADATA.get_or_try_init(py, || {
+        py.import(BEHAVIOUR_MODULE)?
+            .getattr("RecordMetadata")
+            .map(Bound::unbind)
+    })?;
+    // tuple.__new__(RecordMetadata, fields): the named tuple without its Python-level __new__.
+    let tuple_new = TUPLE_NEW.get_or_try_init(py, || {
+        py.get_type::<PyTuple>()
+            .getattr("__new__")
+            .map(Bound::unbind)
+    })?;
+    tuple_new.bind(py).call1((class.bind(py), fields)).map(Some)
+}
+
+/// `await future` under asyncio: yields a future of the awaiter's own (so that cancelling one
+/// awaiting task cannot cancel the others) until the record's batch has ended, then returns
+/// the metadata. The same steps as `ferrokafka.records._future_await`, without a Python frame.
+#[pyclass(module = "ferrokafka._native")]
+pub struct Awaiting {
+    future: Py<DeliveryFuture>,
+    /// The batch waited on: a record held for metadata moves to its real batch meanwhile.
+    waiting_on: Option<Py<PyAny>>,
+}
+
+#[pymethods]
+impl Awaiting {
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__<'py>(&mut self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let future = self.future.bind(py);
+        loop {
+            let batch = future.borrow().batch.clone_ref(py);
+            let batch = batch.bind(py);
+            let moved = self
+                .waiting_on
+                .take()
+                .is_some_and(|before| !before.bind(py).is(batch));
+            if !moved && batch.getattr(pyo3::intern!(py, "resolved"))?.is_truthy()? {
+                let metadata = match settled_metadata(future)? {
+                    Some(metadata) => metadata,
+                    None => call_behaviour(py, &RESULT, "_future_result", (future,))?,
+                };
+                return Err(pyo3::exceptions::PyStopIteration::new_err((metadata.unbind(),)));
+            }
+            if moved {
+                continue;
+            }
+            // PendingBatch.asyncio_waiter, inline: a future of the awaiter's own, in the
+            // batch's list of waiters.
+            let running = running_loop(py)?;
+            if running.is_none() {
+                return Err(pyo3::exceptions::PyRuntimeError::new_err(
+                    "a DeliveryFuture awaited under asyncio must be awaited inside its event loop",
+                ));
+            }
+            let waiter = running.call_method0(pyo3::intern!(py, "create_future"))?;
+            let waiters = batch.getattr(pyo3::intern!(py, "waiters"))?;
+            if waiters.is_none() {
+                batch.setattr(pyo3::intern!(py, "waiters"), PyList::new(py, [&waiter])?)?;
+            } else {
+                waiters.cast::<PyList>()?.append(&waiter)?;
+            }
+            // What asyncio.Future.__await__ does before yielding itself to the task.
+            waiter.setattr(pyo3::intern!(py, "_asyncio_future_blocking"), true)?;
+            self.waiting_on = Some(batch.clone().unbind());
+            return Ok(Some(waiter));
+        }
+    }
+
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        visit.call(&self.future)?;
+        if let Some(batch) = &self.waiting_on {
+            visit.call(batch)?;
+        }
+        Ok(())
     }
 }
 
@@ -204,9 +356,10 @@ impl SendFastPath {
         let Ok(count) = count.extract::<i32>() else {
             return Ok(None);
         };
-        let now = self.now_ms();
         let timestamp = wall_clock_ms();
         let value = value.as_bytes();
+        // The monotonic clock is read only for a record that opens a batch.
+        let mut opened_at = None;
         let appended = self.accumulator.borrow_mut(py).append_record(
             topic,
             count,
@@ -215,15 +368,17 @@ impl SendFastPath {
             Some(value),
             &[],
             timestamp,
-            now,
+            || *opened_at.insert(self.now_ms()),
         );
         let Ok(handle) = appended else {
             return Ok(None);
         };
         let batch_id = handle >> 32;
-        let batch = match self.batches.bind(py).get_item(batch_id)? {
-            Some(batch) => batch,
-            None => self.new_batch.bind(py).call1((batch_id, now))?,
+        let batch = if let Some(batch) = self.batches.bind(py).get_item(batch_id)? {
+            batch
+        } else {
+            let now = opened_at.unwrap_or_else(|| self.now_ms());
+            self.new_batch.bind(py).call1((batch_id, now))?
         };
         Ok(Some(DeliveryFuture {
             batch: batch.unbind(),
@@ -269,12 +424,14 @@ impl SendFastPath {
         self.now_ms()
     }
 
+    /// `send_nowait` itself. A method rather than `__call__`: a bound method of a native class
+    /// is called through vectorcall, without packing the arguments into a tuple.
     #[pyo3(signature = (
         topic, value = None, key = None, *,
         headers = None, partition = None, timestamp_ms = None, on_delivery = None,
     ))]
     #[allow(clippy::too_many_arguments)]
-    fn __call__<'py>(
+    fn send<'py>(
         &self,
         py: Python<'py>,
         topic: Bound<'py, PyAny>,
@@ -317,5 +474,6 @@ impl SendFastPath {
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<DeliveryFuture>()?;
     m.add_class::<SendFastPath>()?;
+    m.add_class::<Awaiting>()?;
     Ok(())
 }

@@ -224,6 +224,32 @@ impl Accumulator {
         timestamp_ms: i64,
         now_ms: i64,
     ) -> Result<Appended, AccumulatorError> {
+        self.append_to_topic_with_clock(
+            topic,
+            num_partitions,
+            partition,
+            key,
+            value,
+            headers,
+            timestamp_ms,
+            || now_ms,
+        )
+    }
+
+    /// [`Self::append_to_topic`] that reads the monotonic clock only if the record opens a
+    /// batch (the only use of "now" in an append): most records skip one clock read.
+    #[allow(clippy::too_many_arguments)]
+    pub fn append_to_topic_with_clock(
+        &mut self,
+        topic: TopicId,
+        num_partitions: i32,
+        partition: Option<i32>,
+        key: Option<&[u8]>,
+        value: Option<&[u8]>,
+        headers: &[Header<'_>],
+        timestamp_ms: i64,
+        now_ms: impl FnOnce() -> i64,
+    ) -> Result<Appended, AccumulatorError> {
         self.update_partition_count(topic, num_partitions)?;
         self.append_to(topic, partition, key, value, headers, timestamp_ms, now_ms)
     }
@@ -245,8 +271,15 @@ impl Accumulator {
         let mut runs: Vec<Run> = Vec::new();
         let mut appended = 0;
         for (key, value) in records {
-            let done = match self.append_to(topic, partition, key, value, &[], timestamp_ms, now_ms)
-            {
+            let done = match self.append_to(
+                topic,
+                partition,
+                key,
+                value,
+                &[],
+                timestamp_ms,
+                || now_ms,
+            ) {
                 Ok(done) => done,
                 Err(error) if appended == 0 => return Err(error),
                 Err(error) => {
@@ -288,7 +321,7 @@ impl Accumulator {
         value: Option<&[u8]>,
         headers: &[Header<'_>],
         timestamp_ms: i64,
-        now_ms: i64,
+        now_ms: impl FnOnce() -> i64,
     ) -> Result<Appended, AccumulatorError> {
         if self.closed {
             return Err(AccumulatorError::Closed);
@@ -351,7 +384,7 @@ impl Accumulator {
             // buffer by doubling would copy it four times per batch.
             let mut builder = BatchBuilder::new(timestamp_ms, total.max(batch_size));
             builder.append(timestamp_ms, key, value, headers);
-            let mut batch = Batch::new(id, topic_id, partition, builder, now_ms);
+            let mut batch = Batch::new(id, topic_id, partition, builder, now_ms());
             batch.reserved = total;
             let queue = &mut self.topics[topic_id.index()].partitions[partition as usize];
             queue.seen = true;
