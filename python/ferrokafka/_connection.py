@@ -66,6 +66,7 @@ T = TypeVar("T")
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_REQUEST_TIMEOUT = 30.0
 DEFAULT_MAX_IN_FLIGHT = 5
+DEFAULT_DRAIN_TIMEOUT = 1.0
 #: Larger frames are taken for garbage (an HTTP server answers b"HTTP", i.e. 1.2 GB).
 DEFAULT_MAX_RESPONSE_SIZE = 100 * 1024 * 1024
 
@@ -286,8 +287,13 @@ class BrokerConnection:
             return
         raise KafkaConnectionError(f"{self} rejected every ApiVersions version")
 
-    async def close(self) -> None:
-        """Closes the connection; requests still in flight fail with `KafkaConnectionError`."""
+    async def close(self, drain_timeout: float = DEFAULT_DRAIN_TIMEOUT) -> None:
+        """Closes the connection; requests still in flight fail with `KafkaConnectionError`.
+        Bytes already submitted are sent first, for up to ``drain_timeout`` seconds: one-way
+        requests (acks=0) count as sent once submitted."""
+        if self._error is None:
+            with anyio.move_on_after(drain_timeout):
+                await self._wire.drain()
         self._fail(KafkaConnectionError(f"connection to {self} was closed"))
         await self._wire.join()
 

@@ -31,6 +31,9 @@ from ferrokafka.errors import KafkaConnectionError
 
 log = logging.getLogger("ferrokafka.connection")
 
+# How often `drain` looks whether the bytes are out (only when closing).
+DRAIN_POLL_S = 0.001
+
 
 class FrameSink(Protocol):
     def frame_size(self, size_bytes: bytes) -> int:
@@ -54,6 +57,9 @@ class Wire(Protocol):
 
     def close(self) -> None:
         """Drops the connection now, discarding unsent bytes."""
+
+    async def drain(self) -> None:
+        """Returns once every byte written so far is handed to the socket."""
 
     async def join(self) -> None:
         """Returns once the connection is closed."""
@@ -158,6 +164,16 @@ class AsyncioWire(asyncio.Protocol):
     async def join(self) -> None:
         await asyncio.shield(self._lost)
 
+    async def drain(self) -> None:
+        # Polled: asyncio says when a buffer crosses its water marks, not when it is empty,
+        # and this runs once per connection, at close, under the caller's timeout.
+        while (  # noqa: ASYNC110
+            self._transport is not None
+            and not self._transport.is_closing()
+            and self._transport.get_write_buffer_size()
+        ):
+            await asyncio.sleep(DRAIN_POLL_S)
+
     def raw_socket(self) -> socket.socket | None:
         if self._transport is None:
             return None
@@ -201,6 +217,8 @@ class StreamWire:
         # Bytes not yet handed to the stream.
         self._outbox: list[bytes] = []
         self._outbox_filled = Signal()
+        # The writer is sending bytes it took from the outbox.
+        self._writing = False
         self._ended = False
         self._reader: BackgroundTask | None = None
         self._writer: BackgroundTask | None = None
@@ -232,6 +250,11 @@ class StreamWire:
         if self._reader is None:
             await anyio.aclose_forcefully(self._stream)
 
+    async def drain(self) -> None:
+        # Polled like AsyncioWire.drain: once per connection, at close, under a timeout.
+        while (self._outbox or self._writing) and not self._ended:  # noqa: ASYNC110
+            await anyio.sleep(DRAIN_POLL_S)
+
     def raw_socket(self) -> socket.socket | None:
         sock: socket.socket | None = self._stream.extra(anyio.abc.SocketAttribute.raw_socket, None)
         return sock
@@ -243,8 +266,10 @@ class StreamWire:
                 continue
             data = self._outbox[0] if len(self._outbox) == 1 else b"".join(self._outbox)
             self._outbox.clear()
+            self._writing = True
             try:
                 await self._stream.send(data)
+                self._writing = False
             except BaseException as exc:
                 # Possibly half-written: nothing more can be sent on this stream.
                 reason = "cancelled while writing" if not isinstance(exc, Exception) else str(exc)

@@ -12,6 +12,7 @@
 //! what a future does when awaited or asked for its result is written in Python
 //! (`ferrokafka.records`), which this class calls.
 
+use std::sync::Mutex;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use pyo3::prelude::*;
@@ -313,9 +314,18 @@ pub struct SendFastPath {
     /// The producer's monotonic clock (ms) at `clock_origin`: Rust and Python read it alike.
     clock_base_ms: i64,
     clock_origin: Instant,
+    /// The batch of the previous record and its `PendingBatch`: consecutive records mostly
+    /// share one. Batch ids are never reused, so a hit is always the right object.
+    last_batch: Mutex<Option<(u64, Py<PyAny>)>>,
 }
 
 impl SendFastPath {
+    fn last_batch(&self) -> std::sync::MutexGuard<'_, Option<(u64, Py<PyAny>)>> {
+        self.last_batch
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     fn now_ms(&self) -> i64 {
         let elapsed = i64::try_from(self.clock_origin.elapsed().as_millis()).unwrap_or(i64::MAX);
         self.clock_base_ms.saturating_add(elapsed)
@@ -374,14 +384,26 @@ impl SendFastPath {
             return Ok(None);
         };
         let batch_id = handle >> 32;
-        let batch = if let Some(batch) = self.batches.bind(py).get_item(batch_id)? {
+        // The lock is never held while Python code runs (that code could send again).
+        let cached = match &*self.last_batch() {
+            Some((id, batch)) if *id == batch_id => Some(batch.clone_ref(py)),
+            _ => None,
+        };
+        let batch = if let Some(batch) = cached {
             batch
         } else {
-            let now = opened_at.unwrap_or_else(|| self.now_ms());
-            self.new_batch.bind(py).call1((batch_id, now))?
+            let batch = if let Some(batch) = self.batches.bind(py).get_item(batch_id)? {
+                batch
+            } else {
+                let now = opened_at.unwrap_or_else(|| self.now_ms());
+                self.new_batch.bind(py).call1((batch_id, now))?
+            }
+            .unbind();
+            *self.last_batch() = Some((batch_id, batch.clone_ref(py)));
+            batch
         };
         Ok(Some(DeliveryFuture {
-            batch: batch.unbind(),
+            batch,
             index: u32::try_from(handle & 0xFFFF_FFFF).unwrap_or(u32::MAX),
             timestamp,
             key_size: key.map_or(-1, |k| i32::try_from(k.len()).unwrap_or(i32::MAX)),
@@ -416,6 +438,7 @@ impl SendFastPath {
             fallback,
             clock_base_ms: now_ms,
             clock_origin: Instant::now(),
+            last_batch: Mutex::new(None),
         }
     }
 
@@ -467,7 +490,13 @@ impl SendFastPath {
         visit.call(&self.batches)?;
         visit.call(&self.partition_counts)?;
         visit.call(&self.new_batch)?;
-        visit.call(&self.fallback)
+        visit.call(&self.fallback)?;
+        if let Ok(last_batch) = self.last_batch.try_lock() {
+            if let Some((_, batch)) = &*last_batch {
+                visit.call(batch)?;
+            }
+        }
+        Ok(())
     }
 }
 
