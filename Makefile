@@ -1,6 +1,7 @@
 # The two commands a new machine needs:
 #   make demo   set up, start a local Kafka from Maven Central jars, produce to it, show the result
-#   make test   set up, then every check: cargo test, clippy, ruff, mypy, stubtest, pytest
+#   make test   set up, then every check: cargo test, clippy, ruff, mypy, stubtest, pytest,
+#               and a quick benchmark run as a smoke test (never judged on speed)
 #
 # Everything heavy is cached outside the work tree, so a second run is fast:
 #   $(CACHE)/target           cargo's build directory (cargo test, clippy, criterion)
@@ -13,12 +14,12 @@ PY := $(VENV)/bin/python
 export CARGO_TARGET_DIR ?= $(CACHE)/target
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test setup native kafka-jars lint rust-test py-test bench bench-quick clean
+.PHONY: demo test setup native kafka-jars lint rust-test py-test bench bench-quick bench-smoke clean
 
 demo: setup
 	$(PY) examples/demo.py
 
-test: setup rust-test lint py-test
+test: setup rust-test lint py-test bench-smoke
 
 # A virtualenv with the dev dependencies and the native module built in release mode.
 setup: $(VENV)/.deps-installed native kafka-jars
@@ -56,6 +57,13 @@ bench: setup
 
 bench-quick: setup
 	$(PY) -m benches --quick
+
+# The quick run with every peer, as CI's smoke test of the harness: it fails only when a
+# ferrokafka run fails (lost records, a crash); a peer's failure is reported, and speed is never
+# judged. Its results stay in $(CACHE)/bench-smoke.
+bench-smoke: setup
+	$(PY) -m benches --quick --out $(CACHE)/bench-smoke \
+	  --must-pass ferrokafka,ferrokafka-send,ferrokafka-bulk
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
