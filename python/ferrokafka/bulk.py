@@ -38,10 +38,24 @@ class BulkDelivery:
         for batch, _, _ in self._parts:
             if not batch.resolved:
                 yield from batch.wait().__await__()
-        for result in self._iter_results():
-            if isinstance(result, KafkaError):
-                raise result
+        error = self._first_error()
+        if error is not None:
+            raise error
         return self.queued
+
+    def _first_error(self) -> KafkaError | None:
+        # Batch by batch: awaiting a bulk must not build a RecordMetadata per record.
+        for parent, first, count in self._parts:
+            if parent.parts is None:
+                if parent.error is not None:
+                    return parent.error
+                continue
+            # Split after MESSAGE_TOO_LARGE: the records' pieces may have ended differently.
+            for i in range(first, first + count):
+                batch, _ = parent.locate(i)
+                if batch.error is not None:
+                    return batch.error
+        return None
 
     def results(self) -> list[RecordMetadata | KafkaError]:
         """Per record, in input order: its metadata or its error. Only once `done()`."""
