@@ -397,8 +397,12 @@ def _method_notes() -> list[str]:
         "whose topic holds fewer records than were sent fails.",
         "CPU is getrusage user + system of the client's process, all threads, from just before "
         "the producer is created to after it is closed (imports and payload building excluded); "
-        "for Java, of the JVM process, start-up and JIT included. Peak RSS is ru_maxrss of the "
-        "same process (Python interpreter and imports included).",
+        "for Java, of the JVM process, start-up and JIT included. Peak RSS is the same "
+        "process's VmHWM (Python interpreter and imports included; ru_maxrss would carry the "
+        "parent's size over the exec).",
+        "A broker started by the harness is first warmed up with confluent-kafka (large "
+        "batches, then small acks=all requests; 20 s, 8 s in quick runs), so that no client "
+        "pays for the broker's JIT.",
         "Latency runs send on a fixed schedule (20k records/s) whatever the client does; "
         "latency is send call → acknowledgement callback; 'p99 from schedule' counts from when "
         "the record was due, and 'send lag' is how late the send was, so a client that stalls "

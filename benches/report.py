@@ -284,15 +284,16 @@ def markdown(
     lines += ["## Results (medians over the repetitions)", ""]
     for name, rows in table.items():
         lines += [f"### {name}", "", rows[0].workload.describe(), "", *workload_table(rows), ""]
-        notes = []
+        # Not `notes`: that is the method notes, rendered at the end.
+        remarks = []
         for row in rows:
             for failure in row.failures:
                 first = failure.splitlines()[0] if failure else ""
-                notes.append(f"- {row.client.label} failed, {first}")
+                remarks.append(f"- {row.client.label} failed, {first}")
             for cut in row.cut_short:
-                notes.append(f"- {row.client.label} stopped at its time budget, {cut}")
-        if notes:
-            lines += [*notes, ""]
+                remarks.append(f"- {row.client.label} stopped at its time budget, {cut}")
+        if remarks:
+            lines += [*remarks, ""]
     lines += [
         "## Ratios, pair by pair (ferrokafka ÷ peer, from the medians)",
         "",
