@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from typing import Any
 
 import anyio
 import anyio.abc
@@ -436,3 +437,21 @@ def test_fast_and_general_send_paths_agree(
         b"general-5",
     ]
     assert records[2].key == b"key"
+
+
+async def test_a_subclass_send_nowait_is_not_bypassed(
+    kafka: BaseCluster, topic: TopicFactory
+) -> None:
+    name = topic(partitions=1)
+    seen: list[bytes] = []
+
+    class Recording(Producer):
+        def send_nowait(self, topic: str, value: Any = None, *args: Any, **kwargs: Any) -> Any:
+            seen.append(value)
+            return super().send_nowait(topic, value, *args, **kwargs)
+
+    async with Recording(**options(kafka)) as producer:
+        await producer.wait_for_topic(name)
+        await producer.send_nowait(name, b"one")
+        await producer.send(name, b"two")
+    assert seen == [b"one", b"two"]
