@@ -105,13 +105,15 @@ def test_decode_errors_name_api_and_version() -> None:
         _native.decode_api_versions_response(frame, 1)
 
 
-def test_hostile_counts_fail_fast() -> None:
+def test_hostile_counts_are_refused_before_allocating() -> None:
     # 2**31-1 brokers announced in a 16-byte frame: refused before anything is allocated.
     frame = b"\x00\x00\x00\x01" + b"\x00\x00\x00\x00" + b"\x7f\xff\xff\xff" + b"\x00" * 4
-    started = time.perf_counter()
-    with pytest.raises(_native.ProtocolError, match="brokers"):
+    # The count is checked against the bytes left before any element is read or reserved:
+    # the error names both.
+    with pytest.raises(
+        _native.ProtocolError, match=r"inside brokers \(needs 21474836470 more bytes, 4 left\)"
+    ):
         _native.decode_metadata_response(frame, 8)
-    assert time.perf_counter() - started < 1.0
 
 
 def test_api_versions_unsupported_answer_is_read_in_v0_format() -> None:
