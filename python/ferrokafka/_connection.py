@@ -49,7 +49,7 @@ from ferrokafka._protocol import (
     api_name,
     api_versions_request,
 )
-from ferrokafka._wire import AsyncioWire, StreamWire, open_wire
+from ferrokafka._wire import Wire, open_wire
 from ferrokafka.errors import (
     KafkaConnectionError as KafkaConnectionError,
 )
@@ -173,7 +173,7 @@ class BrokerConnection:
 
     def __init__(
         self,
-        wire: AsyncioWire | StreamWire,
+        wire: Wire,
         *,
         host: str,
         port: int,

@@ -297,7 +297,6 @@ class SendFastPath:
         fallback: Callable[..., DeliveryFuture],
         now_ms: int,
     ) -> SendFastPath: ...
-    def monotonic_ms(self) -> int: ...
     def send(
         self,
         topic: str,

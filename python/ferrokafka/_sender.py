@@ -153,7 +153,8 @@ class Sender:
                 if delay_ms > 0:
                     await self._wakeup.wait(delay_ms / 1000)
                 else:
-                    # Let the requests just drained be written before draining more.
+                    # One turn of the loop before draining more: responses and the
+                    # producing tasks get to run (and, under trio, the writers).
                     await anyio.lowlevel.checkpoint()
             tasks.cancel_scope.cancel()
 

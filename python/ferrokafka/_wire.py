@@ -67,9 +67,26 @@ class Wire(Protocol):
     def raw_socket(self) -> socket.socket | None: ...
 
 
-async def open_wire(
-    host: str, address: str, port: int, ssl_context: ssl.SSLContext | None
-) -> AsyncioWire | StreamWire:
+class _Reporter:
+    """What both wires share: the sink they report to, and reporting the end once."""
+
+    _sink: FrameSink | None = None
+    _name = "broker"
+    _ended = False
+
+    def attach(self, sink: FrameSink, name: str) -> None:
+        self._sink = sink
+        self._name = name
+
+    def _end(self, error: KafkaConnectionError) -> None:
+        if self._ended:
+            return
+        self._ended = True
+        if self._sink is not None:
+            self._sink.wire_closed(error)
+
+
+async def open_wire(host: str, address: str, port: int, ssl_context: ssl.SSLContext | None) -> Wire:
     """Connects to ``address:port`` (TLS checks ``host``). Raises `OSError` on failure."""
     if sniffio.current_async_library() == "asyncio":
         loop = asyncio.get_running_loop()
@@ -100,17 +117,14 @@ async def open_wire(
     return StreamWire(stream)
 
 
-class AsyncioWire(asyncio.Protocol):
+class AsyncioWire(_Reporter, asyncio.Protocol):
     """See the module's docstring."""
 
     def __init__(self) -> None:
         self._transport: asyncio.Transport | None = None
-        self._sink: FrameSink | None = None
-        self._name = "broker"
         # Bytes received and not yet cut into frames.
         self._pending = b""
         self._lost = asyncio.get_running_loop().create_future()
-        self._ended = False
         self._closing = False
 
     # --- asyncio.Protocol ----------------------------------------------------------------
@@ -147,8 +161,7 @@ class AsyncioWire(asyncio.Protocol):
     # --- Wire ----------------------------------------------------------------------------
 
     def attach(self, sink: FrameSink, name: str) -> None:
-        self._sink = sink
-        self._name = name
+        super().attach(sink, name)
         if self._pending:
             self.data_received(b"")
 
@@ -198,34 +211,23 @@ class AsyncioWire(asyncio.Protocol):
         if offset < end:
             self._pending = data[offset:]
 
-    def _end(self, error: KafkaConnectionError) -> None:
-        if self._ended:
-            return
-        self._ended = True
-        if self._sink is not None:
-            self._sink.wire_closed(error)
 
-
-class StreamWire:
+class StreamWire(_Reporter):
     """See the module's docstring."""
 
     def __init__(self, stream: anyio.abc.ByteStream) -> None:
         self._stream = stream
         self._receiver = BufferedByteReceiveStream(stream)
-        self._sink: FrameSink | None = None
-        self._name = "broker"
         # Bytes not yet handed to the stream.
         self._outbox: list[bytes] = []
         self._outbox_filled = Signal()
         # The writer is sending bytes it took from the outbox.
         self._writing = False
-        self._ended = False
         self._reader: BackgroundTask | None = None
         self._writer: BackgroundTask | None = None
 
     def attach(self, sink: FrameSink, name: str) -> None:
-        self._sink = sink
-        self._name = name
+        super().attach(sink, name)
         self._reader = BackgroundTask(self._read_loop, name=f"ferrokafka-reader-{name}")
         self._writer = BackgroundTask(self._write_loop, name=f"ferrokafka-writer-{name}")
 
@@ -298,10 +300,3 @@ class StreamWire:
                 self._writer.cancel()
             with anyio.CancelScope(shield=True):
                 await anyio.aclose_forcefully(self._stream)
-
-    def _end(self, error: KafkaConnectionError) -> None:
-        if self._ended:
-            return
-        self._ended = True
-        if self._sink is not None:
-            self._sink.wire_closed(error)

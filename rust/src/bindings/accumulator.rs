@@ -141,30 +141,25 @@ impl PyAccumulator {
         timestamp_ms: i64,
         now_ms: i64,
     ) -> PyResult<u64> {
-        match headers.as_deref() {
-            None | Some([]) => {
-                self.append_record(topic, num_partitions, partition, key, value, &[], timestamp_ms, || now_ms)
-            }
-            Some(list) => {
-                let headers: Vec<Header<'_>> = list
-                    .iter()
-                    .map(|(k, v)| Header {
-                        key: k,
-                        value: v.as_deref(),
-                    })
-                    .collect();
-                self.append_record(
-                    topic,
-                    num_partitions,
-                    partition,
-                    key,
-                    value,
-                    &headers,
-                    timestamp_ms,
-                    || now_ms,
-                )
-            }
-        }
+        // Empty without headers: collecting nothing allocates nothing.
+        let headers: Vec<Header<'_>> = headers
+            .iter()
+            .flatten()
+            .map(|(k, v)| Header {
+                key: k,
+                value: v.as_deref(),
+            })
+            .collect();
+        self.append_record(
+            topic,
+            num_partitions,
+            partition,
+            key,
+            value,
+            &headers,
+            timestamp_ms,
+            || now_ms,
+        )
         .map_err(to_py)
     }
 
@@ -495,7 +490,7 @@ impl PyAccumulator {
             }
         };
         self.inner
-            .append_to_topic_with_clock(
+            .append_to_topic(
                 topic,
                 num_partitions,
                 partition,

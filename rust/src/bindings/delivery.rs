@@ -92,10 +92,7 @@ impl DeliveryFuture {
     }
 
     /// Calls `callback(future)` on the event loop once the record is delivered or failed.
-    fn add_done_callback<'py>(
-        slf: &Bound<'py, Self>,
-        callback: Bound<'py, PyAny>,
-    ) -> PyResult<()> {
+    fn add_done_callback<'py>(slf: &Bound<'py, Self>, callback: Bound<'py, PyAny>) -> PyResult<()> {
         call_behaviour(
             slf.py(),
             &ADD_DONE_CALLBACK,
@@ -177,7 +174,9 @@ fn asyncio_running(py: Python<'_>) -> PyResult<bool> {
 /// The record's `RecordMetadata` (or its delivery error) when its batch has ended and was
 /// not split; None otherwise (the Python implementation handles those cases). The common case
 /// of an awaited send, built without running Python code.
-fn settled_metadata<'py>(future: &Bound<'py, DeliveryFuture>) -> PyResult<Option<Bound<'py, PyAny>>> {
+fn settled_metadata<'py>(
+    future: &Bound<'py, DeliveryFuture>,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
     let py = future.py();
     let this = future.borrow();
     let batch = this.batch.bind(py);
@@ -260,7 +259,9 @@ impl Awaiting {
                     Some(metadata) => metadata,
                     None => call_behaviour(py, &RESULT, "_future_result", (future,))?,
                 };
-                return Err(pyo3::exceptions::PyStopIteration::new_err((metadata.unbind(),)));
+                return Err(pyo3::exceptions::PyStopIteration::new_err((
+                    metadata.unbind(),
+                )));
             }
             if moved {
                 continue;
@@ -342,8 +343,10 @@ impl SendFastPath {
         key: &Bound<'_, PyAny>,
         partition: &Bound<'_, PyAny>,
     ) -> PyResult<Option<DeliveryFuture>> {
-        let (Ok(topic), Ok(value)) = (topic.cast_exact::<PyString>(), value.cast_exact::<PyBytes>())
-        else {
+        let (Ok(topic), Ok(value)) = (
+            topic.cast_exact::<PyString>(),
+            value.cast_exact::<PyBytes>(),
+        ) else {
             return Ok(None);
         };
         let key = if key.is_none() {
@@ -440,11 +443,6 @@ impl SendFastPath {
             clock_origin: Instant::now(),
             last_batch: Mutex::new(None),
         }
-    }
-
-    /// The producer's monotonic clock in ms, as this object reads it.
-    fn monotonic_ms(&self) -> i64 {
-        self.now_ms()
     }
 
     /// `send_nowait` itself. A method rather than `__call__`: a bound method of a native class

@@ -207,39 +207,15 @@ impl Accumulator {
             value,
             headers,
             timestamp_ms,
-            now_ms,
-        )
-    }
-
-    /// [`Self::append`] for a topic id from [`Self::topic_id_or_insert`].
-    #[allow(clippy::too_many_arguments)]
-    pub fn append_to_topic(
-        &mut self,
-        topic: TopicId,
-        num_partitions: i32,
-        partition: Option<i32>,
-        key: Option<&[u8]>,
-        value: Option<&[u8]>,
-        headers: &[Header<'_>],
-        timestamp_ms: i64,
-        now_ms: i64,
-    ) -> Result<Appended, AccumulatorError> {
-        self.append_to_topic_with_clock(
-            topic,
-            num_partitions,
-            partition,
-            key,
-            value,
-            headers,
-            timestamp_ms,
             || now_ms,
         )
     }
 
-    /// [`Self::append_to_topic`] that reads the monotonic clock only if the record opens a
-    /// batch (the only use of "now" in an append): most records skip one clock read.
+    /// [`Self::append`] for a topic id from [`Self::topic_id_or_insert`]. `now_ms` is called
+    /// only if the record opens a batch (the only use of "now" in an append), so a caller that
+    /// reads a clock for it skips that read for most records.
     #[allow(clippy::too_many_arguments)]
-    pub fn append_to_topic_with_clock(
+    pub fn append_to_topic(
         &mut self,
         topic: TopicId,
         num_partitions: i32,
@@ -271,25 +247,18 @@ impl Accumulator {
         let mut runs: Vec<Run> = Vec::new();
         let mut appended = 0;
         for (key, value) in records {
-            let done = match self.append_to(
-                topic,
-                partition,
-                key,
-                value,
-                &[],
-                timestamp_ms,
-                || now_ms,
-            ) {
-                Ok(done) => done,
-                Err(error) if appended == 0 => return Err(error),
-                Err(error) => {
-                    return Ok(AppendManyOutcome {
-                        runs,
-                        appended,
-                        error: Some(error),
-                    })
-                }
-            };
+            let done =
+                match self.append_to(topic, partition, key, value, &[], timestamp_ms, || now_ms) {
+                    Ok(done) => done,
+                    Err(error) if appended == 0 => return Err(error),
+                    Err(error) => {
+                        return Ok(AppendManyOutcome {
+                            runs,
+                            appended,
+                            error: Some(error),
+                        })
+                    }
+                };
             appended += 1;
             match runs.last_mut() {
                 Some(run)
