@@ -23,15 +23,23 @@ from ferrokafka._connection import (
 )
 from ferrokafka._metadata import MetadataCache
 from ferrokafka._runtime import now_ms
+from ferrokafka._sasl.authenticator import SaslAuthenticator
 from ferrokafka.config import ProducerConfig
 
 log = logging.getLogger("ferrokafka.producer")
 
 
 class BrokerPool:
-    def __init__(self, config: ProducerConfig, ssl_context: ssl.SSLContext | None) -> None:
+    def __init__(
+        self,
+        config: ProducerConfig,
+        ssl_context: ssl.SSLContext | None,
+        authenticator: SaslAuthenticator | None = None,
+    ) -> None:
         self._config = config
         self._ssl_context = ssl_context
+        # Authenticates every connection (SASL), or None.
+        self._authenticator = authenticator
         self._bootstrap = [BrokerAddress(host, port) for host, port in config.bootstrap_addresses]
         self.metadata = MetadataCache()
         self._connections: dict[int, BrokerConnection] = {}
@@ -95,6 +103,7 @@ class BrokerPool:
                 request_timeout=self._config.request_timeout_ms / 1000,
                 max_in_flight=max(self._config.max_in_flight_requests_per_connection, 1) + 1,
                 ssl_context=self._ssl_context,
+                authenticator=self._authenticator,
             )
         except BaseException as exc:
             self._note_failure(node_id)
@@ -140,6 +149,7 @@ class BrokerPool:
             connect_timeout=self._config.socket_connection_setup_timeout_ms / 1000,
             request_timeout=self._config.request_timeout_ms / 1000,
             ssl_context=self._ssl_context,
+            authenticator=self._authenticator,
         )
         return self._bootstrap_conn
 

@@ -17,6 +17,12 @@ A request that gets no response within its timeout closes the connection as well
 client does): a later response could not be told apart from the ones queued behind it. `request`
 watches its own timeout; submitters call `expire_requests` from their loop instead.
 
+With SASL, the connection is authenticated right after the version negotiation, and renews its
+session (KIP-368) when a request is submitted past the renewal time the authenticator chose:
+from then on, submitted requests are encoded and held, in order; a background task waits until
+the requests in flight are answered, re-authenticates, then writes the held requests. Nothing
+in flight fails and nothing is reordered; the submitters see only a longer response time.
+
 Exceptions of this layer, in the public tree of `ferrokafka.errors`::
 
     KafkaConnectionError            could not connect, or the connection broke; retriable
@@ -28,6 +34,7 @@ Exceptions of this layer, in the public tree of `ferrokafka.errors`::
 from __future__ import annotations
 
 import collections
+import contextlib
 import logging
 import os
 import socket
@@ -35,7 +42,7 @@ import ssl
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 import anyio.abc
@@ -49,6 +56,7 @@ from ferrokafka._protocol import (
     api_name,
     api_versions_request,
 )
+from ferrokafka._runtime import BackgroundTask
 from ferrokafka._wire import Wire, open_wire
 from ferrokafka.errors import (
     KafkaConnectionError as KafkaConnectionError,
@@ -58,6 +66,9 @@ from ferrokafka.errors import (
     ProtocolError,
     UnsupportedVersionError,
 )
+
+if TYPE_CHECKING:
+    from ferrokafka._sasl.authenticator import SaslAuthenticator
 
 log = logging.getLogger("ferrokafka.connection")
 
@@ -203,6 +214,17 @@ class BrokerConnection:
         self._error: KafkaConnectionError | None = None
         self._wire = wire
         wire.attach(self, str(self))
+        # --- SASL session (KIP-368); see `_hold_for_reauth` ---
+        self._authenticator: SaslAuthenticator | None = None
+        # time.monotonic() at which the session is renewed; None: no SASL, or no expiry.
+        self._reauth_at: float | None = None
+        # Requests submitted while the session is renewed, with their bytes: written in order
+        # once it is. None when no renewal is under way.
+        self._held: collections.deque[tuple[_InFlight, bytes, bool]] | None = None
+        self._held_since = 0.0
+        self._reauth_task: BackgroundTask | None = None
+        # Set when the last in-flight response arrives, for a renewal waiting for that.
+        self._idle: anyio.Event | None = None
 
     # --- life cycle ----------------------------------------------------------------------
 
@@ -222,9 +244,11 @@ class BrokerConnection:
         send_buffer_bytes: int | None = None,
         receive_buffer_bytes: int | None = None,
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+        authenticator: SaslAuthenticator | None = None,
     ) -> BrokerConnection:
         """Connects to ``host:port`` (at the resolved ``address`` if given; TLS still checks
-        ``host``) and negotiates API versions, all within ``connect_timeout`` seconds."""
+        ``host``), negotiates API versions and, with an ``authenticator``, authenticates, all
+        within ``connect_timeout`` seconds."""
         target = address or host
         where = f"{BrokerAddress(host, port)}" + (f" ({target})" if target != host else "")
         deadline = anyio.current_time() + connect_timeout
@@ -253,6 +277,9 @@ class BrokerConnection:
         try:
             remaining = max(deadline - anyio.current_time(), 0.001)
             await conn._negotiate_versions(remaining, connect_timeout)
+            if authenticator is not None:
+                remaining = max(deadline - anyio.current_time(), 0.001)
+                await conn.authenticate(authenticator, remaining)
         except BaseException:
             with anyio.CancelScope(shield=True):
                 await conn.close()
@@ -295,6 +322,9 @@ class BrokerConnection:
             with anyio.move_on_after(drain_timeout):
                 await self._wire.drain()
         self._fail(KafkaConnectionError(f"connection to {self} was closed"))
+        if self._reauth_task is not None:
+            self._reauth_task.cancel()
+            await self._reauth_task.join()
         await self._wire.join()
 
     @property
@@ -343,11 +373,13 @@ class BrokerConnection:
         *,
         expect_response: bool = True,
         request_timeout: float | None = None,
+        authenticating: bool = False,
     ) -> None:
         """Encodes ``request`` now and queues it for the writer; ``on_done(frame, error)`` runs
         once its response frame arrives (the frame starts at the correlation id), or, with
         ``expect_response=False``, once it is written (frame ``b""``), or with the error that
-        ended the connection. Requests reach the wire in the order they are submitted.
+        ended the connection. Requests reach the wire in the order they are submitted
+        (``authenticating`` ones, the SASL exchange's own, pass those held for it).
 
         Raises `KafkaConnectionError` if the connection is closed, and whatever the encoder
         raises; in both cases nothing was queued and ``on_done`` is never called."""
@@ -359,8 +391,15 @@ class BrokerConnection:
         data = request.encode(correlation_id, self.client_id)
         self._next_correlation_id = (correlation_id + 1) & 0x7FFFFFFF
         limit = self.request_timeout if request_timeout is None else request_timeout
-        self._wire.write(data)
         entry = _InFlight(correlation_id, request, time.monotonic() + limit, on_done)
+        if not authenticating and self._hold_for_reauth():
+            assert self._held is not None
+            self._held.append((entry, data, expect_response))
+            return
+        self._write(entry, data, expect_response)
+
+    def _write(self, entry: _InFlight, data: bytes, expect_response: bool) -> None:
+        self._wire.write(data)
         if expect_response:
             self._in_flight.append(entry)
         else:
@@ -386,13 +425,21 @@ class BrokerConnection:
         )
         return None
 
-    async def request(self, request: Request[T], *, request_timeout: float | None = None) -> T:
+    async def request(
+        self,
+        request: Request[T],
+        *,
+        request_timeout: float | None = None,
+        authenticating: bool = False,
+    ) -> T:
         """Sends ``request`` and returns its decoded response. Waits for a free in-flight slot
-        first; ``request_timeout`` (default: the connection's) counts from the submission."""
+        first (unless ``authenticating``: see `submit`); ``request_timeout`` (default: the
+        connection's) counts from the submission."""
         limit = self.request_timeout if request_timeout is None else request_timeout
         reply = _Reply()
-        async with self._slots:
-            self.submit(request, reply, request_timeout=limit)
+        slot = contextlib.nullcontext() if authenticating else self._slots
+        async with slot:
+            self.submit(request, reply, request_timeout=limit, authenticating=authenticating)
             with anyio.move_on_after(limit):
                 await reply.event.wait()
         if not reply.event.is_set():
@@ -451,6 +498,8 @@ class BrokerConnection:
             )
         self._in_flight.popleft()
         entry.finish(frame, None)
+        if not self._in_flight and self._idle is not None:
+            self._idle.set()
 
     def wire_closed(self, error: KafkaConnectionError) -> None:
         self._fail(error)
@@ -473,12 +522,66 @@ class BrokerConnection:
         root = self._error
         # The others did not time out themselves: they fail because the connection ended.
         kind = KafkaConnectionError if isinstance(root, RequestTimeoutError) else type(root)
-        while self._in_flight:
-            entry = self._in_flight.popleft()
+        held, self._held = self._held or (), None
+        for entry in [*self._in_flight, *(entry for entry, _, _ in held)]:
             failure = kind(f"{entry.name} to {self} failed: {root}")
             failure.__cause__ = root
             entry.finish(None, failure)
+        self._in_flight.clear()
+        if self._idle is not None:
+            self._idle.set()
         self._wire.close()
+
+    # --- SASL session (KIP-368) ----------------------------------------------------------
+
+    async def authenticate(self, authenticator: SaslAuthenticator, timeout_s: float) -> None:
+        """Authenticates this connection (nothing else may be in flight) and arranges for its
+        session to be renewed before the broker ends it."""
+        self._authenticator = authenticator
+        self._reauth_at = await authenticator.authenticate(self, timeout_s)
+
+    def _hold_for_reauth(self) -> bool:
+        """Whether a request submitted now must wait for the session to be renewed; starts the
+        renewal when it is due. Renewal is lazy, as in the Java client: an idle connection is
+        renewed when it is next used (the broker accepts a SaslHandshake even after the
+        session ended)."""
+        if self._held is not None:
+            return True
+        if self._reauth_at is None or time.monotonic() < self._reauth_at:
+            return False
+        self._held = collections.deque()
+        self._held_since = time.monotonic()
+        self._reauth_task = BackgroundTask(self._reauthenticate, f"ferrokafka-reauth {self}")
+        return True
+
+    async def _reauthenticate(self) -> None:
+        authenticator = self._authenticator
+        assert authenticator is not None
+        try:
+            # Kafka answers in order; with nothing in flight no response of another request
+            # can come between the SASL messages.
+            while self._in_flight:
+                self._idle = anyio.Event()
+                await self._idle.wait()
+            self._idle = None
+            if self._error is not None:
+                return
+            self._reauth_at = await authenticator.authenticate(
+                self, self.request_timeout, reauthenticating=True
+            )
+        except Exception as exc:
+            # Closing fails the held requests as for any lost connection: they are retried on
+            # a new connection, whose authentication reports the error if it persists.
+            lost = KafkaConnectionError(f"re-authentication with {self} failed: {exc}")
+            lost.__cause__ = exc
+            self._fail(lost)
+            return
+        held, self._held = self._held or collections.deque(), None
+        # The time spent held does not count against the requests' response timeout.
+        waited = time.monotonic() - self._held_since
+        for entry, data, expect_response in held:
+            entry.deadline += waited
+            self._write(entry, data, expect_response)
 
 
 def _os_error_reason(exc: BaseException) -> str:
@@ -517,6 +620,7 @@ async def connect_any(
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
     ssl_context: ssl.SSLContext | None = None,
+    authenticator: SaslAuthenticator | None = None,
 ) -> BrokerConnection:
     """Connects to the first server that answers, trying every DNS address of each in turn
     (``client.dns.lookup=use_all_dns_ips``). The error lists every attempt. ``node_id`` names
@@ -541,6 +645,7 @@ async def connect_any(
                     request_timeout=request_timeout,
                     max_in_flight=max_in_flight,
                     ssl_context=ssl_context,
+                    authenticator=authenticator,
                 )
             except KafkaConnectionError as exc:
                 failures.append(str(exc))

@@ -14,6 +14,7 @@ from ferrokafka._runtime import now_ms
 if TYPE_CHECKING:
     from ferrokafka import _native
     from ferrokafka._producer_id import ProducerIdManager
+    from ferrokafka._sasl.authenticator import AuthenticationCounts
 
 
 class ProducerMetrics:
@@ -25,6 +26,8 @@ class ProducerMetrics:
         self._buffer_wait_total_ns = 0
         self.transactions_started = 0
         self.transactions_aborted = 0
+        # Kept by the SASL authenticator, when there is one.
+        self.authentications: AuthenticationCounts | None = None
 
     def request_completed(self, latency_ms: int) -> None:
         self._requests += 1
@@ -72,4 +75,16 @@ class ProducerMetrics:
             "transaction-start-rate": self.transactions_started / seconds,
             "transaction-abort-total": self.transactions_aborted,
             "transaction-abort-rate": self.transactions_aborted / seconds,
+            **self._authentication_metrics(),
+        }
+
+    def _authentication_metrics(self) -> dict[str, float]:
+        counts = self.authentications
+        if counts is None:
+            return {}
+        return {
+            "successful-authentication-total": counts.successful,
+            "successful-reauthentication-total": counts.successful_reauthentication,
+            "failed-authentication-total": counts.failed,
+            "failed-reauthentication-total": counts.failed_reauthentication,
         }

@@ -19,6 +19,10 @@ Settling a batch follows the Java client's `Sender.completeBatch`:
   batch of the partition is unsettled (it failed because its predecessor did), else the producer
   epoch is bumped (KIP-360) and the partition's batches are renumbered;
 - anything else, or no time left: fail every record of the batch with the broker's error.
+
+An `AuthenticationError` while connecting (wrong SASL credentials, a mechanism the broker does
+not enable) is not retried until the delivery timeout: the records waiting for that broker (for
+any broker, when it was the metadata connection) fail with it at once, as in the Java client.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ from ferrokafka._protocol import (
 from ferrokafka._runtime import Signal, now_ms
 from ferrokafka.errors import (
     BROKER_ERRORS,
+    AuthenticationError,
     KafkaConnectionError,
     KafkaError,
     KafkaTimeoutError,
@@ -557,6 +562,11 @@ class Sender:
     async def _refresh_metadata(self) -> None:
         try:
             await self._pool.refresh_metadata()
+        except AuthenticationError as exc:
+            log.error("authentication failed (client %s): %s", self._config.client_id, exc)
+            self._fail_unsent(exc)
+            await anyio.sleep(self._config.retry_backoff_ms / 1000)
+            self._metadata_wanted = True
         except (KafkaError, ConnectionLost) as exc:
             log.info("metadata refresh failed (client %s): %s", self._config.client_id, exc)
             await anyio.sleep(self._config.retry_backoff_ms / 1000)
@@ -581,6 +591,9 @@ class Sender:
     async def _connect(self, node: int) -> None:
         try:
             await self._pool.connection(node)
+        except AuthenticationError as exc:
+            log.error("authentication failed (client %s): %s", self._config.client_id, exc)
+            self._fail_unsent(exc, node)
         except ConnectionLost as exc:
             log.info("cannot reach broker %d (client %s): %s", node, self._config.client_id, exc)
             self._metadata_wanted = True
@@ -594,6 +607,19 @@ class Sender:
                     pending.last_error = error
         finally:
             self._wakeup.set()
+
+    def _fail_unsent(self, error: AuthenticationError, node: int | None = None) -> None:
+        """Fails the batches not in flight whose leader is ``node`` (every one if None)."""
+        metadata = self._pool.metadata
+        doomed = []
+        for batch_id, pending in self._batches.items():
+            if pending.in_flight:
+                continue
+            leader = metadata.partition(pending.topic, pending.partition)
+            if node is None or (leader is not None and leader.leader_id == node):
+                doomed.append((batch_id, pending))
+        for batch_id, pending in doomed:
+            self._fail(batch_id, pending, error)
 
 
 def _broker_detail(answer: PartitionProduceResult) -> str | None:

@@ -27,11 +27,13 @@ import logging
 import os
 import re
 import ssl
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import Field, dataclass, field, fields
 from types import MappingProxyType
 from typing import Any, Final, Literal, Self, TypeVar
 
+from ferrokafka._sasl.mechanisms import check_extension
+from ferrokafka._sasl.oauth import OAuthToken, OidcClientCredentials, TokenProvider, UnsecuredToken
 from ferrokafka.errors import ConfigError
 from ferrokafka.serializers import (
     ByteArraySerializer,
@@ -79,11 +81,14 @@ __all__ = [
     "MAX_IN_FLIGHT_FOR_IDEMPOTENCE",
     "ClientDnsLookup",
     "CompressionType",
+    "OAuthToken",
     "OAuthTokenProvider",
+    "OidcClientCredentials",
     "Partitioner",
     "ProducerConfig",
     "SaslMechanism",
     "SecurityProtocol",
+    "UnsecuredToken",
 ]
 
 _log = logging.getLogger(__name__)
@@ -131,8 +136,10 @@ SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"
 Partitioner = Callable[[str, Any, bytes | None, Any, int], int]
 """``(topic, key, key_bytes, value, num_partitions) -> partition`` (Java's ``Partitioner``)."""
 
-OAuthTokenProvider = Callable[[], str | Awaitable[str]]
-"""Returns a fresh OAuth bearer token, synchronously or as an awaitable."""
+OAuthTokenProvider = TokenProvider
+"""Returns an `OAuthToken` (the token and its expiry; a bare JWT string also does), plainly or
+as an awaitable: an MSK IAM signer, an Azure or Confluent Cloud OAuth client, or the built-in
+`OidcClientCredentials`."""
 
 T = TypeVar("T")
 
@@ -347,8 +354,37 @@ class ProducerConfig:
     sasl_oauth_token_provider: OAuthTokenProvider | None = field(
         default=None, metadata=_meta(None, "callable", secret=True)
     )
-    """OAUTHBEARER token source (Java: sasl.login.callback.handler.class): a callable returning
-    the token, or an awaitable of it. Called whenever a connection authenticates."""
+    """OAUTHBEARER token source (Java: sasl.login.callback.handler.class; librdkafka:
+    oauth_cb): a callable, plain or async, returning an `OAuthToken`. Its token is reused by
+    every connection and asked for again once it has lived 80% of its lifetime."""
+    sasl_oauthbearer_token_endpoint_url: str | None = field(
+        default=None, metadata=_meta("sasl.oauthbearer.token.endpoint.url", "opt_str")
+    )
+    """``sasl.oauthbearer.token.endpoint.url``: OAUTHBEARER tokens from this OAuth 2 token
+    endpoint with the client-credentials grant (librdkafka's sasl.oauthbearer.method=oidc),
+    instead of a sasl_oauth_token_provider."""
+    sasl_oauthbearer_client_credentials_client_id: str | None = field(
+        default=None, metadata=_meta("sasl.oauthbearer.client.credentials.client.id", "opt_str")
+    )
+    """``sasl.oauthbearer.client.credentials.client.id`` (librdkafka:
+    ``sasl.oauthbearer.client.id``): the client id at the token endpoint."""
+    sasl_oauthbearer_client_credentials_client_secret: str | None = field(
+        default=None,
+        metadata=_meta("sasl.oauthbearer.client.credentials.client.secret", "opt_str", secret=True),
+    )
+    """``sasl.oauthbearer.client.credentials.client.secret`` (librdkafka:
+    ``sasl.oauthbearer.client.secret``): the client secret. Never shown."""
+    sasl_oauthbearer_scope: str | None = field(
+        default=None, metadata=_meta("sasl.oauthbearer.scope", "opt_str")
+    )
+    """``sasl.oauthbearer.scope``: the scope asked of the token endpoint, if any."""
+    sasl_oauthbearer_extensions: Mapping[str, str] = field(
+        default_factory=lambda: MappingProxyType({}),
+        metadata=_meta("sasl.oauthbearer.extensions", "extensions"),
+    )
+    """librdkafka's ``sasl.oauthbearer.extensions`` (Java: ``extension_<name>`` options in
+    sasl.jaas.config): SASL extensions sent with the token, e.g. Confluent Cloud's
+    ``logicalCluster`` and ``identityPoolId``. A mapping, or ``"k1=v1,k2=v2"``."""
     ssl_context: ssl.SSLContext | None = field(default=None, metadata=_meta(None, "ssl_context"))
     """A ready `ssl.SSLContext` (no Java equivalent: Java builds it from the ssl.* options);
     replaces ssl_cafile, ssl_certfile, ssl_keyfile, ssl_password and ssl_check_hostname."""
@@ -427,9 +463,12 @@ class ProducerConfig:
             elif key == "serializer.encoding":
                 encodings["*"] = _as_text(key, value)
             elif key == "sasl.jaas.config":
-                username, password = _parse_jaas(_as_text(key, value))
-                put("sasl_username", username, key)
-                put("sasl_password", password, key)
+                for name, option in _parse_jaas(_as_text(key, value)).items():
+                    put(name, option, key)
+            elif key == "sasl.oauthbearer.method":
+                # librdkafka: "oidc" uses the token endpoint options, "default" a provider.
+                if _as_text(key, value).lower() not in ("oidc", "default"):
+                    raise ConfigError(f"{key} must be 'oidc' or 'default'", option=key)
             elif key == "ssl.endpoint.identification.algorithm":
                 put("ssl_check_hostname", _parse_endpoint_algorithm(_as_text(key, value)), key)
             elif key in _DOTTED or key in _FIELDS:
@@ -601,12 +640,7 @@ class ProducerConfig:
         if not uses_sasl:
             return
         if self.sasl_mechanism == "OAUTHBEARER":
-            if self.sasl_oauth_token_provider is None:
-                raise ConfigError(
-                    "sasl_mechanism='OAUTHBEARER' needs sasl_oauth_token_provider, a callable "
-                    "returning the token",
-                    option="sasl_oauth_token_provider",
-                )
+            self._check_oauth()
             for name in ("sasl_username", "sasl_password"):
                 if getattr(self, name) is not None:
                     raise ConfigError(
@@ -621,12 +655,67 @@ class ProducerConfig:
                     f"sasl_password; {name} is missing",
                     option=name,
                 )
+        for name in ("sasl_oauth_token_provider", *_OIDC_OPTIONS, "sasl_oauthbearer_extensions"):
+            if getattr(self, name):
+                raise ConfigError(
+                    f"{name} is only used with sasl_mechanism='OAUTHBEARER'", option=name
+                )
+
+    def _check_oauth(self) -> None:
+        oidc = [name for name in _OIDC_OPTIONS if getattr(self, name) is not None]
         if self.sasl_oauth_token_provider is not None:
+            if oidc:
+                raise ConfigError(
+                    f"give either sasl_oauth_token_provider or {oidc[0]}, not both",
+                    option=oidc[0],
+                )
+            return
+        if not oidc:
             raise ConfigError(
-                "sasl_oauth_token_provider is only used with sasl_mechanism='OAUTHBEARER'",
+                "sasl_mechanism='OAUTHBEARER' needs sasl_oauth_token_provider (a callable "
+                "returning an OAuthToken) or sasl_oauthbearer_token_endpoint_url with the "
+                "client id and secret",
                 option="sasl_oauth_token_provider",
             )
+        for name in _OIDC_OPTIONS[:3]:
+            if getattr(self, name) is None:
+                raise ConfigError(
+                    f"OAuth client credentials need {', '.join(_OIDC_OPTIONS[:3])}; {name} is "
+                    "missing",
+                    option=name,
+                )
+        url = self.sasl_oauthbearer_token_endpoint_url or ""
+        if not url.startswith(("https://", "http://", "file:")):
+            raise ConfigError(
+                f"sasl_oauthbearer_token_endpoint_url must be an https:// (or http://, file:) "
+                f"URL, got {url!r}",
+                option="sasl_oauthbearer_token_endpoint_url",
+            )
 
+    def oauth_token_provider(self) -> OAuthTokenProvider | None:
+        """The OAUTHBEARER token source: sasl_oauth_token_provider, or the client-credentials
+        client the OIDC options describe; None without OAUTHBEARER."""
+        if not self.security_protocol.startswith("SASL") or self.sasl_mechanism != "OAUTHBEARER":
+            return None
+        if self.sasl_oauth_token_provider is not None:
+            return self.sasl_oauth_token_provider
+        assert self.sasl_oauthbearer_token_endpoint_url is not None
+        assert self.sasl_oauthbearer_client_credentials_client_id is not None
+        assert self.sasl_oauthbearer_client_credentials_client_secret is not None
+        return OidcClientCredentials(
+            self.sasl_oauthbearer_token_endpoint_url,
+            self.sasl_oauthbearer_client_credentials_client_id,
+            self.sasl_oauthbearer_client_credentials_client_secret,
+            scope=self.sasl_oauthbearer_scope,
+        )
+
+
+_OIDC_OPTIONS: Final = (
+    "sasl_oauthbearer_token_endpoint_url",
+    "sasl_oauthbearer_client_credentials_client_id",
+    "sasl_oauthbearer_client_credentials_client_secret",
+    "sasl_oauthbearer_scope",
+)
 
 _FIELDS: Final[Mapping[str, Field[Any]]] = MappingProxyType(
     {f.name: f for f in fields(ProducerConfig) if f.init}
@@ -636,7 +725,10 @@ _FIELDS: Final[Mapping[str, Field[Any]]] = MappingProxyType(
 _DOTTED: Final[Mapping[str, str]] = MappingProxyType(
     {
         **{f.metadata["java"]: f.name for f in _FIELDS.values() if f.metadata["java"]},
-        "sasl.mechanisms": "sasl_mechanism",  # librdkafka's spelling
+        # librdkafka's spellings
+        "sasl.mechanisms": "sasl_mechanism",
+        "sasl.oauthbearer.client.id": "sasl_oauthbearer_client_credentials_client_id",
+        "sasl.oauthbearer.client.secret": "sasl_oauthbearer_client_credentials_client_secret",
     }
 )
 
@@ -700,6 +792,8 @@ def _check_field(config: ProducerConfig, f: Field[Any]) -> None:
     elif kind == "ssl_context":
         if value is not None and not isinstance(value, ssl.SSLContext):
             raise _bad(f, value, "an ssl.SSLContext or None")
+    elif kind == "extensions":
+        _set(config, f.name, _normalize_extensions(f, value))
     else:  # pragma: no cover - a field declared with a kind this function does not know
         raise AssertionError(kind)
 
@@ -806,15 +900,13 @@ _JAVA_UNSUPPORTED: Final = frozenset((
     "sasl.oauthbearer.assertion.claim.nbf.seconds", "sasl.oauthbearer.assertion.claim.sub",
     "sasl.oauthbearer.assertion.file", "sasl.oauthbearer.assertion.private.key.file",
     "sasl.oauthbearer.assertion.private.key.passphrase",
-    "sasl.oauthbearer.assertion.template.file", "sasl.oauthbearer.client.credentials.client.id",
-    "sasl.oauthbearer.client.credentials.client.secret", "sasl.oauthbearer.clock.skew.seconds",
+    "sasl.oauthbearer.assertion.template.file", "sasl.oauthbearer.clock.skew.seconds",
     "sasl.oauthbearer.expected.audience", "sasl.oauthbearer.expected.issuer",
     "sasl.oauthbearer.header.urlencode", "sasl.oauthbearer.jwks.endpoint.refresh.ms",
     "sasl.oauthbearer.jwks.endpoint.retry.backoff.max.ms",
     "sasl.oauthbearer.jwks.endpoint.retry.backoff.ms", "sasl.oauthbearer.jwks.endpoint.url",
     "sasl.oauthbearer.jwt.retriever.class", "sasl.oauthbearer.jwt.validator.class",
-    "sasl.oauthbearer.scope", "sasl.oauthbearer.scope.claim.name",
-    "sasl.oauthbearer.sub.claim.name", "sasl.oauthbearer.token.endpoint.url", "security.providers",
+    "sasl.oauthbearer.scope.claim.name", "sasl.oauthbearer.sub.claim.name", "security.providers",
     "ssl.cipher.suites", "ssl.enabled.protocols", "ssl.engine.factory.class",
     "ssl.keymanager.algorithm", "ssl.keystore.certificate.chain", "ssl.keystore.key",
     "ssl.keystore.location", "ssl.keystore.password", "ssl.keystore.type", "ssl.protocol",
@@ -833,7 +925,11 @@ def _unsupported_hint(key: str) -> str:
     if key.startswith("sasl.kerberos."):
         return "Kerberos (GSSAPI) is not supported; use PLAIN, SCRAM or OAUTHBEARER"
     if key.startswith(("sasl.oauthbearer.", "sasl.login.")):
-        return "fetch tokens in a callable passed as sasl_oauth_token_provider"
+        return (
+            "fetch tokens in a callable passed as sasl_oauth_token_provider (the built-in "
+            "client credentials take sasl.oauthbearer.token.endpoint.url, ...client.id, "
+            "...client.secret and sasl.oauthbearer.scope)"
+        )
     if "metric" in key:
         return "read producer.metrics() instead"
     if key == "interceptor.classes":
@@ -896,25 +992,84 @@ _JAAS_MODULES: Final = (
     "org.apache.kafka.common.security.plain.PlainLoginModule",
     "org.apache.kafka.common.security.scram.ScramLoginModule",
 )
+_JAAS_OAUTH_MODULE: Final = "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule"
+# OAuthBearerLoginModule options of the client-credentials login (Java 3.1+, KIP-768).
+_JAAS_OAUTH_OPTIONS: Final = {
+    "clientId": "sasl_oauthbearer_client_credentials_client_id",
+    "clientSecret": "sasl_oauthbearer_client_credentials_client_secret",
+    "scope": "sasl_oauthbearer_scope",
+}
 
 
-def _parse_jaas(text: str) -> tuple[str, str]:
+def _parse_jaas(text: str) -> dict[str, object]:
+    """The options a sasl.jaas.config line sets, by field name."""
     module, _, rest = text.partition(" ")
-    if module not in _JAAS_MODULES:
-        raise ConfigError(
-            "sasl.jaas.config: only PlainLoginModule and ScramLoginModule are understood; "
-            "use sasl_oauth_token_provider for OAUTHBEARER (Kerberos is not supported)",
-            option="sasl_username",
-        )
     options = {
         m[1]: re.sub(r"\\(.)", r"\1", m[2]) if m[2] is not None else m[3]
         for m in _JAAS_OPTION.finditer(rest)
     }
+    if module == _JAAS_OAUTH_MODULE:
+        return _parse_jaas_oauth(options)
+    if module not in _JAAS_MODULES:
+        raise ConfigError(
+            "sasl.jaas.config: only PlainLoginModule, ScramLoginModule and "
+            "OAuthBearerLoginModule are understood (Kerberos is not supported)",
+            option="sasl_username",
+        )
     if "username" not in options or "password" not in options:
         raise ConfigError(
             'sasl.jaas.config needs username="..." and password="..."', option="sasl_username"
         )
-    return options["username"], options["password"]
+    return {"sasl_username": options["username"], "sasl_password": options["password"]}
+
+
+def _parse_jaas_oauth(options: Mapping[str, str]) -> dict[str, object]:
+    out: dict[str, object] = {
+        name: options[option] for option, name in _JAAS_OAUTH_OPTIONS.items() if option in options
+    }
+    extensions = {
+        key.removeprefix("extension_"): value
+        for key, value in options.items()
+        if key.startswith("extension_")
+    }
+    if extensions:
+        out["sasl_oauthbearer_extensions"] = extensions
+    sub = options.get("unsecuredLoginStringClaim_sub")
+    if sub is not None:
+        # Development clusters: unsigned tokens that Kafka's default validator accepts.
+        lifetime = options.get("unsecuredLoginLifetimeSeconds", "3600")
+        if not lifetime.isdigit() or int(lifetime) < 1:
+            raise ConfigError(
+                "sasl.jaas.config: unsecuredLoginLifetimeSeconds must be a positive integer",
+                option="sasl_oauth_token_provider",
+            )
+        out["sasl_oauth_token_provider"] = UnsecuredToken(sub, lifetime_s=int(lifetime))
+    elif "clientId" not in options:
+        raise ConfigError(
+            "sasl.jaas.config: OAuthBearerLoginModule needs clientId and clientSecret (with "
+            "sasl.oauthbearer.token.endpoint.url), or unsecuredLoginStringClaim_sub for an "
+            "unsecured development cluster",
+            option="sasl_oauth_token_provider",
+        )
+    return out
+
+
+def _normalize_extensions(f: Field[Any], value: object) -> Mapping[str, str]:
+    if isinstance(value, str):
+        pairs = [item.partition("=") for item in value.split(",") if item.strip()]
+        if any(not sep for _, sep, _ in pairs):
+            raise _bad(f, value, 'a mapping or "name=value,name=value"')
+        value = {key.strip(): text.strip() for key, _, text in pairs}
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise _bad(f, value, 'a mapping of str to str, or "name=value,name=value"')
+    for key, text in value.items():
+        try:
+            check_extension(key, text)
+        except ValueError as exc:
+            raise ConfigError(f"{f.name}: {exc}", option=f.name) from None
+    return MappingProxyType(dict(value))
 
 
 def _parse_endpoint_algorithm(text: str) -> bool:

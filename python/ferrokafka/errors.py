@@ -12,6 +12,7 @@ what went wrong and how to fix it.
     ├── IllegalStateError                call not allowed in the producer's current state
     │   └── ProducerClosedError          call after close()
     ├── AuthenticationError              TLS or SASL handshake failed
+    │   └── OAuthTokenError              no OAuth bearer token could be obtained
     ├── AuthorizationError               the principal lacks an ACL
     ├── RetriableError                   may succeed when tried again
     │   ├── KafkaTimeoutError            max_block_ms or delivery_timeout_ms ran out (also
@@ -72,7 +73,8 @@ __all__ = [
     "MemberIdRequiredError", "MismatchedEndpointTypeError", "NetworkError",
     "NewLeaderElectedError", "NoReassignmentInProgressError", "NotControllerError",
     "NotCoordinatorError", "NotEnoughReplicasAfterAppendError", "NotEnoughReplicasError",
-    "NotLeaderOrFollowerError", "OffsetMetadataTooLargeError", "OffsetMovedToTieredStorageError",
+    "NotLeaderOrFollowerError", "OAuthTokenError", "OffsetMetadataTooLargeError",
+    "OffsetMovedToTieredStorageError",
     "OffsetNotAvailableError", "OffsetOutOfRangeError", "OperationNotAttemptedError",
     "OutOfOrderSequenceNumberError", "PartitionOutOfRangeError", "PolicyViolationError",
     "PositionOutOfRangeError", "PreferredLeaderNotAvailableError",
@@ -166,6 +168,11 @@ class ProducerClosedError(IllegalStateError):
 class AuthenticationError(KafkaError):
     """Authentication with the broker failed; check the credentials, the SASL mechanism and the
     TLS settings (CA, certificate, hostname)."""
+
+
+class OAuthTokenError(AuthenticationError):
+    """No OAuth bearer token could be obtained for SASL/OAUTHBEARER: check the token endpoint
+    URL, the client id and secret, or the sasl_oauth_token_provider callable."""
 
 
 class AuthorizationError(KafkaError):

@@ -27,6 +27,7 @@ from ferrokafka._metrics import ProducerMetrics
 from ferrokafka._pending import PendingBatch
 from ferrokafka._producer_id import ProducerIdManager
 from ferrokafka._runtime import BackgroundTask, now_ms, wall_ms
+from ferrokafka._sasl import authenticator_for
 from ferrokafka._sender import Sender
 from ferrokafka.bulk import BulkDelivery
 from ferrokafka.config import ProducerConfig
@@ -95,12 +96,6 @@ class Producer:
                 "transactional_id (idempotence alone already prevents duplicates per partition)",
                 option="transactional_id",
             )
-        if config.security_protocol.startswith("SASL"):
-            raise ConfigError(
-                f"security_protocol={config.security_protocol!r}: SASL is not available in this "
-                "version of ferrokafka; use PLAINTEXT or SSL",
-                option="security_protocol",
-            )
         codec = config.compression_type
         level = {
             "gzip": config.compression_gzip_level,
@@ -121,6 +116,9 @@ class Producer:
         )
         self._state = ProducerState.NEW
         self._metrics = ProducerMetrics()
+        authenticator = authenticator_for(config)
+        if authenticator is not None:
+            self._metrics.authentications = authenticator.counts
         self._batches: dict[int, PendingBatch] = {}
         self._held: dict[str, HeldTopic] = {}
         self._held_bytes = 0
@@ -128,7 +126,7 @@ class Producer:
         self._producer_ids = (
             ProducerIdManager(config.transaction_timeout_ms) if config.enable_idempotence else None
         )
-        self._pool = BrokerPool(config, _ssl_context(config))
+        self._pool = BrokerPool(config, _ssl_context(config), authenticator)
         self._pool.on_metadata = self._on_metadata
         self._sender = Sender(
             config, self._accumulator, self._pool, self._batches, self._producer_ids, self._metrics
