@@ -10,11 +10,14 @@ with KafkaCluster() as kafka:                       # one node; KafkaCluster(nod
 ```
 
 The pytest plugin (`ferrokafka.testing.pytest_plugin`, registered automatically) offers the
-fixtures `kafka`, `kafka3` and `topic`; `python -m ferrokafka.testing up` starts a cluster in a
-terminal. The Kafka release is pinned in `KAFKA_VERSION`; `FERROKAFKA_KAFKA_VERSION` overrides it.
+fixtures `kafka`, `kafka3`, `kafka_secured` (a `SecuredKafkaCluster`: TLS, mutual TLS and SASL
+listeners, certificates made per run) and `topic`; `python -m ferrokafka.testing up` starts a
+cluster in a terminal. The Kafka release is pinned in `KAFKA_VERSION`; `FERROKAFKA_KAFKA_VERSION`
+overrides it.
 `KAFKA_BOOTSTRAP_SERVERS` makes the fixtures use an existing cluster instead (`ExternalCluster`).
 """
 
+from ferrokafka.testing._certificates import Certificates, generate_certificates
 from ferrokafka.testing._client import (
     BaseCluster,
     ConsumedRecord,
@@ -39,10 +42,12 @@ from ferrokafka.testing._errors import (
 )
 from ferrokafka.testing._external import ExternalCluster
 from ferrokafka.testing._node import KafkaNode
+from ferrokafka.testing._secured import SecuredKafkaCluster, unsecured_jws
 
 __all__ = [
     "KAFKA_VERSION",
     "BaseCluster",
+    "Certificates",
     "ConsumeTimeoutError",
     "ConsumedRecord",
     "ExternalCluster",
@@ -55,9 +60,12 @@ __all__ = [
     "KafkaToolError",
     "NodeControlError",
     "PartitionDescription",
+    "SecuredKafkaCluster",
     "TimestampType",
     "TopicDescription",
     "default_broker_properties",
     "distribution",
+    "generate_certificates",
     "kafka_version",
+    "unsecured_jws",
 ]
