@@ -43,6 +43,7 @@ from ferrokafka.errors import (
     ProducerClosedError,
     RecordTooLargeError,
     SerializationError,
+    TopicAuthorizationFailedError,
 )
 from ferrokafka.records import DeliveryFuture, RecordMetadata
 
@@ -593,6 +594,13 @@ class Producer:
                 self._accumulator.set_available_partitions(name, list(state.available))
         for name in [n for n in self._held if n in counts]:
             self._release_held(self._held[name])
+        for name in [n for n in self._held if self._refused_topic(n) is not None]:
+            # As Java's Metadata: an authorization error is final, not waited out.
+            held = self._held.pop(name)
+            self._held_bytes -= held.size
+            error = self._refused_topic(name)
+            assert error is not None
+            held.fail(error)
         if self._metadata_arrived is not None:
             self._metadata_arrived.set()
             self._metadata_arrived = None
@@ -630,9 +638,20 @@ class Producer:
             self._held_bytes -= held.size
             held.fail(_no_metadata_error(held.topic, self._config.max_block_ms, self._pool))
 
+    def _refused_topic(self, topic: str) -> TopicAuthorizationFailedError | None:
+        """The error to fail records with at once if the principal may not describe
+        ``topic`` (metadata answers TOPIC_AUTHORIZATION_FAILED)."""
+        state = self._pool.metadata.topic(topic)
+        if state is None or state.error_code != TopicAuthorizationFailedError.code:
+            return None
+        return TopicAuthorizationFailedError(f"topic {topic!r}: not authorized to describe it")
+
     async def _wait_for_metadata(self, topic: str, deadline: float) -> None:
         self._pool.want_topic(topic)
         while topic not in self._partition_counts:
+            refused = self._refused_topic(topic)
+            if refused is not None:
+                raise refused
             if self._metadata_arrived is None:
                 self._metadata_arrived = anyio.Event()
             arrived = self._metadata_arrived

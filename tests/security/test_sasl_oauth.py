@@ -4,6 +4,7 @@ client-credentials client against a token endpoint on loopback."""
 from __future__ import annotations
 
 import pytest
+from oauth_endpoint import TokenEndpoint, unsigned_jwt
 
 from ferrokafka._sasl.oauth import (
     OAuthToken,
@@ -13,7 +14,6 @@ from ferrokafka._sasl.oauth import (
     jwt_claims,
 )
 from ferrokafka.errors import OAuthTokenError
-from oauth_endpoint import TokenEndpoint, unsigned_jwt
 
 
 class FakeClock:

@@ -39,6 +39,8 @@ class FakeSaslWire:
         self.sink: BrokerConnection | None = None
         self.closed = False
         self.mechanisms = ["PLAIN", "SCRAM-SHA-256"]
+        # (count, event): set once that many requests are written.
+        self._waiters: list[tuple[int, anyio.Event]] = []
 
     # the Wire protocol
     def attach(self, sink: BrokerConnection, name: str) -> None:
@@ -47,6 +49,9 @@ class FakeSaslWire:
     def write(self, data: bytes) -> None:
         api_key, _version, correlation_id = struct.unpack(">hhi", data[4:12])
         self.written.append((api_key, correlation_id))
+        for count, event in self._waiters:
+            if len(self.written) >= count:
+                event.set()
         if api_key == SASL_HANDSHAKE:
             body = struct.pack(">hi", 0, len(self.mechanisms))
             body += b"".join(_string(m) for m in self.mechanisms)
@@ -75,6 +80,14 @@ class FakeSaslWire:
         return None
 
     # the test's side
+    async def wait_written(self, count: int) -> None:
+        event = anyio.Event()
+        self._waiters.append((count, event))
+        if len(self.written) >= count:
+            event.set()
+        with anyio.fail_after(5):
+            await event.wait()
+
     def answer_oldest(self) -> None:
         correlation_id = self.unanswered.pop(0)
         assert self.sink is not None
@@ -135,9 +148,7 @@ async def test_renewal_waits_for_in_flight_and_holds_new_requests_in_order() -> 
     await anyio.sleep(0.05)
     assert _kinds(wire)[2:] == [API_VERSIONS, API_VERSIONS]
     wire.answer_oldest()
-    with anyio.fail_after(5):
-        while len(wire.written) < 8:
-            await anyio.sleep(0.01)
+    await wire.wait_written(8)
     assert _kinds(wire)[4:] == [SASL_HANDSHAKE, SASL_AUTHENTICATE, API_VERSIONS, API_VERSIONS]
     wire.answer_oldest()
     wire.answer_oldest()
@@ -156,10 +167,15 @@ async def test_failed_renewal_fails_held_requests_as_a_lost_connection() -> None
     mechanism._password = "changed"  # the broker no longer accepts it
     await anyio.sleep(SESSION_MS / 1000)
     errors: list[BaseException | None] = []
-    conn.submit(api_versions_request(0), lambda frame, error: errors.append(error))
+    ended = anyio.Event()
+
+    def on_done(frame: bytes | None, error: KafkaConnectionError | None) -> None:
+        errors.append(error)
+        ended.set()
+
+    conn.submit(api_versions_request(0), on_done)
     with anyio.fail_after(5):
-        while not errors:
-            await anyio.sleep(0.01)
+        await ended.wait()
     assert isinstance(errors[0], KafkaConnectionError)
     assert "re-authentication" in str(errors[0])
     assert "changed" not in str(errors[0])
