@@ -588,11 +588,11 @@ def test_from_config_security_properties(pem: str) -> None:
         ({"ssl.truststore.location": "/x.jks"}, "give PEM files as ssl_cafile"),
         ({"ssl.protocol": "TLSv1.3"}, "pass that as ssl_context"),
         ({"sasl.kerberos.service.name": "kafka"}, "Kerberos (GSSAPI) is not supported"),
-        ({"sasl.oauthbearer.token.endpoint.url": "https://x"}, "sasl_oauth_token_provider"),
+        ({"sasl.oauthbearer.jwks.endpoint.url": "https://x"}, "sasl_oauth_token_provider"),
         ({"metrics.num.samples": "2"}, "producer.metrics()"),
         ({"interceptor.classes": "x.Y"}, "on_delivery"),
         ({"sasl.jaas.config": "com.sun.security.auth.module.Krb5LoginModule required;"},
-         "only PlainLoginModule and ScramLoginModule"),
+         "only PlainLoginModule, ScramLoginModule and OAuthBearerLoginModule"),
         ({"sasl.jaas.config": "org.apache.kafka.common.security.plain.PlainLoginModule "
                               'required username="a";'}, 'needs username="..." and password'),
         ({"ssl.endpoint.identification.algorithm": "ldaps"}, "must be 'https' or ''"),

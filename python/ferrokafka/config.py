@@ -378,13 +378,13 @@ class ProducerConfig:
         default=None, metadata=_meta("sasl.oauthbearer.scope", "opt_str")
     )
     """``sasl.oauthbearer.scope``: the scope asked of the token endpoint, if any."""
-    sasl_oauthbearer_extensions: Mapping[str, str] = field(
-        default_factory=lambda: MappingProxyType({}),
-        metadata=_meta("sasl.oauthbearer.extensions", "extensions"),
+    sasl_oauthbearer_extensions: tuple[tuple[str, str], ...] = field(
+        default=(), metadata=_meta("sasl.oauthbearer.extensions", "extensions")
     )
     """librdkafka's ``sasl.oauthbearer.extensions`` (Java: ``extension_<name>`` options in
     sasl.jaas.config): SASL extensions sent with the token, e.g. Confluent Cloud's
-    ``logicalCluster`` and ``identityPoolId``. A mapping, or ``"k1=v1,k2=v2"``."""
+    ``logicalCluster`` and ``identityPoolId``. Accepts a mapping or ``"k1=v1,k2=v2"``; stored
+    as sorted ``(name, value)`` pairs."""
     ssl_context: ssl.SSLContext | None = field(default=None, metadata=_meta(None, "ssl_context"))
     """A ready `ssl.SSLContext` (no Java equivalent: Java builds it from the ssl.* options);
     replaces ssl_cafile, ssl_certfile, ssl_keyfile, ssl_password and ssl_check_hostname."""
@@ -1054,7 +1054,9 @@ def _parse_jaas_oauth(options: Mapping[str, str]) -> dict[str, object]:
     return out
 
 
-def _normalize_extensions(f: Field[Any], value: object) -> Mapping[str, str]:
+def _normalize_extensions(f: Field[Any], value: object) -> tuple[tuple[str, str], ...]:
+    if isinstance(value, tuple) and all(isinstance(p, tuple) and len(p) == 2 for p in value):
+        value = dict(value)
     if isinstance(value, str):
         pairs = [item.partition("=") for item in value.split(",") if item.strip()]
         if any(not sep for _, sep, _ in pairs):
@@ -1069,7 +1071,7 @@ def _normalize_extensions(f: Field[Any], value: object) -> Mapping[str, str]:
             check_extension(key, text)
         except ValueError as exc:
             raise ConfigError(f"{f.name}: {exc}", option=f.name) from None
-    return MappingProxyType(dict(value))
+    return tuple(sorted(value.items()))
 
 
 def _parse_endpoint_algorithm(text: str) -> bool:

@@ -36,7 +36,8 @@ def authenticator_for(config: ProducerConfig) -> SaslAuthenticator | None:
     if name == "OAUTHBEARER":
         provider = config.oauth_token_provider()
         assert provider is not None
-        mechanism = OAuthBearerMechanism(TokenCache(provider), config.sasl_oauthbearer_extensions)
+        extensions = dict(config.sasl_oauthbearer_extensions)
+        mechanism = OAuthBearerMechanism(TokenCache(provider), extensions)
     else:
         # The config has checked that PLAIN and SCRAM have both.
         assert config.sasl_username is not None
