@@ -135,6 +135,37 @@ async def test_wrong_password_fails_start_at_once_without_retrying(
     assert elapsed < 2 * 5  # a generous bound: no retries before giving up
 
 
+def _set_scram_password(cluster: SecuredKafkaCluster, user: str, password: str) -> None:
+    from confluent_kafka.admin import (
+        ScramCredentialInfo,
+        ScramMechanism,
+        UserScramCredentialUpsertion,
+    )
+
+    upsert = UserScramCredentialUpsertion(
+        user, ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 4096), password.encode()
+    )
+    for future in cluster.admin().alter_user_scram_credentials([upsert]).values():
+        future.result(timeout=30)
+    # The credential reaches the broker through the metadata log.
+    time.sleep(1)
+
+
+async def test_credentials_revoked_after_start_fail_pending_records_at_once(
+    kafka_secured: SecuredKafkaCluster, topic: Any
+) -> None:
+    name = topic(cluster=kafka_secured)
+    _set_scram_password(kafka_secured, "carol", "carols-first-password")
+    options = kafka_secured.producer_config("SASL_SSL", mechanism="SCRAM-SHA-256")
+    options.update(sasl_username="carol", sasl_password="carols-first-password")
+    async with Producer(**options, delivery_timeout_ms=120_000) as producer:
+        # Started: only the bootstrap connection is open. The broker's own connection opens
+        # with the first record, after the password changed.
+        _set_scram_password(kafka_secured, "carol", "carols-new-password")
+        with anyio.fail_after(15), pytest.raises(SaslAuthenticationFailedError):
+            await producer.send(name, b"after the change")
+
+
 async def test_a_topic_the_principal_may_not_write_fails_at_once(
     kafka_secured: SecuredKafkaCluster, topic: Any
 ) -> None:
