@@ -48,6 +48,7 @@ from ferrokafka._protocol import (
 from ferrokafka._runtime import Signal, now_ms
 from ferrokafka.errors import (
     BROKER_ERRORS,
+    AuthenticationError,
     KafkaConnectionError,
     KafkaError,
     KafkaTimeoutError,
@@ -503,6 +504,18 @@ class Sender:
                     self._producer_ids.request_bump()
                 self._fail(batch_id, pending, _delivery_timeout(timeout_ms, pending.last_error))
 
+    def _authentication_failed(self, error: AuthenticationError) -> None:
+        """TLS or SASL refused: retrying cannot help, so every record waiting to be sent fails
+        with the error now, not after delivery_timeout_ms. Nothing reconnects until a new
+        record asks for it (and the broker's reconnect backoff has passed)."""
+        log.error("%s (client %s)", error, self._config.client_id)
+        self._fail_all(error)
+        ids = self._producer_ids
+        if ids is not None and ids.producer_id >= 0:
+            # Failed batches may have taken sequence numbers (sent once, then retried): a new
+            # epoch starts the sequences again, so no later batch waits behind the gap.
+            ids.request_bump()
+
     def _fail_all(self, error: KafkaError) -> None:
         for batch_id in self._acc.abort_undrained():
             pending = self._batches.pop(batch_id, None)
@@ -557,6 +570,8 @@ class Sender:
     async def _refresh_metadata(self) -> None:
         try:
             await self._pool.refresh_metadata()
+        except AuthenticationError as exc:
+            self._authentication_failed(exc)
         except (KafkaError, ConnectionLost) as exc:
             log.info("metadata refresh failed (client %s): %s", self._config.client_id, exc)
             await anyio.sleep(self._config.retry_backoff_ms / 1000)
@@ -572,6 +587,8 @@ class Sender:
         assert ids is not None
         try:
             await ids.ensure(self._acc, self._pool)
+            if isinstance(ids.last_error, AuthenticationError):
+                self._authentication_failed(ids.last_error)
             if not ids.ready:
                 await anyio.sleep(self._config.retry_backoff_ms / 1000)
         finally:
@@ -581,6 +598,8 @@ class Sender:
     async def _connect(self, node: int) -> None:
         try:
             await self._pool.connection(node)
+        except AuthenticationError as exc:
+            self._authentication_failed(exc)
         except ConnectionLost as exc:
             log.info("cannot reach broker %d (client %s): %s", node, self._config.client_id, exc)
             self._metadata_wanted = True
