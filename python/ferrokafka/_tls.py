@@ -68,7 +68,7 @@ def ssl_context_for(config: ProducerConfig) -> ssl.SSLContext | None:
 def handshake_error(broker: str, exc: ssl.SSLError) -> SslAuthenticationError:
     """The typed error for a TLS handshake that failed with ``exc`` (set as its cause)."""
     if isinstance(exc, ssl.SSLCertVerificationError):
-        message = exc.verify_message or exc.reason or "certificate verify failed"
+        message = exc.verify_message or _reason(exc) or "certificate verify failed"
         if "mismatch" in message or "Hostname" in message:
             hint = "the broker's certificate does not name the host connected to"
         elif "expired" in message:
@@ -79,12 +79,17 @@ def handshake_error(broker: str, exc: ssl.SSLError) -> SslAuthenticationError:
             hint = "check ssl_cafile and the broker's certificate"
         reason = f"certificate verify failed: {message} ({hint})"
     else:
-        detail = exc.reason or exc.strerror or str(exc)
+        detail = _reason(exc) or exc.strerror or str(exc)
         reason = f"{detail}: the broker refused the handshake"
-        if detail and "CERTIFICATE_REQUIRED" in detail.upper():
-            reason += " (it requires a client certificate: set ssl_certfile and ssl_keyfile)"
-        elif detail and "UNKNOWN_CA" in detail.upper():
-            reason += " (it does not trust the client certificate's CA)"
+        alert = detail.upper() if detail else ""
+        if "CERTIFICATE_REQUIRED" in alert or "BAD_CERTIFICATE" in alert:
+            # Kafka's JSSE answers a missing client certificate with bad_certificate.
+            reason += (
+                " (it requires a client certificate its truststore accepts: set ssl_certfile "
+                "and ssl_keyfile, or ssl_keystore_location)"
+            )
+        elif "UNKNOWN_CA" in alert:
+            reason += " (it does not trust the CA of the client certificate)"
         else:
             reason += " (check security_protocol, ssl_enabled_protocols and ssl_cipher_suites)"
     error = SslAuthenticationError(broker, reason)
@@ -120,41 +125,39 @@ def _load_cert_chain(
     key_option: str,
 ) -> None:
     def refuse_prompt() -> NoReturn:
-        raise _PasswordMissing
+        raise _PasswordMissing("OpenSSL asked for the password of an encrypted private key")
 
     try:
         context.load_cert_chain(
             certfile, keyfile, password if password is not None else refuse_prompt
         )
-    except _PasswordMissing:
+    except _PasswordMissing as exc:
         raise ConfigError(
             f"{key_option}: the private key is encrypted; give its password as ssl_password "
             "(Java and librdkafka: ssl.key.password)",
             option="ssl_password",
-        ) from None
+        ) from exc
     except ssl.SSLError as exc:
         raise _key_error(exc, key_option, password is not None) from exc
 
 
 def _key_error(exc: ssl.SSLError, key_option: str, had_password: bool) -> ConfigError:
-    code = f"{exc.library or ''} {exc.reason or ''}".upper()
-    if had_password and ("DECRYPT" in code or "BAD_PASSWORD" in code or "PKCS12" in code):
-        return ConfigError(
-            "ssl_password does not unlock the private key (wrong password)", option="ssl_password"
-        )
+    # OpenSSL 3 often says no more than "PEM lib" when a password does not decrypt the key.
+    library = getattr(exc, "library", None) or ""
+    code = f"{library} {_reason(exc) or ''} {exc}".upper()
     if "KEY_VALUES_MISMATCH" in code:
         return ConfigError(
             f"{key_option}: the private key does not belong to ssl_certfile's certificate",
             option=key_option,
         )
-    if had_password and "PEM" in code:
+    if had_password and ("DECRYPT" in code or "PEM" in code or "PKCS12" in code):
         return ConfigError(
-            f"{key_option}: the private key cannot be read; is ssl_password right?",
+            f"ssl_password does not unlock the private key of {key_option} (wrong password?)",
             option="ssl_password",
         )
     return ConfigError(
         f"ssl_certfile / {key_option}: no usable PEM certificate and private key "
-        f"({exc.reason or exc})",
+        f"({_reason(exc) or exc})",
         option="ssl_certfile",
     )
 
@@ -232,7 +235,7 @@ def _loading(option: str, meaning: str) -> Iterator[None]:
     try:
         yield
     except ssl.SSLError as exc:
-        raise ConfigError(f"{option}: {meaning} ({exc.reason or exc})", option=option) from exc
+        raise ConfigError(f"{option}: {meaning} ({_reason(exc) or exc})", option=option) from exc
     except OSError as exc:
         raise ConfigError(f"{option}: {exc.strerror or exc}", option=option) from exc
 
@@ -245,3 +248,9 @@ def _warn_no_hostname_check() -> None:
             "TLS host name verification is off (ssl.endpoint.identification.algorithm=''): "
             "any certificate signed by a trusted CA is accepted for any broker"
         )
+
+
+def _reason(exc: ssl.SSLError) -> str | None:
+    # Errors raised outside a handshake (set_ciphers) carry no reason attribute.
+    reason: str | None = getattr(exc, "reason", None)
+    return reason
