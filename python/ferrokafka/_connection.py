@@ -57,6 +57,7 @@ from ferrokafka._protocol import (
     api_versions_request,
 )
 from ferrokafka._runtime import BackgroundTask
+from ferrokafka._tls import handshake_error
 from ferrokafka._wire import Wire, open_wire
 from ferrokafka.errors import (
     KafkaConnectionError as KafkaConnectionError,
@@ -78,8 +79,12 @@ DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_REQUEST_TIMEOUT = 30.0
 DEFAULT_MAX_IN_FLIGHT = 5
 DEFAULT_DRAIN_TIMEOUT = 1.0
-#: Larger frames are taken for garbage (an HTTP server answers b"HTTP", i.e. 1.2 GB).
-DEFAULT_MAX_RESPONSE_SIZE = 100 * 1024 * 1024
+#: Larger frames are taken for garbage (an HTTP server answers b"HTTP", i.e. 1.2 GB). A
+#: producer's largest response is Metadata: about 45 bytes per partition at replication factor
+#: 3 (ids, epochs, replica and ISR lists) plus ~100 per broker, so 3,000 partitions take
+#: ~135 KB and 16 MiB holds ~350,000; Produce responses are a few bytes per partition. The cap
+#: bounds what a peer can make us allocate and assemble for one frame.
+DEFAULT_MAX_RESPONSE_SIZE = 16 * 1024 * 1024
 
 
 class BrokerProtocolError(ProtocolError):
@@ -255,6 +260,9 @@ class BrokerConnection:
         with anyio.move_on_after(connect_timeout) as scope:
             try:
                 wire = await open_wire(host, target, port, ssl_context)
+            except ssl.SSLError as exc:
+                # Not retried: the same certificates fail the same way next time.
+                raise handshake_error(where, exc) from exc
             except OSError as exc:
                 reason = _os_error_reason(exc)
                 raise KafkaConnectionError(f"could not connect to {where}: {reason}") from exc
@@ -280,9 +288,14 @@ class BrokerConnection:
             if authenticator is not None:
                 remaining = max(deadline - anyio.current_time(), 0.001)
                 await conn.authenticate(authenticator, remaining)
-        except BaseException:
+        except BaseException as exc:
             with anyio.CancelScope(shield=True):
                 await conn.close()
+            # With TLS 1.3 the broker checks the client's certificate after the client's side
+            # of the handshake is done: its refusal ends the connection at the first read.
+            refusal = conn._error.__cause__ if conn._error is not None else None
+            if isinstance(exc, KafkaConnectionError) and isinstance(refusal, ssl.SSLError):
+                raise handshake_error(where, refusal) from refusal
             raise
         log.debug("connected to %s (client %s)", conn, client_id)
         return conn

@@ -20,9 +20,9 @@ Settling a batch follows the Java client's `Sender.completeBatch`:
   epoch is bumped (KIP-360) and the partition's batches are renumbered;
 - anything else, or no time left: fail every record of the batch with the broker's error.
 
-An `AuthenticationError` while connecting (wrong SASL credentials, a mechanism the broker does
-not enable) is not retried until the delivery timeout: the records waiting for that broker (for
-any broker, when it was the metadata connection) fail with it at once, as in the Java client.
+An `AuthenticationError` while connecting (TLS refused, wrong SASL credentials, a mechanism the
+broker does not enable, no OAuth token) is not retried until the delivery timeout: the records
+waiting to be sent fail with it at once (`_authentication_failed`).
 """
 
 from __future__ import annotations
@@ -508,6 +508,18 @@ class Sender:
                     self._producer_ids.request_bump()
                 self._fail(batch_id, pending, _delivery_timeout(timeout_ms, pending.last_error))
 
+    def _authentication_failed(self, error: AuthenticationError) -> None:
+        """TLS or SASL refused: retrying cannot help, so every record waiting to be sent fails
+        with the error now, not after delivery_timeout_ms. Nothing reconnects until a new
+        record asks for it (and the broker's reconnect backoff has passed)."""
+        log.error("%s (client %s)", error, self._config.client_id)
+        self._fail_all(error)
+        ids = self._producer_ids
+        if ids is not None and ids.producer_id >= 0:
+            # Failed batches may have taken sequence numbers (sent once, then retried): a new
+            # epoch starts the sequences again, so no later batch waits behind the gap.
+            ids.request_bump()
+
     def _fail_all(self, error: KafkaError) -> None:
         for batch_id in self._acc.abort_undrained():
             pending = self._batches.pop(batch_id, None)
@@ -563,10 +575,7 @@ class Sender:
         try:
             await self._pool.refresh_metadata()
         except AuthenticationError as exc:
-            log.error("authentication failed (client %s): %s", self._config.client_id, exc)
-            self._fail_unsent(exc)
-            await anyio.sleep(self._config.retry_backoff_ms / 1000)
-            self._metadata_wanted = True
+            self._authentication_failed(exc)
         except (KafkaError, ConnectionLost) as exc:
             log.info("metadata refresh failed (client %s): %s", self._config.client_id, exc)
             await anyio.sleep(self._config.retry_backoff_ms / 1000)
@@ -582,6 +591,8 @@ class Sender:
         assert ids is not None
         try:
             await ids.ensure(self._acc, self._pool)
+            if isinstance(ids.last_error, AuthenticationError):
+                self._authentication_failed(ids.last_error)
             if not ids.ready:
                 await anyio.sleep(self._config.retry_backoff_ms / 1000)
         finally:
@@ -592,8 +603,7 @@ class Sender:
         try:
             await self._pool.connection(node)
         except AuthenticationError as exc:
-            log.error("authentication failed (client %s): %s", self._config.client_id, exc)
-            self._fail_unsent(exc, node)
+            self._authentication_failed(exc)
         except ConnectionLost as exc:
             log.info("cannot reach broker %d (client %s): %s", node, self._config.client_id, exc)
             self._metadata_wanted = True
@@ -607,19 +617,6 @@ class Sender:
                     pending.last_error = error
         finally:
             self._wakeup.set()
-
-    def _fail_unsent(self, error: AuthenticationError, node: int | None = None) -> None:
-        """Fails the batches not in flight whose leader is ``node`` (every one if None)."""
-        metadata = self._pool.metadata
-        doomed = []
-        for batch_id, pending in self._batches.items():
-            if pending.in_flight:
-                continue
-            leader = metadata.partition(pending.topic, pending.partition)
-            if node is None or (leader is not None and leader.leader_id == node):
-                doomed.append((batch_id, pending))
-        for batch_id, pending in doomed:
-            self._fail(batch_id, pending, error)
 
 
 def _broker_detail(answer: PartitionProduceResult) -> str | None:

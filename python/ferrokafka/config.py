@@ -132,6 +132,12 @@ CompressionType = Literal["none", "gzip", "snappy", "lz4", "zstd"]
 ClientDnsLookup = Literal["use_all_dns_ips", "resolve_canonical_bootstrap_servers_only"]
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"]
+SslKeystoreType = Literal["PKCS12", "PEM"]
+TLS_PROTOCOLS: Final = ("TLSv1.2", "TLSv1.3")
+DEFAULT_SSL_ENABLED_PROTOCOLS: Final = TLS_PROTOCOLS
+JKS_CONVERSION: Final = (
+    "keytool -importkeystore -srckeystore x.jks -destkeystore x.p12 -deststoretype PKCS12"
+)
 
 Partitioner = Callable[[str, Any, bytes | None, Any, int], int]
 """``(topic, key, key_bytes, value, num_partitions) -> partition`` (Java's ``Partitioner``)."""
@@ -387,9 +393,17 @@ class ProducerConfig:
     as sorted ``(name, value)`` pairs."""
     ssl_context: ssl.SSLContext | None = field(default=None, metadata=_meta(None, "ssl_context"))
     """A ready `ssl.SSLContext` (no Java equivalent: Java builds it from the ssl.* options);
-    replaces ssl_cafile, ssl_certfile, ssl_keyfile, ssl_password and ssl_check_hostname."""
+    replaces every other ssl_* option."""
     ssl_cafile: str | None = field(default=None, metadata=_meta("ssl.ca.location", "path"))
-    """librdkafka's ``ssl.ca.location``: PEM file of CAs to trust (default: the system's)."""
+    """librdkafka's ``ssl.ca.location``, Java's ``ssl.truststore.location`` with
+    ``ssl.truststore.type=PEM``: PEM file of CAs to trust (default: the system's). In
+    `from_config`, a directory given there becomes ssl_capath."""
+    ssl_capath: str | None = field(default=None, metadata=_meta(None, "dir"))
+    """A directory of CA certificates in OpenSSL's hashed layout (``c_rehash``); Java has no
+    equivalent, librdkafka takes it as ``ssl.ca.location``."""
+    ssl_cadata: str | None = field(default=None, metadata=_meta("ssl.ca.pem", "opt_str"))
+    """librdkafka's ``ssl.ca.pem``, Java's ``ssl.truststore.certificates``: CA certificates as
+    a PEM string."""
     ssl_certfile: str | None = field(
         default=None, metadata=_meta("ssl.certificate.location", "path")
     )
@@ -400,6 +414,33 @@ class ProducerConfig:
         default=None, metadata=_meta("ssl.key.password", "opt_str", secret=True)
     )
     """``ssl.key.password``: password of the private key. Never shown."""
+    ssl_keystore_location: str | None = field(
+        default=None, metadata=_meta("ssl.keystore.location", "path")
+    )
+    """``ssl.keystore.location``: the client's key and certificate chain in one file, PKCS#12
+    (librdkafka's and Java's PKCS12 type) or PEM (``ssl_keystore_type="PEM"``). JKS is not
+    read: convert it with ``keytool -importkeystore -srckeystore x.jks -destkeystore x.p12
+    -deststoretype PKCS12``."""
+    ssl_keystore_password: str | None = field(
+        default=None, metadata=_meta("ssl.keystore.password", "opt_str", secret=True)
+    )
+    """``ssl.keystore.password``: opens ssl_keystore_location. Never shown."""
+    ssl_keystore_type: SslKeystoreType = field(
+        default="PKCS12",
+        metadata=_meta("ssl.keystore.type", "choice", choices=("PKCS12", "PEM"), fold=str.upper),
+    )
+    """``ssl.keystore.type``: PKCS12 (the default here; Java's is JKS) or PEM."""
+    ssl_enabled_protocols: tuple[str, ...] = field(
+        default=DEFAULT_SSL_ENABLED_PROTOCOLS, metadata=_meta("ssl.enabled.protocols", "protocols")
+    )
+    """``ssl.enabled.protocols``: TLS versions allowed, from TLSv1.2 and TLSv1.3 (older ones
+    are refused). Accepts a comma-separated string or a sequence; stored as a tuple."""
+    ssl_cipher_suites: str | None = field(
+        default=None, metadata=_meta("ssl.cipher.suites", "opt_str")
+    )
+    """``ssl.cipher.suites``: TLS 1.2 cipher suites, in OpenSSL's cipher-list syntax (comma- or
+    colon-separated names such as ``ECDHE-RSA-AES128-GCM-SHA256``); TLS 1.3 suites are
+    OpenSSL's defaults."""
     ssl_check_hostname: bool = _bool(True, "ssl.endpoint.identification.algorithm")
     """Java's ``ssl.endpoint.identification.algorithm=https`` (the default): verify that the
     broker's certificate names the host connected to."""
@@ -471,6 +512,13 @@ class ProducerConfig:
                     raise ConfigError(f"{key} must be 'oidc' or 'default'", option=key)
             elif key == "ssl.endpoint.identification.algorithm":
                 put("ssl_check_hostname", _parse_endpoint_algorithm(_as_text(key, value)), key)
+            elif key in ("ssl.ca.location", "ssl.truststore.location"):
+                location = _as_text(key, value)
+                put("ssl_capath" if os.path.isdir(location) else "ssl_cafile", location, key)
+            elif key == "ssl.truststore.certificates":
+                put("ssl_cadata", _as_text(key, value), key)
+            elif key in ("ssl.truststore.type", "ssl.truststore.password"):
+                _check_truststore_option(key, _as_text(key, value))
             elif key in _DOTTED or key in _FIELDS:
                 name = _DOTTED.get(key, key)
                 put(name, _parse_value(_FIELDS[name], key, value), key)
@@ -592,7 +640,7 @@ class ProducerConfig:
         protocol = self.security_protocol
         uses_tls = protocol in ("SSL", "SASL_SSL")
         uses_sasl = protocol in ("SASL_PLAINTEXT", "SASL_SSL")
-        tls_options = ("ssl_context", "ssl_cafile", "ssl_certfile", "ssl_keyfile", "ssl_password")
+        tls_options = [name for name in _TLS_OPTIONS if name in self._given]
         for name in tls_options:
             if getattr(self, name) is not None and not uses_tls:
                 raise ConfigError(
@@ -601,7 +649,9 @@ class ProducerConfig:
                     option=name,
                 )
         if self.ssl_context is not None:
-            for name in ("ssl_cafile", "ssl_certfile", "ssl_keyfile", "ssl_password"):
+            for name in sorted(self._given):
+                if not name.startswith("ssl_") or name in ("ssl_context", "ssl_check_hostname"):
+                    continue
                 if getattr(self, name) is not None:
                     raise ConfigError(
                         f"give either ssl_context or {name}, not both: load the file into your "
@@ -619,10 +669,26 @@ class ProducerConfig:
                 "ssl_keyfile needs ssl_certfile: give the client certificate too",
                 option="ssl_keyfile",
             )
-        if self.ssl_password is not None and self.ssl_certfile is None:
+        if self.ssl_password is not None and (
+            self.ssl_certfile is None and self.ssl_keystore_location is None
+        ):
             raise ConfigError(
-                "ssl_password unlocks the key of ssl_certfile / ssl_keyfile; give those too",
+                "ssl_password unlocks the key of ssl_certfile / ssl_keyfile (or of "
+                "ssl_keystore_location); give those too",
                 option="ssl_password",
+            )
+        if self.ssl_keystore_location is not None:
+            for name in ("ssl_certfile", "ssl_keyfile"):
+                if getattr(self, name) is not None:
+                    raise ConfigError(
+                        f"give either ssl_keystore_location or {name}, not both: the keystore "
+                        "holds the client's key and certificate",
+                        option=name,
+                    )
+        if self.ssl_keystore_password is not None and self.ssl_keystore_location is None:
+            raise ConfigError(
+                "ssl_keystore_password opens ssl_keystore_location; give that too",
+                option="ssl_keystore_password",
             )
         for name in (
             "sasl_mechanism",
@@ -720,6 +786,19 @@ _OIDC_OPTIONS: Final = (
 _FIELDS: Final[Mapping[str, Field[Any]]] = MappingProxyType(
     {f.name: f for f in fields(ProducerConfig) if f.init}
 )
+# Options that only mean something over TLS (the rest of ssl_* have defaults).
+_TLS_OPTIONS: Final = (
+    "ssl_context",
+    "ssl_cafile",
+    "ssl_capath",
+    "ssl_cadata",
+    "ssl_certfile",
+    "ssl_keyfile",
+    "ssl_password",
+    "ssl_keystore_location",
+    "ssl_keystore_password",
+    "ssl_cipher_suites",
+)
 # Dotted names that map one-to-one onto a field; ssl.endpoint.identification.algorithm maps onto
 # ssl_check_hostname too, but from_config translates its values first.
 _DOTTED: Final[Mapping[str, str]] = MappingProxyType(
@@ -767,6 +846,8 @@ def _check_field(config: ProducerConfig, f: Field[Any]) -> None:
         folded = f.metadata["fold"](value.strip()) if isinstance(value, str) else value
         if folded not in choices:
             hint = " (Kerberos is not supported)" if folded == "GSSAPI" else ""
+            if folded == "JKS":
+                hint = f" (JKS is not read; convert it: {JKS_CONVERSION})"
             raise _bad(f, value, "one of " + ", ".join(map(repr, choices)) + hint)
         _set(config, f.name, folded)
     elif kind == "acks":
@@ -784,6 +865,10 @@ def _check_field(config: ProducerConfig, f: Field[Any]) -> None:
             raise _bad(f, value, "a non-empty str, or None for no transactions")
     elif kind == "path":
         _set(config, f.name, _normalize_path(f, value))
+    elif kind == "dir":
+        _set(config, f.name, _normalize_dir(f, value))
+    elif kind == "protocols":
+        _set(config, f.name, _normalize_protocols(f, value))
     elif kind == "serializer":
         _set(config, f.name, _build(lambda: as_serializer(value), f.name))
     elif kind == "callable":
@@ -863,6 +948,38 @@ def _normalize_path(f: Field[Any], value: object) -> str | None:
     return path
 
 
+def _normalize_dir(f: Field[Any], value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str | os.PathLike):
+        raise _bad(f, value, "a directory path or None")
+    path = os.fspath(value)
+    if not isinstance(path, str) or not os.path.isdir(path):
+        raise ConfigError(f"{f.name}: no such directory {path!r}", option=f.name)
+    return path
+
+
+def _normalize_protocols(f: Field[Any], value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [part for part in re.split(r"[,\s]+", value) if part]
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise _bad(f, value, "TLS versions as a comma-separated str or a sequence of str")
+    known = {name.lower(): name for name in TLS_PROTOCOLS}
+    protocols = []
+    for name in value:
+        canonical = known.get(name.strip().lower())
+        if canonical is None:
+            raise ConfigError(
+                f"{_describe(f)}: {name!r} is not allowed; use TLSv1.2 and/or TLSv1.3 (older "
+                "versions are insecure and refused)",
+                option=f.name,
+            )
+        protocols.append(canonical)
+    if not protocols:
+        raise _bad(f, value, "at least one of TLSv1.2, TLSv1.3")
+    return tuple(sorted(set(protocols)))
+
+
 # --- from_config helpers ----------------------------------------------------------------
 
 _JAVA_SERIALIZERS: Final[Mapping[str, Callable[[], Serializer[Any]]]] = MappingProxyType(
@@ -907,19 +1024,19 @@ _JAVA_UNSUPPORTED: Final = frozenset((
     "sasl.oauthbearer.jwks.endpoint.retry.backoff.ms", "sasl.oauthbearer.jwks.endpoint.url",
     "sasl.oauthbearer.jwt.retriever.class", "sasl.oauthbearer.jwt.validator.class",
     "sasl.oauthbearer.scope.claim.name", "sasl.oauthbearer.sub.claim.name", "security.providers",
-    "ssl.cipher.suites", "ssl.enabled.protocols", "ssl.engine.factory.class",
-    "ssl.keymanager.algorithm", "ssl.keystore.certificate.chain", "ssl.keystore.key",
-    "ssl.keystore.location", "ssl.keystore.password", "ssl.keystore.type", "ssl.protocol",
-    "ssl.provider", "ssl.secure.random.implementation", "ssl.trustmanager.algorithm",
-    "ssl.truststore.certificates", "ssl.truststore.location", "ssl.truststore.password",
-    "ssl.truststore.type", "transaction.two.phase.commit.enable",
+    "ssl.engine.factory.class", "ssl.keymanager.algorithm", "ssl.keystore.certificate.chain",
+    "ssl.keystore.key", "ssl.protocol", "ssl.provider", "ssl.secure.random.implementation",
+    "ssl.trustmanager.algorithm", "transaction.two.phase.commit.enable",
 ))
 # fmt: on
 
 
 def _unsupported_hint(key: str) -> str:
     if key.startswith(("ssl.keystore.", "ssl.truststore.")):
-        return "give PEM files as ssl_cafile / ssl_certfile / ssl_keyfile, or an ssl_context"
+        return (
+            "give the keystore as ssl_keystore_location (PKCS#12 or PEM) or PEM files as "
+            "ssl_certfile / ssl_keyfile, or an ssl_context"
+        )
     if key.startswith("ssl."):
         return "configure it on an ssl.SSLContext and pass that as ssl_context"
     if key.startswith("sasl.kerberos."):
@@ -1072,6 +1189,26 @@ def _normalize_extensions(f: Field[Any], value: object) -> tuple[tuple[str, str]
         except ValueError as exc:
             raise ConfigError(f"{f.name}: {exc}", option=f.name) from None
     return tuple(sorted(value.items()))
+
+
+def _check_truststore_option(key: str, text: str) -> None:
+    # Trusted CAs are read as PEM only; a Java truststore of another type must be converted.
+    if key == "ssl.truststore.type" and text.upper() in ("", "PEM"):
+        return
+    if key == "ssl.truststore.password" and not text:
+        return
+    if text.upper() == "JKS":
+        hint = (
+            "convert the JKS truststore to PEM: keytool -exportcert -rfc -alias <ca> "
+            "-keystore truststore.jks -file ca.pem"
+        )
+    else:
+        hint = (
+            "give the trusted CAs as PEM (ssl_cafile / ssl.truststore.location with "
+            "ssl.truststore.type=PEM); from PKCS#12: openssl pkcs12 -in truststore.p12 -nokeys "
+            "-out ca.pem"
+        )
+    raise ConfigError(f"{key}: only PEM truststores are read; {hint}", option="ssl_cafile")
 
 
 def _parse_endpoint_algorithm(text: str) -> bool:

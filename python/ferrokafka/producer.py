@@ -12,7 +12,6 @@ from __future__ import annotations
 import enum
 import logging
 import re
-import ssl
 import time
 from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
@@ -29,6 +28,7 @@ from ferrokafka._producer_id import ProducerIdManager
 from ferrokafka._runtime import BackgroundTask, now_ms, wall_ms
 from ferrokafka._sasl import authenticator_for
 from ferrokafka._sender import Sender
+from ferrokafka._tls import ssl_context_for
 from ferrokafka.bulk import BulkDelivery
 from ferrokafka.config import ProducerConfig
 from ferrokafka.errors import (
@@ -127,7 +127,7 @@ class Producer:
         self._producer_ids = (
             ProducerIdManager(config.transaction_timeout_ms) if config.enable_idempotence else None
         )
-        self._pool = BrokerPool(config, _ssl_context(config), authenticator)
+        self._pool = BrokerPool(config, ssl_context_for(config), authenticator)
         self._pool.on_metadata = self._on_metadata
         self._sender = Sender(
             config, self._accumulator, self._pool, self._batches, self._producer_ids, self._metrics
@@ -698,20 +698,6 @@ class Producer:
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def _ssl_context(config: ProducerConfig) -> ssl.SSLContext | None:
-    if config.security_protocol not in ("SSL", "SASL_SSL"):
-        return None
-    if config.ssl_context is not None:
-        return config.ssl_context
-    context = ssl.create_default_context(cafile=config.ssl_cafile)
-    context.check_hostname = config.ssl_check_hostname
-    if not config.ssl_check_hostname:
-        context.verify_mode = ssl.CERT_REQUIRED
-    if config.ssl_certfile is not None:
-        context.load_cert_chain(config.ssl_certfile, config.ssl_keyfile, config.ssl_password)
-    return context
 
 
 def _headers(headers: HeadersArg) -> list[tuple[str, bytes | None]]:
