@@ -104,7 +104,7 @@ def test_decode_errors_name_api_and_version() -> None:
 def test_bytes_after_the_last_field_are_skipped() -> None:
     # ApiVersions v1 (error, no APIs, throttle) and a byte more: read as Kafka's clients read it.
     frame = b"\x00\x00\x00\x01" + b"\x00\x00\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
-    expected = (0, [], 0, [])
+    expected: tuple[object, ...] = (0, [], 0, [])
     assert _native.decode_api_versions_response(frame, 1) == expected
     assert _native.decode_api_versions_response(frame + b"!", 1) == expected
 
