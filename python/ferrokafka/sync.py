@@ -230,8 +230,8 @@ class Producer:
         (`SerializationError`, `InvalidTopicError`, ...) as well as a failed delivery.
         ``on_delivery(metadata, error)`` runs on the producer's thread when the record ends;
         keep it short. Blocks only when the producer cannot keep up, for up to
-        ``max_block_ms``, then raises `KafkaTimeoutError`. Cancelling the future before the
-        record reached the producer drops it."""
+        ``max_block_ms``, then raises `KafkaTimeoutError`. Cancelling the future succeeds only
+        while the record waits in the handoff queue, and drops it."""
         if self._state is not SyncProducerState.STARTED:
             self._check_thread()
             self.start()
@@ -378,7 +378,9 @@ class Producer:
                 self._not_full.notify_all()
             for index, queued in enumerate(burst):
                 future = queued.future
-                if future.cancelled():
+                # Marks it running (its caller can no longer cancel it) or, if it was cancelled,
+                # tells its waiters. A head record offered again after a full buffer already runs.
+                if not (future.running() or future.set_running_or_notify_cancel()):
                     self._outstanding.discard(future)
                     continue
                 try:
@@ -439,7 +441,7 @@ class Producer:
             outstanding.discard(future)
             error = delivery.exception()
             if error is None:
-                # Its caller may have cancelled it meanwhile.
+                # close() may have failed it meanwhile from its own thread.
                 with contextlib.suppress(concurrent.futures.InvalidStateError):
                     future.set_result(delivery.result())
             else:
@@ -472,6 +474,11 @@ class Producer:
 
 
 def _fail(future: concurrent.futures.Future[Any], error: BaseException) -> None:
+    if future.cancelled():
+        # Cancelled while queued: its waiters (concurrent.futures.wait) are told only now.
+        with contextlib.suppress(RuntimeError):
+            future.set_running_or_notify_cancel()
+        return
     if future.done():
         return
     # It may have ended meanwhile on the other thread.
