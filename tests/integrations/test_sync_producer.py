@@ -211,7 +211,7 @@ def test_cancelled_before_handoff_or_not_the_future_ends(kafka: BaseCluster, top
         for future in futures[::2]:
             future.cancel()
         producer.flush(timeout=30)
-    done, pending = concurrent.futures.wait(futures, timeout=0)
+    _, pending = concurrent.futures.wait(futures, timeout=0)
     assert not pending
     delivered = [f for f in futures if not f.cancelled()]
     assert all(f.exception() is None for f in delivered)
