@@ -6,7 +6,8 @@ Same flags (``--topic --num-records --record-size --throughput --producer-props 
 ``--print-metrics``) and the same output lines as Java's ``ProducerPerformance``: one every five
 seconds, ``N records sent, X records/sec (Y MB/sec), A ms avg latency, M ms max latency.``, then
 the total with the 50th, 95th, 99th and 99.9th percentiles. Latency is from the send call to its
-acknowledgement, in whole milliseconds, as in Java; records that fail are reported on stderr and
+acknowledgement, in whole milliseconds, as in Java (the lines are those of Kafka 4.1's
+``ProducerPerformance.Stats``); records that fail are reported on stderr and
 not counted (Java prints their stack trace); the exit status is then 1.
 """
 
@@ -133,7 +134,7 @@ class Stats:
         p50, p95, p99, p999 = self.percentiles(0.5, 0.95, 0.99, 0.999)
         steady = " steady state" if self.steady_state else ""
         return (
-            f"{self.count}{steady} records sent, {1000.0 * self.count / elapsed:f} records/sec "
+            f"{self.count}{steady} records sent, {1000.0 * self.count / elapsed:.1f} records/sec "
             f"({1000.0 * self.bytes / elapsed / 1048576:.2f} MB/sec), "
             f"{self.total_latency / max(self.count, 1):.2f} ms avg latency, "
             f"{float(self.max_latency):.2f} ms max latency, "
