@@ -197,11 +197,10 @@ def run(args: argparse.Namespace) -> int:
                     progress.update(tally.sent, tally.acked, tally.failed, read_bytes)
         if progress is not None:
             progress.update(tally.sent, tally.acked, tally.failed, read_bytes, force=True)
-    except KafkaError as exc:
+    except (KafkaError, OSError) as exc:
         if progress is not None:
             progress.close()
         print(f"produce: {exc}", file=sys.stderr)
-        producer.close()
         return 1
     finally:
         # Waits for every record (bounded by delivery.timeout.ms); all futures end here.
