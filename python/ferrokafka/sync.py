@@ -122,6 +122,10 @@ class Producer:
         # True from the moment a drain is scheduled until the queue is found empty: one
         # cross-thread wake-up per burst of sends.
         self._wake_pending = False
+        # Records ever queued (written under the lock) and ever taken from the queue (by the
+        # loop only): flush() waits for the records queued before it, not for later ones.
+        self._queued_total = 0
+        self._handed_total = 0
         # Futures handed out and not yet ended: failed by close() whatever the loop does.
         self._outstanding: set[concurrent.futures.Future[RecordMetadata]] = set()
         # Loop-thread only: when the record at the head of the queue first found no space.
@@ -253,6 +257,7 @@ class Producer:
             if self._state is not SyncProducerState.STARTED:
                 raise ProducerClosedError()
             self._queue.append(queued)
+            self._queued_total += 1
             self._outstanding.add(future)
             wake = not self._wake_pending
             self._wake_pending = True
@@ -267,7 +272,7 @@ class Producer:
         self._ensure_started("flush")
         deadline = None if timeout is None else time.monotonic() + timeout
         wait = None if timeout is None else timeout + _CLOSE_GRACE_S
-        self._run(self._flush_on_loop(deadline), wait)
+        self._run(self._flush_on_loop(deadline, self._queued_total), wait)
 
     def partitions_for(self, topic: str) -> list[int]:
         """The partition ids of ``topic``; waits up to ``max_block_ms`` for its metadata."""
@@ -422,6 +427,7 @@ class Producer:
                         )
                 except BufferFullError as exc:
                     if self._still_blocked(exc, future):
+                        self._handed_total += index
                         self._requeue(burst, index)
                         return False  # _wake_pending stays set: no other drain runs meanwhile
                     continue
@@ -431,6 +437,7 @@ class Producer:
                     continue
                 self._blocked_since = None
                 delivery.add_done_callback(self._settler(future))
+            self._handed_total += len(burst)
 
     def _still_blocked(self, exc: BufferFullError, future: concurrent.futures.Future[Any]) -> bool:
         """Whether the head record should wait for space (True) or has waited long enough and
@@ -477,8 +484,8 @@ class Producer:
 
         return settle
 
-    async def _flush_on_loop(self, deadline: float | None) -> None:
-        await self._drained(deadline)
+    async def _flush_on_loop(self, deadline: float | None, queued: int) -> None:
+        await self._drained(deadline, queued)
         remaining = None if deadline is None else max(deadline - time.monotonic(), 0.0)
         await self._producer.flush(remaining)
 
@@ -486,13 +493,14 @@ class Producer:
         deadline = time.monotonic() + limit
         # What is still queued at the deadline fails after the close.
         with contextlib.suppress(KafkaTimeoutError):
-            await self._drained(deadline)
+            await self._drained(deadline, self._queued_total)
         await self._producer.close(max(deadline - time.monotonic(), 0.0))
 
-    async def _drained(self, deadline: float | None) -> None:
-        """Waits until every record queued so far is in the async producer's hands."""
+    async def _drained(self, deadline: float | None, queued: int) -> None:
+        """Waits until the first ``queued`` records ever queued are in the async producer's
+        hands (or failed, or cancelled)."""
         pause = _SPACE_POLL_MIN_S
-        while self._wake_pending:
+        while self._handed_total < queued:
             if deadline is not None and time.monotonic() >= deadline:
                 raise KafkaTimeoutError(
                     "records are still waiting for buffer space: the brokers are not keeping up"

@@ -217,3 +217,28 @@ def test_cancelled_before_handoff_or_not_the_future_ends(kafka: BaseCluster, top
     assert all(f.exception() is None for f in delivered)
     values = {r.value for r in kafka.consume(name, timeout=30)}
     assert {b"%d" % i for i in range(1, 200, 2)} <= values
+
+
+def test_flush_waits_for_earlier_records_while_others_keep_sending(
+    kafka: BaseCluster, topic: object
+) -> None:
+    name = topic()  # type: ignore[operator]
+    stop = threading.Event()
+    with Producer(bootstrap_servers=kafka.bootstrap_servers) as producer:
+
+        def keep_sending() -> None:
+            for i in range(200_000):
+                if stop.is_set():
+                    return
+                producer.send(name, b"background %d" % i)
+
+        background = threading.Thread(target=keep_sending)
+        background.start()
+        try:
+            for _ in range(3):
+                before = [producer.send(name, b"mine") for _ in range(100)]
+                producer.flush(timeout=60)  # returns although the other thread never pauses
+                assert all(f.done() and f.exception() is None for f in before)
+        finally:
+            stop.set()
+            background.join(60)
