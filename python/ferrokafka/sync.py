@@ -33,6 +33,7 @@ from collections.abc import Callable, Coroutine, Mapping, Sequence
 from types import TracebackType
 from typing import Any, NamedTuple, Self, TypeVar
 
+from ferrokafka.config import ProducerConfig
 from ferrokafka.errors import (
     BufferFullError,
     IllegalStateError,
@@ -138,8 +139,8 @@ class Producer:
         _live.add(self)
 
     @property
-    def config(self) -> Any:
-        """The `ProducerConfig` of the underlying async producer."""
+    def config(self) -> ProducerConfig:
+        """The options, checked (those of the async producer underneath)."""
         return self._producer.config
 
     @property
