@@ -70,6 +70,9 @@ DUPLICATE_SEQUENCE_NUMBER = 46
 UNKNOWN_PRODUCER_ID = 59
 # Produce v13 addresses topics by id; the codec speaks v3..v12, where topics have names.
 PRODUCE_MAX_VERSION = 12
+# From Produce v6 on, a broker over a quota answers at once and mutes the connection for the
+# throttle time, expecting the client to hold back too (KIP-219); before, it delayed the answer.
+THROTTLED_BY_CLIENT_VERSION = 6
 # How often in-flight deadlines are checked when nothing else wakes the sender.
 IDLE_TICK_MS = 1000
 
@@ -109,6 +112,19 @@ class Sender:
         self.on_memory_freed: Callable[[], None] = lambda: None
         # (deadline in monotonic ms, callback): timers of the producer run by this loop.
         self._timers: list[tuple[int, Callable[[], None]]] = []
+        # partitioner_availability_timeout_ms, as Java's NodeLatencyStats: per leader, the last
+        # round it had a batch ready and the last drain to it (monotonic ms). A leader ready
+        # longer than the timeout without a drain (unreachable, or its window full of requests
+        # it does not answer) is slow, and the sticky partitioner skips its partitions. Only
+        # with the built-in adaptive partitioner, as in Java.
+        self._availability_timeout_ms = (
+            config.partitioner_availability_timeout_ms
+            if config.partitioner is None and config.partitioner_adaptive_partitioning_enable
+            else 0
+        )
+        self._node_ready_ms: dict[int, int] = {}
+        self._node_drain_ms: dict[int, int] = {}
+        self._slow_nodes: frozenset[int] = frozenset()
 
     # --- called by the producer ----------------------------------------------------------
 
@@ -163,6 +179,7 @@ class Sender:
         now = now_ms()
         self._expire(now)
         next_timer = self._run_timers(now)
+        await self._pool.close_idle_connections()
         if self._pool.metadata_is_stale() or self._metadata_wanted:
             self._start_metadata_refresh(tasks)
         ids = self._producer_ids
@@ -178,9 +195,13 @@ class Sender:
         ready, next_ready_ms = self._acc.ready(now)
         routing: dict[tuple[str, int], int] = {}
         metadata = self._pool.metadata
+        # The earliest end of a broker's throttle (KIP-219) that holds a ready batch back.
+        unthrottled_ms: int | None = None
         for topic, partition in ready:
             leader = metadata.partition(topic, partition)
             if leader is None or leader.leader_id < 0:
+                # Still produced to, so its metadata is still wanted (metadata_max_idle_ms).
+                self._pool.want_topic(topic)
                 self._metadata_wanted = True
                 continue
             node = leader.leader_id
@@ -191,7 +212,13 @@ class Sender:
                 if self._pool.can_connect(node):
                     tasks.start_soon(self._connect, node)
                 continue
+            if conn.throttled_until * 1000 > now:
+                until = int(conn.throttled_until * 1000) + 1
+                unthrottled_ms = until if unthrottled_ms is None else min(unthrottled_ms, until)
+                continue
             routing[(topic, partition)] = node
+        if self._availability_timeout_ms and ready:
+            self._note_ready_leaders(now, ready)
         if self._metadata_wanted:
             self._start_metadata_refresh(tasks)
         if routing:
@@ -205,6 +232,7 @@ class Sender:
                         batch_id, pending, KafkaError(f"could not encode the batch: {reason}")
                     )
             for node, batch_ids in drained.items():
+                self._node_drain_ms[node] = now
                 conn = self._pool.ready_connection(node)
                 if conn is None:
                     # Closed between the routing and now: the batches retry like any
@@ -226,7 +254,59 @@ class Sender:
         if ready and not routing:
             # Waiting for a connection, metadata or window: responses and connects wake us.
             wait = min(wait, max(self._config.retry_backoff_ms // 2, 1))
+        if unthrottled_ms is not None:
+            wait = min(wait, max(unthrottled_ms - now, 1))
+        if self._metadata_wanted and not self._refreshing:
+            # A refresh held back by its backoff: look again when it may go out.
+            wait = min(wait, max(self._pool.refresh_wait_ms(), 1))
         return wait
+
+    # --- partition availability ----------------------------------------------------------
+
+    def update_availability(self) -> None:
+        """Tells the partitioner which partitions of each topic it may pick for unkeyed
+        records: those with a leader that is not slow. Called after every metadata update and
+        whenever the set of slow leaders changes."""
+        slow = self._slow_nodes
+        for name, state in self._pool.metadata.topics.items():
+            if state.error_code == 0 and state.partitions:
+                available = (
+                    [
+                        p.partition
+                        for p in state.partitions
+                        if p.leader_id >= 0 and p.leader_id not in slow
+                    ]
+                    if slow
+                    else list(state.available)
+                )
+                self._acc.set_available_partitions(name, available)
+
+    def _note_ready_leaders(self, now: int, ready: list[tuple[str, int]]) -> None:
+        metadata = self._pool.metadata
+        for topic, partition in ready:
+            leader = metadata.partition(topic, partition)
+            if leader is not None and leader.leader_id >= 0:
+                self._node_ready_ms[leader.leader_id] = now
+                # A leader seen for the first time counts as just drained (Java starts both
+                # clocks together).
+                self._node_drain_ms.setdefault(leader.leader_id, now)
+        timeout = self._availability_timeout_ms
+        slow = frozenset(
+            node
+            for node, ready_ms in self._node_ready_ms.items()
+            if ready_ms - self._node_drain_ms.get(node, ready_ms) > timeout
+        )
+        if slow != self._slow_nodes:
+            if slow:
+                log.info(
+                    "brokers %s made no progress for partitioner_availability_timeout_ms=%d: "
+                    "unkeyed records avoid their partitions (client %s)",
+                    sorted(slow),
+                    timeout,
+                    self._config.client_id,
+                )
+            self._slow_nodes = slow
+            self.update_availability()
 
     # --- requests ------------------------------------------------------------------------
 
@@ -281,6 +361,9 @@ class Sender:
             except _native.ProtocolError as exc:
                 self._settle_connection_error(batch_ids, conn.fail_invalid_response(str(exc)))
                 return
+            self._metrics.produce_throttled(result.throttle_time_ms)
+            if request.version >= THROTTLED_BY_CLIENT_VERSION:
+                conn.throttle(result.throttle_time_ms)
             self._settle_response(batch_ids, result)
         except Exception as exc:
             self._fail_request(node, batch_ids, exc)
@@ -550,6 +633,10 @@ class Sender:
     def _start_metadata_refresh(self, tasks: anyio.abc.TaskGroup) -> None:
         if self._refreshing:
             return
+        if self._pool.refresh_wait_ms() > 0:
+            # The last refresh failed or found a topic missing: the next waits its backoff.
+            self._metadata_wanted = True
+            return
         self._refreshing = True
         self._metadata_wanted = False
         tasks.start_soon(self._refresh_metadata)
@@ -558,8 +645,8 @@ class Sender:
         try:
             await self._pool.refresh_metadata()
         except (KafkaError, ConnectionLost) as exc:
+            # The pool holds the next refresh back (retry_backoff_ms, growing).
             log.info("metadata refresh failed (client %s): %s", self._config.client_id, exc)
-            await anyio.sleep(self._config.retry_backoff_ms / 1000)
             self._metadata_wanted = True
         finally:
             self._refreshing = False
