@@ -44,7 +44,10 @@ def test_unkeyed_records_avoid_a_stalled_leader(kafka3: BaseCluster, topic: Topi
             assert leader is not None
             node = next(n for n in kafka3.nodes if n.node_id == leader.leader_id)
             futures: list[DeliveryFuture] = []
-            before = [partition_of(producer.send_nowait(name, b"x" * 200)) for _ in range(60)]
+            before = [
+                partition_of(producer.send_nowait(name, b"before-%06d" % i + b"." * 190))
+                for i in range(300)
+            ]
             await producer.flush(timeout=20)
             node.pause()
             try:
