@@ -213,6 +213,7 @@ def test_connection_setup_timeout_doubles_per_failure(
     assert len(timeouts) >= 4, timeouts
     # 100 ms with 20% jitter, then doubling, never above the maximum (Java caps after jitter).
     assert 80 <= timeouts[0] <= 120
-    assert all(later > earlier for earlier, later in itertools.pairwise(timeouts))
+    # Growing while below the cap: each doubling outruns the jitter.
+    assert all(later > earlier for earlier, later in itertools.pairwise(timeouts[:4]))
     assert all(t <= 800 for t in timeouts)
     assert max(timeouts) >= 640
