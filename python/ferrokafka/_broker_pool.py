@@ -72,7 +72,9 @@ class BrokerPool:
         self._failures: dict[int, int] = {}
         # node id (or BOOTSTRAP) -> earliest next connect attempt, monotonic ms.
         self._retry_at: dict[int, int] = {}
-        self._next_idle_check_ms = 0
+        #: When `close_idle_connections` next has something to look at (monotonic ms): the
+        #: sender checks it before calling, once per round.
+        self.next_idle_check_ms = 0 if config.connections_max_idle_ms >= 0 else 2**63
         self._refresh_done: anyio.Event | None = None
         # topic -> when it was last produced to (monotonic ms), for metadata_max_idle_ms.
         self._wanted_topics: dict[str, int] = {}
@@ -239,9 +241,9 @@ class BrokerPool:
         Selector does the same); a later request opens them again."""
         limit_ms = self._config.connections_max_idle_ms
         now = now_ms()
-        if limit_ms < 0 or now < self._next_idle_check_ms:
+        if limit_ms < 0 or now < self.next_idle_check_ms:
             return
-        self._next_idle_check_ms = now + min(IDLE_CHECK_MS, max(limit_ms // 2, 1))
+        self.next_idle_check_ms = now + min(IDLE_CHECK_MS, max(limit_ms // 2, 1))
         clock = time.monotonic()
         idle = [
             node_id

@@ -179,7 +179,8 @@ class Sender:
         now = now_ms()
         self._expire(now)
         next_timer = self._run_timers(now)
-        await self._pool.close_idle_connections()
+        if now >= self._pool.next_idle_check_ms:
+            await self._pool.close_idle_connections()
         if self._pool.metadata_is_stale() or self._metadata_wanted:
             self._start_metadata_refresh(tasks)
         ids = self._producer_ids
