@@ -36,6 +36,7 @@ import anyio.abc
 import anyio.lowlevel
 
 from ferrokafka import _native
+from ferrokafka._availability import PartitionAvailability
 from ferrokafka._connection import BrokerConnection
 from ferrokafka._connection import KafkaConnectionError as ConnectionLost
 from ferrokafka._protocol import (
@@ -112,19 +113,8 @@ class Sender:
         self.on_memory_freed: Callable[[], None] = lambda: None
         # (deadline in monotonic ms, callback): timers of the producer run by this loop.
         self._timers: list[tuple[int, Callable[[], None]]] = []
-        # partitioner_availability_timeout_ms, as Java's NodeLatencyStats: per leader, the last
-        # round it had a batch ready and the last drain to it (monotonic ms). A leader ready
-        # longer than the timeout without a drain (unreachable, or its window full of requests
-        # it does not answer) is slow, and the sticky partitioner skips its partitions. Only
-        # with the built-in adaptive partitioner, as in Java.
-        self._availability_timeout_ms = (
-            config.partitioner_availability_timeout_ms
-            if config.partitioner is None and config.partitioner_adaptive_partitioning_enable
-            else 0
-        )
-        self._node_ready_ms: dict[int, int] = {}
-        self._node_drain_ms: dict[int, int] = {}
-        self._slow_nodes: frozenset[int] = frozenset()
+        # The partitions unkeyed records may go to (partitioner_availability_timeout_ms).
+        self.availability = PartitionAvailability(config, accumulator, pool.metadata)
 
     # --- called by the producer ----------------------------------------------------------
 
@@ -218,8 +208,8 @@ class Sender:
                 unthrottled_ms = until if unthrottled_ms is None else min(unthrottled_ms, until)
                 continue
             routing[(topic, partition)] = node
-        if self._availability_timeout_ms and ready:
-            self._note_ready_leaders(now, ready)
+        if self.availability.timeout_ms and ready:
+            self.availability.ready(now, ready)
         if self._metadata_wanted:
             self._start_metadata_refresh(tasks)
         if routing:
@@ -233,7 +223,7 @@ class Sender:
                         batch_id, pending, KafkaError(f"could not encode the batch: {reason}")
                     )
             for node, batch_ids in drained.items():
-                self._node_drain_ms[node] = now
+                self.availability.drained(node, now)
                 conn = self._pool.ready_connection(node)
                 if conn is None:
                     # Closed between the routing and now: the batches retry like any
@@ -261,53 +251,6 @@ class Sender:
             # A refresh held back by its backoff: look again when it may go out.
             wait = min(wait, max(self._pool.refresh_wait_ms(), 1))
         return wait
-
-    # --- partition availability ----------------------------------------------------------
-
-    def update_availability(self) -> None:
-        """Tells the partitioner which partitions of each topic it may pick for unkeyed
-        records: those with a leader that is not slow. Called after every metadata update and
-        whenever the set of slow leaders changes."""
-        slow = self._slow_nodes
-        for name, state in self._pool.metadata.topics.items():
-            if state.error_code == 0 and state.partitions:
-                available = (
-                    [
-                        p.partition
-                        for p in state.partitions
-                        if p.leader_id >= 0 and p.leader_id not in slow
-                    ]
-                    if slow
-                    else list(state.available)
-                )
-                self._acc.set_available_partitions(name, available)
-
-    def _note_ready_leaders(self, now: int, ready: list[tuple[str, int]]) -> None:
-        metadata = self._pool.metadata
-        for topic, partition in ready:
-            leader = metadata.partition(topic, partition)
-            if leader is not None and leader.leader_id >= 0:
-                self._node_ready_ms[leader.leader_id] = now
-                # A leader seen for the first time counts as just drained (Java starts both
-                # clocks together).
-                self._node_drain_ms.setdefault(leader.leader_id, now)
-        timeout = self._availability_timeout_ms
-        slow = frozenset(
-            node
-            for node, ready_ms in self._node_ready_ms.items()
-            if ready_ms - self._node_drain_ms.get(node, ready_ms) > timeout
-        )
-        if slow != self._slow_nodes:
-            if slow:
-                log.info(
-                    "brokers %s made no progress for partitioner_availability_timeout_ms=%d: "
-                    "unkeyed records avoid their partitions (client %s)",
-                    sorted(slow),
-                    timeout,
-                    self._config.client_id,
-                )
-            self._slow_nodes = slow
-            self.update_availability()
 
     # --- requests ------------------------------------------------------------------------
 

@@ -592,7 +592,7 @@ class Producer:
                 and counts.get(name) != len(state.partitions)
             ):
                 counts[name] = len(state.partitions)
-        self._sender.update_availability()
+        self._sender.availability.update()
         for name in [n for n in self._held if n in counts]:
             self._release_held(self._held[name])
         if self._metadata_arrived is not None:
