@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import anyio
 import anyio.abc
 
-from ferrokafka import _native
+from ferrokafka import _dns, _native
 from ferrokafka._protocol import (
     SUPPORTED_VERSIONS,
     UNSUPPORTED_VERSION,
@@ -60,12 +60,13 @@ from ferrokafka._runtime import BackgroundTask
 from ferrokafka._tls import handshake_error
 from ferrokafka._wire import Wire, open_wire
 from ferrokafka.errors import (
-    KafkaConnectionError as KafkaConnectionError,
-)
-from ferrokafka.errors import (
+    AuthenticationError,
     KafkaTimeoutError,
     ProtocolError,
     UnsupportedVersionError,
+)
+from ferrokafka.errors import (
+    KafkaConnectionError as KafkaConnectionError,
 )
 
 if TYPE_CHECKING:
@@ -217,6 +218,12 @@ class BrokerConnection:
         self._next_correlation_id = 0
         # Why the connection ended; set once.
         self._error: KafkaConnectionError | None = None
+        #: `time.monotonic()` of the last request written, or of the response that emptied the
+        #: in-flight queue: ``connections_max_idle_ms`` counts from it.
+        self.last_active = time.monotonic()
+        #: `time.monotonic()` until which the broker throttles this client (KIP-219): it has
+        #: muted its end of the connection, so nothing more is sent before then.
+        self.throttled_until = 0.0
         self._wire = wire
         wire.attach(self, str(self))
         # --- SASL session (KIP-368); see `_hold_for_reauth` ---
@@ -348,6 +355,17 @@ class BrokerConnection:
     def in_flight_count(self) -> int:
         return len(self._in_flight)
 
+    def idle_seconds(self, now: float) -> float:
+        """How long the connection has carried nothing (0 while a request is in flight)."""
+        return 0.0 if self._in_flight else now - self.last_active
+
+    def throttle(self, throttle_time_ms: int) -> None:
+        """Notes a response's ``throttle_time_ms`` (KIP-219): the broker answered at once and
+        muted the connection for that long; requests sent meanwhile would only queue there."""
+        if throttle_time_ms > 0:
+            until = time.monotonic() + throttle_time_ms / 1000
+            self.throttled_until = max(self.throttled_until, until)
+
     def __str__(self) -> str:
         node = f" (node {self.node_id})" if self.node_id is not None else ""
         return f"{BrokerAddress(self.host, self.port)}{node}"
@@ -413,6 +431,7 @@ class BrokerConnection:
 
     def _write(self, entry: _InFlight, data: bytes, expect_response: bool) -> None:
         self._wire.write(data)
+        self.last_active = time.monotonic()
         if expect_response:
             self._in_flight.append(entry)
         else:
@@ -510,6 +529,8 @@ class BrokerConnection:
                 f"{entry.correlation_id} ({entry.name}) was expected"
             )
         self._in_flight.popleft()
+        if not self._in_flight:
+            self.last_active = time.monotonic()
         entry.finish(frame, None)
         if not self._in_flight and self._idle is not None:
             self._idle.set()
@@ -634,6 +655,8 @@ async def connect_any(
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
     ssl_context: ssl.SSLContext | None = None,
     authenticator: SaslAuthenticator | None = None,
+    send_buffer_bytes: int | None = None,
+    receive_buffer_bytes: int | None = None,
 ) -> BrokerConnection:
     """Connects to the first server that answers, trying every DNS address of each in turn
     (``client.dns.lookup=use_all_dns_ips``). The error lists every attempt. ``node_id`` names
@@ -641,11 +664,10 @@ async def connect_any(
     failures: list[str] = []
     for server in servers:
         try:
-            infos = await anyio.getaddrinfo(server.host, server.port, type=socket.SOCK_STREAM)
+            addresses = await _dns.resolve(server.host, server.port)
         except OSError as exc:
             failures.append(f"{server}: cannot resolve the host name ({exc})")
             continue
-        addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
         for address in addresses:
             try:
                 return await BrokerConnection.connect(
@@ -659,7 +681,11 @@ async def connect_any(
                     max_in_flight=max_in_flight,
                     ssl_context=ssl_context,
                     authenticator=authenticator,
+                    send_buffer_bytes=send_buffer_bytes,
+                    receive_buffer_bytes=receive_buffer_bytes,
                 )
             except KafkaConnectionError as exc:
+                if isinstance(exc, AuthenticationError):
+                    raise  # the next address would refuse the same credentials
                 failures.append(str(exc))
     raise KafkaConnectionError("could not connect to any bootstrap server: " + "; ".join(failures))

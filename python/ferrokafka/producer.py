@@ -156,23 +156,14 @@ class Producer:
     # --- life cycle ----------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Connects to a bootstrap server and fetches the cluster metadata. Raises
-        `KafkaConnectionError` when none of ``bootstrap_servers`` answers."""
+        """Connects to a bootstrap server and fetches the cluster metadata. While no broker
+        answers, tries again after the reconnect backoff, for up to ``max_block_ms`` (a service
+        started before its cluster waits for it), then raises `KafkaConnectionError` (also a
+        `KafkaTimeoutError`) naming the servers tried and the last reason. Authentication and
+        configuration errors are raised at once."""
         if self._state is not ProducerState.NEW:
             raise IllegalStateError(f"start() on a producer that is {self._state.value}")
-        limit_ms = self._config.max_block_ms
-        try:
-            with anyio.fail_after(limit_ms / 1000):
-                await self._pool.refresh_metadata()
-        except TimeoutError as exc:
-            # fail_after's own TimeoutError is no KafkaError: callers get the public one.
-            if isinstance(exc, KafkaError):
-                raise
-            raise KafkaTimeoutError(
-                f"no cluster metadata within max_block_ms={limit_ms}: the bootstrap servers "
-                f"{','.join(self._config.bootstrap_servers)} accept connections but do not "
-                "answer; check that they are Kafka brokers and the security_protocol"
-            ) from None
+        await self._pool.wait_for_cluster(self._config.max_block_ms)
         self._sender_task = BackgroundTask(self._sender.run, f"ferrokafka-sender-{self}")
         self._state = ProducerState.STARTED
         if (
@@ -481,6 +472,8 @@ class Producer:
         pending = self._batches[batch_id] = PendingBatch(
             topic, partition, now + self._delivery_timeout_ms
         )
+        # Once per batch, not per record: enough to tell a topic in use from an idle one.
+        self._pool.want_topic(topic, now)
         # A new batch means the previous one of its partition is full, or a linger timer
         # starts: either way the sender has something to look at.
         self._sender.wake()
@@ -587,11 +580,18 @@ class Producer:
     def _on_metadata(self) -> None:
         """After every metadata update: partition counts, availability, held records."""
         counts = self._partition_counts
-        for name, state in self._pool.metadata.topics.items():
-            if state.error_code == 0 and state.partitions:
-                if counts.get(name) != len(state.partitions):
-                    counts[name] = len(state.partitions)
-                self._accumulator.set_available_partitions(name, list(state.available))
+        topics = self._pool.metadata.topics
+        # Topics dropped for idleness (metadata_max_idle_ms) wait for metadata again when used.
+        for name in [n for n in counts if n not in topics]:
+            del counts[name]
+        for name, state in topics.items():
+            if (
+                state.error_code == 0
+                and state.partitions
+                and counts.get(name) != len(state.partitions)
+            ):
+                counts[name] = len(state.partitions)
+        self._sender.availability.update()
         for name in [n for n in self._held if n in counts]:
             self._release_held(self._held[name])
         for name in [n for n in self._held if self._refused_topic(n) is not None]:
