@@ -8,7 +8,11 @@ is registered here instead, unless it was disabled with `-p no:ferrokafka`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+
+from ferrokafka.testing import KafkaCluster
 
 _PLUGIN = "ferrokafka.testing.pytest_plugin"
 
@@ -20,3 +24,20 @@ def pytest_configure(config: pytest.Config) -> None:
     if manager.is_blocked("ferrokafka"):
         return
     manager.import_plugin(_PLUGIN)
+
+
+@pytest.fixture(scope="session")
+def kafka_no_autocreate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaCluster]:
+    """A one-node cluster with ``auto.create.topics.enable=false``, for tests that need a topic
+    that does not exist: the producer's Metadata requests allow auto-creation, as Java's do, so
+    on `kafka` (auto-creation on, Kafka's default) a missing topic would be created."""
+    cluster = KafkaCluster(
+        1,
+        broker_properties={"auto.create.topics.enable": "false"},
+        workdir=tmp_path_factory.mktemp("kafka-no-autocreate", numbered=True),
+    )
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()

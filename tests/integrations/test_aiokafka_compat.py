@@ -254,7 +254,8 @@ async def test_producer_flush(kafka: BaseCluster, topic: TopicFactory) -> None:
 
 
 async def test_keys_land_where_aiokafka_puts_them(kafka: BaseCluster, topic: TopicFactory) -> None:
-    aiokafka = pytest.importorskip("aiokafka")
+    import aiokafka
+
     name = topic(partitions=5)
     keys = [f"key-{i}".encode() for i in range(40)]
     async with AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers) as ours:

@@ -6,13 +6,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+import aiokafka
+import faststream.kafka as faststream_kafka
 import pytest
 
 from ferrokafka import aiokafka as ferro_aiokafka
 from ferrokafka.testing import BaseCluster
-
-faststream_kafka = pytest.importorskip("faststream.kafka")
-aiokafka = pytest.importorskip("aiokafka")
 
 MESSAGES = 300
 BATCH = 50

@@ -158,9 +158,10 @@ def test_bad_options_fail_in_the_constructor() -> None:
         Producer.from_config({"bootstrap.servers": "localhost:9092", "acks": "most"})
 
 
-def test_close_timeout_fails_what_is_not_delivered(kafka: BaseCluster) -> None:
-    # The producer never asks the broker to create topics: records for a topic that does not
-    # exist wait for its metadata (up to max_block_ms), so they are still pending at close.
+def test_close_timeout_fails_what_is_not_delivered(kafka_no_autocreate: BaseCluster) -> None:
+    # On a broker that does not create topics, records for a topic that does not exist wait
+    # for its metadata (up to max_block_ms), so they are still pending at close.
+    kafka = kafka_no_autocreate
     name = f"sync-never-created-{uuid.uuid4().hex}"
     producer = Producer(bootstrap_servers=kafka.bootstrap_servers)
     producer.start()
