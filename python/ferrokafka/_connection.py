@@ -41,9 +41,9 @@ import anyio
 import anyio.abc
 
 from ferrokafka import _native
+from ferrokafka._error_codes import ErrorCode
 from ferrokafka._protocol import (
     SUPPORTED_VERSIONS,
-    UNSUPPORTED_VERSION,
     ApiKey,
     Request,
     api_name,
@@ -273,12 +273,12 @@ class BrokerConnection:
                     f"connect timeout ({connect_timeout:g} s): is it a Kafka broker, and is "
                     "plaintext vs TLS right?"
                 ) from exc
-            if result.error_code == UNSUPPORTED_VERSION and version > 0:
+            if result.error_code == ErrorCode.UNSUPPORTED_VERSION and version > 0:
                 # The broker answered in v0 with the ApiVersions range it does support.
                 _, broker_max = result.api_versions.get(ApiKey.API_VERSIONS, (0, 0))
                 version = min(version - 1, broker_max)
                 continue
-            if result.error_code != 0:
+            if result.error_code != ErrorCode.NONE:
                 raise KafkaConnectionError(
                     f"{self} answered ApiVersions with error code {result.error_code}"
                 )
