@@ -55,7 +55,7 @@ def append_error(
             "slow down, or raise buffer_memory"
         )
     if isinstance(exc, _native.RecordTooLargeError):
-        # The native message names the size and the limit; the class's explanation adds the fix.
+        # The native message names the size and the limit; the class's explanation the fix.
         return RecordTooLargeError(str(exc))
     if isinstance(exc, IndexError | OverflowError):
         return partition_error(topic, partition, count)
@@ -91,7 +91,7 @@ def partition_error(topic: str, partition: object, count: int | None) -> Partiti
     elif count == 1:
         valid = f"0 (topic {topic!r} has 1 partition)"
     else:
-        valid = f"an int in 0..{count - 1} (topic {topic!r} has {count} partitions)"
+        valid = f"an int from 0 to {count - 1} (topic {topic!r} has {count} partitions)"
     if type(partition) is not int:
         problem = f"partition={partition!r} is a {type(partition).__name__}"
     else:
@@ -136,6 +136,5 @@ def check_held_size(
     if size > limit:
         raise RecordTooLargeError(
             f"the record is {size} bytes when serialized (with the "
-            f"{_native.RECORD_BATCH_OVERHEAD}-byte batch header), larger than {setting}={limit}; "
-            f"raise {setting} or send a smaller record"
+            f"{_native.RECORD_BATCH_OVERHEAD}-byte batch header), more than {setting}={limit}"
         )
