@@ -234,5 +234,9 @@ _missing = [c.name for c in ErrorCode if c is not ErrorCode.NONE and c not in _B
 if _missing:
     raise TypeError(f"error codes without an exception class: {', '.join(_missing)}")
 
+# Shown, and pickled, as what users import: ferrokafka.errors.NotEnoughReplicasError.
+for _cls in (BrokerError, UnknownBrokerError, *_BY_CODE.values()):
+    _cls.__module__ = "ferrokafka.errors"
+
 BROKER_ERRORS: Mapping[int, type[BrokerError]] = MappingProxyType(dict(sorted(_BY_CODE.items())))
 """Every known Kafka error code mapped to its exception class (read-only)."""

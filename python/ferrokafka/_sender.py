@@ -611,7 +611,8 @@ def _delivery_timeout(
         # Its request reached the broker, which may have written it: "maybe written".
         outcome = (
             "the record was sent but not acknowledged within delivery_timeout_ms="
-            f"{timeout_ms}, so it may have been written (check the topic before sending it again)"
+            f'{timeout_ms}: it may have been written ("maybe written") unless the broker '
+            "refused every attempt; check the topic before sending it again"
         )
     else:
         outcome = f"the record was not sent within delivery_timeout_ms={timeout_ms}"

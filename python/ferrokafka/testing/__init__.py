@@ -18,9 +18,9 @@ terminal. The Kafka release is pinned in `KAFKA_VERSION`; `FERROKAFKA_KAFKA_VERS
 from ferrokafka.testing._client import (
     BaseCluster,
     ConsumedRecord,
-    PartitionDescription,
+    PartitionLayout,
     TimestampType,
-    TopicDescription,
+    TopicLayout,
 )
 from ferrokafka.testing._cluster import KafkaCluster, default_broker_properties
 from ferrokafka.testing._distribution import (
@@ -54,9 +54,9 @@ __all__ = [
     "KafkaStartError",
     "KafkaToolError",
     "NodeControlError",
-    "PartitionDescription",
+    "PartitionLayout",
     "TimestampType",
-    "TopicDescription",
+    "TopicLayout",
     "default_broker_properties",
     "distribution",
     "kafka_version",
