@@ -8,7 +8,7 @@ what went wrong and how to fix it.
     KafkaError
     ├── ConfigError                      bad option, value or combination (also ValueError)
     ├── SerializationError               a key or value could not be turned into bytes
-    ├── PartitionOutOfRangeError         partition= not an int the topic has (also ValueError)
+    ├── PartitionOutOfRangeError         no such partition, or not an int (also ValueError)
     ├── IllegalStateError                call not allowed in the producer's current state
     │   └── ProducerClosedError          call after close()
     ├── AuthenticationError              TLS or SASL handshake failed
