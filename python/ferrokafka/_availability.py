@@ -14,6 +14,7 @@ import logging
 from collections.abc import Iterable
 
 from ferrokafka import _native
+from ferrokafka._error_codes import ErrorCode
 from ferrokafka._metadata import MetadataCache
 from ferrokafka.config import ProducerConfig
 
@@ -44,7 +45,7 @@ class PartitionAvailability:
         update, and whenever the set of slow leaders changes)."""
         slow = self._slow
         for name, state in self._metadata.topics.items():
-            if state.error_code == 0 and state.partitions:
+            if state.error_code == ErrorCode.NONE and state.partitions:
                 available = (
                     [
                         p.partition

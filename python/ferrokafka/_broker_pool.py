@@ -32,6 +32,7 @@ from ferrokafka._connection import (
     KafkaConnectionError,
     connect_any,
 )
+from ferrokafka._error_codes import ErrorCode
 from ferrokafka._metadata import MetadataCache
 from ferrokafka._runtime import now_ms
 from ferrokafka._sasl.authenticator import SaslAuthenticator
@@ -341,7 +342,7 @@ class BrokerPool:
 
     def _has_metadata(self, topic: str) -> bool:
         state = self.metadata.topic(topic)
-        return state is not None and state.error_code == 0 and bool(state.partitions)
+        return state is not None and state.error_code == ErrorCode.NONE and bool(state.partitions)
 
     def _note_refresh(self, *, complete: bool) -> None:
         if complete:

@@ -26,8 +26,8 @@ in flight fails and nothing is reordered; the submitters see only a longer respo
 Exceptions of this layer, in the public tree of `ferrokafka.errors`::
 
     KafkaConnectionError            could not connect, or the connection broke; retriable
-     ├── BrokerProtocolError        (a ProtocolError) bytes that are no valid Kafka response
-     └── RequestTimeoutError        (a KafkaTimeoutError) no response within the timeout
+     ├── ProtocolError              bytes that are no valid Kafka response
+     └── NoResponseError            (a KafkaTimeoutError) no response within the timeout
     NoCommonVersionError            (an UnsupportedVersionError) no API version in common
 """
 
@@ -41,16 +41,17 @@ import socket
 import ssl
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 import anyio.abc
 
 from ferrokafka import _dns, _native
+from ferrokafka._address import BrokerAddress as BrokerAddress
+from ferrokafka._address import parse_bootstrap_servers as parse_bootstrap_servers
+from ferrokafka._error_codes import ErrorCode
 from ferrokafka._protocol import (
     SUPPORTED_VERSIONS,
-    UNSUPPORTED_VERSION,
     ApiKey,
     Request,
     api_name,
@@ -88,11 +89,7 @@ DEFAULT_DRAIN_TIMEOUT = 1.0
 DEFAULT_MAX_RESPONSE_SIZE = 16 * 1024 * 1024
 
 
-class BrokerProtocolError(ProtocolError):
-    """The peer sent bytes that are not a valid Kafka response; the connection was closed."""
-
-
-class RequestTimeoutError(KafkaConnectionError, KafkaTimeoutError):
+class NoResponseError(KafkaConnectionError, KafkaTimeoutError):
     """A request got no response within its timeout; the connection was closed. The request
     may still have been written by the broker ("maybe written")."""
 
@@ -100,39 +97,6 @@ class RequestTimeoutError(KafkaConnectionError, KafkaTimeoutError):
 class NoCommonVersionError(UnsupportedVersionError):
     """The broker and this client share no version of an API the client needs: upgrade the
     broker or ferrokafka."""
-
-
-@dataclass(frozen=True, slots=True)
-class BrokerAddress:
-    host: str
-    port: int
-
-    def __str__(self) -> str:
-        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
-
-
-def parse_bootstrap_servers(servers: str | Sequence[str]) -> list[BrokerAddress]:
-    """Parses ``"host1:9092,host2:9092"`` or a list of ``host:port`` (``[v6addr]:port``, and
-    an optional ``PLAINTEXT://``-style prefix, as the Java client accepts)."""
-    items = servers.split(",") if isinstance(servers, str) else list(servers)
-    out: list[BrokerAddress] = []
-    for raw in items:
-        item = raw.strip()
-        if not item:
-            continue
-        _, sep, rest = item.partition("://")
-        item = rest if sep else item
-        if item.startswith("["):
-            host, _, tail = item[1:].partition("]")
-            port_text = tail[1:] if tail.startswith(":") else ""
-        else:
-            host, _, port_text = item.rpartition(":")
-        if not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
-            raise ValueError(f"invalid bootstrap server {raw.strip()!r}: write it as host:port")
-        out.append(BrokerAddress(host, int(port_text)))
-    if not out:
-        raise ValueError("bootstrap_servers is empty: give at least one host:port")
-    return out
 
 
 #: ``on_done(frame, error)``: exactly one of them is None. Called once, from the reader or the
@@ -314,18 +278,18 @@ class BrokerConnection:
                 result = await self.request(
                     api_versions_request(version), request_timeout=remaining_s
                 )
-            except RequestTimeoutError as exc:
-                raise RequestTimeoutError(
+            except NoResponseError as exc:
+                raise NoResponseError(
                     f"{self} accepted the connection but did not answer ApiVersions within the "
                     f"connect timeout ({connect_timeout:g} s): is it a Kafka broker, and is "
                     "plaintext vs TLS right?"
                 ) from exc
-            if result.error_code == UNSUPPORTED_VERSION and version > 0:
+            if result.error_code == ErrorCode.UNSUPPORTED_VERSION and version > 0:
                 # The broker answered in v0 with the ApiVersions range it does support.
                 _, broker_max = result.api_versions.get(ApiKey.API_VERSIONS, (0, 0))
                 version = min(version - 1, broker_max)
                 continue
-            if result.error_code != 0:
+            if result.error_code != ErrorCode.NONE:
                 raise KafkaConnectionError(
                     f"{self} answered ApiVersions with error code {result.error_code}"
                 )
@@ -451,7 +415,7 @@ class BrokerConnection:
         late = next(entry for entry in self._in_flight if entry.deadline <= now)
         limit = self.request_timeout
         self._fail(
-            RequestTimeoutError(
+            NoResponseError(
                 f"{late.name} to {self} got no response within {limit:g} s; closing the connection"
             )
         )
@@ -475,7 +439,7 @@ class BrokerConnection:
             with anyio.move_on_after(limit):
                 await reply.event.wait()
         if not reply.event.is_set():
-            timed_out = RequestTimeoutError(
+            timed_out = NoResponseError(
                 f"{request.name} to {self} got no response within {limit:g} s; "
                 "closing the connection"
             )
@@ -487,14 +451,14 @@ class BrokerConnection:
         try:
             return request.decode(reply.frame)
         except _native.ProtocolError as exc:
-            error = BrokerProtocolError(f"{self} sent an invalid response: {exc}")
+            error = ProtocolError(f"{self} sent an invalid response: {exc}")
             self._fail(error)
             raise error from exc
 
-    def fail_invalid_response(self, detail: str) -> BrokerProtocolError:
+    def fail_invalid_response(self, detail: str) -> ProtocolError:
         """For submitters whose decoder rejected a response: the byte stream cannot be trusted
         any more, so the connection ends. Returns the error it ended with."""
-        error = BrokerProtocolError(f"{self} sent an invalid response: {detail}")
+        error = ProtocolError(f"{self} sent an invalid response: {detail}")
         self._fail(error)
         return error
 
@@ -512,19 +476,19 @@ class BrokerConnection:
     def frame_size(self, size_bytes: bytes) -> int:
         size = int.from_bytes(size_bytes, "big", signed=True)
         if not 4 <= size <= self._max_response_size:
-            raise BrokerProtocolError(self._bad_frame_message(size_bytes, size))
+            raise ProtocolError(self._bad_frame_message(size_bytes, size))
         return size
 
     def frame_received(self, frame: bytes) -> None:
         correlation_id = int.from_bytes(frame[:4], "big", signed=True)
         if not self._in_flight:
-            raise BrokerProtocolError(
+            raise ProtocolError(
                 f"{self} sent a response (correlation id {correlation_id}) "
                 "while no request was waiting"
             )
         entry = self._in_flight[0]
         if entry.correlation_id != correlation_id:
-            raise BrokerProtocolError(
+            raise ProtocolError(
                 f"{self} answered with correlation id {correlation_id} where "
                 f"{entry.correlation_id} ({entry.name}) was expected"
             )
@@ -555,7 +519,7 @@ class BrokerConnection:
             log.log(level, "%s (client %s)", error, self.client_id)
         root = self._error
         # The others did not time out themselves: they fail because the connection ended.
-        kind = KafkaConnectionError if isinstance(root, RequestTimeoutError) else type(root)
+        kind = KafkaConnectionError if isinstance(root, NoResponseError) else type(root)
         held, self._held = self._held or (), None
         for entry in [*self._in_flight, *(entry for entry, _, _ in held)]:
             failure = kind(f"{entry.name} to {self} failed: {root}")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from ferrokafka._connection import KafkaConnectionError as ConnectionLost
+from ferrokafka._error_codes import ErrorCode
 from ferrokafka._protocol import ApiKey, init_producer_id_request
 from ferrokafka.errors import KafkaError, error_for_code
 
@@ -24,8 +24,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("ferrokafka.producer")
 
 MAX_EPOCH = 32767
-# Retriable answers to InitProducerId while the cluster settles (coordinator loading, ...).
-_RETRY_LATER = {14, 15, 16, 51}
 
 
 class ProducerIdManager:
@@ -53,8 +51,8 @@ class ProducerIdManager:
             return
         try:
             producer_id, epoch = await self._init(pool)
-        except (KafkaError, ConnectionLost) as exc:
-            self.last_error = exc if isinstance(exc, KafkaError) else KafkaError(str(exc))
+        except KafkaError as exc:
+            self.last_error = exc
             log.info("InitProducerId failed (client %s): %s", pool.client_id, exc)
             return
         self._install(accumulator, producer_id, epoch)
@@ -75,6 +73,6 @@ class ProducerIdManager:
         result = await conn.request(
             init_producer_id_request(version, None, self._transaction_timeout_ms)
         )
-        if result.error_code != 0:
+        if result.error_code != ErrorCode.NONE:
             raise error_for_code(result.error_code)
         return result.producer_id, result.producer_epoch

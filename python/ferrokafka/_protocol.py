@@ -16,8 +16,6 @@ from ferrokafka import _native
 
 T = TypeVar("T")
 
-UNSUPPORTED_VERSION = 35
-
 
 class ApiKey(enum.IntEnum):
     PRODUCE = 0

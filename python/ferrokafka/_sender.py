@@ -42,7 +42,7 @@ import anyio.lowlevel
 from ferrokafka import _native
 from ferrokafka._availability import PartitionAvailability
 from ferrokafka._connection import BrokerConnection
-from ferrokafka._connection import KafkaConnectionError as ConnectionLost
+from ferrokafka._error_codes import ErrorCode
 from ferrokafka._protocol import (
     ApiKey,
     BrokerMetadata,
@@ -52,7 +52,6 @@ from ferrokafka._protocol import (
 )
 from ferrokafka._runtime import Signal, now_ms
 from ferrokafka.errors import (
-    BROKER_ERRORS,
     AuthenticationError,
     KafkaConnectionError,
     KafkaError,
@@ -70,10 +69,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("ferrokafka.producer")
 
-MESSAGE_TOO_LARGE = 10
-OUT_OF_ORDER_SEQUENCE_NUMBER = 45
-DUPLICATE_SEQUENCE_NUMBER = 46
-UNKNOWN_PRODUCER_ID = 59
 # Produce v13 addresses topics by id; the codec speaks v3..v12, where topics have names.
 PRODUCE_MAX_VERSION = 12
 # From Produce v6 on, a broker over a quota answers at once and mutes the connection for the
@@ -233,7 +228,9 @@ class Sender:
                 if conn is None:
                     # Closed between the routing and now: the batches retry like any
                     # batch whose connection broke.
-                    self._settle_connection_error(batch_ids, ConnectionLost("connection lost"))
+                    self._settle_connection_error(
+                        batch_ids, KafkaConnectionError("connection lost")
+                    )
                     continue
                 self._submit(conn, node, batch_ids)
             if drained:
@@ -274,7 +271,7 @@ class Sender:
                 self._on_response(conn, node, batch_ids, request, started, frame, error)
 
             conn.submit(request, on_done, expect_response=self._acks != 0)
-        except ConnectionLost as exc:
+        except KafkaConnectionError as exc:
             self._in_flight[node] -= 1
             self._settle_connection_error(batch_ids, exc)
         except Exception as exc:
@@ -390,22 +387,24 @@ class Sender:
     ) -> None:
         code = answer.error_code
         idempotent = self._producer_ids is not None
-        if code == 0 or (code == DUPLICATE_SEQUENCE_NUMBER and idempotent):
+        if code == ErrorCode.NONE or (code == ErrorCode.DUPLICATE_SEQUENCE_NUMBER and idempotent):
             self._complete(batch_id, answer.base_offset, answer.log_append_time_ms)
             return
         error = error_for_code(code, _broker_detail(answer))
         pending.last_error = error
-        if code == MESSAGE_TOO_LARGE and self._split(batch_id, pending):
+        if code == ErrorCode.MESSAGE_TOO_LARGE and self._split(batch_id, pending):
             return
-        flags = BROKER_ERRORS.get(code)
-        if flags is not None and flags.invalid_metadata:
+        if error.invalid_metadata:
             hint = answer.current_leader
             moved = hint is not None and self._pool.metadata.apply_leader_hint(
                 pending.topic, pending.partition, hint[0], hint[1], endpoints
             )
             if not moved:
                 self._metadata_wanted = True
-        if idempotent and code in (OUT_OF_ORDER_SEQUENCE_NUMBER, UNKNOWN_PRODUCER_ID):
+        if idempotent and code in (
+            ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+            ErrorCode.UNKNOWN_PRODUCER_ID,
+        ):
             if not self._is_first_unsettled(batch_id, pending):
                 self._retry_or_fail(batch_id, pending, error, force_retriable=True)
                 return
@@ -422,7 +421,7 @@ class Sender:
             return
         self._retry_or_fail(batch_id, pending, error)
 
-    def _settle_connection_error(self, batch_ids: list[int], exc: ConnectionLost) -> None:
+    def _settle_connection_error(self, batch_ids: list[int], exc: KafkaConnectionError) -> None:
         error = KafkaConnectionError(str(exc))
         error.__cause__ = exc
         # The leader may have moved: that is the usual reason a connection goes.
@@ -460,7 +459,7 @@ class Sender:
             )
             return
         if retriable and now >= pending.deadline_ms:
-            error = _delivery_timeout(self._config.delivery_timeout_ms, error)
+            error = _delivery_timeout(self._config.delivery_timeout_ms, error, pending)
         self._fail(batch_id, pending, error)
 
     def _backoff_ms(self, attempts: int) -> int:
@@ -518,7 +517,7 @@ class Sender:
             pending = self._batches.get(batch_id)
             if pending is not None:
                 last = pending.last_error or no_id
-                self._fail(batch_id, pending, _delivery_timeout(timeout_ms, last))
+                self._fail(batch_id, pending, _delivery_timeout(timeout_ms, last, pending))
         # Batches are registered in creation order, so the oldest deadlines come first: the
         # scan stops at the first batch with time left instead of visiting every batch.
         overdue = []
@@ -533,7 +532,9 @@ class Sender:
                 # partition must not follow it under the old epoch (a gap if it is not).
                 if self._producer_ids is not None:
                     self._producer_ids.request_bump()
-                self._fail(batch_id, pending, _delivery_timeout(timeout_ms, pending.last_error))
+                self._fail(
+                    batch_id, pending, _delivery_timeout(timeout_ms, pending.last_error, pending)
+                )
 
     def _authentication_failed(self, error: AuthenticationError) -> None:
         """TLS or SASL refused: retrying cannot help, so every record waiting to be sent fails
@@ -607,7 +608,7 @@ class Sender:
             await self._pool.refresh_metadata()
         except AuthenticationError as exc:
             self._authentication_failed(exc)
-        except (KafkaError, ConnectionLost) as exc:
+        except KafkaError as exc:
             # The pool holds the next refresh back (retry_backoff_ms, growing).
             log.info("metadata refresh failed (client %s): %s", self._config.client_id, exc)
             self._metadata_wanted = True
@@ -635,7 +636,7 @@ class Sender:
             await self._pool.connection(node)
         except AuthenticationError as exc:
             self._authentication_failed(exc)
-        except ConnectionLost as exc:
+        except KafkaConnectionError as exc:
             log.info("cannot reach broker %d (client %s): %s", node, self._config.client_id, exc)
             self._metadata_wanted = True
             # The batches waiting for this broker report why if their delivery times out.
@@ -656,12 +657,22 @@ def _broker_detail(answer: PartitionProduceResult) -> str | None:
     return "; ".join(p for p in parts if p) or None
 
 
-def _delivery_timeout(timeout_ms: int, last: KafkaError | None) -> KafkaTimeoutError:
+def _delivery_timeout(
+    timeout_ms: int, last: KafkaError | None, pending: PendingBatch
+) -> KafkaTimeoutError:
     cause = f"; last error: {last}" if last is not None else ""
+    if pending.in_flight or pending.attempts > 0:
+        # Its request reached the broker, which may have written it: "maybe written".
+        outcome = (
+            "the record was sent but not acknowledged within delivery_timeout_ms="
+            f'{timeout_ms}: it may have been written ("maybe written") unless the broker '
+            "refused every attempt; check the topic before sending it again"
+        )
+    else:
+        outcome = f"the record was not sent within delivery_timeout_ms={timeout_ms}"
     error = KafkaTimeoutError(
-        f"the record was not delivered within delivery_timeout_ms={timeout_ms}{cause}. "
-        "Check that the brokers are reachable and the topic's partitions have leaders, "
-        "or raise delivery_timeout_ms"
+        f"{outcome}{cause}. Check that the brokers are reachable and the topic's partitions "
+        "have leaders, or raise delivery_timeout_ms"
     )
     error.__cause__ = last
     return error

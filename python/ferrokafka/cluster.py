@@ -15,11 +15,8 @@ from dataclasses import dataclass
 
 import anyio
 
-from ferrokafka._connection import (
-    RequestTimeoutError,
-    connect_any,
-    parse_bootstrap_servers,
-)
+from ferrokafka._address import parse_bootstrap_servers
+from ferrokafka._connection import NoResponseError, connect_any
 from ferrokafka._protocol import ApiKey, TopicMetadata, metadata_request
 
 __all__ = [
@@ -87,9 +84,10 @@ async def describe_cluster(
     timeout: float = 10.0,
 ) -> ClusterDescription:
     """Describes the cluster: brokers, controller, and ``topics`` (every topic if ``None``;
-    topics are never created by asking). Raises `KafkaConnectionError` if no bootstrap server
-    can be reached, `RequestTimeoutError` if the whole call takes more than ``timeout``
-    seconds."""
+    topics are never created by asking). Raises `ConfigError` for a malformed
+    ``bootstrap_servers``, `KafkaConnectionError` if no bootstrap server can be reached, and
+    `KafkaTimeoutError` (a `KafkaConnectionError` too) if the whole call takes more than
+    ``timeout`` seconds."""
     servers = parse_bootstrap_servers(bootstrap_servers)
     with anyio.move_on_after(timeout) as scope:
         conn = await connect_any(
@@ -103,7 +101,7 @@ async def describe_cluster(
                 await conn.close()
     if scope.cancelled_caught:
         where = ", ".join(str(s) for s in servers)
-        raise RequestTimeoutError(f"could not describe the cluster at {where} within {timeout:g} s")
+        raise NoResponseError(f"could not describe the cluster at {where} within {timeout:g} s")
     return ClusterDescription(
         cluster_id=result.cluster_id,
         controller_id=None if result.controller_id < 0 else result.controller_id,

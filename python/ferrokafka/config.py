@@ -32,6 +32,7 @@ from dataclasses import Field, dataclass, field, fields
 from types import MappingProxyType
 from typing import Any, Final, Literal, Self, TypeVar
 
+from ferrokafka._address import parse_bootstrap_servers
 from ferrokafka._sasl.mechanisms import check_extension
 from ferrokafka._sasl.oauth import OAuthToken, OidcClientCredentials, TokenProvider, UnsecuredToken
 from ferrokafka.errors import ConfigError
@@ -557,7 +558,7 @@ class ProducerConfig:
     @property
     def bootstrap_addresses(self) -> tuple[tuple[str, int], ...]:
         """bootstrap_servers as (host, port) pairs; IPv6 hosts without brackets."""
-        return tuple(_parse_address(entry) for entry in self.bootstrap_servers)
+        return tuple((a.host, a.port) for a in parse_bootstrap_servers(self.bootstrap_servers))
 
     @property
     def explicit_options(self) -> frozenset[str]:
@@ -902,22 +903,6 @@ def _normalize_acks(f: Field[Any], value: object) -> int:
     raise _bad(f, value, "0, 1 or 'all' (-1)")
 
 
-_ADDRESS = re.compile(r"(?:\[(?P<ipv6>[0-9A-Fa-f:.%]+)\]|(?P<host>[^\s:/\[\]]+)):(?P<port>\d{1,5})")
-
-
-def _parse_address(entry: str) -> tuple[str, int]:
-    match = _ADDRESS.fullmatch(entry)
-    port = int(match["port"]) if match else 0
-    if match is None or not 0 < port < 65536:
-        hint = " without the scheme" if "://" in entry else ""
-        raise ConfigError(
-            f"invalid bootstrap server {entry!r}: write it as host:port{hint}, e.g. "
-            "localhost:9092 or [::1]:9092",
-            option="bootstrap_servers",
-        )
-    return (match["ipv6"] or match["host"], port)
-
-
 def _normalize_bootstrap(f: Field[Any], value: object) -> tuple[str, ...]:
     if isinstance(value, str):
         entries = value.split(",")
@@ -932,8 +917,7 @@ def _normalize_bootstrap(f: Field[Any], value: object) -> tuple[str, ...]:
             "bootstrap_servers='localhost:9092'",
             option="bootstrap_servers",
         )
-    for entry in servers:
-        _parse_address(entry)
+    parse_bootstrap_servers(servers)
     return servers
 
 

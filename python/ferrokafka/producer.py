@@ -20,7 +20,15 @@ from typing import Any, Self
 import anyio
 
 from ferrokafka import _native
+from ferrokafka._argument_errors import (
+    APPEND_ERRORS,
+    append_error,
+    check_header_name,
+    check_held_size,
+    check_partition,
+)
 from ferrokafka._broker_pool import BrokerPool
+from ferrokafka._error_codes import ErrorCode
 from ferrokafka._held import Headers, HeldRecord, HeldTopic, record_size
 from ferrokafka._metrics import ProducerMetrics
 from ferrokafka._pending import PendingBatch
@@ -41,9 +49,9 @@ from ferrokafka.errors import (
     KafkaTimeoutError,
     PartitionOutOfRangeError,
     ProducerClosedError,
-    RecordTooLargeError,
     SerializationError,
     TopicAuthorizationFailedError,
+    error_for_code,
 )
 from ferrokafka.records import DeliveryFuture, RecordMetadata
 
@@ -283,6 +291,8 @@ class Producer:
         awaitable; ``on_delivery(metadata, error)`` runs on the event loop when it ends."""
         if self._state is not ProducerState.STARTED:
             raise self._not_started()
+        if partition is not None:
+            check_partition(topic, partition, self._partition_counts.get(topic))
         header_list = _headers(headers) if headers else None
         key_bytes, value_bytes = self._serialize(topic, key, value, header_list)
         if timestamp_ms is None:
@@ -367,10 +377,13 @@ class Producer:
         count = self._partition_counts.get(topic)
         if count is None:
             _check_topic(topic)
-            raise KafkaTimeoutError(
-                f"no metadata for topic {topic!r} yet: call await producer.wait_for_topic"
-                f"({topic!r}) (or one awaited send) before send_many"
+            # send_many never waits, and its records cannot be held like send_nowait's.
+            raise IllegalStateError(
+                f"send_many needs the partition count of topic {topic!r}, which is not known "
+                f"yet: await producer.wait_for_topic({topic!r}) (or one send) first"
             )
+        if partition is not None:
+            check_partition(topic, partition, count)
         if timestamp_ms is None:
             timestamp_ms = wall_ms()
         else:
@@ -386,8 +399,8 @@ class Producer:
                 timestamp_ms=timestamp_ms,
                 now_ms=now,
             )
-        except (BufferError, IndexError, _native.RecordTooLargeError, TypeError) as exc:
-            raise self._append_error(exc, topic, partition, count, bulk=True) from exc
+        except APPEND_ERRORS as exc:
+            raise append_error(exc, self._config, topic, partition, count, bulk=True) from exc
         parts = []
         batches = self._batches
         for batch_id, first_index, n in runs:
@@ -401,7 +414,10 @@ class Producer:
         """Waits until ``topic``'s metadata is known; returns its partition count."""
         _check_topic(topic)
         limit = self._config.max_block_ms / 1000 if timeout is None else timeout
-        await self._wait_for_metadata(topic, time.monotonic() + limit)
+        waited = (
+            f"max_block_ms={self._config.max_block_ms}" if timeout is None else f"{timeout:g} s"
+        )
+        await self._wait_for_metadata(topic, time.monotonic() + limit, waited)
         return self._partition_counts[topic]
 
     async def partitions_for(self, topic: str) -> list[int]:
@@ -453,8 +469,8 @@ class Producer:
             handle = self._accumulator.append(
                 topic, count, partition, key, value, headers, timestamp_ms, now
             )
-        except (BufferError, IndexError, _native.RecordTooLargeError, TypeError) as exc:
-            raise self._append_error(exc, topic, partition, count) from exc
+        except APPEND_ERRORS as exc:
+            raise append_error(exc, self._config, topic, partition, count) from exc
         batch_id = handle >> 32
         pending = self._batches.get(batch_id)
         if pending is None:
@@ -478,42 +494,6 @@ class Producer:
         # starts: either way the sender has something to look at.
         self._sender.wake()
         return pending
-
-    def _append_error(
-        self, exc: Exception, topic: str, partition: int | None, count: int, *, bulk: bool = False
-    ) -> KafkaError:
-        if isinstance(exc, BufferError):
-            return BufferFullError(
-                f"buffer_memory ({self._config.buffer_memory} bytes) is full: {exc}. Await "
-                "send() to wait for space (up to max_block_ms), slow down, or raise buffer_memory"
-            )
-        if isinstance(exc, TypeError) and partition is not None and type(partition) is not int:
-            # Checked only once the append failed, to keep the per-record path short.
-            return PartitionOutOfRangeError(
-                f"partition={partition!r} is a {type(partition).__name__}: give an int in "
-                f"0..{count - 1} (topic {topic!r} has {count} partitions), or None to let the "
-                "partitioner choose"
-            )
-        if isinstance(exc, IndexError):
-            return PartitionOutOfRangeError(
-                f"partition {partition} does not exist: topic {topic!r} has {count} partitions "
-                f"(0..{count - 1}); leave partition=None to let the partitioner choose"
-            )
-        if isinstance(exc, _native.RecordTooLargeError):
-            return RecordTooLargeError(
-                f"{exc}; max_request_size={self._config.max_request_size}, "
-                f"buffer_memory={self._config.buffer_memory}"
-            )
-        if bulk:
-            return SerializationError(
-                f"send_many takes a sequence of bytes (or None) as values and as keys, and "
-                f"applies no serializer: {exc}; serialize the records first, or use send_nowait",
-                topic=topic,
-            )
-        return SerializationError(
-            f"a header of a record for {topic!r} is not (str, bytes | None): {exc}",
-            topic=topic,
-        )
 
     def _serialize(
         self, topic: str, key: Any, value: Any, headers: Headers
@@ -560,6 +540,7 @@ class Producer:
         original: tuple[Any, Any] | None,
     ) -> DeliveryFuture:
         _check_topic(topic)
+        check_held_size(self._config, key, value, headers, timestamp_ms)
         size = record_size(key, value, headers)
         if self._held_bytes + size > self._accumulator.available_memory():
             raise BufferFullError(
@@ -586,7 +567,7 @@ class Producer:
             del counts[name]
         for name, state in topics.items():
             if (
-                state.error_code == 0
+                state.error_code == ErrorCode.NONE
                 and state.partitions
                 and counts.get(name) != len(state.partitions)
             ):
@@ -636,17 +617,18 @@ class Producer:
         for held in [h for h in self._held.values() if h.deadline_ms <= now]:
             del self._held[held.topic]
             self._held_bytes -= held.size
-            held.fail(_no_metadata_error(held.topic, self._config.max_block_ms, self._pool))
+            waited = f"max_block_ms={self._config.max_block_ms}"
+            held.fail(_no_metadata_error(held.topic, waited, self._pool))
 
     def _refused_topic(self, topic: str) -> TopicAuthorizationFailedError | None:
         """The error to fail records with at once if the principal may not describe
         ``topic`` (metadata answers TOPIC_AUTHORIZATION_FAILED)."""
         state = self._pool.metadata.topic(topic)
-        if state is None or state.error_code != TopicAuthorizationFailedError.code:
+        if state is None or state.error_code != ErrorCode.TOPIC_AUTHORIZATION_FAILED:
             return None
         return TopicAuthorizationFailedError(f"topic {topic!r}: not authorized to describe it")
 
-    async def _wait_for_metadata(self, topic: str, deadline: float) -> None:
+    async def _wait_for_metadata(self, topic: str, deadline: float, waited: str = "") -> None:
         self._pool.want_topic(topic)
         while topic not in self._partition_counts:
             refused = self._refused_topic(topic)
@@ -659,7 +641,8 @@ class Producer:
             with anyio.move_on_after(min(deadline - time.monotonic(), 0.5)):
                 await arrived.wait()
             if time.monotonic() >= deadline and topic not in self._partition_counts:
-                raise _no_metadata_error(topic, self._config.max_block_ms, self._pool)
+                waited = waited or f"max_block_ms={self._config.max_block_ms}"
+                raise _no_metadata_error(topic, waited, self._pool)
             if self._state is not ProducerState.STARTED:
                 raise self._not_started()
 
@@ -717,6 +700,7 @@ def _headers(headers: HeadersArg) -> list[tuple[str, bytes | None]]:
                 f"header name {name!r} is {type(name).__name__}, not str: Kafka header names "
                 "are strings (values are bytes)"
             )
+        check_header_name(name)
         if value is not None and type(value) is not bytes:
             if isinstance(value, bytearray | memoryview):
                 value = bytes(value)
@@ -758,15 +742,15 @@ def _check_timestamp(timestamp_ms: int) -> None:
         )
 
 
-def _no_metadata_error(topic: str, max_block_ms: int, pool: BrokerPool) -> KafkaTimeoutError:
+def _no_metadata_error(topic: str, waited: str, pool: BrokerPool) -> KafkaTimeoutError:
     state = pool.metadata.topic(topic)
     reason = ""
     if state is not None and state.error_code:
-        reason = f" (the broker reports error code {state.error_code} for it)"
+        reason = f" (the broker answers: {error_for_code(state.error_code)})"
     elif pool.last_error is not None:
         reason = f" (last error: {pool.last_error})"
     return KafkaTimeoutError(
-        f"topic {topic!r} not present in metadata after max_block_ms={max_block_ms}{reason}. "
+        f"topic {topic!r} not present in metadata after {waited}{reason}. "
         "Create the topic, or check its name and the ACLs"
     )
 

@@ -173,7 +173,7 @@ def test_send_many(kafka: BaseCluster, topic: TopicFactory, backend: str) -> Non
 
     async def main() -> tuple[int, list[RecordMetadata | KafkaError], BulkDelivery]:
         async with Producer(**options(kafka, compression_type="lz4")) as producer:
-            with pytest.raises(KafkaTimeoutError, match="wait_for_topic"):
+            with pytest.raises(IllegalStateError, match="wait_for_topic"):
                 producer.send_many(name, values)
             assert await producer.wait_for_topic(name) == 3
             bulk = producer.send_many(name, values, keys)

@@ -17,11 +17,14 @@ import pytest
 from producer_helpers import options
 
 from ferrokafka import (
+    BufferFullError,
     ConfigError,
+    IllegalStateError,
     InvalidTimestampError,
     InvalidTopicError,
     JsonSerializer,
     KafkaError,
+    KafkaTimeoutError,
     PartitionOutOfRangeError,
     Producer,
     ProducerClosedError,
@@ -29,6 +32,8 @@ from ferrokafka import (
     SerializationError,
     StringSerializer,
 )
+from ferrokafka._pending import PendingBatch
+from ferrokafka._sender import _delivery_timeout
 from ferrokafka.testing import BaseCluster
 from ferrokafka.testing.pytest_plugin import TopicFactory
 
@@ -326,3 +331,172 @@ async def test_record_larger_than_the_topic_allows(
         assert [(await f).offset for f in futures] == list(range(300))
         assert producer.metrics()["batch-split-total"] >= 1
     assert [r.value for r in kafka.consume(name, 300)] == values
+
+
+# --- foreign exceptions: what Python or the native layer raise becomes ours ------------------
+
+FOREIGN_MISTAKES: dict[str, tuple[dict[str, Any], type[KafkaError], str]] = {
+    # OverflowError from the conversion to int32.
+    "partition-2**40": ({"partition": 2**40}, PartitionOutOfRangeError, "1099511627776 does not"),
+    # A bool is an int to Python: True would be partition 1, False partition 0.
+    "partition-True": ({"partition": True}, PartitionOutOfRangeError, "partition=True is a bool"),
+    "partition-False": ({"partition": False}, PartitionOutOfRangeError, "=False is a bool"),
+    # UnicodeEncodeError: a lone surrogate has no UTF-8.
+    "header-surrogate": ({"headers": [("\ud800", b"v")]}, SerializationError, "sent as UTF-8"),
+}
+
+
+@pytest.mark.parametrize(
+    ("path", "mistake"),
+    [
+        (path, mistake)
+        for mistake in FOREIGN_MISTAKES
+        for path in ("send_nowait", "send", "send_many")
+        # send_many takes no headers.
+        if not (path == "send_many" and mistake.startswith("header"))
+    ],
+)
+async def test_foreign_exceptions_become_typed_errors(
+    kafka: BaseCluster, topic: TopicFactory, path: str, mistake: str
+) -> None:
+    """Through the native fast path (send_nowait and send with plain arguments hand failures
+    back to the Python path) and send_many: the same typed error, nothing written."""
+    name = topic()
+    arguments, expected, match = FOREIGN_MISTAKES[mistake]
+
+    def make(producer: Producer) -> Any:
+        if path == "send_many":
+            return producer.send_many(name, [b"v"], **arguments)
+        return getattr(producer, path)(name, b"v", **arguments)
+
+    await check_batch_survives(kafka, name, make, expected, match, awaited=path == "send")
+
+
+async def test_bool_partition_is_refused_on_a_topic_that_has_partition_1(
+    kafka: BaseCluster, topic: TopicFactory
+) -> None:
+    name = topic(partitions=2)
+    async with Producer(**options(kafka)) as producer:
+        await producer.wait_for_topic(name)
+        for call in (
+            lambda: producer.send_nowait(name, b"v", partition=True),
+            lambda: producer.send_many(name, [b"v"], partition=True),
+        ):
+            with pytest.raises(PartitionOutOfRangeError, match="partition=True is a bool"):
+                call()
+        with pytest.raises(PartitionOutOfRangeError, match="partition=True is a bool"):
+            await producer.send(name, b"v", partition=True)
+        meta = await producer.send(name, b"one", partition=1)
+    assert (meta.partition, meta.offset) == (1, 0)
+    assert [r.value for r in kafka.consume(name, 1)] == [b"one"]
+
+
+async def test_bad_arguments_for_a_topic_without_metadata_raise_at_once(
+    kafka: BaseCluster, topic: TopicFactory
+) -> None:
+    """Records for a topic whose metadata is not known yet are held, not appended: the
+    mistakes the append would refuse are refused at once all the same."""
+    name = topic()
+    async with Producer(
+        **options(kafka, linger_ms=100, max_request_size=MAX_REQUEST_SIZE)
+    ) as producer:
+        with pytest.raises(RecordTooLargeError, match=f"max_request_size={MAX_REQUEST_SIZE}"):
+            producer.send_nowait(name, b"h" * (MAX_REQUEST_SIZE + 1))
+        with pytest.raises(PartitionOutOfRangeError, match="is a bool"):
+            producer.send_nowait(name, b"v", partition=True)
+        with pytest.raises(SerializationError, match="UTF-8"):
+            producer.send_nowait(name, b"v", headers=[("\udfff", b"v")])
+        meta = await producer.send_nowait(name, b"fine")
+    assert meta.offset == 0
+    assert [r.value for r in kafka.consume(name, 1)] == [b"fine"]
+
+
+# --- messages that say what happened --------------------------------------------------------
+
+
+def sentences(message: str) -> list[str]:
+    return [s.strip().lower() for s in message.split(". ") if s.strip()]
+
+
+async def test_record_too_large_says_it_once(kafka: BaseCluster, topic: TopicFactory) -> None:
+    name = topic()
+    error = await check_batch_survives(
+        kafka,
+        name,
+        lambda p: p.send_nowait(name, b"h" * (MAX_REQUEST_SIZE + 1)),
+        RecordTooLargeError,
+        f"more than max_request_size={MAX_REQUEST_SIZE}",
+    )
+    message = str(error)
+    assert len(sentences(message)) == len(set(sentences(message)))
+    assert message.count("max_request_size=") == 1
+    assert "send smaller records" in message  # the fix, once
+
+
+async def test_buffer_full_says_it_once(kafka: BaseCluster, topic: TopicFactory) -> None:
+    name = topic()
+    async with Producer(
+        **options(kafka, buffer_memory=64 * 1024, batch_size=16 * 1024, linger_ms=10_000)
+    ) as producer:
+        await producer.wait_for_topic(name)
+        queued = []
+        with pytest.raises(BufferFullError) as info:  # noqa: PT012
+            for _ in range(100):
+                queued.append(producer.send_nowait(name, b"x" * 10_000))
+        message = str(info.value)
+        assert message.startswith("buffer_memory is full: the record needs")
+        assert message.count("buffer_memory is full") == 1
+        assert message.count("raise buffer_memory") == 1
+        await producer.flush()
+        assert [(await f).offset for f in queued] == list(range(len(queued)))
+
+
+async def test_partition_out_of_range_agrees_with_its_cause(
+    kafka: BaseCluster, topic: TopicFactory
+) -> None:
+    name = topic(partitions=2)
+    async with Producer(**options(kafka)) as producer:
+        await producer.wait_for_topic(name)
+        with pytest.raises(PartitionOutOfRangeError) as info:
+            producer.send_nowait(name, b"v", partition=2)
+    message, cause = str(info.value), str(info.value.__cause__)
+    assert "from 0 to 1" in message
+    assert "2 partitions" in message
+    assert "2 partitions" in cause
+    assert ".." not in message + cause  # no range notation to read as inclusive or not
+
+
+async def test_wait_for_topic_names_its_own_timeout(
+    kafka: BaseCluster, topic: TopicFactory
+) -> None:
+    # A name that collides with an existing topic ('.' and '_' are the same to Kafka's
+    # metrics), so that it never appears, created or not.
+    existing = topic()
+    colliding = existing.replace("_", ".")
+    assert colliding != existing
+    async with Producer(**options(kafka)) as producer:
+        with pytest.raises(KafkaTimeoutError) as info:
+            await producer.wait_for_topic(colliding, timeout=1.5)
+    message = str(info.value)
+    assert "after 1.5 s" in message
+    assert "max_block_ms" not in message
+
+
+async def test_send_many_before_metadata_says_what_to_do(
+    kafka: BaseCluster, topic: TopicFactory
+) -> None:
+    name = topic()
+    async with Producer(**options(kafka)) as producer:
+        with pytest.raises(IllegalStateError, match=r"await producer.wait_for_topic") as info:
+            producer.send_many(name, [b"v"])
+        assert not isinstance(info.value, KafkaTimeoutError)  # nothing waited
+        await producer.wait_for_topic(name)
+        delivery = producer.send_many(name, [b"v"])
+        assert await delivery == 1
+
+
+def test_delivery_timeout_before_sending_says_not_sent() -> None:
+    pending = PendingBatch("t", 0, 0)
+    message = str(_delivery_timeout(1_500, None, pending))
+    assert message.startswith("the record was not sent within delivery_timeout_ms=1500")
+    assert "may have been written" not in message

@@ -32,6 +32,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from types import MappingProxyType
 from typing import Any, Final
 
@@ -39,6 +40,11 @@ import anyio
 import anyio.to_thread
 
 from ferrokafka.errors import OAuthTokenError
+
+# HTTP answers of a token endpoint that mean the client's credentials or request were refused.
+_CREDENTIAL_REFUSALS: Final = frozenset(
+    {HTTPStatus.BAD_REQUEST, HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN}
+)
 
 log = logging.getLogger("ferrokafka.sasl")
 
@@ -360,7 +366,7 @@ class OidcClientCredentials:
             pass
         hint = (
             "; check the client id and secret"
-            if exc.code in (400, 401, 403)
+            if exc.code in _CREDENTIAL_REFUSALS
             else "; the identity provider failed"
         )
         return (

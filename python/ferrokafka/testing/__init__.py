@@ -21,9 +21,9 @@ from ferrokafka.testing._certificates import Certificates, generate_certificates
 from ferrokafka.testing._client import (
     BaseCluster,
     ConsumedRecord,
-    PartitionDescription,
+    PartitionLayout,
     TimestampType,
-    TopicDescription,
+    TopicLayout,
 )
 from ferrokafka.testing._cluster import KafkaCluster, default_broker_properties
 from ferrokafka.testing._distribution import (
@@ -59,10 +59,10 @@ __all__ = [
     "KafkaStartError",
     "KafkaToolError",
     "NodeControlError",
-    "PartitionDescription",
+    "PartitionLayout",
     "SecuredKafkaCluster",
     "TimestampType",
-    "TopicDescription",
+    "TopicLayout",
     "default_broker_properties",
     "distribution",
     "generate_certificates",

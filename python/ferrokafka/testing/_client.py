@@ -57,8 +57,10 @@ class ConsumedRecord:
     timestamp: int
 
 
+# Named apart from ferrokafka.cluster's TopicDescription and PartitionDescription: this is the
+# independent reader's (confluent-kafka's) view, with fewer fields and -1 for no leader.
 @dataclass(frozen=True, slots=True)
-class PartitionDescription:
+class PartitionLayout:
     partition: int
     # -1 while the partition has no leader.
     leader: int
@@ -67,9 +69,9 @@ class PartitionDescription:
 
 
 @dataclass(frozen=True, slots=True)
-class TopicDescription:
+class TopicLayout:
     name: str
-    partitions: list[PartitionDescription]
+    partitions: list[PartitionLayout]
 
 
 def _confluent_missing() -> KafkaHarnessError:
@@ -197,11 +199,11 @@ class BaseCluster(abc.ABC):
 
     def describe_topics(
         self, names: Iterable[str] | None = None, *, timeout: float = 10.0
-    ) -> dict[str, TopicDescription]:
+    ) -> dict[str, TopicLayout]:
         """Partitions, leaders, replicas and ISRs of the named topics (default: all but `__*`)."""
         metadata = self.metadata(timeout=timeout)
         wanted = set(names) if names is not None else None
-        described: dict[str, TopicDescription] = {}
+        described: dict[str, TopicLayout] = {}
         for name, topic in metadata.topics.items():
             if wanted is None and name.startswith("__"):
                 continue
@@ -209,10 +211,10 @@ class BaseCluster(abc.ABC):
                 continue
             if topic.error is not None:
                 raise KafkaHarnessError(f"describing topic {name!r}: {topic.error}")
-            described[name] = TopicDescription(
+            described[name] = TopicLayout(
                 name=name,
                 partitions=[
-                    PartitionDescription(
+                    PartitionLayout(
                         partition=p.id,
                         leader=p.leader,
                         replicas=list(p.replicas),

@@ -17,7 +17,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyInt, PyList, PyString, PyTuple};
 use pyo3::{PyTraverseError, PyVisit};
 
 use super::accumulator::PyAccumulator;
@@ -358,6 +358,9 @@ impl SendFastPath {
         };
         let partition = if partition.is_none() {
             None
+        } else if !partition.is_exact_instance_of::<PyInt>() {
+            // A bool is an int to `extract`: `partition=True` is refused, not partition 1.
+            return Ok(None);
         } else if let Ok(partition) = partition.extract::<i32>() {
             Some(partition)
         } else {

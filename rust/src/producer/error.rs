@@ -10,7 +10,7 @@ pub enum AccumulatorError {
     /// Transient: retry once batches complete and release memory.
     #[error(
         "buffer_memory is full: the record needs {requested} bytes, {available} of {limit} are \
-         free; wait for in-flight batches to complete, or raise buffer_memory"
+         free until in-flight batches complete"
     )]
     BufferFull {
         requested: usize,
@@ -21,7 +21,7 @@ pub enum AccumulatorError {
     /// Permanent for this record.
     #[error(
         "the record is {size} bytes when serialized (with the {overhead}-byte batch header), \
-         larger than {setting}={limit}; raise {setting} or send a smaller record"
+         more than {setting}={limit}"
     )]
     RecordTooLarge {
         size: usize,

@@ -54,7 +54,7 @@ pub fn partition_for_key(key: &[u8], num_partitions: i32) -> i32 {
 
 /// A partition number outside `0..num_partitions`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("partition {partition} is out of range: the topic has {num_partitions} partitions (valid: 0..{num_partitions})")]
+#[error("partition {partition} is out of range: the topic has {num_partitions} partitions, numbered from 0")]
 pub struct PartitionOutOfRange {
     pub partition: i32,
     pub num_partitions: i32,
