@@ -46,8 +46,8 @@ export FERROKAFKA_DIST = $(abspath $(DIST))
 wheel: $(VENV)/.deps-installed
 	rm -f $(DIST)/ferrokafka-*.whl $(DIST)/ferrokafka-*.tar.gz
 	PATH="$(abspath $(VENV))/bin:$$PATH" CARGO_TARGET_DIR=$(CACHE)/target-wheel \
-	  $(VENV)/bin/maturin build --quiet --release --sdist --zig --compatibility manylinux2014 \
-	  --out $(DIST)
+	  $(VENV)/bin/maturin build --quiet --release --zig --compatibility manylinux2014 --out $(DIST)
+	$(VENV)/bin/maturin sdist --out $(DIST)
 
 kafka-jars:
 	$(PY) -m ferrokafka.testing fetch
