@@ -7,6 +7,7 @@
 #   $(CACHE)/target           cargo's build directory (cargo test, clippy, criterion)
 #   $(CACHE)/target-extension the extension's (another feature set: kept apart so that neither
 #                             build overwrites the other's library)
+#   $(CACHE)/target-wheel     the release wheel's (linked by zig: again other settings)
 #   $(CACHE)/kafka-<version>  the Kafka jars, fetched by Maven
 CACHE ?= $(HOME)/.cache/ferrokafka
 VENV ?= .venv
@@ -14,19 +15,20 @@ PY := $(VENV)/bin/python
 export CARGO_TARGET_DIR ?= $(CACHE)/target
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test setup native kafka-jars lint rust-test py-test bench bench-quick bench-smoke clean
+.PHONY: demo test setup native kafka-jars lint rust-test py-test bench bench-quick bench-smoke clean \
+  wheel
 
 demo: setup
 	$(PY) examples/demo.py
 
-test: setup rust-test lint py-test bench-smoke
+test: setup rust-test lint wheel py-test bench-smoke
 
 # A virtualenv with the dev dependencies and the native module built in release mode.
 setup: $(VENV)/.deps-installed native kafka-jars
 
 $(VENV)/.deps-installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install -q -U pip 'maturin>=1.16,<2'
+	$(PY) -m pip install -q -U pip 'maturin[zig]>=1.16,<2'
 	touch $@
 
 # Builds the extension (incremental in $(CARGO_TARGET_DIR)) and installs the package editable
@@ -35,6 +37,17 @@ native: $(VENV)/.deps-installed
 	VIRTUAL_ENV=$(abspath $(VENV)) CARGO_TARGET_DIR=$(CACHE)/target-extension \
 	  $(VENV)/bin/maturin develop --release --quiet --extras dev,bench
 	$(PY) -c "import ferrokafka._native"
+
+# What users install, in $(DIST): the sdist and an abi3 wheel for CPython 3.11+ that zig links
+# against glibc 2.17 (manylinux2014), so it needs no Rust toolchain on any Linux of the last
+# decade. tests/packaging installs it into an empty virtualenv.
+DIST ?= dist
+export FERROKAFKA_DIST = $(abspath $(DIST))
+wheel: $(VENV)/.deps-installed
+	rm -f $(DIST)/ferrokafka-*.whl $(DIST)/ferrokafka-*.tar.gz
+	PATH="$(abspath $(VENV))/bin:$$PATH" CARGO_TARGET_DIR=$(CACHE)/target-wheel \
+	  $(VENV)/bin/maturin build --quiet --release --zig --compatibility manylinux2014 --out $(DIST)
+	$(VENV)/bin/maturin sdist --out $(DIST)
 
 kafka-jars:
 	$(PY) -m ferrokafka.testing fetch
