@@ -224,6 +224,10 @@ class Producer:
             return
         self._state = ProducerState.CLOSING
         self.__dict__.pop("send_nowait", None)
+        if self._metadata_arrived is not None:
+            # Sends waiting for a topic's metadata learn that the producer is closing.
+            self._metadata_arrived.set()
+            self._metadata_arrived = None
         self._closed = anyio.Event()
         limit = self._delivery_timeout_ms / 1000 if timeout is None else max(timeout, 0.0)
         deadline = anyio.current_time() + limit
@@ -637,8 +641,12 @@ class Producer:
             if self._metadata_arrived is None:
                 self._metadata_arrived = anyio.Event()
             arrived = self._metadata_arrived
+            # Asked again after every metadata update that still lacks the topic; the pool's
+            # backoff paces the requests, and a failed refresh is retried by the sender. No
+            # polling: thousands of awaiting tasks would wake the loop thousands of times a
+            # second for nothing.
             self._sender.request_metadata()
-            with anyio.move_on_after(min(deadline - time.monotonic(), 0.5)):
+            with anyio.move_on_after(max(deadline - time.monotonic(), 0)):
                 await arrived.wait()
             if time.monotonic() >= deadline and topic not in self._partition_counts:
                 waited = waited or f"max_block_ms={self._config.max_block_ms}"

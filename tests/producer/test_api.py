@@ -461,3 +461,33 @@ async def test_a_subclass_send_nowait_is_not_bypassed(
         await producer.send_nowait(name, b"one")
         await producer.send(name, b"two")
     assert seen == [b"one", b"two"]
+
+
+def test_close_ends_sends_waiting_for_metadata(
+    kafka_no_autocreate: BaseCluster, backend: str
+) -> None:
+    # A send waiting for a topic's metadata (up to max_block_ms) ends when the producer
+    # closes, instead of waiting out max_block_ms.
+    kafka = kafka_no_autocreate
+    errors: list[BaseException] = []
+
+    async def waiting_send(producer: Producer) -> None:
+        try:
+            await producer.send(missing_topic(), b"never")
+        except KafkaError as exc:
+            errors.append(exc)
+
+    async def main() -> float:
+        producer = Producer(**options(kafka, max_block_ms=60_000))
+        await producer.start()
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(waiting_send, producer)
+            await anyio.sleep(0.5)
+            started = time.monotonic()
+            await producer.close(timeout=5)
+        return time.monotonic() - started
+
+    closed_after = run(backend, main)
+    assert closed_after < 30, "the waiting send held close() back"
+    (error,) = errors
+    assert isinstance(error, IllegalStateError), error
