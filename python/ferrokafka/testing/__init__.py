@@ -12,9 +12,11 @@ with KafkaCluster() as kafka:                       # one node; KafkaCluster(nod
 The pytest plugin (`ferrokafka.testing.pytest_plugin`, registered automatically) offers the
 fixtures `kafka`, `kafka3` and `topic`; `python -m ferrokafka.testing up` starts a cluster in a
 terminal. The Kafka release is pinned in `KAFKA_VERSION`; `FERROKAFKA_KAFKA_VERSION` overrides it.
-`KAFKA_BOOTSTRAP_SERVERS` makes the fixtures use an existing cluster instead (`ExternalCluster`).
+`KAFKA_BOOTSTRAP_SERVERS` makes the fixtures use an existing cluster instead (`ExternalCluster`),
+and `FERROKAFKA_BROKER=tansu` a tansu broker (`TansuCluster`, a Kafka-compatible broker in Rust).
 """
 
+from ferrokafka.testing._broker_node import BrokerNode
 from ferrokafka.testing._client import (
     BaseCluster,
     ConsumedRecord,
@@ -39,10 +41,15 @@ from ferrokafka.testing._errors import (
 )
 from ferrokafka.testing._external import ExternalCluster
 from ferrokafka.testing._node import KafkaNode
+from ferrokafka.testing._tansu import TANSU_VERSION, TansuCluster, TansuNode, fetch_tansu
+from ferrokafka.testing._targets import BROKER_ENV, broker_kind, single_node_cluster
 
 __all__ = [
+    "BROKER_ENV",
     "KAFKA_VERSION",
+    "TANSU_VERSION",
     "BaseCluster",
+    "BrokerNode",
     "ConsumeTimeoutError",
     "ConsumedRecord",
     "ExternalCluster",
@@ -55,9 +62,14 @@ __all__ = [
     "KafkaToolError",
     "NodeControlError",
     "PartitionDescription",
+    "TansuCluster",
+    "TansuNode",
     "TimestampType",
     "TopicDescription",
+    "broker_kind",
     "default_broker_properties",
     "distribution",
+    "fetch_tansu",
     "kafka_version",
+    "single_node_cluster",
 ]
