@@ -415,12 +415,29 @@ class BaseCluster(abc.ABC):
                     for p in topic.partitions.values()
                     if p.leader >= 0 and len(p.isrs) >= replication_factor
                 ]
-                if len(ready) == partitions:
+                if len(ready) == partitions and self._leaders_serve(name, partitions):
                     return
                 state = f"{len(ready)} of {partitions} partitions with a leader and full ISR"
             if time.monotonic() >= deadline:
                 raise TimeoutError(f"topic {name!r}: {state} after {timeout:g} s")
             time.sleep(0.05)
+
+    def _leaders_serve(self, name: str, partitions: int) -> bool:
+        # A broker lists itself as leader in metadata a moment before it takes the partition
+        # over: a produce in between fails (with acks=0 the records are silently lost), while
+        # ListOffsets answers only once the leader serves.
+        from confluent_kafka import TopicPartition
+        from confluent_kafka.admin._listoffsets import OffsetSpec
+
+        latest = OffsetSpec.latest()  # type: ignore[no-untyped-call]
+        requests = {TopicPartition(name, p): latest for p in range(partitions)}
+        try:
+            for future in self.admin().list_offsets(requests, request_timeout=5).values():
+                future.result(timeout=10)
+        except Exception as exc:  # librdkafka's KafkaException: NOT_LEADER_OR_FOLLOWER and kin
+            logger.debug("topic %r not served yet: %s", name, exc)
+            return False
+        return True
 
 
 def _read(
