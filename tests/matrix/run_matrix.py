@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -106,7 +107,8 @@ def read_report(report: Path) -> tuple[int, int, list[str]]:
     if not report.exists():
         return 0, 0, []
     passed = failed = 0
-    failures = []
+    # The tests that failed, by first line of their message: one cause is named once.
+    causes: dict[str, list[str]] = {}
     for case in ElementTree.parse(report).getroot().iter("testcase"):
         problem = case.find("failure")
         if problem is None:
@@ -115,8 +117,13 @@ def read_report(report: Path) -> tuple[int, int, list[str]]:
             passed += 1
         elif problem is not None:
             failed += 1
-            message = (problem.get("message") or "").splitlines()
-            failures.append(f"{case.get('name')}: {message[0][:160] if message else 'failed'}")
+            lines = (problem.get("message") or "failed").splitlines() or ["failed"]
+            cause = re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:<port>", lines[0])[:200]
+            causes.setdefault(cause, []).append(str(case.get("name")))
+    failures = [
+        f"{names[0]}{f' and {len(names) - 1} more' if len(names) > 1 else ''}: {cause}"
+        for cause, names in causes.items()
+    ]
     return passed, failed, failures
 
 
