@@ -102,7 +102,7 @@ fn body(r: &mut Reader<'_>, version: i16) -> DecodeResult<ApiVersionsResponse> {
                 2 => response.finalized_features = features(field, true)?,
                 _ => {}
             }
-            field.finish()
+            Ok(())
         })?;
     }
     Ok(response)
@@ -135,7 +135,10 @@ mod tests {
     };
     use kafka_protocol::messages::ApiVersionsResponse as CrateResponse;
 
-    use super::super::frame::test_support::{assert_robust, crate_request, crate_response};
+    use super::super::frame::test_support::{
+        assert_lenient_where_safe, assert_robust, crate_request, crate_response,
+        crate_response_with_unknown_tags, length_past_the_end, unknown, Prefix, UNKNOWN_TAG,
+    };
     use super::*;
 
     fn sample() -> CrateResponse {
@@ -210,6 +213,80 @@ mod tests {
             }
             assert_robust(&frame, |f| decode_api_versions_response(f, version));
         }
+    }
+
+    /// `sample()` with an unknown tagged field at every level that has tagged fields.
+    fn sample_with_unknown_tags() -> CrateResponse {
+        let mut response = sample().with_unknown_tagged_field(UNKNOWN_TAG, unknown());
+        for key in &mut response.api_keys {
+            key.unknown_tagged_fields.insert(UNKNOWN_TAG, unknown());
+        }
+        for feature in &mut response.supported_features {
+            feature.unknown_tagged_fields.insert(UNKNOWN_TAG, unknown());
+        }
+        for feature in &mut response.finalized_features {
+            feature.unknown_tagged_fields.insert(UNKNOWN_TAG, unknown());
+        }
+        response
+    }
+
+    #[test]
+    fn lenient_where_safe_at_every_version() {
+        for version in 0..=4 {
+            let plain = crate_response(ApiKey::ApiVersions, version, 9, &sample());
+            let flexible = version >= 3;
+            let tagged = flexible.then(|| {
+                crate_response_with_unknown_tags(
+                    ApiKey::ApiVersions,
+                    version,
+                    9,
+                    &sample_with_unknown_tags(),
+                )
+            });
+            // The api_keys count (after the correlation id and the error code), then a feature
+            // name, reaching past the end.
+            let mut too_long = vec![if flexible {
+                [&plain[..6], &[0xff, 0xff, 0xff, 0x7f], &plain[7..]].concat()
+            } else {
+                [&plain[..6], &0x7fff_ffff_i32.to_be_bytes()[..], &plain[10..]].concat()
+            }];
+            if flexible {
+                let name = b"transaction.version";
+                too_long.push(length_past_the_end(&plain, name, Prefix::Varint { plus_one: true }));
+            }
+            assert_lenient_where_safe(&plain, tagged.as_deref(), &too_long, |f| {
+                decode_api_versions_response(f, version)
+            });
+        }
+    }
+
+    #[test]
+    fn tansu_answer_with_a_tag_unknown_here_decodes() {
+        // What tansu 0.6 (a Kafka-compatible broker) answers to ApiVersions v4, shortened to
+        // two APIs: after the features comes tag 3 (ZkMigrationReady, which a Kafka broker
+        // sends only when true), one byte that this decoder does not read and once refused as
+        // "1 unexpected bytes after the end of the message".
+        let mut frame = vec![0, 0, 0, 42, 0, 0, 3];
+        frame.extend_from_slice(&[0, 0, 0, 3, 0, 12, 0]); // Produce v0..=12
+        frame.extend_from_slice(&[0, 18, 0, 0, 0, 4, 0]); // ApiVersions v0..=4
+        frame.extend_from_slice(&[0, 0, 0, 0]); // throttle
+        frame.extend_from_slice(&[4, 0, 1, 1, 1, 8]);
+        frame.extend_from_slice(&[0xff; 8]);
+        frame.extend_from_slice(&[2, 1, 1, 3, 1, 0]);
+        let response = decode_api_versions_response(&frame, 4).unwrap();
+        assert_eq!(response.api_keys.len(), 2);
+        assert_eq!(response.finalized_features_epoch, -1);
+        let with_extra = [&frame[..], &[0]].concat();
+        assert_eq!(decode_api_versions_response(&with_extra, 4).unwrap(), response);
+        // The same tag as the crate writes it.
+        let expected = crate_response(ApiKey::ApiVersions, 4, 9, &sample());
+        let migrating = sample().with_zk_migration_ready(true);
+        let frame = crate_response(ApiKey::ApiVersions, 4, 9, &migrating);
+        assert_ne!(frame, expected);
+        assert_eq!(
+            decode_api_versions_response(&frame, 4),
+            decode_api_versions_response(&expected, 4)
+        );
     }
 
     #[test]

@@ -115,7 +115,10 @@ mod tests {
     use kafka_protocol::messages::find_coordinator_response::Coordinator as CrateCoordinator;
     use kafka_protocol::messages::{BrokerId, FindCoordinatorResponse as CrateResponse};
 
-    use super::super::frame::test_support::{assert_robust, crate_request, crate_response};
+    use super::super::frame::test_support::{
+        assert_lenient_where_safe, assert_robust, crate_request, crate_response,
+        crate_response_with_unknown_tags, length_past_the_end, unknown, Prefix, UNKNOWN_TAG,
+    };
     use super::*;
 
     #[test]
@@ -178,5 +181,53 @@ mod tests {
         };
         let err = encode_find_coordinator_request(&header, 1, &["a", "b"]).unwrap_err();
         assert!(err.to_string().contains("exactly one key"), "{err}");
+    }
+
+    #[test]
+    fn lenient_where_safe_at_every_version() {
+        for version in 1..=6 {
+            let flexible = version >= 3;
+            let body = if version >= 4 {
+                CrateResponse::default().with_coordinators(vec![CrateCoordinator::default()
+                    .with_key(StrBytes::from_static_str("txn"))
+                    .with_node_id(BrokerId(2))
+                    .with_host(StrBytes::from_static_str("broker-2"))
+                    .with_port(9093)
+                    .with_error_message(Some(StrBytes::from_static_str("all fine")))])
+            } else {
+                CrateResponse::default()
+                    .with_node_id(BrokerId(2))
+                    .with_host(StrBytes::from_static_str("broker-2"))
+                    .with_port(9093)
+                    .with_error_message(Some(StrBytes::from_static_str("all fine")))
+            }
+            .with_throttle_time_ms(3);
+            let plain = crate_response(ApiKey::FindCoordinator, version, 4, &body);
+            let tagged = flexible.then(|| {
+                let mut body = body.clone().with_unknown_tagged_field(UNKNOWN_TAG, unknown());
+                for coordinator in &mut body.coordinators {
+                    coordinator
+                        .unknown_tagged_fields
+                        .insert(UNKNOWN_TAG, unknown());
+                }
+                crate_response_with_unknown_tags(ApiKey::FindCoordinator, version, 4, &body)
+            });
+            let string = if flexible {
+                Prefix::Varint { plus_one: true }
+            } else {
+                Prefix::I16
+            };
+            let mut needles: Vec<&[u8]> = vec![b"broker-2", b"all fine"];
+            if version >= 4 {
+                needles.push(b"txn");
+            }
+            let too_long: Vec<_> = needles
+                .into_iter()
+                .map(|needle| length_past_the_end(&plain, needle, string))
+                .collect();
+            assert_lenient_where_safe(&plain, tagged.as_deref(), &too_long, |f| {
+                decode_find_coordinator_response(f, version)
+            });
+        }
     }
 }

@@ -117,6 +117,14 @@ pub(crate) fn response_body(
 }
 
 /// Runs a body decoder and wraps its error with the API and version.
+///
+/// Bytes after the last field the version defines are ignored, as Kafka's `NetworkClient`
+/// (which parses the body from a buffer and never checks that it was consumed) and librdkafka
+/// do: brokers that speak the protocol without being Kafka (tansu, for one) append bytes that
+/// the other clients never notice. Nothing is logged or counted for them: a broker that
+/// does it does it in every response, so a log line would repeat on the hot path without
+/// telling anything new, and the fields that were read are exactly what a stricter reader would
+/// have read.
 pub(crate) fn decode_response<'a, T>(
     api: ApiKey,
     version: i16,
@@ -124,20 +132,18 @@ pub(crate) fn decode_response<'a, T>(
     body: impl FnOnce(&mut Reader<'a>) -> Result<T, DecodeError>,
 ) -> Result<T, ProtocolError> {
     let mut reader = response_body(api, version, frame)?;
-    body(&mut reader)
-        .and_then(|value| reader.finish().map(|()| value))
-        .map_err(|reason| ProtocolError::Malformed {
-            api,
-            version,
-            reason,
-        })
+    body(&mut reader).map_err(|reason| ProtocolError::Malformed {
+        api,
+        version,
+        reason,
+    })
 }
 
 #[cfg(test)]
 pub(crate) mod test_support {
     //! Helpers shared by the codec tests: the crate's own encoders act as the oracle.
 
-    use bytes::BytesMut;
+    use bytes::{Bytes, BytesMut};
     use kafka_protocol::messages::{RequestHeader as CrateHeader, ResponseHeader};
     use kafka_protocol::protocol::{Encodable, StrBytes};
 
@@ -160,13 +166,147 @@ pub(crate) mod test_support {
     }
 
     pub fn crate_response(api: ApiKey, version: i16, corr: i32, body: &impl Encodable) -> Vec<u8> {
+        encode_response(api, version, ResponseHeader::default(), corr, body)
+    }
+
+    /// Like [`crate_response`], with an unknown tagged field in the response header too (where
+    /// the header has tagged fields). The body's own unknown fields are the caller's: the
+    /// crate's messages carry them with `with_unknown_tagged_field`.
+    pub fn crate_response_with_unknown_tags(
+        api: ApiKey,
+        version: i16,
+        corr: i32,
+        body: &impl Encodable,
+    ) -> Vec<u8> {
+        let header = ResponseHeader::default().with_unknown_tagged_field(UNKNOWN_TAG, unknown());
+        encode_response(api, version, header, corr, body)
+    }
+
+    fn encode_response(
+        api: ApiKey,
+        version: i16,
+        header: ResponseHeader,
+        corr: i32,
+        body: &impl Encodable,
+    ) -> Vec<u8> {
         let mut buf = BytesMut::new();
-        ResponseHeader::default()
+        header
             .with_correlation_id(corr)
             .encode(&mut buf, api.response_header_version(version))
             .unwrap();
         body.encode(&mut buf, version).unwrap();
         buf.to_vec()
+    }
+
+    /// A tag past every tag the schemas define today: what a newer broker could add.
+    pub const UNKNOWN_TAG: i32 = 9000;
+    /// The value of the unknown tagged fields; unique in a frame, so that tests can find it.
+    pub const UNKNOWN_VALUE: &[u8] = b"\x00\xff a newer field";
+    /// What a broker may append after the last field a version defines.
+    pub const TRAILING: &[u8] = &[0, 1, 0x7f, 0xff, 0x80];
+
+    pub fn unknown() -> Bytes {
+        Bytes::from_static(UNKNOWN_VALUE)
+    }
+
+    /// How a length is written in front of a string or byte array.
+    #[derive(Debug, Clone, Copy)]
+    pub enum Prefix {
+        /// Classic strings.
+        I16,
+        /// Classic byte arrays.
+        I32,
+        /// Compact strings and byte arrays (length + 1), and tagged field sizes (length).
+        Varint { plus_one: bool },
+    }
+
+    /// `frame` with the length in front of `needle` (its first occurrence) replaced by one that
+    /// reaches far past the end of the frame.
+    pub fn length_past_the_end(frame: &[u8], needle: &[u8], prefix: Prefix) -> Vec<u8> {
+        let at = *occurrences(frame, needle).first().expect("needle in the frame");
+        length_past_the_end_at(frame, at, needle.len(), prefix)
+    }
+
+    fn occurrences(frame: &[u8], needle: &[u8]) -> Vec<usize> {
+        frame
+            .windows(needle.len())
+            .enumerate()
+            .filter(|(_, w)| *w == needle)
+            .map(|(at, _)| at)
+            .collect()
+    }
+
+    fn length_past_the_end_at(frame: &[u8], at: usize, len: usize, prefix: Prefix) -> Vec<u8> {
+        let (width, current, huge): (usize, i64, Vec<u8>) = match prefix {
+            Prefix::I16 => (
+                2,
+                i64::from(i16::from_be_bytes([frame[at - 2], frame[at - 1]])),
+                0x7fff_i16.to_be_bytes().to_vec(),
+            ),
+            Prefix::I32 => (
+                4,
+                i64::from(i32::from_be_bytes([
+                    frame[at - 4],
+                    frame[at - 3],
+                    frame[at - 2],
+                    frame[at - 1],
+                ])),
+                0x7fff_ffff_i32.to_be_bytes().to_vec(),
+            ),
+            Prefix::Varint { plus_one } => {
+                // Every needle used is shorter than 127 bytes: its length is one varint byte.
+                let current = i64::from(frame[at - 1]) - i64::from(plus_one);
+                (1, current, vec![0xff, 0xff, 0xff, 0x7f])
+            }
+        };
+        assert_eq!(current, len as i64, "the length in front of the needle");
+        let mut out = frame[..at - width].to_vec();
+        out.extend_from_slice(&huge);
+        out.extend_from_slice(&frame[at..]);
+        out
+    }
+
+    /// What every response decoder must do with what a broker may send:
+    /// - bytes after the last field, and unknown tagged fields (in `tagged`, the same response
+    ///   as `plain` with unknown fields in it, for flexible versions), decode to what `plain`
+    ///   decodes to;
+    /// - a length reaching past the end of the frame (each of `too_long`, and the unknown
+    ///   field's size in `tagged`) and a truncated frame (every strict prefix) are refused.
+    pub fn assert_lenient_where_safe<T: PartialEq + std::fmt::Debug>(
+        plain: &[u8],
+        tagged: Option<&[u8]>,
+        too_long: &[Vec<u8>],
+        decode: impl Fn(&[u8]) -> Result<T, super::ProtocolError>,
+    ) {
+        let expected = decode(plain).unwrap();
+        let trailing = [plain, TRAILING].concat();
+        assert_eq!(decode(&trailing).unwrap(), expected, "with trailing bytes");
+        if let Some(tagged) = tagged {
+            assert_ne!(tagged, plain, "the unknown tagged fields were encoded");
+            assert_eq!(decode(tagged).unwrap(), expected, "with unknown tagged fields");
+            let both = [tagged, TRAILING].concat();
+            assert_eq!(decode(&both).unwrap(), expected, "with both");
+            let unknown_fields = occurrences(tagged, UNKNOWN_VALUE);
+            assert!(!unknown_fields.is_empty());
+            for at in unknown_fields {
+                let size = Prefix::Varint { plus_one: false };
+                let bad = length_past_the_end_at(tagged, at, UNKNOWN_VALUE.len(), size);
+                assert_frame_ends_inside(&decode(&bad), "tagged field size");
+            }
+            assert_robust(tagged, &decode);
+        }
+        for bad in too_long {
+            assert_frame_ends_inside(&decode(bad), "a length");
+        }
+        assert_robust(plain, &decode);
+    }
+
+    fn assert_frame_ends_inside<T: std::fmt::Debug>(
+        result: &Result<T, super::ProtocolError>,
+        what: &str,
+    ) {
+        let err = result.as_ref().expect_err(what).to_string();
+        assert!(err.contains("frame ends inside"), "{what}: {err}");
     }
 
     /// Every strict prefix of a valid frame, and a few byte flips, must decode to an error

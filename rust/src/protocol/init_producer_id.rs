@@ -56,7 +56,10 @@ pub fn decode_init_producer_id_response(
 mod tests {
     use kafka_protocol::messages::InitProducerIdResponse as CrateResponse;
 
-    use super::super::frame::test_support::{assert_robust, crate_request, crate_response};
+    use super::super::frame::test_support::{
+        assert_lenient_where_safe, assert_robust, crate_request, crate_response,
+        crate_response_with_unknown_tags, unknown, UNKNOWN_TAG,
+    };
     use super::*;
 
     #[test]
@@ -109,5 +112,24 @@ mod tests {
             ..header
         };
         assert!(encode_init_producer_id_request(&header, None, 0, 7, 1).is_ok());
+    }
+
+    #[test]
+    fn lenient_where_safe_at_every_version() {
+        for version in 0..=5 {
+            let body = CrateResponse::default()
+                .with_throttle_time_ms(2)
+                .with_producer_id(ProducerId(1234))
+                .with_producer_epoch(5);
+            let plain = crate_response(ApiKey::InitProducerId, version, 8, &body);
+            let tagged = (version >= 2).then(|| {
+                let body = body.with_unknown_tagged_field(UNKNOWN_TAG, unknown());
+                crate_response_with_unknown_tags(ApiKey::InitProducerId, version, 8, &body)
+            });
+            // No length in this response but the tagged fields' sizes (checked with `tagged`).
+            assert_lenient_where_safe(&plain, tagged.as_deref(), &[], |f| {
+                decode_init_producer_id_response(f, version)
+            });
+        }
     }
 }

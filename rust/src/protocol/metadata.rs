@@ -175,7 +175,10 @@ mod tests {
     };
     use kafka_protocol::messages::{BrokerId, MetadataResponse as CrateResponse};
 
-    use super::super::frame::test_support::{assert_robust, crate_request, crate_response};
+    use super::super::frame::test_support::{
+        assert_lenient_where_safe, assert_robust, crate_request, crate_response,
+        crate_response_with_unknown_tags, length_past_the_end, unknown, Prefix, UNKNOWN_TAG,
+    };
     use super::*;
 
     fn sample(version: i16) -> CrateResponse {
@@ -267,6 +270,44 @@ mod tests {
             );
             assert_eq!(m.topics[1].error_code, 3);
             assert_robust(&frame, |f| decode_metadata_response(f, version));
+        }
+    }
+
+    /// `sample()` with an unknown tagged field at every level that has tagged fields.
+    fn sample_with_unknown_tags(version: i16) -> CrateResponse {
+        let mut response = sample(version).with_unknown_tagged_field(UNKNOWN_TAG, unknown());
+        for broker in &mut response.brokers {
+            broker.unknown_tagged_fields.insert(UNKNOWN_TAG, unknown());
+        }
+        for topic in &mut response.topics {
+            topic.unknown_tagged_fields.insert(UNKNOWN_TAG, unknown());
+            for partition in &mut topic.partitions {
+                partition.unknown_tagged_fields.insert(UNKNOWN_TAG, unknown());
+            }
+        }
+        response
+    }
+
+    #[test]
+    fn lenient_where_safe_at_every_version() {
+        for version in 4..=13 {
+            let flexible = version >= 9;
+            let plain = crate_response(ApiKey::Metadata, version, 11, &sample(version));
+            let tagged = flexible.then(|| {
+                let body = sample_with_unknown_tags(version);
+                crate_response_with_unknown_tags(ApiKey::Metadata, version, 11, &body)
+            });
+            let string = if flexible {
+                Prefix::Varint { plus_one: true }
+            } else {
+                Prefix::I16
+            };
+            // A broker's host, the cluster id, a topic's name.
+            let too_long = [&b"127.0.0.1"[..], b"abc", b"missing"]
+                .map(|needle| length_past_the_end(&plain, needle, string));
+            assert_lenient_where_safe(&plain, tagged.as_deref(), &too_long, |f| {
+                decode_metadata_response(f, version)
+            });
         }
     }
 

@@ -227,7 +227,6 @@ fn body(r: &mut Reader<'_>, version: i16) -> DecodeResult<ProduceResponse> {
                     r.skip_tagged_fields()?;
                     Ok(endpoint)
                 })?;
-                field.finish()?;
             }
             Ok(())
         })?;
@@ -278,7 +277,6 @@ fn partition(
                     leader_epoch: field.i32("current_leader epoch")?,
                 });
                 field.skip_tagged_fields()?;
-                field.finish()?;
             }
             Ok(())
         })?;
@@ -309,7 +307,10 @@ mod tests {
     };
     use kafka_protocol::protocol::StrBytes;
 
-    use super::super::frame::test_support::{assert_robust, crate_request, crate_response};
+    use super::super::frame::test_support::{
+        assert_lenient_where_safe, assert_robust, crate_request, crate_response,
+        crate_response_with_unknown_tags, length_past_the_end, unknown, Prefix, UNKNOWN_TAG,
+    };
     use super::*;
 
     fn header(version: i16) -> RequestHeader<'static> {
@@ -455,6 +456,62 @@ mod tests {
             }
             assert_eq!(response.throttle_time_ms, 1);
             assert_robust(&frame, |f| decode_produce_response(f, version));
+        }
+    }
+
+    /// `sample()` with an unknown tagged field at every level that has tagged fields.
+    fn sample_with_unknown_tags(version: i16) -> CrateResponse {
+        let mut response = sample(version).with_unknown_tagged_field(UNKNOWN_TAG, unknown());
+        for topic in &mut response.responses {
+            topic.unknown_tagged_fields.insert(UNKNOWN_TAG, unknown());
+            for partition in &mut topic.partition_responses {
+                partition.unknown_tagged_fields.insert(UNKNOWN_TAG, unknown());
+                for error in &mut partition.record_errors {
+                    error.unknown_tagged_fields.insert(UNKNOWN_TAG, unknown());
+                }
+                // A default leader hint is not sent at all; an unknown field would make it sent.
+                if partition.current_leader != LeaderIdAndEpoch::default() {
+                    partition
+                        .current_leader
+                        .unknown_tagged_fields
+                        .insert(UNKNOWN_TAG, unknown());
+                }
+            }
+        }
+        for endpoint in &mut response.node_endpoints {
+            endpoint.unknown_tagged_fields.insert(UNKNOWN_TAG, unknown());
+        }
+        response
+    }
+
+    #[test]
+    fn lenient_where_safe_at_every_version() {
+        for version in 3..=12 {
+            let flexible = version >= 9;
+            let plain = crate_response(ApiKey::Produce, version, 42, &sample(version));
+            let tagged = flexible.then(|| {
+                let body = sample_with_unknown_tags(version);
+                crate_response_with_unknown_tags(ApiKey::Produce, version, 42, &body)
+            });
+            let string = if flexible {
+                Prefix::Varint { plus_one: true }
+            } else {
+                Prefix::I16
+            };
+            let mut needles: Vec<&[u8]> = vec![b"orders"];
+            if version >= 8 {
+                needles.extend([&b"not leader"[..], b"bad ts"]);
+            }
+            if version >= 10 {
+                needles.push(b"b3");
+            }
+            let too_long: Vec<_> = needles
+                .into_iter()
+                .map(|needle| length_past_the_end(&plain, needle, string))
+                .collect();
+            assert_lenient_where_safe(&plain, tagged.as_deref(), &too_long, |f| {
+                decode_produce_response(f, version)
+            });
         }
     }
 }

@@ -87,7 +87,10 @@ mod tests {
         SaslAuthenticateResponse as CrateAuthenticate, SaslHandshakeResponse as CrateHandshake,
     };
 
-    use super::super::frame::test_support::{assert_robust, crate_request, crate_response};
+    use super::super::frame::test_support::{
+        assert_lenient_where_safe, assert_robust, crate_request, crate_response,
+        crate_response_with_unknown_tags, length_past_the_end, unknown, Prefix, UNKNOWN_TAG,
+    };
     use super::*;
 
     #[test]
@@ -141,6 +144,56 @@ mod tests {
                 if version >= 1 { 3_600_000 } else { 0 }
             );
             assert_robust(&frame, |f| decode_sasl_authenticate_response(f, version));
+        }
+    }
+
+    #[test]
+    fn handshake_lenient_where_safe() {
+        for version in 0..=1 {
+            let body = CrateHandshake::default().with_mechanisms(vec![
+                StrBytes::from_static_str("PLAIN"),
+                StrBytes::from_static_str("SCRAM-SHA-256"),
+            ]);
+            let plain = crate_response(ApiKey::SaslHandshake, version, 1, &body);
+            let mechanisms_count = [&plain[..6], &0x7fff_ffff_i32.to_be_bytes()[..], &plain[10..]];
+            let too_long = [
+                mechanisms_count.concat(),
+                length_past_the_end(&plain, b"SCRAM-SHA-256", Prefix::I16),
+            ];
+            // Never flexible: no tagged fields.
+            assert_lenient_where_safe(&plain, None, &too_long, |f| {
+                decode_sasl_handshake_response(f, version)
+            });
+        }
+    }
+
+    #[test]
+    fn authenticate_lenient_where_safe() {
+        for version in 0..=2 {
+            let flexible = version >= 2;
+            let body = CrateAuthenticate::default()
+                .with_error_code(58)
+                .with_error_message(Some(StrBytes::from_static_str("wrong password")))
+                .with_auth_bytes(Bytes::from_static(b"server-final"))
+                .with_session_lifetime_ms(if version >= 1 { 3_600_000 } else { 0 });
+            let plain = crate_response(ApiKey::SaslAuthenticate, version, 2, &body);
+            let tagged = flexible.then(|| {
+                let body = body.with_unknown_tagged_field(UNKNOWN_TAG, unknown());
+                crate_response_with_unknown_tags(ApiKey::SaslAuthenticate, version, 2, &body)
+            });
+            let (string, bytes) = if flexible {
+                let compact = Prefix::Varint { plus_one: true };
+                (compact, compact)
+            } else {
+                (Prefix::I16, Prefix::I32)
+            };
+            let too_long = [
+                length_past_the_end(&plain, b"wrong password", string),
+                length_past_the_end(&plain, b"server-final", bytes),
+            ];
+            assert_lenient_where_safe(&plain, tagged.as_deref(), &too_long, |f| {
+                decode_sasl_authenticate_response(f, version)
+            });
         }
     }
 }

@@ -4,6 +4,14 @@
 //! calls `Vec::with_capacity(n)` with `n` read from the wire, so four hostile bytes can ask for
 //! hundreds of gigabytes and abort the process. Here every array length is checked against the
 //! bytes left before anything is allocated.
+//!
+//! Lenient where Kafka's own clients are, strict where a lenient reader would misread:
+//! - bytes after the last field a version defines, and unknown tagged fields, are skipped
+//!   (Kafka's generated `*Data.read` and librdkafka's response handlers read the fields they
+//!   know and never look at what is left; some Kafka-compatible brokers send more);
+//! - a length or count that reaches past the end of the frame, a negative length other than
+//!   null's -1, and a frame that ends inside a field are errors, because reading on would take
+//!   the bytes of the next field for this one.
 
 use std::fmt;
 
@@ -22,8 +30,6 @@ pub enum DecodeError {
     BadUtf8 { field: &'static str },
     /// An unsigned varint longer than 5 bytes.
     BadVarint { field: &'static str },
-    /// Bytes left over after the message ended: usually a version mismatch.
-    TrailingBytes { count: usize },
 }
 
 impl fmt::Display for DecodeError {
@@ -40,9 +46,6 @@ impl fmt::Display for DecodeError {
             Self::BadLength { field, length } => write!(f, "invalid length {length} for {field}"),
             Self::BadUtf8 { field } => write!(f, "{field} is not valid UTF-8"),
             Self::BadVarint { field } => write!(f, "{field}: varint longer than 5 bytes"),
-            Self::TrailingBytes { count } => {
-                write!(f, "{count} unexpected bytes after the end of the message")
-            }
         }
     }
 }
@@ -229,12 +232,25 @@ impl<'a> Reader<'a> {
     }
 
     /// Walks a tagged-field section, handing each field's bytes to `on_tag` as a sub-reader.
-    /// Unknown tags are skipped, as the protocol requires.
+    ///
+    /// Unknown tags are skipped, as the protocol requires. A known field's value is read from
+    /// its own `size` bytes: whatever the handler leaves of them is skipped too (a later
+    /// version may have appended to it), and the handler cannot read into the next field.
     pub fn tagged_fields(
         &mut self,
         mut on_tag: impl FnMut(u32, &mut Reader<'a>) -> DecodeResult<()>,
     ) -> DecodeResult<()> {
-        let count = self.uvarint("tagged field count")?;
+        // Each field takes at least two bytes (its tag and its size): a count that cannot fit
+        // is refused at once rather than after reading every field.
+        let count = self.uvarint("tagged field count")? as usize;
+        let needed = count.saturating_mul(2);
+        if needed > self.buf.len() {
+            return Err(DecodeError::Truncated {
+                field: "tagged fields",
+                needed,
+                remaining: self.buf.len(),
+            });
+        }
         for _ in 0..count {
             let tag = self.uvarint("tag")?;
             let size = self.uvarint("tagged field size")? as usize;
@@ -246,16 +262,6 @@ impl<'a> Reader<'a> {
 
     pub fn skip_tagged_fields(&mut self) -> DecodeResult<()> {
         self.tagged_fields(|_, _| Ok(()))
-    }
-
-    pub fn finish(&self) -> DecodeResult<()> {
-        if self.buf.is_empty() {
-            Ok(())
-        } else {
-            Err(DecodeError::TrailingBytes {
-                count: self.buf.len(),
-            })
-        }
     }
 }
 
@@ -300,7 +306,7 @@ mod tests {
             assert_eq!(out.len(), uvarint_len(v));
             let mut r = Reader::new(&out);
             assert_eq!(r.uvarint("v").unwrap(), v);
-            r.finish().unwrap();
+            assert_eq!(r.remaining(), 0);
         }
     }
 
@@ -321,6 +327,54 @@ mod tests {
                 field: "topics",
                 ..
             }
+        ));
+    }
+
+    #[test]
+    fn known_tagged_fields_may_be_longer_than_what_is_read() {
+        // Two fields: tag 0 holds 6 bytes of which the handler reads 4, tag 1 holds one byte.
+        let section = [2, 0, 6, 0, 0, 0, 7, 0xaa, 0xbb, 1, 1, 9, 0xcc];
+        let mut r = Reader::new(&section);
+        let mut seen = Vec::new();
+        r.tagged_fields(|tag, field| {
+            seen.push((tag, i64::from(field.i32("a")?)));
+            Ok(())
+        })
+        .unwrap_err();
+        // The handler of tag 1 cannot read 4 bytes from its one: it stays inside its field.
+        assert_eq!(seen, [(0, 7)]);
+        let mut r = Reader::new(&section);
+        let mut seen = Vec::new();
+        r.tagged_fields(|tag, field| {
+            seen.push((tag, i64::from(field.i8("a")?)));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen, [(0, 0), (1, 9)]);
+        // What follows the section is left to the caller.
+        assert_eq!(r.remaining(), 1);
+    }
+
+    #[test]
+    fn tagged_field_counts_and_sizes_past_the_end_are_errors() {
+        // 2^28 fields announced in 3 bytes.
+        let mut r = Reader::new(&[0xff, 0xff, 0xff, 0x7f, 0, 0, 0]);
+        assert!(matches!(
+            r.skip_tagged_fields(),
+            Err(DecodeError::Truncated {
+                field: "tagged fields",
+                ..
+            })
+        ));
+        // One field of 100 bytes in 2.
+        let mut r = Reader::new(&[1, 5, 100, 0, 0]);
+        assert!(matches!(
+            r.skip_tagged_fields(),
+            Err(DecodeError::Truncated {
+                field: "tagged field",
+                needed: 100,
+                remaining: 2
+            })
         ));
     }
 
