@@ -9,6 +9,12 @@
   ferrokafka's own encoder. Saved as ``corpus/record_batches/<what>.bin``.
 
 Run from the repository root: ``.venv/bin/python fuzz/capture_corpus.py`` (about a minute).
+
+Other Kafka-compatible brokers answer in ways Kafka does not (bytes Kafka's schema does not
+define, tagged fields Kafka does not send); their answers join the corpus without replacing
+it: start the broker, create a topic with two partitions, then
+``.venv/bin/python fuzz/capture_corpus.py --from-broker 127.0.0.1:9092 --topic t --label tansu``
+(responses only, saved as ``v<version>-<label>-<what>.bin``, at the versions both sides speak).
 """
 
 from __future__ import annotations
@@ -91,10 +97,25 @@ def _exactly(sock: socket.socket, n: int) -> bytes:
     return data
 
 
-def capture_responses(address: str, topic: str, out: Path) -> int:
-    versions = _native.supported_versions()
+def common_versions(address: str) -> dict[int, tuple[int, int]]:
+    """The versions of each API that both this codec and the broker at `address` speak."""
+    ours = _native.supported_versions()
+    frame = Exchange(address).ask(lambda c: _native.encode_api_versions_request(c, CLIENT, 0))
+    assert frame is not None, "the broker hung up on ApiVersions v0"
+    _, keys, _, _ = _native.decode_api_versions_response(frame, 0)
+    theirs = {key: (low, high) for key, low, high in keys}
+    common = {}
+    for key, (low, high) in ours.items():
+        their_low, their_high = theirs.get(key, (0, -1))
+        common[key] = (max(low, their_low), min(high, their_high))
+    return common
+
+
+def capture_responses(address: str, topic: str, out: Path, label: str = "") -> int:
+    versions = common_versions(address)
     ex = Exchange(address)
     saved = 0
+    prefix = f"{label}-" if label else ""
 
     def save(api_key: int, version: int, what: str, frame: bytes | None) -> None:
         nonlocal saved
@@ -103,7 +124,7 @@ def capture_responses(address: str, topic: str, out: Path) -> int:
             return
         folder = out / DECODERS[api_key]
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"v{version}-{what}.bin").write_bytes(frame)
+        (folder / f"v{version}-{prefix}{what}.bin").write_bytes(frame)
         saved += 1
 
     def each(api_key: int) -> range:
@@ -119,17 +140,18 @@ def capture_responses(address: str, topic: str, out: Path) -> int:
         )
     # What a broker answers to too new an ApiVersions: v0, UNSUPPORTED_VERSION, its range. (A
     # real broker closes the connection instead when it cannot even parse the header.)
-    save(
-        wire.API_VERSIONS,
-        0,
-        "unsupported",
-        wire.response_frame(
+    if not label:
+        save(
             wire.API_VERSIONS,
             0,
-            1,
-            wire.api_versions_v0_body(wire.UNSUPPORTED_VERSION, [(wire.API_VERSIONS, 0, 4)]),
-        )[4:],
-    )
+            "unsupported",
+            wire.response_frame(
+                wire.API_VERSIONS,
+                0,
+                1,
+                wire.api_versions_v0_body(wire.UNSUPPORTED_VERSION, [(wire.API_VERSIONS, 0, 4)]),
+            )[4:],
+        )
     for v in each(wire.METADATA):
         for what, topics in (("all", None), ("topic", [topic]), ("unknown", ["no-such-topic"])):
             save(
@@ -264,8 +286,21 @@ def capture_batches(cluster: KafkaCluster, proxy: FaultProxy, topic: str, out: P
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=HERE / "corpus")
+    parser.add_argument(
+        "--from-broker",
+        metavar="HOST:PORT",
+        help="capture responses from this running broker instead, adding to the corpus",
+    )
+    parser.add_argument("--topic", help="with --from-broker: a topic with two partitions")
+    parser.add_argument("--label", default="other", help="with --from-broker: names the files")
     args = parser.parse_args()
     out: Path = args.out
+    if args.from_broker:
+        if not args.topic:
+            parser.error("--from-broker needs --topic")
+        saved = capture_responses(args.from_broker, args.topic, out, label=args.label)
+        print(f"saved {saved} responses from {args.from_broker} under {out}")
+        return
     for name in [*DECODERS.values(), "record_batches"]:
         shutil.rmtree(out / name, ignore_errors=True)
     with (

@@ -99,10 +99,116 @@ def test_decode_errors_name_api_and_version() -> None:
         _native.decode_metadata_response(b"\x00\x00\x00\x01\x00", 12)
     with pytest.raises(ValueError, match=r"malformed Produce v9 response: .*frame ends inside"):
         _native.decode_produce_response(b"\x00\x00\x00\x01", 9)
-    # Bytes past the end of the message point at a version mismatch.
-    frame = b"\x00\x00\x00\x01" + b"\x00\x00\x00\x00\x00\x00" + b"\x00\x00\x00\x00" + b"!"
-    with pytest.raises(_native.ProtocolError, match="unexpected bytes after the end"):
-        _native.decode_api_versions_response(frame, 1)
+
+
+def test_bytes_after_the_last_field_are_skipped() -> None:
+    # ApiVersions v1 (error, no APIs, throttle) and a byte more: read as Kafka's clients read it.
+    frame = b"\x00\x00\x00\x01" + b"\x00\x00\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
+    expected: tuple[object, ...] = (0, [], 0, [])
+    assert _native.decode_api_versions_response(frame, 1) == expected
+    assert _native.decode_api_versions_response(frame + b"!", 1) == expected
+
+
+def test_tansu_api_versions_answer_is_accepted() -> None:
+    """tansu (a Kafka-compatible broker) answers ApiVersions v3+ with tag 3 (ZkMigrationReady)
+    after the finalized features: a tagged field this decoder does not read, skipped."""
+    frame = struct.pack(">ihb", 42, 0, 3)
+    frame += struct.pack(">hhhb", PRODUCE, 0, 11, 0) + struct.pack(">hhhb", API_VERSIONS, 0, 4, 0)
+    frame += struct.pack(">i", 0)  # throttle
+    frame += bytes([4, 0, 1, 1, 1, 8]) + b"\xff" * 8 + bytes([2, 1, 1, 3, 1, 0])
+    for version in (3, 4):
+        error, keys, throttle, features = _native.decode_api_versions_response(frame, version)
+        assert (error, keys, throttle, features) == (
+            0,
+            [(PRODUCE, 0, 11), (API_VERSIONS, 0, 4)],
+            0,
+            [],
+        )
+
+
+def _i16(n: int) -> bytes:
+    return struct.pack(">h", n)
+
+
+def _i32(n: int) -> bytes:
+    return struct.pack(">i", n)
+
+
+CORRELATION_ID = _i32(1)
+NO_HEADER_TAGS = b"\x00"
+# A compact length (a varint) of 2^28 - 2: past the end of any of these frames.
+HUGE_VARINT = b"\xff\xff\xff\x7f"
+PAST_THE_END: list[tuple[int, int, bytes, str]] = [
+    # (api, version, frame, the field whose length reaches past the end)
+    (PRODUCE, 8, CORRELATION_ID + _i32(1) + _i16(0x7FFF) + b"ab", "topic name"),
+    (
+        PRODUCE,
+        9,
+        CORRELATION_ID + NO_HEADER_TAGS + b"\x02" + HUGE_VARINT + b"ab",
+        "topic name",
+    ),
+    (METADATA, 8, CORRELATION_ID + _i32(0) + _i32(1) + _i32(1) + _i16(0x7FFF) + b"h" * 16, "host"),
+    (
+        METADATA,
+        12,
+        CORRELATION_ID + NO_HEADER_TAGS + _i32(0) + b"\x02" + _i32(1) + HUGE_VARINT + b"h" * 16,
+        "host",
+    ),
+    (METADATA, 8, CORRELATION_ID + _i32(0) + _i32(0x7FFF_FFFF) + _i32(1), "brokers"),
+    (API_VERSIONS, 2, CORRELATION_ID + _i16(0) + _i32(0x7FFF_FFFF) + _i16(0) * 3, "api_keys"),
+    (API_VERSIONS, 4, CORRELATION_ID + _i16(0) + HUGE_VARINT + _i16(0) * 3, "api_keys"),
+    (
+        FIND_COORDINATOR,
+        2,
+        CORRELATION_ID + _i32(0) + _i16(15) + _i16(0x7FFF) + b"not yet",
+        "error_message",
+    ),
+    (
+        FIND_COORDINATOR,
+        6,
+        CORRELATION_ID + NO_HEADER_TAGS + _i32(0) + b"\x02" + HUGE_VARINT + b"group" * 4,
+        "key",
+    ),
+    (SASL_HANDSHAKE, 1, CORRELATION_ID + _i16(33) + _i32(1) + _i16(0x7FFF) + b"PL", "mechanism"),
+    (
+        SASL_AUTHENTICATE,
+        1,
+        CORRELATION_ID + _i16(0) + _i16(-1) + _i32(0x7FFF_FFFF) + b"token",
+        "auth_bytes",
+    ),
+    (
+        SASL_AUTHENTICATE,
+        2,
+        CORRELATION_ID + NO_HEADER_TAGS + _i16(58) + HUGE_VARINT + b"wrong",
+        "error_message",
+    ),
+    (
+        INIT_PRODUCER_ID,
+        4,
+        CORRELATION_ID
+        + NO_HEADER_TAGS
+        + _i32(0)
+        + _i16(0)
+        + struct.pack(">qh", 7, 0)
+        # One tagged field, tag 0, whose size reaches past the end.
+        + b"\x01\x00"
+        + HUGE_VARINT
+        + b"x",
+        "tagged field",
+    ),
+]
+
+
+@pytest.mark.parametrize(("api", "version", "frame", "field"), PAST_THE_END)
+def test_lengths_past_the_frame_are_refused(
+    api: int, version: int, frame: bytes, field: str
+) -> None:
+    with pytest.raises(_native.ProtocolError, match=rf"frame ends inside {field} \(needs"):
+        DECODERS[api](frame, version)
+    # Bytes after the end do not make it acceptable: the length is past the frame, not past
+    # the message.
+    with pytest.raises(_native.ProtocolError, match=rf"frame ends inside {field} \(needs"):
+        DECODERS[api](frame + b"\x00" * 16, version)
 
 
 def test_hostile_counts_are_refused_before_allocating() -> None:

@@ -120,11 +120,11 @@ pub(crate) fn response_body(
 ///
 /// Bytes after the last field the version defines are ignored, as Kafka's `NetworkClient`
 /// (which parses the body from a buffer and never checks that it was consumed) and librdkafka
-/// do: brokers that speak the protocol without being Kafka (tansu, for one) append bytes that
-/// the other clients never notice. Nothing is logged or counted for them: a broker that
-/// does it does it in every response, so a log line would repeat on the hot path without
-/// telling anything new, and the fields that were read are exactly what a stricter reader would
-/// have read.
+/// do: a broker that speaks the protocol without being Kafka may send more than the schema
+/// defines, and the other clients never notice. Nothing is logged or counted for them: a
+/// broker that does it does it in every response, so a log line would repeat on the hot path
+/// without telling anything new, and the fields that were read are exactly what a stricter
+/// reader would have read.
 pub(crate) fn decode_response<'a, T>(
     api: ApiKey,
     version: i16,
