@@ -22,6 +22,7 @@ from ferrokafka.errors import (
     RecordTooLargeError,
     RetriableError,
     SerializationError,
+    SslAuthenticationError,
 )
 from ferrokafka.producer import Producer, ProducerState
 from ferrokafka.records import DeliveryFuture, RecordMetadata
@@ -72,6 +73,7 @@ __all__ = [
     "SerializationError",
     "Serializer",
     "ShortSerializer",
+    "SslAuthenticationError",
     "StringSerializer",
     "UUIDSerializer",
     "VoidSerializer",

@@ -17,6 +17,12 @@ A request that gets no response within its timeout closes the connection as well
 client does): a later response could not be told apart from the ones queued behind it. `request`
 watches its own timeout; submitters call `expire_requests` from their loop instead.
 
+With SASL, the connection is authenticated right after the version negotiation, and renews its
+session (KIP-368) when a request is submitted past the renewal time the authenticator chose:
+from then on, submitted requests are encoded and held, in order; a background task waits until
+the requests in flight are answered, re-authenticates, then writes the held requests. Nothing
+in flight fails and nothing is reordered; the submitters see only a longer response time.
+
 Exceptions of this layer, in the public tree of `ferrokafka.errors`::
 
     KafkaConnectionError            could not connect, or the connection broke; retriable
@@ -28,6 +34,7 @@ Exceptions of this layer, in the public tree of `ferrokafka.errors`::
 from __future__ import annotations
 
 import collections
+import contextlib
 import logging
 import os
 import socket
@@ -35,12 +42,12 @@ import ssl
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 import anyio.abc
 
-from ferrokafka import _native
+from ferrokafka import _dns, _native
 from ferrokafka._protocol import (
     SUPPORTED_VERSIONS,
     UNSUPPORTED_VERSION,
@@ -49,15 +56,21 @@ from ferrokafka._protocol import (
     api_name,
     api_versions_request,
 )
+from ferrokafka._runtime import BackgroundTask
+from ferrokafka._tls import handshake_error
 from ferrokafka._wire import Wire, open_wire
 from ferrokafka.errors import (
-    KafkaConnectionError as KafkaConnectionError,
-)
-from ferrokafka.errors import (
+    AuthenticationError,
     KafkaTimeoutError,
     ProtocolError,
     UnsupportedVersionError,
 )
+from ferrokafka.errors import (
+    KafkaConnectionError as KafkaConnectionError,
+)
+
+if TYPE_CHECKING:
+    from ferrokafka._sasl.authenticator import SaslAuthenticator
 
 log = logging.getLogger("ferrokafka.connection")
 
@@ -67,8 +80,12 @@ DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_REQUEST_TIMEOUT = 30.0
 DEFAULT_MAX_IN_FLIGHT = 5
 DEFAULT_DRAIN_TIMEOUT = 1.0
-#: Larger frames are taken for garbage (an HTTP server answers b"HTTP", i.e. 1.2 GB).
-DEFAULT_MAX_RESPONSE_SIZE = 100 * 1024 * 1024
+#: Larger frames are taken for garbage (an HTTP server answers b"HTTP", i.e. 1.2 GB). A
+#: producer's largest response is Metadata: about 45 bytes per partition at replication factor
+#: 3 (ids, epochs, replica and ISR lists) plus ~100 per broker, so 3,000 partitions take
+#: ~135 KB and 16 MiB holds ~350,000; Produce responses are a few bytes per partition. The cap
+#: bounds what a peer can make us allocate and assemble for one frame.
+DEFAULT_MAX_RESPONSE_SIZE = 16 * 1024 * 1024
 
 
 class BrokerProtocolError(ProtocolError):
@@ -201,8 +218,25 @@ class BrokerConnection:
         self._next_correlation_id = 0
         # Why the connection ended; set once.
         self._error: KafkaConnectionError | None = None
+        #: `time.monotonic()` of the last request written, or of the response that emptied the
+        #: in-flight queue: ``connections_max_idle_ms`` counts from it.
+        self.last_active = time.monotonic()
+        #: `time.monotonic()` until which the broker throttles this client (KIP-219): it has
+        #: muted its end of the connection, so nothing more is sent before then.
+        self.throttled_until = 0.0
         self._wire = wire
         wire.attach(self, str(self))
+        # --- SASL session (KIP-368); see `_hold_for_reauth` ---
+        self._authenticator: SaslAuthenticator | None = None
+        # time.monotonic() at which the session is renewed; None: no SASL, or no expiry.
+        self._reauth_at: float | None = None
+        # Requests submitted while the session is renewed, with their bytes: written in order
+        # once it is. None when no renewal is under way.
+        self._held: collections.deque[tuple[_InFlight, bytes, bool]] | None = None
+        self._held_since = 0.0
+        self._reauth_task: BackgroundTask | None = None
+        # Set when the last in-flight response arrives, for a renewal waiting for that.
+        self._idle: anyio.Event | None = None
 
     # --- life cycle ----------------------------------------------------------------------
 
@@ -222,15 +256,20 @@ class BrokerConnection:
         send_buffer_bytes: int | None = None,
         receive_buffer_bytes: int | None = None,
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+        authenticator: SaslAuthenticator | None = None,
     ) -> BrokerConnection:
         """Connects to ``host:port`` (at the resolved ``address`` if given; TLS still checks
-        ``host``) and negotiates API versions, all within ``connect_timeout`` seconds."""
+        ``host``), negotiates API versions and, with an ``authenticator``, authenticates, all
+        within ``connect_timeout`` seconds."""
         target = address or host
         where = f"{BrokerAddress(host, port)}" + (f" ({target})" if target != host else "")
         deadline = anyio.current_time() + connect_timeout
         with anyio.move_on_after(connect_timeout) as scope:
             try:
                 wire = await open_wire(host, target, port, ssl_context)
+            except ssl.SSLError as exc:
+                # Not retried: the same certificates fail the same way next time.
+                raise handshake_error(where, exc) from exc
             except OSError as exc:
                 reason = _os_error_reason(exc)
                 raise KafkaConnectionError(f"could not connect to {where}: {reason}") from exc
@@ -253,9 +292,17 @@ class BrokerConnection:
         try:
             remaining = max(deadline - anyio.current_time(), 0.001)
             await conn._negotiate_versions(remaining, connect_timeout)
-        except BaseException:
+            if authenticator is not None:
+                remaining = max(deadline - anyio.current_time(), 0.001)
+                await conn.authenticate(authenticator, remaining)
+        except BaseException as exc:
             with anyio.CancelScope(shield=True):
                 await conn.close()
+            # With TLS 1.3 the broker checks the client's certificate after the client's side
+            # of the handshake is done: its refusal ends the connection at the first read.
+            refusal = conn._error.__cause__ if conn._error is not None else None
+            if isinstance(exc, KafkaConnectionError) and isinstance(refusal, ssl.SSLError):
+                raise handshake_error(where, refusal) from refusal
             raise
         log.debug("connected to %s (client %s)", conn, client_id)
         return conn
@@ -295,6 +342,9 @@ class BrokerConnection:
             with anyio.move_on_after(drain_timeout):
                 await self._wire.drain()
         self._fail(KafkaConnectionError(f"connection to {self} was closed"))
+        if self._reauth_task is not None:
+            self._reauth_task.cancel()
+            await self._reauth_task.join()
         await self._wire.join()
 
     @property
@@ -304,6 +354,17 @@ class BrokerConnection:
     @property
     def in_flight_count(self) -> int:
         return len(self._in_flight)
+
+    def idle_seconds(self, now: float) -> float:
+        """How long the connection has carried nothing (0 while a request is in flight)."""
+        return 0.0 if self._in_flight else now - self.last_active
+
+    def throttle(self, throttle_time_ms: int) -> None:
+        """Notes a response's ``throttle_time_ms`` (KIP-219): the broker answered at once and
+        muted the connection for that long; requests sent meanwhile would only queue there."""
+        if throttle_time_ms > 0:
+            until = time.monotonic() + throttle_time_ms / 1000
+            self.throttled_until = max(self.throttled_until, until)
 
     def __str__(self) -> str:
         node = f" (node {self.node_id})" if self.node_id is not None else ""
@@ -343,11 +404,13 @@ class BrokerConnection:
         *,
         expect_response: bool = True,
         request_timeout: float | None = None,
+        authenticating: bool = False,
     ) -> None:
         """Encodes ``request`` now and queues it for the writer; ``on_done(frame, error)`` runs
         once its response frame arrives (the frame starts at the correlation id), or, with
         ``expect_response=False``, once it is written (frame ``b""``), or with the error that
-        ended the connection. Requests reach the wire in the order they are submitted.
+        ended the connection. Requests reach the wire in the order they are submitted
+        (``authenticating`` ones, the SASL exchange's own, pass those held for it).
 
         Raises `KafkaConnectionError` if the connection is closed, and whatever the encoder
         raises; in both cases nothing was queued and ``on_done`` is never called."""
@@ -359,8 +422,16 @@ class BrokerConnection:
         data = request.encode(correlation_id, self.client_id)
         self._next_correlation_id = (correlation_id + 1) & 0x7FFFFFFF
         limit = self.request_timeout if request_timeout is None else request_timeout
-        self._wire.write(data)
         entry = _InFlight(correlation_id, request, time.monotonic() + limit, on_done)
+        if not authenticating and self._hold_for_reauth():
+            assert self._held is not None
+            self._held.append((entry, data, expect_response))
+            return
+        self._write(entry, data, expect_response)
+
+    def _write(self, entry: _InFlight, data: bytes, expect_response: bool) -> None:
+        self._wire.write(data)
+        self.last_active = time.monotonic()
         if expect_response:
             self._in_flight.append(entry)
         else:
@@ -386,13 +457,21 @@ class BrokerConnection:
         )
         return None
 
-    async def request(self, request: Request[T], *, request_timeout: float | None = None) -> T:
+    async def request(
+        self,
+        request: Request[T],
+        *,
+        request_timeout: float | None = None,
+        authenticating: bool = False,
+    ) -> T:
         """Sends ``request`` and returns its decoded response. Waits for a free in-flight slot
-        first; ``request_timeout`` (default: the connection's) counts from the submission."""
+        first (unless ``authenticating``: see `submit`); ``request_timeout`` (default: the
+        connection's) counts from the submission."""
         limit = self.request_timeout if request_timeout is None else request_timeout
         reply = _Reply()
-        async with self._slots:
-            self.submit(request, reply, request_timeout=limit)
+        slot = contextlib.nullcontext() if authenticating else self._slots
+        async with slot:
+            self.submit(request, reply, request_timeout=limit, authenticating=authenticating)
             with anyio.move_on_after(limit):
                 await reply.event.wait()
         if not reply.event.is_set():
@@ -450,7 +529,11 @@ class BrokerConnection:
                 f"{entry.correlation_id} ({entry.name}) was expected"
             )
         self._in_flight.popleft()
+        if not self._in_flight:
+            self.last_active = time.monotonic()
         entry.finish(frame, None)
+        if not self._in_flight and self._idle is not None:
+            self._idle.set()
 
     def wire_closed(self, error: KafkaConnectionError) -> None:
         self._fail(error)
@@ -473,12 +556,66 @@ class BrokerConnection:
         root = self._error
         # The others did not time out themselves: they fail because the connection ended.
         kind = KafkaConnectionError if isinstance(root, RequestTimeoutError) else type(root)
-        while self._in_flight:
-            entry = self._in_flight.popleft()
+        held, self._held = self._held or (), None
+        for entry in [*self._in_flight, *(entry for entry, _, _ in held)]:
             failure = kind(f"{entry.name} to {self} failed: {root}")
             failure.__cause__ = root
             entry.finish(None, failure)
+        self._in_flight.clear()
+        if self._idle is not None:
+            self._idle.set()
         self._wire.close()
+
+    # --- SASL session (KIP-368) ----------------------------------------------------------
+
+    async def authenticate(self, authenticator: SaslAuthenticator, timeout_s: float) -> None:
+        """Authenticates this connection (nothing else may be in flight) and arranges for its
+        session to be renewed before the broker ends it."""
+        self._authenticator = authenticator
+        self._reauth_at = await authenticator.authenticate(self, timeout_s)
+
+    def _hold_for_reauth(self) -> bool:
+        """Whether a request submitted now must wait for the session to be renewed; starts the
+        renewal when it is due. Renewal is lazy, as in the Java client: an idle connection is
+        renewed when it is next used (the broker accepts a SaslHandshake even after the
+        session ended)."""
+        if self._held is not None:
+            return True
+        if self._reauth_at is None or time.monotonic() < self._reauth_at:
+            return False
+        self._held = collections.deque()
+        self._held_since = time.monotonic()
+        self._reauth_task = BackgroundTask(self._reauthenticate, f"ferrokafka-reauth {self}")
+        return True
+
+    async def _reauthenticate(self) -> None:
+        authenticator = self._authenticator
+        assert authenticator is not None
+        try:
+            # Kafka answers in order; with nothing in flight no response of another request
+            # can come between the SASL messages.
+            while self._in_flight:
+                self._idle = anyio.Event()
+                await self._idle.wait()
+            self._idle = None
+            if self._error is not None:
+                return
+            self._reauth_at = await authenticator.authenticate(
+                self, self.request_timeout, reauthenticating=True
+            )
+        except Exception as exc:
+            # Closing fails the held requests as for any lost connection: they are retried on
+            # a new connection, whose authentication reports the error if it persists.
+            lost = KafkaConnectionError(f"re-authentication with {self} failed: {exc}")
+            lost.__cause__ = exc
+            self._fail(lost)
+            return
+        held, self._held = self._held or collections.deque(), None
+        # The time spent held does not count against the requests' response timeout.
+        waited = time.monotonic() - self._held_since
+        for entry, data, expect_response in held:
+            entry.deadline += waited
+            self._write(entry, data, expect_response)
 
 
 def _os_error_reason(exc: BaseException) -> str:
@@ -517,6 +654,9 @@ async def connect_any(
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
     ssl_context: ssl.SSLContext | None = None,
+    authenticator: SaslAuthenticator | None = None,
+    send_buffer_bytes: int | None = None,
+    receive_buffer_bytes: int | None = None,
 ) -> BrokerConnection:
     """Connects to the first server that answers, trying every DNS address of each in turn
     (``client.dns.lookup=use_all_dns_ips``). The error lists every attempt. ``node_id`` names
@@ -524,11 +664,10 @@ async def connect_any(
     failures: list[str] = []
     for server in servers:
         try:
-            infos = await anyio.getaddrinfo(server.host, server.port, type=socket.SOCK_STREAM)
+            addresses = await _dns.resolve(server.host, server.port)
         except OSError as exc:
             failures.append(f"{server}: cannot resolve the host name ({exc})")
             continue
-        addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
         for address in addresses:
             try:
                 return await BrokerConnection.connect(
@@ -541,7 +680,12 @@ async def connect_any(
                     request_timeout=request_timeout,
                     max_in_flight=max_in_flight,
                     ssl_context=ssl_context,
+                    authenticator=authenticator,
+                    send_buffer_bytes=send_buffer_bytes,
+                    receive_buffer_bytes=receive_buffer_bytes,
                 )
             except KafkaConnectionError as exc:
+                if isinstance(exc, AuthenticationError):
+                    raise  # the next address would refuse the same credentials
                 failures.append(str(exc))
     raise KafkaConnectionError("could not connect to any bootstrap server: " + "; ".join(failures))

@@ -14,6 +14,7 @@ from ferrokafka._runtime import now_ms
 if TYPE_CHECKING:
     from ferrokafka import _native
     from ferrokafka._producer_id import ProducerIdManager
+    from ferrokafka._sasl.authenticator import AuthenticationCounts
 
 
 class ProducerMetrics:
@@ -23,13 +24,25 @@ class ProducerMetrics:
         self._request_latency_total_ms = 0
         self._request_latency_max_ms = 0
         self._buffer_wait_total_ns = 0
+        # Over every Produce response (zeros included, as Java's sensor records them).
+        self._produce_responses = 0
+        self._throttle_total_ms = 0
+        self._throttle_max_ms = 0
         self.transactions_started = 0
         self.transactions_aborted = 0
+        # Kept by the SASL authenticator, when there is one.
+        self.authentications: AuthenticationCounts | None = None
 
     def request_completed(self, latency_ms: int) -> None:
         self._requests += 1
         self._request_latency_total_ms += latency_ms
         self._request_latency_max_ms = max(self._request_latency_max_ms, latency_ms)
+
+    def produce_throttled(self, throttle_time_ms: int) -> None:
+        """A Produce response's ``throttle_time_ms`` (0 when the broker did not throttle)."""
+        self._produce_responses += 1
+        self._throttle_total_ms += throttle_time_ms
+        self._throttle_max_ms = max(self._throttle_max_ms, throttle_time_ms)
 
     def buffer_waited(self, ns: int) -> None:
         self._buffer_wait_total_ns += ns
@@ -61,6 +74,12 @@ class ProducerMetrics:
                 self._request_latency_total_ms / self._requests if self._requests else 0.0
             ),
             "request-latency-max": self._request_latency_max_ms,
+            "produce-throttle-time-avg": (
+                self._throttle_total_ms / self._produce_responses
+                if self._produce_responses
+                else 0.0
+            ),
+            "produce-throttle-time-max": self._throttle_max_ms,
             "bufferpool-wait-time-total": self._buffer_wait_total_ns / 1e9,
             "buffer-exhausted-total": counts["buffer_exhausted"],
             "buffer-exhausted-rate": counts["buffer_exhausted"] / seconds,
@@ -72,4 +91,16 @@ class ProducerMetrics:
             "transaction-start-rate": self.transactions_started / seconds,
             "transaction-abort-total": self.transactions_aborted,
             "transaction-abort-rate": self.transactions_aborted / seconds,
+            **self._authentication_metrics(),
+        }
+
+    def _authentication_metrics(self) -> dict[str, float]:
+        counts = self.authentications
+        if counts is None:
+            return {}
+        return {
+            "successful-authentication-total": counts.successful,
+            "successful-reauthentication-total": counts.successful_reauthentication,
+            "failed-authentication-total": counts.failed,
+            "failed-reauthentication-total": counts.failed_reauthentication,
         }

@@ -19,6 +19,10 @@ Settling a batch follows the Java client's `Sender.completeBatch`:
   batch of the partition is unsettled (it failed because its predecessor did), else the producer
   epoch is bumped (KIP-360) and the partition's batches are renumbered;
 - anything else, or no time left: fail every record of the batch with the broker's error.
+
+An `AuthenticationError` while connecting (TLS refused, wrong SASL credentials, a mechanism the
+broker does not enable, no OAuth token) is not retried until the delivery timeout: the records
+waiting to be sent fail with it at once (`_authentication_failed`).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ import anyio.abc
 import anyio.lowlevel
 
 from ferrokafka import _native
+from ferrokafka._availability import PartitionAvailability
 from ferrokafka._connection import BrokerConnection
 from ferrokafka._connection import KafkaConnectionError as ConnectionLost
 from ferrokafka._protocol import (
@@ -48,6 +53,7 @@ from ferrokafka._protocol import (
 from ferrokafka._runtime import Signal, now_ms
 from ferrokafka.errors import (
     BROKER_ERRORS,
+    AuthenticationError,
     KafkaConnectionError,
     KafkaError,
     KafkaTimeoutError,
@@ -70,6 +76,9 @@ DUPLICATE_SEQUENCE_NUMBER = 46
 UNKNOWN_PRODUCER_ID = 59
 # Produce v13 addresses topics by id; the codec speaks v3..v12, where topics have names.
 PRODUCE_MAX_VERSION = 12
+# From Produce v6 on, a broker over a quota answers at once and mutes the connection for the
+# throttle time, expecting the client to hold back too (KIP-219); before, it delayed the answer.
+THROTTLED_BY_CLIENT_VERSION = 6
 # How often in-flight deadlines are checked when nothing else wakes the sender.
 IDLE_TICK_MS = 1000
 
@@ -109,6 +118,8 @@ class Sender:
         self.on_memory_freed: Callable[[], None] = lambda: None
         # (deadline in monotonic ms, callback): timers of the producer run by this loop.
         self._timers: list[tuple[int, Callable[[], None]]] = []
+        # The partitions unkeyed records may go to (partitioner_availability_timeout_ms).
+        self.availability = PartitionAvailability(config, accumulator, pool.metadata)
 
     # --- called by the producer ----------------------------------------------------------
 
@@ -163,6 +174,8 @@ class Sender:
         now = now_ms()
         self._expire(now)
         next_timer = self._run_timers(now)
+        if now >= self._pool.next_idle_check_ms:
+            await self._pool.close_idle_connections()
         if self._pool.metadata_is_stale() or self._metadata_wanted:
             self._start_metadata_refresh(tasks)
         ids = self._producer_ids
@@ -178,9 +191,13 @@ class Sender:
         ready, next_ready_ms = self._acc.ready(now)
         routing: dict[tuple[str, int], int] = {}
         metadata = self._pool.metadata
+        # The earliest end of a broker's throttle (KIP-219) that holds a ready batch back.
+        unthrottled_ms: int | None = None
         for topic, partition in ready:
             leader = metadata.partition(topic, partition)
             if leader is None or leader.leader_id < 0:
+                # Still produced to, so its metadata is still wanted (metadata_max_idle_ms).
+                self._pool.want_topic(topic)
                 self._metadata_wanted = True
                 continue
             node = leader.leader_id
@@ -191,7 +208,13 @@ class Sender:
                 if self._pool.can_connect(node):
                     tasks.start_soon(self._connect, node)
                 continue
+            if conn.throttled_until * 1000 > now:
+                until = int(conn.throttled_until * 1000) + 1
+                unthrottled_ms = until if unthrottled_ms is None else min(unthrottled_ms, until)
+                continue
             routing[(topic, partition)] = node
+        if self.availability.timeout_ms and ready:
+            self.availability.ready(now, ready)
         if self._metadata_wanted:
             self._start_metadata_refresh(tasks)
         if routing:
@@ -205,6 +228,7 @@ class Sender:
                         batch_id, pending, KafkaError(f"could not encode the batch: {reason}")
                     )
             for node, batch_ids in drained.items():
+                self.availability.drained(node, now)
                 conn = self._pool.ready_connection(node)
                 if conn is None:
                     # Closed between the routing and now: the batches retry like any
@@ -226,6 +250,11 @@ class Sender:
         if ready and not routing:
             # Waiting for a connection, metadata or window: responses and connects wake us.
             wait = min(wait, max(self._config.retry_backoff_ms // 2, 1))
+        if unthrottled_ms is not None:
+            wait = min(wait, max(unthrottled_ms - now, 1))
+        if self._metadata_wanted and not self._refreshing:
+            # A refresh held back by its backoff: look again when it may go out.
+            wait = min(wait, max(self._pool.refresh_wait_ms(), 1))
         return wait
 
     # --- requests ------------------------------------------------------------------------
@@ -281,6 +310,9 @@ class Sender:
             except _native.ProtocolError as exc:
                 self._settle_connection_error(batch_ids, conn.fail_invalid_response(str(exc)))
                 return
+            self._metrics.produce_throttled(result.throttle_time_ms)
+            if request.version >= THROTTLED_BY_CLIENT_VERSION:
+                conn.throttle(result.throttle_time_ms)
             self._settle_response(batch_ids, result)
         except Exception as exc:
             self._fail_request(node, batch_ids, exc)
@@ -503,6 +535,18 @@ class Sender:
                     self._producer_ids.request_bump()
                 self._fail(batch_id, pending, _delivery_timeout(timeout_ms, pending.last_error))
 
+    def _authentication_failed(self, error: AuthenticationError) -> None:
+        """TLS or SASL refused: retrying cannot help, so every record waiting to be sent fails
+        with the error now, not after delivery_timeout_ms. Nothing reconnects until a new
+        record asks for it (and the broker's reconnect backoff has passed)."""
+        log.error("%s (client %s)", error, self._config.client_id)
+        self._fail_all(error)
+        ids = self._producer_ids
+        if ids is not None and ids.producer_id >= 0:
+            # Failed batches may have taken sequence numbers (sent once, then retried): a new
+            # epoch starts the sequences again, so no later batch waits behind the gap.
+            ids.request_bump()
+
     def _fail_all(self, error: KafkaError) -> None:
         for batch_id in self._acc.abort_undrained():
             pending = self._batches.pop(batch_id, None)
@@ -550,6 +594,10 @@ class Sender:
     def _start_metadata_refresh(self, tasks: anyio.abc.TaskGroup) -> None:
         if self._refreshing:
             return
+        if self._pool.refresh_wait_ms() > 0:
+            # The last refresh failed or found a topic missing: the next waits its backoff.
+            self._metadata_wanted = True
+            return
         self._refreshing = True
         self._metadata_wanted = False
         tasks.start_soon(self._refresh_metadata)
@@ -557,9 +605,11 @@ class Sender:
     async def _refresh_metadata(self) -> None:
         try:
             await self._pool.refresh_metadata()
+        except AuthenticationError as exc:
+            self._authentication_failed(exc)
         except (KafkaError, ConnectionLost) as exc:
+            # The pool holds the next refresh back (retry_backoff_ms, growing).
             log.info("metadata refresh failed (client %s): %s", self._config.client_id, exc)
-            await anyio.sleep(self._config.retry_backoff_ms / 1000)
             self._metadata_wanted = True
         finally:
             self._refreshing = False
@@ -572,6 +622,8 @@ class Sender:
         assert ids is not None
         try:
             await ids.ensure(self._acc, self._pool)
+            if isinstance(ids.last_error, AuthenticationError):
+                self._authentication_failed(ids.last_error)
             if not ids.ready:
                 await anyio.sleep(self._config.retry_backoff_ms / 1000)
         finally:
@@ -581,6 +633,8 @@ class Sender:
     async def _connect(self, node: int) -> None:
         try:
             await self._pool.connection(node)
+        except AuthenticationError as exc:
+            self._authentication_failed(exc)
         except ConnectionLost as exc:
             log.info("cannot reach broker %d (client %s): %s", node, self._config.client_id, exc)
             self._metadata_wanted = True

@@ -122,8 +122,18 @@ class AsyncioWire(_Reporter, asyncio.Protocol):
 
     def __init__(self) -> None:
         self._transport: asyncio.Transport | None = None
-        # Bytes received and not yet cut into frames.
-        self._pending = b""
+        # Chunks received before a sink was attached.
+        self._early: list[bytes] = []
+        # The size prefix of the next frame, while fewer than 4 of its bytes have arrived.
+        self._prefix = bytearray()
+        # A frame that arrives over several chunks is assembled in place: allocated once at
+        # its announced size, each chunk copied in once. (Concatenating the chunks instead
+        # copies the whole frame again per chunk: quadratic, seconds of CPU for a frame of
+        # tens of MiB dripped by a slow or hostile peer.)
+        self._partial: bytearray | None = None
+        self._filled = 0
+        # Bytes copied into partial frames, for tests that the assembly stays linear.
+        self.assembled_bytes = 0
         self._lost = asyncio.get_running_loop().create_future()
         self._closing = False
 
@@ -134,11 +144,8 @@ class AsyncioWire(_Reporter, asyncio.Protocol):
         self._transport = cast(asyncio.Transport, transport)
 
     def data_received(self, data: bytes) -> None:
-        if self._pending:
-            data = self._pending + data
-            self._pending = b""
         if self._sink is None:
-            self._pending = data
+            self._early.append(data)
             return
         try:
             self._cut_frames(data)
@@ -154,7 +161,10 @@ class AsyncioWire(_Reporter, asyncio.Protocol):
         if exc is None:
             self._end(KafkaConnectionError(f"{self._name} closed the connection"))
         else:
-            self._end(KafkaConnectionError(f"connection to {self._name} broke: {exc}"))
+            error = KafkaConnectionError(f"connection to {self._name} broke: {exc}")
+            # A TLS alert (the broker refused our certificate) is read from the cause.
+            error.__cause__ = exc
+            self._end(error)
         if not self._lost.done():
             self._lost.set_result(None)
 
@@ -162,8 +172,9 @@ class AsyncioWire(_Reporter, asyncio.Protocol):
 
     def attach(self, sink: FrameSink, name: str) -> None:
         super().attach(sink, name)
-        if self._pending:
-            self.data_received(b"")
+        if self._early:
+            early, self._early = b"".join(self._early), []
+            self.data_received(early)
 
     def write(self, data: bytes) -> None:
         assert self._transport is not None
@@ -201,15 +212,43 @@ class AsyncioWire(_Reporter, asyncio.Protocol):
         offset = 0
         end = len(data)
         # A frame's handler may close the connection: the frames after it are dropped.
-        while end - offset >= 4 and not self._closing:
-            size = sink.frame_size(data[offset : offset + 4])
-            if end - offset - 4 < size:
-                break
-            frame = data[offset + 4 : offset + 4 + size]
-            offset += 4 + size
-            sink.frame_received(frame)
-        if offset < end:
-            self._pending = data[offset:]
+        while offset < end and not self._closing:
+            if self._partial is not None:
+                offset = self._fill_partial(data, offset)
+                continue
+            if self._prefix or end - offset < 4:
+                taken = min(4 - len(self._prefix), end - offset)
+                self._prefix += data[offset : offset + taken]
+                offset += taken
+                if len(self._prefix) < 4:
+                    return
+                size = sink.frame_size(bytes(self._prefix))
+                self._prefix.clear()
+            else:
+                size = sink.frame_size(data[offset : offset + 4])
+                offset += 4
+            if end - offset >= size:
+                # The common case: the whole frame is in this chunk.
+                frame = data[offset : offset + size]
+                offset += size
+                sink.frame_received(frame)
+            else:
+                self._partial = bytearray(size)
+                self._filled = 0
+
+    def _fill_partial(self, data: bytes, offset: int) -> int:
+        """Copies what `data` holds of the partial frame; hands the frame on once complete."""
+        partial = self._partial
+        assert partial is not None
+        assert self._sink is not None
+        taken = min(len(partial) - self._filled, len(data) - offset)
+        partial[self._filled : self._filled + taken] = memoryview(data)[offset : offset + taken]
+        self._filled += taken
+        self.assembled_bytes += taken
+        if self._filled == len(partial):
+            self._partial = None
+            self._sink.frame_received(bytes(partial))
+        return offset + taken
 
 
 class StreamWire(_Reporter):
@@ -292,6 +331,7 @@ class StreamWire(_Reporter):
         except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError) as exc:
             reason = exc or type(exc).__name__
             error = KafkaConnectionError(f"connection to {self._name} broke: {reason}")
+            error.__cause__ = exc.__cause__ if isinstance(exc.__cause__, ssl.SSLError) else exc
         except KafkaConnectionError as exc:
             error = exc
         finally:

@@ -27,11 +27,13 @@ import logging
 import os
 import re
 import ssl
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import Field, dataclass, field, fields
 from types import MappingProxyType
 from typing import Any, Final, Literal, Self, TypeVar
 
+from ferrokafka._sasl.mechanisms import check_extension
+from ferrokafka._sasl.oauth import OAuthToken, OidcClientCredentials, TokenProvider, UnsecuredToken
 from ferrokafka.errors import ConfigError
 from ferrokafka.serializers import (
     ByteArraySerializer,
@@ -79,11 +81,14 @@ __all__ = [
     "MAX_IN_FLIGHT_FOR_IDEMPOTENCE",
     "ClientDnsLookup",
     "CompressionType",
+    "OAuthToken",
     "OAuthTokenProvider",
+    "OidcClientCredentials",
     "Partitioner",
     "ProducerConfig",
     "SaslMechanism",
     "SecurityProtocol",
+    "UnsecuredToken",
 ]
 
 _log = logging.getLogger(__name__)
@@ -127,12 +132,20 @@ CompressionType = Literal["none", "gzip", "snappy", "lz4", "zstd"]
 ClientDnsLookup = Literal["use_all_dns_ips", "resolve_canonical_bootstrap_servers_only"]
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"]
+SslKeystoreType = Literal["PKCS12", "PEM"]
+TLS_PROTOCOLS: Final = ("TLSv1.2", "TLSv1.3")
+DEFAULT_SSL_ENABLED_PROTOCOLS: Final = TLS_PROTOCOLS
+JKS_CONVERSION: Final = (
+    "keytool -importkeystore -srckeystore x.jks -destkeystore x.p12 -deststoretype PKCS12"
+)
 
 Partitioner = Callable[[str, Any, bytes | None, Any, int], int]
 """``(topic, key, key_bytes, value, num_partitions) -> partition`` (Java's ``Partitioner``)."""
 
-OAuthTokenProvider = Callable[[], str | Awaitable[str]]
-"""Returns a fresh OAuth bearer token, synchronously or as an awaitable."""
+OAuthTokenProvider = TokenProvider
+"""Returns an `OAuthToken` (the token and its expiry; a bare JWT string also does), plainly or
+as an awaitable: an MSK IAM signer, an Azure or Confluent Cloud OAuth client, or the built-in
+`OidcClientCredentials`."""
 
 T = TypeVar("T")
 
@@ -347,13 +360,50 @@ class ProducerConfig:
     sasl_oauth_token_provider: OAuthTokenProvider | None = field(
         default=None, metadata=_meta(None, "callable", secret=True)
     )
-    """OAUTHBEARER token source (Java: sasl.login.callback.handler.class): a callable returning
-    the token, or an awaitable of it. Called whenever a connection authenticates."""
+    """OAUTHBEARER token source (Java: sasl.login.callback.handler.class; librdkafka:
+    oauth_cb): a callable, plain or async, returning an `OAuthToken`. Its token is reused by
+    every connection and asked for again once it has lived 80% of its lifetime."""
+    sasl_oauthbearer_token_endpoint_url: str | None = field(
+        default=None, metadata=_meta("sasl.oauthbearer.token.endpoint.url", "opt_str")
+    )
+    """``sasl.oauthbearer.token.endpoint.url``: OAUTHBEARER tokens from this OAuth 2 token
+    endpoint with the client-credentials grant (librdkafka's sasl.oauthbearer.method=oidc),
+    instead of a sasl_oauth_token_provider."""
+    sasl_oauthbearer_client_credentials_client_id: str | None = field(
+        default=None, metadata=_meta("sasl.oauthbearer.client.credentials.client.id", "opt_str")
+    )
+    """``sasl.oauthbearer.client.credentials.client.id`` (librdkafka:
+    ``sasl.oauthbearer.client.id``): the client id at the token endpoint."""
+    sasl_oauthbearer_client_credentials_client_secret: str | None = field(
+        default=None,
+        metadata=_meta("sasl.oauthbearer.client.credentials.client.secret", "opt_str", secret=True),
+    )
+    """``sasl.oauthbearer.client.credentials.client.secret`` (librdkafka:
+    ``sasl.oauthbearer.client.secret``): the client secret. Never shown."""
+    sasl_oauthbearer_scope: str | None = field(
+        default=None, metadata=_meta("sasl.oauthbearer.scope", "opt_str")
+    )
+    """``sasl.oauthbearer.scope``: the scope asked of the token endpoint, if any."""
+    sasl_oauthbearer_extensions: tuple[tuple[str, str], ...] = field(
+        default=(), metadata=_meta("sasl.oauthbearer.extensions", "extensions")
+    )
+    """librdkafka's ``sasl.oauthbearer.extensions`` (Java: ``extension_<name>`` options in
+    sasl.jaas.config): SASL extensions sent with the token, e.g. Confluent Cloud's
+    ``logicalCluster`` and ``identityPoolId``. Accepts a mapping or ``"k1=v1,k2=v2"``; stored
+    as sorted ``(name, value)`` pairs."""
     ssl_context: ssl.SSLContext | None = field(default=None, metadata=_meta(None, "ssl_context"))
     """A ready `ssl.SSLContext` (no Java equivalent: Java builds it from the ssl.* options);
-    replaces ssl_cafile, ssl_certfile, ssl_keyfile, ssl_password and ssl_check_hostname."""
+    replaces every other ssl_* option."""
     ssl_cafile: str | None = field(default=None, metadata=_meta("ssl.ca.location", "path"))
-    """librdkafka's ``ssl.ca.location``: PEM file of CAs to trust (default: the system's)."""
+    """librdkafka's ``ssl.ca.location``, Java's ``ssl.truststore.location`` with
+    ``ssl.truststore.type=PEM``: PEM file of CAs to trust (default: the system's). In
+    `from_config`, a directory given there becomes ssl_capath."""
+    ssl_capath: str | None = field(default=None, metadata=_meta(None, "dir"))
+    """A directory of CA certificates in OpenSSL's hashed layout (``c_rehash``); Java has no
+    equivalent, librdkafka takes it as ``ssl.ca.location``."""
+    ssl_cadata: str | None = field(default=None, metadata=_meta("ssl.ca.pem", "opt_str"))
+    """librdkafka's ``ssl.ca.pem``, Java's ``ssl.truststore.certificates``: CA certificates as
+    a PEM string."""
     ssl_certfile: str | None = field(
         default=None, metadata=_meta("ssl.certificate.location", "path")
     )
@@ -364,6 +414,33 @@ class ProducerConfig:
         default=None, metadata=_meta("ssl.key.password", "opt_str", secret=True)
     )
     """``ssl.key.password``: password of the private key. Never shown."""
+    ssl_keystore_location: str | None = field(
+        default=None, metadata=_meta("ssl.keystore.location", "path")
+    )
+    """``ssl.keystore.location``: the client's key and certificate chain in one file, PKCS#12
+    (librdkafka's and Java's PKCS12 type) or PEM (``ssl_keystore_type="PEM"``). JKS is not
+    read: convert it with ``keytool -importkeystore -srckeystore x.jks -destkeystore x.p12
+    -deststoretype PKCS12``."""
+    ssl_keystore_password: str | None = field(
+        default=None, metadata=_meta("ssl.keystore.password", "opt_str", secret=True)
+    )
+    """``ssl.keystore.password``: opens ssl_keystore_location. Never shown."""
+    ssl_keystore_type: SslKeystoreType = field(
+        default="PKCS12",
+        metadata=_meta("ssl.keystore.type", "choice", choices=("PKCS12", "PEM"), fold=str.upper),
+    )
+    """``ssl.keystore.type``: PKCS12 (the default here; Java's is JKS) or PEM."""
+    ssl_enabled_protocols: tuple[str, ...] = field(
+        default=DEFAULT_SSL_ENABLED_PROTOCOLS, metadata=_meta("ssl.enabled.protocols", "protocols")
+    )
+    """``ssl.enabled.protocols``: TLS versions allowed, from TLSv1.2 and TLSv1.3 (older ones
+    are refused). Accepts a comma-separated string or a sequence; stored as a tuple."""
+    ssl_cipher_suites: str | None = field(
+        default=None, metadata=_meta("ssl.cipher.suites", "opt_str")
+    )
+    """``ssl.cipher.suites``: TLS 1.2 cipher suites, in OpenSSL's cipher-list syntax (comma- or
+    colon-separated names such as ``ECDHE-RSA-AES128-GCM-SHA256``); TLS 1.3 suites are
+    OpenSSL's defaults."""
     ssl_check_hostname: bool = _bool(True, "ssl.endpoint.identification.algorithm")
     """Java's ``ssl.endpoint.identification.algorithm=https`` (the default): verify that the
     broker's certificate names the host connected to."""
@@ -427,11 +504,21 @@ class ProducerConfig:
             elif key == "serializer.encoding":
                 encodings["*"] = _as_text(key, value)
             elif key == "sasl.jaas.config":
-                username, password = _parse_jaas(_as_text(key, value))
-                put("sasl_username", username, key)
-                put("sasl_password", password, key)
+                for name, option in _parse_jaas(_as_text(key, value)).items():
+                    put(name, option, key)
+            elif key == "sasl.oauthbearer.method":
+                # librdkafka: "oidc" uses the token endpoint options, "default" a provider.
+                if _as_text(key, value).lower() not in ("oidc", "default"):
+                    raise ConfigError(f"{key} must be 'oidc' or 'default'", option=key)
             elif key == "ssl.endpoint.identification.algorithm":
                 put("ssl_check_hostname", _parse_endpoint_algorithm(_as_text(key, value)), key)
+            elif key in ("ssl.ca.location", "ssl.truststore.location"):
+                location = _as_text(key, value)
+                put("ssl_capath" if os.path.isdir(location) else "ssl_cafile", location, key)
+            elif key == "ssl.truststore.certificates":
+                put("ssl_cadata", _as_text(key, value), key)
+            elif key in ("ssl.truststore.type", "ssl.truststore.password"):
+                _check_truststore_option(key, _as_text(key, value))
             elif key in _DOTTED or key in _FIELDS:
                 name = _DOTTED.get(key, key)
                 put(name, _parse_value(_FIELDS[name], key, value), key)
@@ -553,7 +640,7 @@ class ProducerConfig:
         protocol = self.security_protocol
         uses_tls = protocol in ("SSL", "SASL_SSL")
         uses_sasl = protocol in ("SASL_PLAINTEXT", "SASL_SSL")
-        tls_options = ("ssl_context", "ssl_cafile", "ssl_certfile", "ssl_keyfile", "ssl_password")
+        tls_options = [name for name in _TLS_OPTIONS if name in self._given]
         for name in tls_options:
             if getattr(self, name) is not None and not uses_tls:
                 raise ConfigError(
@@ -562,7 +649,9 @@ class ProducerConfig:
                     option=name,
                 )
         if self.ssl_context is not None:
-            for name in ("ssl_cafile", "ssl_certfile", "ssl_keyfile", "ssl_password"):
+            for name in sorted(self._given):
+                if not name.startswith("ssl_") or name in ("ssl_context", "ssl_check_hostname"):
+                    continue
                 if getattr(self, name) is not None:
                     raise ConfigError(
                         f"give either ssl_context or {name}, not both: load the file into your "
@@ -580,10 +669,26 @@ class ProducerConfig:
                 "ssl_keyfile needs ssl_certfile: give the client certificate too",
                 option="ssl_keyfile",
             )
-        if self.ssl_password is not None and self.ssl_certfile is None:
+        if self.ssl_password is not None and (
+            self.ssl_certfile is None and self.ssl_keystore_location is None
+        ):
             raise ConfigError(
-                "ssl_password unlocks the key of ssl_certfile / ssl_keyfile; give those too",
+                "ssl_password unlocks the key of ssl_certfile / ssl_keyfile (or of "
+                "ssl_keystore_location); give those too",
                 option="ssl_password",
+            )
+        if self.ssl_keystore_location is not None:
+            for name in ("ssl_certfile", "ssl_keyfile"):
+                if getattr(self, name) is not None:
+                    raise ConfigError(
+                        f"give either ssl_keystore_location or {name}, not both: the keystore "
+                        "holds the client's key and certificate",
+                        option=name,
+                    )
+        if self.ssl_keystore_password is not None and self.ssl_keystore_location is None:
+            raise ConfigError(
+                "ssl_keystore_password opens ssl_keystore_location; give that too",
+                option="ssl_keystore_password",
             )
         for name in (
             "sasl_mechanism",
@@ -601,12 +706,7 @@ class ProducerConfig:
         if not uses_sasl:
             return
         if self.sasl_mechanism == "OAUTHBEARER":
-            if self.sasl_oauth_token_provider is None:
-                raise ConfigError(
-                    "sasl_mechanism='OAUTHBEARER' needs sasl_oauth_token_provider, a callable "
-                    "returning the token",
-                    option="sasl_oauth_token_provider",
-                )
+            self._check_oauth()
             for name in ("sasl_username", "sasl_password"):
                 if getattr(self, name) is not None:
                     raise ConfigError(
@@ -621,22 +721,93 @@ class ProducerConfig:
                     f"sasl_password; {name} is missing",
                     option=name,
                 )
+        for name in ("sasl_oauth_token_provider", *_OIDC_OPTIONS, "sasl_oauthbearer_extensions"):
+            if getattr(self, name):
+                raise ConfigError(
+                    f"{name} is only used with sasl_mechanism='OAUTHBEARER'", option=name
+                )
+
+    def _check_oauth(self) -> None:
+        oidc = [name for name in _OIDC_OPTIONS if getattr(self, name) is not None]
         if self.sasl_oauth_token_provider is not None:
+            if oidc:
+                raise ConfigError(
+                    f"give either sasl_oauth_token_provider or {oidc[0]}, not both",
+                    option=oidc[0],
+                )
+            return
+        if not oidc:
             raise ConfigError(
-                "sasl_oauth_token_provider is only used with sasl_mechanism='OAUTHBEARER'",
+                "sasl_mechanism='OAUTHBEARER' needs sasl_oauth_token_provider (a callable "
+                "returning an OAuthToken) or sasl_oauthbearer_token_endpoint_url with the "
+                "client id and secret",
                 option="sasl_oauth_token_provider",
             )
+        for name in _OIDC_OPTIONS[:3]:
+            if getattr(self, name) is None:
+                raise ConfigError(
+                    f"OAuth client credentials need {', '.join(_OIDC_OPTIONS[:3])}; {name} is "
+                    "missing",
+                    option=name,
+                )
+        url = self.sasl_oauthbearer_token_endpoint_url or ""
+        if not url.startswith(("https://", "http://", "file:")):
+            raise ConfigError(
+                f"sasl_oauthbearer_token_endpoint_url must be an https:// (or http://, file:) "
+                f"URL, got {url!r}",
+                option="sasl_oauthbearer_token_endpoint_url",
+            )
 
+    def oauth_token_provider(self) -> OAuthTokenProvider | None:
+        """The OAUTHBEARER token source: sasl_oauth_token_provider, or the client-credentials
+        client the OIDC options describe; None without OAUTHBEARER."""
+        if not self.security_protocol.startswith("SASL") or self.sasl_mechanism != "OAUTHBEARER":
+            return None
+        if self.sasl_oauth_token_provider is not None:
+            return self.sasl_oauth_token_provider
+        assert self.sasl_oauthbearer_token_endpoint_url is not None
+        assert self.sasl_oauthbearer_client_credentials_client_id is not None
+        assert self.sasl_oauthbearer_client_credentials_client_secret is not None
+        return OidcClientCredentials(
+            self.sasl_oauthbearer_token_endpoint_url,
+            self.sasl_oauthbearer_client_credentials_client_id,
+            self.sasl_oauthbearer_client_credentials_client_secret,
+            scope=self.sasl_oauthbearer_scope,
+        )
+
+
+_OIDC_OPTIONS: Final = (
+    "sasl_oauthbearer_token_endpoint_url",
+    "sasl_oauthbearer_client_credentials_client_id",
+    "sasl_oauthbearer_client_credentials_client_secret",
+    "sasl_oauthbearer_scope",
+)
 
 _FIELDS: Final[Mapping[str, Field[Any]]] = MappingProxyType(
     {f.name: f for f in fields(ProducerConfig) if f.init}
+)
+# Options that only mean something over TLS (the rest of ssl_* have defaults).
+_TLS_OPTIONS: Final = (
+    "ssl_context",
+    "ssl_cafile",
+    "ssl_capath",
+    "ssl_cadata",
+    "ssl_certfile",
+    "ssl_keyfile",
+    "ssl_password",
+    "ssl_keystore_location",
+    "ssl_keystore_password",
+    "ssl_cipher_suites",
 )
 # Dotted names that map one-to-one onto a field; ssl.endpoint.identification.algorithm maps onto
 # ssl_check_hostname too, but from_config translates its values first.
 _DOTTED: Final[Mapping[str, str]] = MappingProxyType(
     {
         **{f.metadata["java"]: f.name for f in _FIELDS.values() if f.metadata["java"]},
-        "sasl.mechanisms": "sasl_mechanism",  # librdkafka's spelling
+        # librdkafka's spellings
+        "sasl.mechanisms": "sasl_mechanism",
+        "sasl.oauthbearer.client.id": "sasl_oauthbearer_client_credentials_client_id",
+        "sasl.oauthbearer.client.secret": "sasl_oauthbearer_client_credentials_client_secret",
     }
 )
 
@@ -675,6 +846,8 @@ def _check_field(config: ProducerConfig, f: Field[Any]) -> None:
         folded = f.metadata["fold"](value.strip()) if isinstance(value, str) else value
         if folded not in choices:
             hint = " (Kerberos is not supported)" if folded == "GSSAPI" else ""
+            if folded == "JKS":
+                hint = f" (JKS is not read; convert it: {JKS_CONVERSION})"
             raise _bad(f, value, "one of " + ", ".join(map(repr, choices)) + hint)
         _set(config, f.name, folded)
     elif kind == "acks":
@@ -692,6 +865,10 @@ def _check_field(config: ProducerConfig, f: Field[Any]) -> None:
             raise _bad(f, value, "a non-empty str, or None for no transactions")
     elif kind == "path":
         _set(config, f.name, _normalize_path(f, value))
+    elif kind == "dir":
+        _set(config, f.name, _normalize_dir(f, value))
+    elif kind == "protocols":
+        _set(config, f.name, _normalize_protocols(f, value))
     elif kind == "serializer":
         _set(config, f.name, _build(lambda: as_serializer(value), f.name))
     elif kind == "callable":
@@ -700,6 +877,8 @@ def _check_field(config: ProducerConfig, f: Field[Any]) -> None:
     elif kind == "ssl_context":
         if value is not None and not isinstance(value, ssl.SSLContext):
             raise _bad(f, value, "an ssl.SSLContext or None")
+    elif kind == "extensions":
+        _set(config, f.name, _normalize_extensions(f, value))
     else:  # pragma: no cover - a field declared with a kind this function does not know
         raise AssertionError(kind)
 
@@ -769,6 +948,38 @@ def _normalize_path(f: Field[Any], value: object) -> str | None:
     return path
 
 
+def _normalize_dir(f: Field[Any], value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str | os.PathLike):
+        raise _bad(f, value, "a directory path or None")
+    path = os.fspath(value)
+    if not isinstance(path, str) or not os.path.isdir(path):
+        raise ConfigError(f"{f.name}: no such directory {path!r}", option=f.name)
+    return path
+
+
+def _normalize_protocols(f: Field[Any], value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [part for part in re.split(r"[,\s]+", value) if part]
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise _bad(f, value, "TLS versions as a comma-separated str or a sequence of str")
+    known = {name.lower(): name for name in TLS_PROTOCOLS}
+    protocols = []
+    for name in value:
+        canonical = known.get(name.strip().lower())
+        if canonical is None:
+            raise ConfigError(
+                f"{_describe(f)}: {name!r} is not allowed; use TLSv1.2 and/or TLSv1.3 (older "
+                "versions are insecure and refused)",
+                option=f.name,
+            )
+        protocols.append(canonical)
+    if not protocols:
+        raise _bad(f, value, "at least one of TLSv1.2, TLSv1.3")
+    return tuple(sorted(set(protocols)))
+
+
 # --- from_config helpers ----------------------------------------------------------------
 
 _JAVA_SERIALIZERS: Final[Mapping[str, Callable[[], Serializer[Any]]]] = MappingProxyType(
@@ -806,34 +1017,36 @@ _JAVA_UNSUPPORTED: Final = frozenset((
     "sasl.oauthbearer.assertion.claim.nbf.seconds", "sasl.oauthbearer.assertion.claim.sub",
     "sasl.oauthbearer.assertion.file", "sasl.oauthbearer.assertion.private.key.file",
     "sasl.oauthbearer.assertion.private.key.passphrase",
-    "sasl.oauthbearer.assertion.template.file", "sasl.oauthbearer.client.credentials.client.id",
-    "sasl.oauthbearer.client.credentials.client.secret", "sasl.oauthbearer.clock.skew.seconds",
+    "sasl.oauthbearer.assertion.template.file", "sasl.oauthbearer.clock.skew.seconds",
     "sasl.oauthbearer.expected.audience", "sasl.oauthbearer.expected.issuer",
     "sasl.oauthbearer.header.urlencode", "sasl.oauthbearer.jwks.endpoint.refresh.ms",
     "sasl.oauthbearer.jwks.endpoint.retry.backoff.max.ms",
     "sasl.oauthbearer.jwks.endpoint.retry.backoff.ms", "sasl.oauthbearer.jwks.endpoint.url",
     "sasl.oauthbearer.jwt.retriever.class", "sasl.oauthbearer.jwt.validator.class",
-    "sasl.oauthbearer.scope", "sasl.oauthbearer.scope.claim.name",
-    "sasl.oauthbearer.sub.claim.name", "sasl.oauthbearer.token.endpoint.url", "security.providers",
-    "ssl.cipher.suites", "ssl.enabled.protocols", "ssl.engine.factory.class",
-    "ssl.keymanager.algorithm", "ssl.keystore.certificate.chain", "ssl.keystore.key",
-    "ssl.keystore.location", "ssl.keystore.password", "ssl.keystore.type", "ssl.protocol",
-    "ssl.provider", "ssl.secure.random.implementation", "ssl.trustmanager.algorithm",
-    "ssl.truststore.certificates", "ssl.truststore.location", "ssl.truststore.password",
-    "ssl.truststore.type", "transaction.two.phase.commit.enable",
+    "sasl.oauthbearer.scope.claim.name", "sasl.oauthbearer.sub.claim.name", "security.providers",
+    "ssl.engine.factory.class", "ssl.keymanager.algorithm", "ssl.keystore.certificate.chain",
+    "ssl.keystore.key", "ssl.protocol", "ssl.provider", "ssl.secure.random.implementation",
+    "ssl.trustmanager.algorithm", "transaction.two.phase.commit.enable",
 ))
 # fmt: on
 
 
 def _unsupported_hint(key: str) -> str:
     if key.startswith(("ssl.keystore.", "ssl.truststore.")):
-        return "give PEM files as ssl_cafile / ssl_certfile / ssl_keyfile, or an ssl_context"
+        return (
+            "give the keystore as ssl_keystore_location (PKCS#12 or PEM) or PEM files as "
+            "ssl_certfile / ssl_keyfile, or an ssl_context"
+        )
     if key.startswith("ssl."):
         return "configure it on an ssl.SSLContext and pass that as ssl_context"
     if key.startswith("sasl.kerberos."):
         return "Kerberos (GSSAPI) is not supported; use PLAIN, SCRAM or OAUTHBEARER"
     if key.startswith(("sasl.oauthbearer.", "sasl.login.")):
-        return "fetch tokens in a callable passed as sasl_oauth_token_provider"
+        return (
+            "fetch tokens in a callable passed as sasl_oauth_token_provider (the built-in "
+            "client credentials take sasl.oauthbearer.token.endpoint.url, ...client.id, "
+            "...client.secret and sasl.oauthbearer.scope)"
+        )
     if "metric" in key:
         return "read producer.metrics() instead"
     if key == "interceptor.classes":
@@ -896,25 +1109,106 @@ _JAAS_MODULES: Final = (
     "org.apache.kafka.common.security.plain.PlainLoginModule",
     "org.apache.kafka.common.security.scram.ScramLoginModule",
 )
+_JAAS_OAUTH_MODULE: Final = "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule"
+# OAuthBearerLoginModule options of the client-credentials login (Java 3.1+, KIP-768).
+_JAAS_OAUTH_OPTIONS: Final = {
+    "clientId": "sasl_oauthbearer_client_credentials_client_id",
+    "clientSecret": "sasl_oauthbearer_client_credentials_client_secret",
+    "scope": "sasl_oauthbearer_scope",
+}
 
 
-def _parse_jaas(text: str) -> tuple[str, str]:
+def _parse_jaas(text: str) -> dict[str, object]:
+    """The options a sasl.jaas.config line sets, by field name."""
     module, _, rest = text.partition(" ")
-    if module not in _JAAS_MODULES:
-        raise ConfigError(
-            "sasl.jaas.config: only PlainLoginModule and ScramLoginModule are understood; "
-            "use sasl_oauth_token_provider for OAUTHBEARER (Kerberos is not supported)",
-            option="sasl_username",
-        )
     options = {
         m[1]: re.sub(r"\\(.)", r"\1", m[2]) if m[2] is not None else m[3]
         for m in _JAAS_OPTION.finditer(rest)
     }
+    if module == _JAAS_OAUTH_MODULE:
+        return _parse_jaas_oauth(options)
+    if module not in _JAAS_MODULES:
+        raise ConfigError(
+            "sasl.jaas.config: only PlainLoginModule, ScramLoginModule and "
+            "OAuthBearerLoginModule are understood (Kerberos is not supported)",
+            option="sasl_username",
+        )
     if "username" not in options or "password" not in options:
         raise ConfigError(
             'sasl.jaas.config needs username="..." and password="..."', option="sasl_username"
         )
-    return options["username"], options["password"]
+    return {"sasl_username": options["username"], "sasl_password": options["password"]}
+
+
+def _parse_jaas_oauth(options: Mapping[str, str]) -> dict[str, object]:
+    out: dict[str, object] = {
+        name: options[option] for option, name in _JAAS_OAUTH_OPTIONS.items() if option in options
+    }
+    extensions = {
+        key.removeprefix("extension_"): value
+        for key, value in options.items()
+        if key.startswith("extension_")
+    }
+    if extensions:
+        out["sasl_oauthbearer_extensions"] = extensions
+    sub = options.get("unsecuredLoginStringClaim_sub")
+    if sub is not None:
+        # Development clusters: unsigned tokens that Kafka's default validator accepts.
+        lifetime = options.get("unsecuredLoginLifetimeSeconds", "3600")
+        if not lifetime.isdigit() or int(lifetime) < 1:
+            raise ConfigError(
+                "sasl.jaas.config: unsecuredLoginLifetimeSeconds must be a positive integer",
+                option="sasl_oauth_token_provider",
+            )
+        out["sasl_oauth_token_provider"] = UnsecuredToken(sub, lifetime_s=int(lifetime))
+    elif "clientId" not in options:
+        raise ConfigError(
+            "sasl.jaas.config: OAuthBearerLoginModule needs clientId and clientSecret (with "
+            "sasl.oauthbearer.token.endpoint.url), or unsecuredLoginStringClaim_sub for an "
+            "unsecured development cluster",
+            option="sasl_oauth_token_provider",
+        )
+    return out
+
+
+def _normalize_extensions(f: Field[Any], value: object) -> tuple[tuple[str, str], ...]:
+    if isinstance(value, tuple) and all(isinstance(p, tuple) and len(p) == 2 for p in value):
+        value = dict(value)
+    if isinstance(value, str):
+        pairs = [item.partition("=") for item in value.split(",") if item.strip()]
+        if any(not sep for _, sep, _ in pairs):
+            raise _bad(f, value, 'a mapping or "name=value,name=value"')
+        value = {key.strip(): text.strip() for key, _, text in pairs}
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise _bad(f, value, 'a mapping of str to str, or "name=value,name=value"')
+    for key, text in value.items():
+        try:
+            check_extension(key, text)
+        except ValueError as exc:
+            raise ConfigError(f"{f.name}: {exc}", option=f.name) from None
+    return tuple(sorted(value.items()))
+
+
+def _check_truststore_option(key: str, text: str) -> None:
+    # Trusted CAs are read as PEM only; a Java truststore of another type must be converted.
+    if key == "ssl.truststore.type" and text.upper() in ("", "PEM"):
+        return
+    if key == "ssl.truststore.password" and not text:
+        return
+    if text.upper() == "JKS":
+        hint = (
+            "convert the JKS truststore to PEM: keytool -exportcert -rfc -alias <ca> "
+            "-keystore truststore.jks -file ca.pem"
+        )
+    else:
+        hint = (
+            "give the trusted CAs as PEM (ssl_cafile / ssl.truststore.location with "
+            "ssl.truststore.type=PEM); from PKCS#12: openssl pkcs12 -in truststore.p12 -nokeys "
+            "-out ca.pem"
+        )
+    raise ConfigError(f"{key}: only PEM truststores are read; {hint}", option="ssl_cafile")
 
 
 def _parse_endpoint_algorithm(text: str) -> bool:

@@ -12,6 +12,9 @@ what went wrong and how to fix it.
     ├── IllegalStateError                call not allowed in the producer's current state
     │   └── ProducerClosedError          call after close()
     ├── AuthenticationError              TLS or SASL handshake failed
+    │   ├── SslAuthenticationError       TLS: certificate not trusted, wrong host, expired,
+    │   │                                handshake refused (names the broker and the reason)
+    │   └── OAuthTokenError              no OAuth bearer token could be obtained
     ├── AuthorizationError               the principal lacks an ACL
     ├── RetriableError                   may succeed when tried again
     │   ├── KafkaTimeoutError            max_block_ms or delivery_timeout_ms ran out (also
@@ -72,7 +75,8 @@ __all__ = [
     "MemberIdRequiredError", "MismatchedEndpointTypeError", "NetworkError",
     "NewLeaderElectedError", "NoReassignmentInProgressError", "NotControllerError",
     "NotCoordinatorError", "NotEnoughReplicasAfterAppendError", "NotEnoughReplicasError",
-    "NotLeaderOrFollowerError", "OffsetMetadataTooLargeError", "OffsetMovedToTieredStorageError",
+    "NotLeaderOrFollowerError", "OAuthTokenError", "OffsetMetadataTooLargeError",
+    "OffsetMovedToTieredStorageError",
     "OffsetNotAvailableError", "OffsetOutOfRangeError", "OperationNotAttemptedError",
     "OutOfOrderSequenceNumberError", "PartitionOutOfRangeError", "PolicyViolationError",
     "PositionOutOfRangeError", "PreferredLeaderNotAvailableError",
@@ -82,6 +86,7 @@ __all__ = [
     "ReplicaNotAvailableError", "RequestTimedOutError", "ResourceNotFoundError", "RetriableError",
     "SaslAuthenticationFailedError", "SecurityDisabledError", "SerializationError",
     "ShareSessionLimitReachedError", "ShareSessionNotFoundError", "SnapshotNotFoundError",
+    "SslAuthenticationError",
     "StaleBrokerEpochError", "StaleMemberEpochError", "StreamsInvalidTopologyEpochError",
     "StreamsInvalidTopologyError", "StreamsTopologyFencedError", "TelemetryTooLargeError",
     "ThrottlingQuotaExceededError", "TopicAuthorizationFailedError", "TopicDeletionDisabledError",
@@ -166,6 +171,24 @@ class ProducerClosedError(IllegalStateError):
 class AuthenticationError(KafkaError):
     """Authentication with the broker failed; check the credentials, the SASL mechanism and the
     TLS settings (CA, certificate, hostname)."""
+
+
+class OAuthTokenError(AuthenticationError):
+    """No OAuth bearer token could be obtained for SASL/OAUTHBEARER: check the token endpoint
+    URL, the client id and secret, or the sasl_oauth_token_provider callable."""
+
+
+class SslAuthenticationError(AuthenticationError):
+    """The TLS handshake with a broker failed: its certificate is not trusted (set ssl_cafile
+    to the CA that signed it), names another host, has expired, or the broker refused ours.
+    Not retried: `start()` raises it and pending records fail with it at once."""
+
+    def __init__(self, broker: str, reason: str) -> None:
+        super().__init__(f"TLS handshake with {broker} failed: {reason}")
+        self.broker = broker
+        """The broker as ``host:port`` (with the address connected to, if different)."""
+        self.reason = reason
+        """Why, as OpenSSL put it (``certificate has expired``, ...), with a hint."""
 
 
 class AuthorizationError(KafkaError):

@@ -12,7 +12,6 @@ from __future__ import annotations
 import enum
 import logging
 import re
-import ssl
 import time
 from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
@@ -27,7 +26,9 @@ from ferrokafka._metrics import ProducerMetrics
 from ferrokafka._pending import PendingBatch
 from ferrokafka._producer_id import ProducerIdManager
 from ferrokafka._runtime import BackgroundTask, now_ms, wall_ms
+from ferrokafka._sasl import authenticator_for
 from ferrokafka._sender import Sender
+from ferrokafka._tls import ssl_context_for
 from ferrokafka.bulk import BulkDelivery
 from ferrokafka.config import ProducerConfig
 from ferrokafka.errors import (
@@ -42,6 +43,7 @@ from ferrokafka.errors import (
     ProducerClosedError,
     RecordTooLargeError,
     SerializationError,
+    TopicAuthorizationFailedError,
 )
 from ferrokafka.records import DeliveryFuture, RecordMetadata
 
@@ -95,12 +97,6 @@ class Producer:
                 "transactional_id (idempotence alone already prevents duplicates per partition)",
                 option="transactional_id",
             )
-        if config.security_protocol.startswith("SASL"):
-            raise ConfigError(
-                f"security_protocol={config.security_protocol!r}: SASL is not available in this "
-                "version of ferrokafka; use PLAINTEXT or SSL",
-                option="security_protocol",
-            )
         codec = config.compression_type
         level = {
             "gzip": config.compression_gzip_level,
@@ -121,6 +117,9 @@ class Producer:
         )
         self._state = ProducerState.NEW
         self._metrics = ProducerMetrics()
+        authenticator = authenticator_for(config)
+        if authenticator is not None:
+            self._metrics.authentications = authenticator.counts
         self._batches: dict[int, PendingBatch] = {}
         self._held: dict[str, HeldTopic] = {}
         self._held_bytes = 0
@@ -128,7 +127,7 @@ class Producer:
         self._producer_ids = (
             ProducerIdManager(config.transaction_timeout_ms) if config.enable_idempotence else None
         )
-        self._pool = BrokerPool(config, _ssl_context(config))
+        self._pool = BrokerPool(config, ssl_context_for(config), authenticator)
         self._pool.on_metadata = self._on_metadata
         self._sender = Sender(
             config, self._accumulator, self._pool, self._batches, self._producer_ids, self._metrics
@@ -157,23 +156,14 @@ class Producer:
     # --- life cycle ----------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Connects to a bootstrap server and fetches the cluster metadata. Raises
-        `KafkaConnectionError` when none of ``bootstrap_servers`` answers."""
+        """Connects to a bootstrap server and fetches the cluster metadata. While no broker
+        answers, tries again after the reconnect backoff, for up to ``max_block_ms`` (a service
+        started before its cluster waits for it), then raises `KafkaConnectionError` (also a
+        `KafkaTimeoutError`) naming the servers tried and the last reason. Authentication and
+        configuration errors are raised at once."""
         if self._state is not ProducerState.NEW:
             raise IllegalStateError(f"start() on a producer that is {self._state.value}")
-        limit_ms = self._config.max_block_ms
-        try:
-            with anyio.fail_after(limit_ms / 1000):
-                await self._pool.refresh_metadata()
-        except TimeoutError as exc:
-            # fail_after's own TimeoutError is no KafkaError: callers get the public one.
-            if isinstance(exc, KafkaError):
-                raise
-            raise KafkaTimeoutError(
-                f"no cluster metadata within max_block_ms={limit_ms}: the bootstrap servers "
-                f"{','.join(self._config.bootstrap_servers)} accept connections but do not "
-                "answer; check that they are Kafka brokers and the security_protocol"
-            ) from None
+        await self._pool.wait_for_cluster(self._config.max_block_ms)
         self._sender_task = BackgroundTask(self._sender.run, f"ferrokafka-sender-{self}")
         self._state = ProducerState.STARTED
         if (
@@ -482,6 +472,8 @@ class Producer:
         pending = self._batches[batch_id] = PendingBatch(
             topic, partition, now + self._delivery_timeout_ms
         )
+        # Once per batch, not per record: enough to tell a topic in use from an idle one.
+        self._pool.want_topic(topic, now)
         # A new batch means the previous one of its partition is full, or a linger timer
         # starts: either way the sender has something to look at.
         self._sender.wake()
@@ -588,13 +580,27 @@ class Producer:
     def _on_metadata(self) -> None:
         """After every metadata update: partition counts, availability, held records."""
         counts = self._partition_counts
-        for name, state in self._pool.metadata.topics.items():
-            if state.error_code == 0 and state.partitions:
-                if counts.get(name) != len(state.partitions):
-                    counts[name] = len(state.partitions)
-                self._accumulator.set_available_partitions(name, list(state.available))
+        topics = self._pool.metadata.topics
+        # Topics dropped for idleness (metadata_max_idle_ms) wait for metadata again when used.
+        for name in [n for n in counts if n not in topics]:
+            del counts[name]
+        for name, state in topics.items():
+            if (
+                state.error_code == 0
+                and state.partitions
+                and counts.get(name) != len(state.partitions)
+            ):
+                counts[name] = len(state.partitions)
+        self._sender.availability.update()
         for name in [n for n in self._held if n in counts]:
             self._release_held(self._held[name])
+        for name in [n for n in self._held if self._refused_topic(n) is not None]:
+            # As Java's Metadata: an authorization error is final, not waited out.
+            held = self._held.pop(name)
+            self._held_bytes -= held.size
+            error = self._refused_topic(name)
+            assert error is not None
+            held.fail(error)
         if self._metadata_arrived is not None:
             self._metadata_arrived.set()
             self._metadata_arrived = None
@@ -632,9 +638,20 @@ class Producer:
             self._held_bytes -= held.size
             held.fail(_no_metadata_error(held.topic, self._config.max_block_ms, self._pool))
 
+    def _refused_topic(self, topic: str) -> TopicAuthorizationFailedError | None:
+        """The error to fail records with at once if the principal may not describe
+        ``topic`` (metadata answers TOPIC_AUTHORIZATION_FAILED)."""
+        state = self._pool.metadata.topic(topic)
+        if state is None or state.error_code != TopicAuthorizationFailedError.code:
+            return None
+        return TopicAuthorizationFailedError(f"topic {topic!r}: not authorized to describe it")
+
     async def _wait_for_metadata(self, topic: str, deadline: float) -> None:
         self._pool.want_topic(topic)
         while topic not in self._partition_counts:
+            refused = self._refused_topic(topic)
+            if refused is not None:
+                raise refused
             if self._metadata_arrived is None:
                 self._metadata_arrived = anyio.Event()
             arrived = self._metadata_arrived
@@ -681,20 +698,6 @@ class Producer:
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def _ssl_context(config: ProducerConfig) -> ssl.SSLContext | None:
-    if config.security_protocol not in ("SSL", "SASL_SSL"):
-        return None
-    if config.ssl_context is not None:
-        return config.ssl_context
-    context = ssl.create_default_context(cafile=config.ssl_cafile)
-    context.check_hostname = config.ssl_check_hostname
-    if not config.ssl_check_hostname:
-        context.verify_mode = ssl.CERT_REQUIRED
-    if config.ssl_certfile is not None:
-        context.load_cert_chain(config.ssl_certfile, config.ssl_keyfile, config.ssl_password)
-    return context
 
 
 def _headers(headers: HeadersArg) -> list[tuple[str, bytes | None]]:

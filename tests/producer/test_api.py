@@ -31,7 +31,8 @@ from ferrokafka.testing.pytest_plugin import TopicFactory
 
 
 def missing_topic() -> str:
-    """A valid name no test creates (the producer never asks the broker to create topics)."""
+    """A valid name no test creates; it stays missing only on `kafka_no_autocreate` (the
+    producer's Metadata requests let a broker with auto-creation on create it, as Java's do)."""
     return f"never-created-{uuid.uuid4().hex}"
 
 
@@ -116,8 +117,11 @@ def test_async_with_flushes_on_exit(kafka: BaseCluster, topic: TopicFactory, bac
         assert (meta.partition, meta.offset) == (record.partition, record.offset)
 
 
-def test_send_nowait_callbacks(kafka: BaseCluster, topic: TopicFactory, backend: str) -> None:
-    name = topic()
+def test_send_nowait_callbacks(
+    kafka_no_autocreate: BaseCluster, topic: TopicFactory, backend: str
+) -> None:
+    kafka = kafka_no_autocreate
+    name = topic(cluster=kafka)
     missing = missing_topic()
     delivered: list[tuple[RecordMetadata | None, KafkaError | None]] = []
     done: list[DeliveryFuture] = []
@@ -149,7 +153,8 @@ def test_send_nowait_callbacks(kafka: BaseCluster, topic: TopicFactory, backend:
     assert "max_block_ms" in str(error)
 
 
-async def test_send_to_a_missing_topic_times_out(kafka: BaseCluster) -> None:
+async def test_send_to_a_missing_topic_times_out(kafka_no_autocreate: BaseCluster) -> None:
+    kafka = kafka_no_autocreate
     missing = missing_topic()
     async with Producer(**options(kafka, max_block_ms=500)) as producer:
         started = time.monotonic()
@@ -223,8 +228,9 @@ async def test_send_many_fills_what_fits(kafka: BaseCluster, topic: TopicFactory
     assert [r.value for r in kafka.consume(name, len(values))] == values
 
 
-async def test_flush(kafka: BaseCluster, topic: TopicFactory) -> None:
-    name = topic()
+async def test_flush(kafka_no_autocreate: BaseCluster, topic: TopicFactory) -> None:
+    kafka = kafka_no_autocreate
+    name = topic(cluster=kafka)
     async with Producer(**options(kafka, linger_ms=10_000, max_block_ms=2_000)) as producer:
         futures = [producer.send_nowait(name, b"f-%d" % i) for i in range(100)]
         await producer.flush(timeout=10)

@@ -10,13 +10,16 @@ with KafkaCluster() as kafka:                       # one node; KafkaCluster(nod
 ```
 
 The pytest plugin (`ferrokafka.testing.pytest_plugin`, registered automatically) offers the
-fixtures `kafka`, `kafka3` and `topic`; `python -m ferrokafka.testing up` starts a cluster in a
-terminal. The Kafka release is pinned in `KAFKA_VERSION`; `FERROKAFKA_KAFKA_VERSION` overrides it.
+fixtures `kafka`, `kafka3`, `kafka_secured` (a `SecuredKafkaCluster`: TLS, mutual TLS and SASL
+listeners, certificates made per run) and `topic`; `python -m ferrokafka.testing up` starts a
+cluster in a terminal. The Kafka release is pinned in `KAFKA_VERSION`; `FERROKAFKA_KAFKA_VERSION`
+overrides it.
 `KAFKA_BOOTSTRAP_SERVERS` makes the fixtures use an existing cluster instead (`ExternalCluster`),
 and `FERROKAFKA_BROKER=tansu` a tansu broker (`TansuCluster`, a Kafka-compatible broker in Rust).
 """
 
 from ferrokafka.testing._broker_node import BrokerNode
+from ferrokafka.testing._certificates import Certificates, generate_certificates
 from ferrokafka.testing._client import (
     BaseCluster,
     ConsumedRecord,
@@ -41,6 +44,7 @@ from ferrokafka.testing._errors import (
 )
 from ferrokafka.testing._external import ExternalCluster
 from ferrokafka.testing._node import KafkaNode
+from ferrokafka.testing._secured import SecuredKafkaCluster, unsecured_jws
 from ferrokafka.testing._tansu import TANSU_VERSION, TansuCluster, TansuNode, fetch_tansu
 from ferrokafka.testing._targets import BROKER_ENV, broker_kind, single_node_cluster
 
@@ -50,6 +54,7 @@ __all__ = [
     "TANSU_VERSION",
     "BaseCluster",
     "BrokerNode",
+    "Certificates",
     "ConsumeTimeoutError",
     "ConsumedRecord",
     "ExternalCluster",
@@ -62,6 +67,7 @@ __all__ = [
     "KafkaToolError",
     "NodeControlError",
     "PartitionDescription",
+    "SecuredKafkaCluster",
     "TansuCluster",
     "TansuNode",
     "TimestampType",
@@ -70,6 +76,8 @@ __all__ = [
     "default_broker_properties",
     "distribution",
     "fetch_tansu",
+    "generate_certificates",
     "kafka_version",
     "single_node_cluster",
+    "unsecured_jws",
 ]

@@ -239,8 +239,11 @@ class BaseCluster(abc.ABC):
         timeout: float = 30.0,
         *,
         isolation_level: str = "read_committed",
+        client_config: Mapping[str, str] | None = None,
     ) -> list[ConsumedRecord]:
         """Read `topic` from the beginning with confluent-kafka's consumer.
+
+        `client_config` replaces `self.client_config()` (e.g. to read through a TLS listener).
 
         With `count`, return as soon as that many records arrived, or raise
         `ConsumeTimeoutError` after `timeout` seconds; without it, read every partition to its
@@ -255,7 +258,7 @@ class BaseCluster(abc.ABC):
         consumer = Consumer(
             _with_logger(
                 {
-                    **self.client_config(),
+                    **(self.client_config() if client_config is None else client_config),
                     "group.id": f"ferrokafka-testing-{uuid.uuid4().hex}",
                     "enable.auto.commit": False,
                     "enable.partition.eof": True,

@@ -245,7 +245,10 @@ class KafkaCluster(BaseCluster):
         tool_logging = logging_options(
             workdir, self._distribution, level="WARN", stream="stdout", name="tools"
         )
-        formats = [node.format_storage(self.cluster_id, tool_logging) for node in self._nodes]
+        formats = [
+            node.format_storage(self.cluster_id, tool_logging, self._format_arguments())
+            for node in self._nodes
+        ]
         for node, started in zip(self._nodes, formats, strict=True):
             node.finish_format(started, _FORMAT_TIMEOUT_S)
         for node in self._nodes:
@@ -280,6 +283,10 @@ class KafkaCluster(BaseCluster):
         except Exception as exc:  # librdkafka raises KafkaException while the cluster recovers
             logger.debug("listing brokers failed: %s", exc)
             return False
+
+    def _format_arguments(self) -> list[str]:
+        """Extra `StorageTool format` arguments (a secured cluster adds its SCRAM users)."""
+        return []
 
     def _node_properties(self, node: KafkaNode) -> dict[str, str]:
         voters = ",".join(f"{n.node_id}@127.0.0.1:{n.controller_port}" for n in self._nodes)

@@ -235,7 +235,7 @@ class KafkaNode:
         self.config_path.write_text(body)
 
     def format_storage(
-        self, cluster_id: str, logging_options: Sequence[str]
+        self, cluster_id: str, logging_options: Sequence[str], extra_arguments: Sequence[str] = ()
     ) -> tuple[subprocess.Popen[bytes], _cds.ArchivePlan]:
         """Start `StorageTool format` for this node; the caller waits (nodes format in parallel)."""
         archive = _cds.plan(
@@ -255,6 +255,7 @@ class KafkaNode:
             cluster_id,
             "-c",
             str(self.config_path),
+            *extra_arguments,
         ]
         log = self._open_log(f"formatting storage of node {self.node_id}")
         try:

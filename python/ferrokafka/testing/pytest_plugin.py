@@ -4,6 +4,12 @@
   `FERROKAFKA_BROKER=tansu`), or the cluster named by `KAFKA_BOOTSTRAP_SERVERS`.
 - `kafka3`: a three-node cluster for the session, started only if a test asks for it (tests
   using it are marked `three_nodes`).
+- `kafka_secured`: a one-node `SecuredKafkaCluster` for the session, started only if a test
+  asks for it (tests using it are marked `secured`): SSL, MTLS, SASL_PLAINTEXT and SASL_SSL
+  listeners beside PLAINTEXT, plus WRONG_HOST and EXPIRED ones whose certificates fail, with
+  fresh certificates (`kafka_secured.certificates`), users (`kafka_secured.users`) and
+  `producer_config(listener)` / `client_config(listener)` for ferrokafka and librdkafka.
+  `topic(cluster=kafka_secured)` creates topics on it.
 - `topic`: a factory, `topic(partitions=1, replication_factor=1, config=None, *, cluster=None)`,
   that creates a topic with a unique name on `kafka` (or on `cluster`) and returns the name.
 
@@ -28,6 +34,7 @@ from ferrokafka.testing._cluster import KafkaCluster
 from ferrokafka.testing._distribution import VERSION_ENV, distribution
 from ferrokafka.testing._errors import KafkaHarnessError
 from ferrokafka.testing._external import BOOTSTRAP_ENV, ExternalCluster
+from ferrokafka.testing._secured import SecuredKafkaCluster
 from ferrokafka.testing._tansu import TANSU_VERSION, tansu_home
 from ferrokafka.testing._targets import BROKER_ENV, broker_kind, require_kafka, single_node_cluster
 
@@ -48,6 +55,7 @@ class TopicFactory(Protocol):
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "three_nodes: needs the three-node Kafka cluster")
+    config.addinivalue_line("markers", "secured: needs the secured (TLS/SASL) Kafka cluster")
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -73,6 +81,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "kafka3" in getattr(item, "fixturenames", ()):
             item.add_marker("three_nodes")
+        if "kafka_secured" in getattr(item, "fixturenames", ()):
+            item.add_marker("secured")
 
 
 @pytest.fixture(scope="session")
@@ -85,6 +95,21 @@ def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BaseCluster]:
 def kafka3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BaseCluster]:
     """A three-node Kafka for the session, for replication and failover tests."""
     yield from _session_cluster(3, tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def kafka_secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecuredKafkaCluster]:
+    """A one-node Kafka with TLS, mutual-TLS and SASL listeners for the session.
+
+    Always started here (KAFKA_BOOTSTRAP_SERVERS does not apply: the tests need its
+    certificates and users).
+    """
+    cluster = SecuredKafkaCluster(workdir=tmp_path_factory.mktemp("kafka-secured", numbered=True))
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
 
 
 @pytest.fixture
