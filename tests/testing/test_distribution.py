@@ -59,6 +59,16 @@ def test_tool_classes_and_logging_differ_by_major_version() -> None:
     assert "<version>3.9.1</version>" in three.pom()
 
 
+def test_console_tool_options_follow_the_release() -> None:
+    # KIP-1147 renamed --property and --producer/consumer-property in 4.2; the old names print a
+    # deprecation warning on stdout, among the records.
+    assert not distribution("3.9.2").renamed_tool_options
+    assert not distribution("4.1.1").renamed_tool_options
+    assert distribution("4.2.0").renamed_tool_options
+    assert distribution("4.4.0").renamed_tool_options
+    assert distribution("5.0").renamed_tool_options
+
+
 def test_cache_location(cache: Path) -> None:
     assert distribution("4.1.1").libs == cache / "kafka-4.1.1" / "libs"
 

@@ -14,9 +14,11 @@ fixtures `kafka`, `kafka3`, `kafka_secured` (a `SecuredKafkaCluster`: TLS, mutua
 listeners, certificates made per run) and `topic`; `python -m ferrokafka.testing up` starts a
 cluster in a terminal. The Kafka release is pinned in `KAFKA_VERSION`; `FERROKAFKA_KAFKA_VERSION`
 overrides it.
-`KAFKA_BOOTSTRAP_SERVERS` makes the fixtures use an existing cluster instead (`ExternalCluster`).
+`KAFKA_BOOTSTRAP_SERVERS` makes the fixtures use an existing cluster instead (`ExternalCluster`),
+and `FERROKAFKA_BROKER=tansu` a tansu broker (`TansuCluster`, a Kafka-compatible broker in Rust).
 """
 
+from ferrokafka.testing._broker_node import BrokerNode
 from ferrokafka.testing._certificates import Certificates, generate_certificates
 from ferrokafka.testing._client import (
     BaseCluster,
@@ -43,10 +45,15 @@ from ferrokafka.testing._errors import (
 from ferrokafka.testing._external import ExternalCluster
 from ferrokafka.testing._node import KafkaNode
 from ferrokafka.testing._secured import SecuredKafkaCluster, unsecured_jws
+from ferrokafka.testing._tansu import TANSU_VERSION, TansuCluster, TansuNode, fetch_tansu
+from ferrokafka.testing._targets import BROKER_ENV, broker_kind, single_node_cluster
 
 __all__ = [
+    "BROKER_ENV",
     "KAFKA_VERSION",
+    "TANSU_VERSION",
     "BaseCluster",
+    "BrokerNode",
     "Certificates",
     "ConsumeTimeoutError",
     "ConsumedRecord",
@@ -61,11 +68,16 @@ __all__ = [
     "NodeControlError",
     "PartitionLayout",
     "SecuredKafkaCluster",
+    "TansuCluster",
+    "TansuNode",
     "TimestampType",
     "TopicLayout",
+    "broker_kind",
     "default_broker_properties",
     "distribution",
+    "fetch_tansu",
     "generate_certificates",
     "kafka_version",
+    "single_node_cluster",
     "unsecured_jws",
 ]

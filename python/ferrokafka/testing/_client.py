@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Self
 
 from ferrokafka.testing import _cds
+from ferrokafka.testing._broker_node import BrokerNode
 from ferrokafka.testing._distribution import KafkaDistribution, java_executable
 from ferrokafka.testing._errors import ConsumeTimeoutError, KafkaHarnessError, KafkaToolError
-from ferrokafka.testing._node import TOOL_JVM_OPTIONS, KafkaNode, logging_options
+from ferrokafka.testing._node import TOOL_JVM_OPTIONS, logging_options
 
 if TYPE_CHECKING:
     from confluent_kafka import Consumer
@@ -95,7 +96,7 @@ class BaseCluster(abc.ABC):
 
     @property
     @abc.abstractmethod
-    def nodes(self) -> list[KafkaNode]:
+    def nodes(self) -> Sequence[BrokerNode]:
         """The nodes this process controls (stop, kill, restart, pause)."""
 
     @abc.abstractmethod
@@ -119,6 +120,12 @@ class BaseCluster(abc.ABC):
     @property
     def distribution(self) -> KafkaDistribution:
         return self._distribution
+
+    @property
+    def keeps_records_across_restarts(self) -> bool:
+        """Whether a broker stopped and started again still has what it had (not so for tansu
+        with in-memory storage)."""
+        return True
 
     def client_config(self) -> dict[str, str]:
         """Connection settings for a confluent-kafka client of this cluster."""
@@ -282,11 +289,14 @@ class BaseCluster(abc.ABC):
         With `parse_key`, each line is `key<key_separator>value`. `properties` are producer
         configs (`--producer-property`). Raises `KafkaToolError` if a send fails.
         """
+        renamed = self._distribution.renamed_tool_options
+        reader = "--reader-property" if renamed else "--property"
+        client = "--command-property" if renamed else "--producer-property"
         args = ["--bootstrap-server", self.bootstrap_servers, "--topic", topic]
         if parse_key:
-            args += ["--property", "parse.key=true", "--property", f"key.separator={key_separator}"]
+            args += [reader, "parse.key=true", reader, f"key.separator={key_separator}"]
         for key, value in (properties or {}).items():
-            args += ["--producer-property", f"{key}={value}"]
+            args += [client, f"{key}={value}"]
         body = "".join(line + "\n" for line in lines)
         result = self.run_tool(
             self._distribution.console_producer_class, args, input=body, timeout=timeout
@@ -325,14 +335,17 @@ class BaseCluster(abc.ABC):
             "--timeout-ms",
             str(int(timeout_s * 1000)),
         ]
+        renamed = self._distribution.renamed_tool_options
+        formatter = "--formatter-property" if renamed else "--property"
+        client = "--command-property" if renamed else "--consumer-property"
         if from_beginning:
             args.append("--from-beginning")
         if print_key:
-            args += ["--property", "print.key=true", "--property", f"key.separator={key_separator}"]
+            args += [formatter, "print.key=true", formatter, f"key.separator={key_separator}"]
         if print_headers:
-            args += ["--property", "print.headers=true"]
+            args += [formatter, "print.headers=true"]
         for key, value in (properties or {}).items():
-            args += ["--consumer-property", f"{key}={value}"]
+            args += [client, f"{key}={value}"]
         result = self.run_tool(
             self._distribution.console_consumer_class,
             args,
@@ -407,12 +420,29 @@ class BaseCluster(abc.ABC):
                     for p in topic.partitions.values()
                     if p.leader >= 0 and len(p.isrs) >= replication_factor
                 ]
-                if len(ready) == partitions:
+                if len(ready) == partitions and self._leaders_serve(name, partitions):
                     return
                 state = f"{len(ready)} of {partitions} partitions with a leader and full ISR"
             if time.monotonic() >= deadline:
                 raise TimeoutError(f"topic {name!r}: {state} after {timeout:g} s")
             time.sleep(0.05)
+
+    def _leaders_serve(self, name: str, partitions: int) -> bool:
+        # A broker lists itself as leader in metadata a moment before it takes the partition
+        # over: a produce in between fails (with acks=0 the records are silently lost), while
+        # ListOffsets answers only once the leader serves.
+        from confluent_kafka import TopicPartition
+        from confluent_kafka.admin._listoffsets import OffsetSpec
+
+        latest = OffsetSpec.latest()  # type: ignore[no-untyped-call]
+        requests = {TopicPartition(name, p): latest for p in range(partitions)}
+        try:
+            for future in self.admin().list_offsets(requests, request_timeout=5).values():
+                future.result(timeout=10)
+        except Exception as exc:  # librdkafka's KafkaException: NOT_LEADER_OR_FOLLOWER and kin
+            logger.debug("topic %r not served yet: %s", name, exc)
+            return False
+        return True
 
 
 def _read(

@@ -75,6 +75,14 @@ class KafkaDistribution:
         return "org.apache.kafka.tools.consumer.ConsoleConsumer"
 
     @property
+    def renamed_tool_options(self) -> bool:
+        """Whether the console tools take 4.2's option names (KIP-1147): `--formatter-property`,
+        `--reader-property` and `--command-property`; the old names print a deprecation warning
+        on stdout, among the records."""
+        release = tuple(int(part) for part in self.version.split(".")[:2] if part.isdigit())
+        return release >= (4, 2)
+
+    @property
     def uses_log4j2(self) -> bool:
         # 3.x logs through reload4j (Log4j 1 configuration), 4.x through Log4j 2.
         return self.major >= 4

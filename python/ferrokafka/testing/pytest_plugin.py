@@ -1,7 +1,7 @@
 """pytest fixtures for a real Kafka (registered as the `ferrokafka` pytest plugin).
 
-- `kafka`: a one-node KRaft cluster for the whole session, or the cluster named by
-  `KAFKA_BOOTSTRAP_SERVERS`.
+- `kafka`: a one-node KRaft cluster for the whole session (a tansu broker with
+  `FERROKAFKA_BROKER=tansu`), or the cluster named by `KAFKA_BOOTSTRAP_SERVERS`.
 - `kafka3`: a three-node cluster for the session, started only if a test asks for it (tests
   using it are marked `three_nodes`).
 - `kafka_secured`: a one-node `SecuredKafkaCluster` for the session, started only if a test
@@ -35,6 +35,8 @@ from ferrokafka.testing._distribution import VERSION_ENV, distribution
 from ferrokafka.testing._errors import KafkaHarnessError
 from ferrokafka.testing._external import BOOTSTRAP_ENV, ExternalCluster
 from ferrokafka.testing._secured import SecuredKafkaCluster
+from ferrokafka.testing._tansu import TANSU_VERSION, tansu_home
+from ferrokafka.testing._targets import BROKER_ENV, broker_kind, require_kafka, single_node_cluster
 
 # The plugin is active in every pytest run of an environment where ferrokafka is installed, so
 # importing it must stay cheap and never fail: confluent-kafka loads when a fixture is used.
@@ -60,6 +62,11 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     external = os.environ.get(BOOTSTRAP_ENV, "").strip()
     if external:
         return [f"kafka: existing cluster at {external} (from {BOOTSTRAP_ENV})"]
+    try:
+        if broker_kind() == "tansu":
+            return [f"broker: tansu {TANSU_VERSION} (from {BROKER_ENV}; binary in {tansu_home()})"]
+    except KafkaHarnessError as exc:
+        return [f"broker: {exc}"]
     try:
         dist = distribution()
     except ValueError as exc:
@@ -138,7 +145,11 @@ def _session_cluster(nodes: int, factory: pytest.TempPathFactory) -> Iterator[Ba
                 )
         cluster = external
     else:
-        cluster = KafkaCluster(nodes, workdir=factory.mktemp(f"kafka-{nodes}node", numbered=True))
+        require_kafka(nodes)
+        workdir = factory.mktemp(f"kafka-{nodes}node", numbered=True)
+        cluster = (
+            single_node_cluster(workdir) if nodes == 1 else KafkaCluster(nodes, workdir=workdir)
+        )
         cluster.start()
     try:
         yield cluster
