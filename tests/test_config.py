@@ -119,6 +119,16 @@ def test_bootstrap_servers_forms() -> None:
     assert listed.bootstrap_servers == ("h1:9092", "h2:9092")
 
 
+def test_bootstrap_servers_accept_a_matching_or_listener_prefix() -> None:
+    # As the Java client: addresses copied from a broker's listeners keep their prefix.
+    config = ProducerConfig.from_kwargs(
+        bootstrap_servers="PLAINTEXT://a:9092,EXTERNAL://b:9093,c:9094"
+    )
+    assert config.bootstrap_addresses == (("a", 9092), ("b", 9093), ("c", 9094))
+    tls = ProducerConfig.from_kwargs(bootstrap_servers="SSL://a:9093", security_protocol="SSL")
+    assert tls.bootstrap_addresses == (("a", 9093),)
+
+
 @pytest.mark.parametrize(
     ("servers", "message"),
     [
@@ -127,7 +137,7 @@ def test_bootstrap_servers_forms() -> None:
         ("localhost", "invalid bootstrap server 'localhost': write it as host:port"),
         ("localhost:0", "invalid bootstrap server"),
         ("localhost:70000", "invalid bootstrap server"),
-        ("PLAINTEXT://localhost:9092", "without the scheme"),
+        ("SSL://localhost:9092", "names SSL but security_protocol='PLAINTEXT'"),
         ("::1:9092", "[::1]:9092"),
         (9092, "must be a"),
         (["a:1", 2], "must be a"),

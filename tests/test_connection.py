@@ -573,12 +573,13 @@ def test_parse_bootstrap_servers() -> None:
     ]
     assert parse_bootstrap_servers(["[::1]:9092"]) == [BrokerAddress("::1", 9092)]
     assert str(BrokerAddress("::1", 9092)) == "[::1]:9092"
-    for bad in ["", "host", "host:", "host:0", "host:http", ":9092", "PLAINTEXT://c:3"]:
+    for bad in ["", "host", "host:", "host:0", "host:http", ":9092", "PLAIN TEXT://c:3"]:
         with pytest.raises(ConfigError, match="bootstrap") as info:
             parse_bootstrap_servers(bad)
         assert info.value.option == "bootstrap_servers"
-    with pytest.raises(ConfigError, match="without the scheme"):
-        parse_bootstrap_servers("PLAINTEXT://c:3")
+    assert parse_bootstrap_servers("PLAINTEXT://c:3") == [BrokerAddress("c", 3)]
+    with pytest.raises(ConfigError, match="names SASL_SSL but security_protocol='SSL'"):
+        parse_bootstrap_servers("SASL_SSL://c:3", "SSL")
 
 
 def test_submitted_requests_keep_their_order_and_complete_by_callback(

@@ -558,7 +558,8 @@ class ProducerConfig:
     @property
     def bootstrap_addresses(self) -> tuple[tuple[str, int], ...]:
         """bootstrap_servers as (host, port) pairs; IPv6 hosts without brackets."""
-        return tuple((a.host, a.port) for a in parse_bootstrap_servers(self.bootstrap_servers))
+        servers = parse_bootstrap_servers(self.bootstrap_servers, self.security_protocol)
+        return tuple((a.host, a.port) for a in servers)
 
     @property
     def explicit_options(self) -> frozenset[str]:
@@ -639,6 +640,8 @@ class ProducerConfig:
 
     def _check_security(self) -> None:
         protocol = self.security_protocol
+        # A prefix such as SSL:// in bootstrap_servers must not contradict the protocol.
+        parse_bootstrap_servers(self.bootstrap_servers, protocol)
         uses_tls = protocol in ("SSL", "SASL_SSL")
         uses_sasl = protocol in ("SASL_PLAINTEXT", "SASL_SSL")
         tls_options = [name for name in _TLS_OPTIONS if name in self._given]
