@@ -635,6 +635,8 @@ class Producer:
     async def _wait_for_metadata(self, topic: str, deadline: float, waited: str = "") -> None:
         self._pool.want_topic(topic)
         while topic not in self._partition_counts:
+            if self._state is not ProducerState.STARTED:
+                raise self._not_started()
             refused = self._refused_topic(topic)
             if refused is not None:
                 raise refused
@@ -651,8 +653,6 @@ class Producer:
             if time.monotonic() >= deadline and topic not in self._partition_counts:
                 waited = waited or f"max_block_ms={self._config.max_block_ms}"
                 raise _no_metadata_error(topic, waited, self._pool)
-            if self._state is not ProducerState.STARTED:
-                raise self._not_started()
 
     async def _wait_for_space(self, deadline: float) -> None:
         started = time.monotonic_ns()
