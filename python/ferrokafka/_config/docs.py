@@ -119,4 +119,3 @@ def _cell(text: str) -> str:
 def markdown_path() -> Path:
     """docs/CONFIGURATION.md of the source tree this module is in."""
     return Path(__file__).resolve().parents[3] / "docs" / "CONFIGURATION.md"
-
