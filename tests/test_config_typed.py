@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import inspect
 import pydoc
 import typing
 from typing import Any, get_type_hints
@@ -13,6 +14,7 @@ from ferrokafka import Producer, ProducerConfig
 from ferrokafka._config import constants
 from ferrokafka._config.producer_config import OPTIONS
 from ferrokafka.aiokafka import AIOKafkaProducer
+from ferrokafka.aiokafka._producer import FerrokafkaOptions
 from ferrokafka.config import ProducerOptions
 from ferrokafka.errors import ConfigError
 from ferrokafka.sync import Producer as SyncProducer
@@ -134,3 +136,11 @@ def test_every_option_has_a_doc_a_group_and_a_known_unit() -> None:
         assert option.unit in (None, "ms", "bytes"), name
         if name.endswith(("_bytes", "_size", "_memory")):
             assert option.unit == "bytes", name
+
+
+def test_aiokafka_producer_types_the_options_that_are_not_aiokafka_parameters() -> None:
+    parameters = set(inspect.signature(AIOKafkaProducer.__init__).parameters)
+    ours = get_type_hints(ProducerOptions)
+    extra = get_type_hints(FerrokafkaOptions)
+    assert set(extra) == set(ours) - parameters
+    assert all(extra[name] == ours[name] for name in extra)
