@@ -144,3 +144,12 @@ def test_aiokafka_producer_types_the_options_that_are_not_aiokafka_parameters() 
     extra = get_type_hints(FerrokafkaOptions)
     assert set(extra) == set(ours) - parameters
     assert all(extra[name] == ours[name] for name in extra)
+
+
+def test_copy_with_changes_bootstrap_servers_and_typed_options() -> None:
+    config = ProducerConfig(bootstrap_servers="a:1", linger_ms=7, acks=1)
+    moved = config.copy_with(bootstrap_servers="b:2", batch_size=1024)
+    assert moved.bootstrap_servers == ("b:2",)
+    assert (moved.linger_ms, moved.acks, moved.batch_size) == (7, 1, 1024)
+    assert not moved.enable_idempotence  # still implied by acks=1, as it was not given
+    assert config.copy_with().bootstrap_servers == ("a:1",)

@@ -155,26 +155,30 @@ class BootstrapServers(Check):
 
 @dataclass(frozen=True, slots=True)
 class Text(Check):
-    """A str; with ``optional``, None too; with ``non_empty``, not ""."""
+    """A str; with ``optional``, None too."""
 
     optional: bool = False
-    non_empty: bool = False
 
     def normalize(self, option: Option, value: object) -> object:
         if value is None and self.optional:
             return None
-        if not isinstance(value, str) or (self.non_empty and not value):
-            raise option.bad(value, self.expected())
+        if not isinstance(value, str):
+            raise option.bad(value, "a str or None" if self.optional else "a str")
         return value
-
-    def expected(self) -> str:
-        if self.non_empty:
-            return "a non-empty str, or None for no transactions"
-        return "a str or None" if self.optional else "a str"
 
     def parse(self, option: Option, key: str, text: str) -> object:
         # Passwords may legitimately start or end with spaces.
         return text if option.secret else text.strip()
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionalId(Check):
+    """None (no transactions) or a non-empty str: "" would name no transaction at all."""
+
+    def normalize(self, option: Option, value: object) -> object:
+        if value is not None and (not isinstance(value, str) or not value):
+            raise option.bad(value, "a non-empty str, or None for no transactions")
+        return value
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ from ferrokafka._config.checks import (
     SerializerCheck,
     Text,
     TlsVersions,
+    TransactionalId,
 )
 from ferrokafka._config.names import OptionNames
 from ferrokafka._config.spec import Option, option, options_of
@@ -241,7 +242,7 @@ class ProducerConfig:
 
     # --- transactions --------------------------------------------------------------------
     transactional_id: str | None = option(
-        None, "transactional.id", Text(optional=True, non_empty=True), group=_TRANSACTIONS,
+        None, "transactional.id", TransactionalId(), group=_TRANSACTIONS,
         doc="Enables transactions; needs idempotence. Non-empty when set.",
     )  # fmt: skip
     transaction_timeout_ms: int = option(
@@ -396,8 +397,8 @@ class ProducerConfig:
         return self
 
     def __post_init__(self) -> None:
-        for name, spec in OPTIONS.items():
-            value = spec.spec.check.normalize(spec, getattr(self, name))
+        for name, declared in OPTIONS.items():
+            value = declared.spec.check.normalize(declared, getattr(self, name))
             object.__setattr__(self, name, value)
         rules.resolve_idempotence(self)
         rules.resolve_delivery_timeout(self)
@@ -429,10 +430,16 @@ class ProducerConfig:
         """
         return cls(**_NAMES.keyword_options(props))
 
-    def copy_with(self, **changes: Any) -> Self:
+    def copy_with(
+        self,
+        *,
+        bootstrap_servers: c.ServersOption | None = None,
+        **changes: Unpack[ProducerOptions],
+    ) -> Self:
         """A new config with ``changes`` applied, keeping the Java rules about which options
         were set explicitly (unlike `dataclasses.replace`, which passes every field)."""
-        return self.from_kwargs(**{**self._given, **changes})
+        servers = {} if bootstrap_servers is None else {"bootstrap_servers": bootstrap_servers}
+        return self.from_kwargs(**{**self._given, **servers, **changes})
 
     # --- derived values -------------------------------------------------------------------
 
@@ -466,10 +473,10 @@ class ProducerConfig:
 
     def __repr__(self) -> str:
         shown = []
-        for name, spec in OPTIONS.items():
+        for name, declared in OPTIONS.items():
             value = getattr(self, name)
-            if name in self._given or value != spec.default:
-                text = "'***'" if spec.secret and value is not None else repr(value)
+            if name in self._given or value != declared.default:
+                text = "'***'" if declared.secret and value is not None else repr(value)
                 shown.append(f"{name}={text}")
         return f"ProducerConfig({', '.join(shown)})"
 

@@ -9,3 +9,4 @@ Producer("b:9092", ack="all")  # E: Unexpected keyword argument "ack" for "Produ
 ProducerConfig(lingr_ms=5)  # E: Unexpected keyword argument "lingr_ms" for "ProducerConfig"
 SyncProducer(batchsize=10)  # E: Unexpected keyword argument "batchsize" for "Producer"
 AIOKafkaProducer(delivery_timeout=5)  # E: Unexpected keyword argument "delivery_timeout" for
+ProducerConfig(bootstrap_servers="b:9092").copy_with(lingr_ms=5)  # E: Unexpected keyword argument
