@@ -20,18 +20,14 @@ and `FERROKAFKA_BROKER=tansu` a tansu broker (`TansuCluster`, a Kafka-compatible
 
 from ferrokafka.testing._broker_node import BrokerNode
 from ferrokafka.testing._certificates import Certificates, generate_certificates
-from ferrokafka.testing._client import (
-    BaseCluster,
-    ConsumedRecord,
-    PartitionLayout,
-    TimestampType,
-    TopicLayout,
-)
+from ferrokafka.testing._client import BaseCluster, PartitionLayout, TopicLayout
 from ferrokafka.testing._cluster import KafkaCluster, default_broker_properties
 from ferrokafka.testing._distribution import (
     KAFKA_VERSION,
     KafkaDistribution,
+    KafkaJava,
     distribution,
+    kafka_java,
     kafka_version,
 )
 from ferrokafka.testing._errors import (
@@ -41,9 +37,11 @@ from ferrokafka.testing._errors import (
     KafkaStartError,
     KafkaToolError,
     NodeControlError,
+    UnexpectedRecordsError,
 )
 from ferrokafka.testing._external import ExternalCluster
 from ferrokafka.testing._node import KafkaNode
+from ferrokafka.testing._read_back import ConsumedRecord, TimestampType
 from ferrokafka.testing._secured import SecuredKafkaCluster, unsecured_jws
 from ferrokafka.testing._tansu import TANSU_VERSION, TansuCluster, TansuNode, fetch_tansu
 from ferrokafka.testing._targets import BROKER_ENV, broker_kind, single_node_cluster
@@ -62,6 +60,7 @@ __all__ = [
     "KafkaDistribution",
     "KafkaFetchError",
     "KafkaHarnessError",
+    "KafkaJava",
     "KafkaNode",
     "KafkaStartError",
     "KafkaToolError",
@@ -72,11 +71,13 @@ __all__ = [
     "TansuNode",
     "TimestampType",
     "TopicLayout",
+    "UnexpectedRecordsError",
     "broker_kind",
     "default_broker_properties",
     "distribution",
     "fetch_tansu",
     "generate_certificates",
+    "kafka_java",
     "kafka_version",
     "single_node_cluster",
     "unsecured_jws",
