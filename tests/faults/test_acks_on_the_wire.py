@@ -9,8 +9,11 @@ protocol's schema, not from ferrokafka's encoder) decodes the Produce requests.
 
 from __future__ import annotations
 
+import asyncio
 import struct
 import threading
+import time
+import uuid
 from typing import Any
 
 import kafka_wire as wire
@@ -19,7 +22,7 @@ from fault_helpers import producer_options
 from fault_proxy import Direction
 from proxied_cluster import ProxiedCluster
 
-from ferrokafka import Producer
+from ferrokafka import KafkaError, NotEnoughReplicasError, Producer
 
 RECORDS = 30
 #: The value of Produce's ``acks`` field for each setting (-1 is "all").
@@ -85,3 +88,39 @@ async def test_acks_field_on_the_wire_and_the_answer(faults: ProxiedCluster, ack
     if acks != 0:
         where = {r.value: (r.partition, r.offset) for r in consumed}
         assert [where[v] for v in values] == [(m.partition, m.offset) for m in metas]
+
+
+def test_acks_one_is_answered_by_the_leader_alone(faults: ProxiedCluster) -> None:
+    """The behaviour the field selects: with a follower out of a partition that needs three
+    in-sync replicas, the leader alone takes an acks=1 record, and refuses an acks="all" one
+    (NOT_ENOUGH_REPLICAS); the log holds the first only."""
+    name = f"acks-behaviour-{uuid.uuid4().hex[:8]}"
+    faults.cluster.create_topic(name, 1, 3, {"min.insync.replicas": "3"})
+    leader = faults.leaders(name)[0]
+    follower = next(n for n in faults.cluster.nodes if n.node_id != leader)
+    follower.stop()
+    deadline = time.monotonic() + 30
+    while len(faults.cluster.describe_topics([name])[name].partitions[0].isr) != 2:
+        assert time.monotonic() < deadline, "the stopped follower stayed in the ISR"
+        time.sleep(0.1)
+
+    async def send(acks: Any) -> BaseException | int:
+        options = producer_options(
+            faults.bootstrap_servers,
+            acks=acks,
+            enable_idempotence=acks == "all",
+            retries=2,
+            delivery_timeout_ms=10_000,
+        )
+        async with Producer(**options) as producer:
+            try:
+                meta = await producer.send(name, b"acks=%s" % str(acks).encode())
+            except KafkaError as exc:
+                return exc
+            return meta.offset
+
+    assert asyncio.run(send(1)) == 0
+    refused = asyncio.run(send("all"))
+    assert isinstance(refused, NotEnoughReplicasError), repr(refused)
+    faults.heal()
+    assert [r.value for r in faults.cluster.consume(name, 1, timeout=60)] == [b"acks=1"]
