@@ -6,7 +6,7 @@ from ferrokafka.testing import KafkaCluster
 with KafkaCluster() as kafka:                       # one node; KafkaCluster(nodes=3) for three
     kafka.create_topic("orders", partitions=3)
     ...                                             # produce to kafka.bootstrap_servers
-    records = kafka.consume("orders", count=10)     # read back with confluent-kafka
+    records = kafka.consume("orders", count=10)     # all of it, with confluent-kafka: exactly 10
 ```
 
 The pytest plugin (`ferrokafka.testing.pytest_plugin`, registered automatically) offers the
