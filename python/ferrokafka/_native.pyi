@@ -25,6 +25,7 @@ __all__ = [
     "SaslAuthenticateResult",
     "SaslHandshakeResult",
     "SendFastPath",
+    "TopicMetadata",
     "__version__",
     "compress",
     "crc32c",
@@ -104,6 +105,7 @@ def encode_sasl_authenticate_request(
     correlation_id: int, client_id: str | None, version: int, auth_bytes: bytes
 ) -> bytes: ...
 def decode_sasl_authenticate_response(frame: bytes, version: int) -> SaslAuthenticateResult: ...
+
 @final
 class ApiVersionsResult:
     def __new__(
