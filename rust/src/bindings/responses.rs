@@ -37,6 +37,8 @@ macro_rules! response_class {
 
         #[pymethods]
         impl $name {
+            // As many arguments as the wire structure has fields.
+            #[allow(clippy::too_many_arguments)]
             #[new]
             #[pyo3(signature = ($($field),+))]
             fn new($($field: $ty),+) -> Self {
@@ -84,7 +86,7 @@ macro_rules! response_class {
 // --- ApiVersions ---------------------------------------------------------------------------
 
 response_class! {
-    /// An ApiVersions response.
+    /// An `ApiVersions` response.
     ApiVersionsResult {
         error_code: i16,
         /// `{api_key: (min_version, max_version)}` the broker supports.
@@ -240,7 +242,7 @@ impl MetadataResult {
 // --- InitProducerId ------------------------------------------------------------------------
 
 response_class! {
-    /// An InitProducerId response.
+    /// An `InitProducerId` response.
     InitProducerIdResult {
         error_code: i16,
         producer_id: i64,
@@ -285,7 +287,7 @@ response_class! {
         partition: i32,
         error_code: i16,
         base_offset: i64,
-        /// -1 unless the topic uses LogAppendTime.
+        /// -1 unless the topic uses `LogAppendTime`.
         log_append_time_ms: i64,
         log_start_offset: i64,
         error_message: Option<String>,
@@ -382,7 +384,7 @@ response_class! {
 }
 
 response_class! {
-    /// A FindCoordinator response.
+    /// A `FindCoordinator` response.
     FindCoordinatorResult {
         throttle_time_ms: i32,
         coordinators: Vec<Py<CoordinatorResult>>,
@@ -418,7 +420,7 @@ impl FindCoordinatorResult {
 // --- SASL ----------------------------------------------------------------------------------
 
 response_class! {
-    /// A SaslHandshake response.
+    /// A `SaslHandshake` response.
     SaslHandshakeResult {
         error_code: i16,
         /// The mechanisms the broker enables.
@@ -427,7 +429,7 @@ response_class! {
 }
 
 response_class! {
-    /// A SaslAuthenticate response.
+    /// A `SaslAuthenticate` response.
     SaslAuthenticateResult {
         error_code: i16,
         error_message: Option<String>,
