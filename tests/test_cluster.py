@@ -13,7 +13,7 @@ import pytest
 
 from ferrokafka._connection import BrokerConnection, KafkaConnectionError
 from ferrokafka._metadata import MetadataCache
-from ferrokafka._protocol import BrokerMetadata, MetadataResult, PartitionMetadata, TopicMetadata
+from ferrokafka._native import BrokerMetadata, MetadataResult, PartitionMetadata, TopicMetadata
 from ferrokafka.cluster import ClusterDescription, describe_cluster
 
 

@@ -21,7 +21,6 @@ from typing import Any
 import anyio
 import pytest
 
-from ferrokafka import _native
 from ferrokafka._connection import (
     BrokerAddress,
     BrokerConnection,
@@ -31,7 +30,7 @@ from ferrokafka._connection import (
     connect_any,
     parse_bootstrap_servers,
 )
-from ferrokafka._protocol import SUPPORTED_VERSIONS, ApiKey, metadata_request
+from ferrokafka._requests import SUPPORTED_VERSIONS, ApiKey, metadata_request
 from ferrokafka.cluster import describe_cluster
 from ferrokafka.errors import ConfigError, ProtocolError
 
@@ -246,9 +245,11 @@ def test_bad_request_leaves_connection_usable(kafka: Any, backend: str) -> None:
     async def main() -> None:
         host, port = host_port(kafka.bootstrap_servers)
         conn = await BrokerConnection.connect(host, port)
-        # A version the codec does not implement: refused before anything is written.
-        with pytest.raises(_native.ProtocolError, match="Metadata v3 is not implemented"):
+        # A version the codec does not implement: refused before anything is written, as the
+        # caller's mistake (ValueError), not the broker's (ProtocolError).
+        with pytest.raises(ValueError, match="Metadata v3 is not implemented") as refused:
             await conn.request(metadata_request(3, ["x"], allow_auto_topic_creation=False))
+        assert not isinstance(refused.value, ProtocolError)
         result = await conn.request(metadata_request(conn.api_version(ApiKey.METADATA), None))
         assert result.brokers
         with pytest.raises(NoCommonVersionError, match=r"no common Metadata version"):

@@ -25,9 +25,9 @@ from ferrokafka.errors import (
 )
 
 #: What the native append raises for a bad argument or a full buffer; anything else is a bug.
+#: (A record too large for any batch comes out as our `RecordTooLargeError` already.)
 APPEND_ERRORS = (
     BufferError,
-    _native.RecordTooLargeError,
     IndexError,
     OverflowError,
     UnicodeEncodeError,
@@ -54,9 +54,6 @@ def append_error(
             f"{exc}. Await send() to wait for space (up to max_block_ms={config.max_block_ms}), "
             "slow down, or raise buffer_memory"
         )
-    if isinstance(exc, _native.RecordTooLargeError):
-        # The native message names the size and the limit; the class's explanation the fix.
-        return RecordTooLargeError(str(exc))
     if isinstance(exc, IndexError | OverflowError):
         return partition_error(topic, partition, count)
     if isinstance(exc, UnicodeEncodeError):

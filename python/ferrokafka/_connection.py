@@ -46,11 +46,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import anyio
 import anyio.abc
 
-from ferrokafka import _dns, _native
+from ferrokafka import _dns
 from ferrokafka._address import BrokerAddress as BrokerAddress
 from ferrokafka._address import parse_bootstrap_servers as parse_bootstrap_servers
 from ferrokafka._error_codes import ErrorCode
-from ferrokafka._protocol import (
+from ferrokafka._requests import (
     SUPPORTED_VERSIONS,
     ApiKey,
     Request,
@@ -344,7 +344,12 @@ class BrokerConnection:
         self, api_key: int, ours_min: int | None = None, ours_max: int | None = None
     ) -> int:
         """The highest version of ``api_key`` that both the broker and this client (the codec's
-        range, or ``ours_min..ours_max``) support."""
+        range, or ``ours_min..ours_max``) support.
+
+        The one place versions are negotiated: the codec (Rust) only says which versions it
+        implements (`SUPPORTED_VERSIONS`). The choice needs the broker's ApiVersions answer,
+        which this connection holds and renews on reconnect, and callers narrow the range per
+        request (an epoch bump needs InitProducerId v3+), both of which live here."""
         default_min, default_max = SUPPORTED_VERSIONS.get(api_key, (0, -1))
         lo = default_min if ours_min is None else ours_min
         hi = default_max if ours_max is None else ours_max
@@ -450,7 +455,7 @@ class BrokerConnection:
         assert reply.frame is not None
         try:
             return request.decode(reply.frame)
-        except _native.ProtocolError as exc:
+        except ProtocolError as exc:
             error = ProtocolError(f"{self} sent an invalid response: {exc}")
             self._fail(error)
             raise error from exc

@@ -14,13 +14,8 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ferrokafka._connection import BrokerConnection
-from ferrokafka._protocol import (
-    ApiKey,
-    BrokerMetadata,
-    MetadataResult,
-    PartitionMetadata,
-    metadata_request,
-)
+from ferrokafka._native import BrokerMetadata, MetadataResult, PartitionMetadata
+from ferrokafka._requests import ApiKey, metadata_request
 
 NO_LEADER = -1
 
@@ -155,7 +150,15 @@ class MetadataCache:
                 self._brokers[leader_id] = endpoint
         if leader_id not in self._brokers:
             return False
-        moved = current._replace(leader_id=leader_id, leader_epoch=leader_epoch)
+        moved = PartitionMetadata(
+            current.partition,
+            current.error_code,
+            leader_id,
+            leader_epoch,
+            current.replicas,
+            current.isr,
+            current.offline_replicas,
+        )
         partitions = [moved if p.partition == partition else p for p in state.partitions]
         self._topics[topic] = _topic_state(
             topic, state.error_code, state.is_internal, partitions, state.topic_id

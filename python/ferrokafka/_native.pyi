@@ -9,11 +9,23 @@ from ferrokafka.records import RecordMetadata
 __all__ = [
     "RECORD_BATCH_OVERHEAD",
     "Accumulator",
+    "ApiVersionsResult",
     "Awaiting",
+    "BrokerMetadata",
+    "CoordinatorResult",
     "DeliveryFuture",
-    "ProtocolError",
-    "RecordTooLargeError",
+    "FindCoordinatorResult",
+    "InitProducerIdResult",
+    "LeaderHint",
+    "MetadataResult",
+    "PartitionMetadata",
+    "PartitionProduceResult",
+    "ProduceResult",
+    "RecordError",
+    "SaslAuthenticateResult",
+    "SaslHandshakeResult",
     "SendFastPath",
+    "TopicMetadata",
     "__version__",
     "compress",
     "crc32c",
@@ -41,20 +53,18 @@ __all__ = [
 
 __version__: str
 
-# --- protocol (rust/src/bindings/protocol.rs) ---------------------------------------------
+# --- protocol (rust/src/bindings/protocol.rs, responses.rs) --------------------------------
 # Kafka wire codec. Encoders return a whole frame, size prefix included; decoders take a
-# frame without the size prefix (it starts at the correlation id). Failures raise
-# ProtocolError, whose message names the API and version.
-
-class ProtocolError(ValueError): ...
+# frame without the size prefix (it starts at the correlation id) and return the frozen result
+# classes below. A response that does not decode raises ferrokafka.errors.ProtocolError, whose
+# message names the API and version; a request that cannot be encoded raises ValueError.
+# Result classes take their fields in the order shown, compare and hash by value.
 
 def supported_versions() -> dict[int, tuple[int, int]]: ...
 def encode_api_versions_request(
     correlation_id: int, client_id: str | None, version: int
 ) -> bytes: ...
-def decode_api_versions_response(
-    frame: bytes, version: int
-) -> tuple[int, list[tuple[int, int, int]], int, list[tuple[str, tuple[int, int]]]]: ...
+def decode_api_versions_response(frame: bytes, version: int) -> ApiVersionsResult: ...
 def encode_metadata_request(
     correlation_id: int,
     client_id: str | None,
@@ -62,7 +72,7 @@ def encode_metadata_request(
     topics: list[str] | None,
     allow_auto_topic_creation: bool,
 ) -> bytes: ...
-def decode_metadata_response(frame: bytes, version: int) -> dict[str, Any]: ...
+def decode_metadata_response(frame: bytes, version: int) -> MetadataResult: ...
 def encode_init_producer_id_request(
     correlation_id: int,
     client_id: str | None,
@@ -72,7 +82,7 @@ def encode_init_producer_id_request(
     producer_id: int = -1,
     producer_epoch: int = -1,
 ) -> bytes: ...
-def decode_init_producer_id_response(frame: bytes, version: int) -> tuple[int, int, int, int]: ...
+def decode_init_producer_id_response(frame: bytes, version: int) -> InitProducerIdResult: ...
 def encode_produce_request(
     correlation_id: int,
     client_id: str | None,
@@ -82,41 +92,272 @@ def encode_produce_request(
     transactional_id: str | None,
     batches: list[tuple[str, int, bytes]],
 ) -> bytes: ...
-def decode_produce_response(
-    frame: bytes, version: int
-) -> tuple[
-    list[
-        tuple[
-            str,
-            int,
-            int,
-            int,
-            int,
-            int,
-            str | None,
-            list[tuple[int, str | None]],
-            tuple[int, int] | None,
-        ]
-    ],
-    list[tuple[int, str, int, str | None]],
-    int,
-]: ...
+def decode_produce_response(frame: bytes, version: int) -> ProduceResult: ...
 def encode_find_coordinator_request(
     correlation_id: int, client_id: str | None, version: int, key_type: int, keys: list[str]
 ) -> bytes: ...
-def decode_find_coordinator_response(
-    frame: bytes, version: int
-) -> tuple[int, list[tuple[str | None, int, str, int, int, str | None]]]: ...
+def decode_find_coordinator_response(frame: bytes, version: int) -> FindCoordinatorResult: ...
 def encode_sasl_handshake_request(
     correlation_id: int, client_id: str | None, version: int, mechanism: str
 ) -> bytes: ...
-def decode_sasl_handshake_response(frame: bytes, version: int) -> tuple[int, list[str]]: ...
+def decode_sasl_handshake_response(frame: bytes, version: int) -> SaslHandshakeResult: ...
 def encode_sasl_authenticate_request(
     correlation_id: int, client_id: str | None, version: int, auth_bytes: bytes
 ) -> bytes: ...
-def decode_sasl_authenticate_response(
-    frame: bytes, version: int
-) -> tuple[int, str | None, bytes, int]: ...
+def decode_sasl_authenticate_response(frame: bytes, version: int) -> SaslAuthenticateResult: ...
+
+@final
+class ApiVersionsResult:
+    def __new__(
+        cls,
+        error_code: int,
+        api_versions: Mapping[int, tuple[int, int]],
+        throttle_time_ms: int,
+        finalized_features: Mapping[str, tuple[int, int]],
+    ) -> ApiVersionsResult: ...
+    @property
+    def error_code(self) -> int: ...
+    @property
+    def api_versions(self) -> dict[int, tuple[int, int]]:
+        """``{api_key: (min_version, max_version)}`` the broker supports."""
+    @property
+    def throttle_time_ms(self) -> int: ...
+    @property
+    def finalized_features(self) -> dict[str, tuple[int, int]]:
+        """Cluster-wide finalized feature levels (v3+), e.g. ``transaction.version``."""
+
+@final
+class BrokerMetadata:
+    def __new__(cls, node_id: int, host: str, port: int, rack: str | None) -> BrokerMetadata: ...
+    @property
+    def node_id(self) -> int: ...
+    @property
+    def host(self) -> str: ...
+    @property
+    def port(self) -> int: ...
+    @property
+    def rack(self) -> str | None: ...
+
+@final
+class PartitionMetadata:
+    def __new__(
+        cls,
+        partition: int,
+        error_code: int,
+        leader_id: int,
+        leader_epoch: int,
+        replicas: Sequence[int],
+        isr: Sequence[int],
+        offline_replicas: Sequence[int],
+    ) -> PartitionMetadata: ...
+    @property
+    def partition(self) -> int: ...
+    @property
+    def error_code(self) -> int: ...
+    @property
+    def leader_id(self) -> int:
+        """-1 while the partition has no leader."""
+    @property
+    def leader_epoch(self) -> int:
+        """-1 when the broker does not send epochs (Metadata < v7)."""
+    @property
+    def replicas(self) -> list[int]: ...
+    @property
+    def isr(self) -> list[int]: ...
+    @property
+    def offline_replicas(self) -> list[int]: ...
+
+@final
+class TopicMetadata:
+    def __new__(
+        cls,
+        name: str,
+        error_code: int,
+        is_internal: bool,
+        partitions: Sequence[PartitionMetadata],
+        topic_id: bytes | None,
+    ) -> TopicMetadata: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def error_code(self) -> int: ...
+    @property
+    def is_internal(self) -> bool: ...
+    @property
+    def partitions(self) -> list[PartitionMetadata]: ...
+    @property
+    def topic_id(self) -> bytes | None:
+        """16 bytes from Metadata v10 on, else ``None``."""
+
+@final
+class MetadataResult:
+    def __new__(
+        cls,
+        brokers: Sequence[BrokerMetadata],
+        cluster_id: str | None,
+        controller_id: int,
+        topics: Sequence[TopicMetadata],
+        throttle_time_ms: int,
+        error_code: int,
+    ) -> MetadataResult: ...
+    @property
+    def brokers(self) -> list[BrokerMetadata]: ...
+    @property
+    def cluster_id(self) -> str | None: ...
+    @property
+    def controller_id(self) -> int: ...
+    @property
+    def topics(self) -> list[TopicMetadata]: ...
+    @property
+    def throttle_time_ms(self) -> int: ...
+    @property
+    def error_code(self) -> int:
+        """Top-level error (v13+), 0 otherwise."""
+
+@final
+class InitProducerIdResult:
+    def __new__(
+        cls, error_code: int, producer_id: int, producer_epoch: int, throttle_time_ms: int
+    ) -> InitProducerIdResult: ...
+    @property
+    def error_code(self) -> int: ...
+    @property
+    def producer_id(self) -> int: ...
+    @property
+    def producer_epoch(self) -> int: ...
+    @property
+    def throttle_time_ms(self) -> int: ...
+
+@final
+class RecordError:
+    def __new__(cls, batch_index: int, message: str | None) -> RecordError: ...
+    @property
+    def batch_index(self) -> int: ...
+    @property
+    def message(self) -> str | None: ...
+
+@final
+class LeaderHint:
+    def __new__(cls, leader_id: int, leader_epoch: int) -> LeaderHint: ...
+    @property
+    def leader_id(self) -> int: ...
+    @property
+    def leader_epoch(self) -> int: ...
+
+@final
+class PartitionProduceResult:
+    def __new__(
+        cls,
+        topic: str,
+        partition: int,
+        error_code: int,
+        base_offset: int,
+        log_append_time_ms: int,
+        log_start_offset: int,
+        error_message: str | None,
+        record_errors: Sequence[RecordError],
+        current_leader: LeaderHint | None,
+    ) -> PartitionProduceResult: ...
+    @property
+    def topic(self) -> str: ...
+    @property
+    def partition(self) -> int: ...
+    @property
+    def error_code(self) -> int: ...
+    @property
+    def base_offset(self) -> int: ...
+    @property
+    def log_append_time_ms(self) -> int:
+        """-1 unless the topic uses LogAppendTime."""
+    @property
+    def log_start_offset(self) -> int: ...
+    @property
+    def error_message(self) -> str | None: ...
+    @property
+    def record_errors(self) -> list[RecordError]:
+        """The records the broker rejected (v8+)."""
+    @property
+    def current_leader(self) -> LeaderHint | None:
+        """Sent with NOT_LEADER_OR_FOLLOWER (v10+, KIP-951)."""
+
+@final
+class ProduceResult:
+    def __new__(
+        cls,
+        partitions: Sequence[PartitionProduceResult],
+        node_endpoints: Sequence[BrokerMetadata],
+        throttle_time_ms: int,
+    ) -> ProduceResult: ...
+    @property
+    def partitions(self) -> list[PartitionProduceResult]: ...
+    @property
+    def node_endpoints(self) -> list[BrokerMetadata]:
+        """The brokers that ``current_leader`` hints name (v10+)."""
+    @property
+    def throttle_time_ms(self) -> int: ...
+
+@final
+class CoordinatorResult:
+    def __new__(
+        cls,
+        key: str | None,
+        node_id: int,
+        host: str,
+        port: int,
+        error_code: int,
+        error_message: str | None,
+    ) -> CoordinatorResult: ...
+    @property
+    def key(self) -> str | None:
+        """``None`` before v4, whose response answers the one key asked."""
+    @property
+    def node_id(self) -> int: ...
+    @property
+    def host(self) -> str: ...
+    @property
+    def port(self) -> int: ...
+    @property
+    def error_code(self) -> int: ...
+    @property
+    def error_message(self) -> str | None: ...
+
+@final
+class FindCoordinatorResult:
+    def __new__(
+        cls, throttle_time_ms: int, coordinators: Sequence[CoordinatorResult]
+    ) -> FindCoordinatorResult: ...
+    @property
+    def throttle_time_ms(self) -> int: ...
+    @property
+    def coordinators(self) -> list[CoordinatorResult]: ...
+
+@final
+class SaslHandshakeResult:
+    def __new__(cls, error_code: int, mechanisms: Sequence[str]) -> SaslHandshakeResult: ...
+    @property
+    def error_code(self) -> int: ...
+    @property
+    def mechanisms(self) -> list[str]:
+        """The mechanisms the broker enables."""
+
+@final
+class SaslAuthenticateResult:
+    def __new__(
+        cls,
+        error_code: int,
+        error_message: str | None,
+        auth_bytes: bytes,
+        session_lifetime_ms: int,
+    ) -> SaslAuthenticateResult: ...
+    @property
+    def error_code(self) -> int: ...
+    @property
+    def error_message(self) -> str | None: ...
+    @property
+    def auth_bytes(self) -> bytes: ...
+    @property
+    def session_lifetime_ms(self) -> int:
+        """0 when the broker does not ask for re-authentication (or before v1)."""
 
 # --- end protocol ---------------------------------------------------------------------------
 
@@ -175,10 +416,8 @@ def decompress(codec: str, data: bytes) -> bytes: ...
 # --- accumulator (rust/src/bindings/accumulator.rs) ---------------------------------------
 # Partitioning and the record accumulator. Times are milliseconds on the caller's monotonic
 # clock. Errors: BufferError (buffer_memory full: wait for a completion, retry),
-# RecordTooLargeError (a ValueError), IndexError (explicit partition out of range), KeyError
+# ferrokafka.errors.RecordTooLargeError, IndexError (explicit partition out of range), KeyError
 # (unknown or not-in-flight batch id), RuntimeError (append after close), ValueError (other).
-
-class RecordTooLargeError(ValueError): ...
 
 def murmur2(data: bytes) -> int: ...
 def partition_for_key(key: bytes, num_partitions: int) -> int: ...

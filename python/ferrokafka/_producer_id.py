@@ -16,7 +16,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from ferrokafka._error_codes import ErrorCode
-from ferrokafka._protocol import ApiKey, init_producer_id_request
+from ferrokafka._requests import ApiKey, init_producer_id_request
 from ferrokafka.errors import KafkaError, error_for_code
 
 if TYPE_CHECKING:

@@ -43,13 +43,8 @@ from ferrokafka import _native
 from ferrokafka._availability import PartitionAvailability
 from ferrokafka._connection import BrokerConnection
 from ferrokafka._error_codes import ErrorCode
-from ferrokafka._protocol import (
-    ApiKey,
-    BrokerMetadata,
-    PartitionProduceResult,
-    ProduceResult,
-    Request,
-)
+from ferrokafka._native import BrokerMetadata, PartitionProduceResult, ProduceResult
+from ferrokafka._requests import ApiKey, Request, produce_decoder
 from ferrokafka._runtime import Signal, now_ms
 from ferrokafka.errors import (
     AuthenticationError,
@@ -57,6 +52,7 @@ from ferrokafka.errors import (
     KafkaError,
     KafkaTimeoutError,
     ProducerClosedError,
+    ProtocolError,
     error_for_code,
 )
 
@@ -304,7 +300,7 @@ class Sender:
                 return
             try:
                 result = request.decode(frame)
-            except _native.ProtocolError as exc:
+            except ProtocolError as exc:
                 self._settle_connection_error(batch_ids, conn.fail_invalid_response(str(exc)))
                 return
             self._metrics.produce_throttled(result.throttle_time_ms)
@@ -351,15 +347,7 @@ class Sender:
                 batch_ids, correlation_id, client_id, version, acks, timeout_ms, transactional_id
             )
 
-        def decode(frame: bytes) -> ProduceResult:
-            partitions, endpoints, throttle = _native.decode_produce_response(frame, version)
-            return ProduceResult(
-                partitions=[PartitionProduceResult._make(p) for p in partitions],
-                node_endpoints=[BrokerMetadata._make(e) for e in endpoints],
-                throttle_time_ms=throttle,
-            )
-
-        return Request(ApiKey.PRODUCE, version, encode, decode)
+        return Request(ApiKey.PRODUCE, version, encode, produce_decoder(version))
 
     # --- settling ------------------------------------------------------------------------
 
@@ -397,7 +385,7 @@ class Sender:
         if error.invalid_metadata:
             hint = answer.current_leader
             moved = hint is not None and self._pool.metadata.apply_leader_hint(
-                pending.topic, pending.partition, hint[0], hint[1], endpoints
+                pending.topic, pending.partition, hint.leader_id, hint.leader_epoch, endpoints
             )
             if not moved:
                 self._metadata_wanted = True
@@ -655,7 +643,7 @@ class Sender:
 
 def _broker_detail(answer: PartitionProduceResult) -> str | None:
     parts = [answer.error_message] if answer.error_message else []
-    parts += [f"record {index}: {message}" for index, message in answer.record_errors if message]
+    parts += [f"record {e.batch_index}: {e.message}" for e in answer.record_errors if e.message]
     return "; ".join(p for p in parts if p) or None
 
 

@@ -17,7 +17,8 @@ import anyio
 
 from ferrokafka._address import parse_bootstrap_servers
 from ferrokafka._connection import NoResponseError, connect_any
-from ferrokafka._protocol import ApiKey, TopicMetadata, metadata_request
+from ferrokafka._native import TopicMetadata
+from ferrokafka._requests import ApiKey, metadata_request
 
 __all__ = [
     "BrokerInfo",

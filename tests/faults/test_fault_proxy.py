@@ -14,6 +14,7 @@ from fake_broker import ProduceSink, read_frame, recv_exactly
 from fault_proxy import Action, Direction, FaultProxy, Rule
 
 from ferrokafka import _native
+from ferrokafka.errors import ProtocolError
 
 PRODUCE_VERSION = 9
 TIMEOUT = 5.0
@@ -50,8 +51,10 @@ def answer(sock: socket.socket) -> tuple[int, list[tuple[str, int, int, int]]]:
     frame = read_frame(sock)
     assert frame is not None, "the connection ended instead of answering"
     correlation_id = struct.unpack(">i", frame[:4])[0]
-    partitions, _, _ = _native.decode_produce_response(frame, PRODUCE_VERSION)
-    return correlation_id, [(p[0], p[1], p[2], p[3]) for p in partitions]
+    response = _native.decode_produce_response(frame, PRODUCE_VERSION)
+    return correlation_id, [
+        (p.topic, p.partition, p.error_code, p.base_offset) for p in response.partitions
+    ]
 
 
 def wait_for(condition: object, timeout: float = TIMEOUT) -> None:
@@ -222,7 +225,7 @@ def test_corrupt_response_is_framed_but_undecodable(proxy: FaultProxy) -> None:
         frame = read_frame(sock)
         assert frame is not None
         assert struct.unpack(">i", frame[:4])[0] == 5
-        with pytest.raises(_native.ProtocolError):
+        with pytest.raises(ProtocolError):
             _native.decode_produce_response(frame, PRODUCE_VERSION)
         # The rule acted once: the next response is whole again.
         sock.sendall(produce(6))

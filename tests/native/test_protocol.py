@@ -23,6 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ferrokafka import _native
+from ferrokafka.errors import ProtocolError
 
 PRODUCE, METADATA, FIND_COORDINATOR, SASL_HANDSHAKE, API_VERSIONS, INIT_PRODUCER_ID = (
     0,
@@ -84,27 +85,30 @@ def test_produce_request_groups_batches_by_topic() -> None:
     assert struct.unpack(">hii", body[2:12]) == (-1, 5000, 2)
     assert body[12:17] == b"\x00\x01a\x00\x00"
     assert body[17:19] == b"\x00\x02"
-    with pytest.raises(_native.ProtocolError, match="two batches for a-0"):
+    # The caller's mistake, not the broker's: a ValueError, not a ProtocolError.
+    with pytest.raises(ValueError, match="two batches for a-0") as refused:
         _native.encode_produce_request(3, "c", 9, 1, 5000, None, [("a", 0, b""), ("a", 0, b"")])
+    assert not isinstance(refused.value, ProtocolError)
 
 
 @pytest.mark.parametrize("version", [2, 13, 99])
 def test_unsupported_produce_versions_are_refused(version: int) -> None:
-    with pytest.raises(_native.ProtocolError, match=rf"Produce v{version} is not implemented"):
+    with pytest.raises(ValueError, match=rf"Produce v{version} is not implemented"):
         _native.encode_produce_request(1, None, version, 1, 1000, None, [])
 
 
 def test_decode_errors_name_api_and_version() -> None:
-    with pytest.raises(_native.ProtocolError, match=r"malformed Metadata v12 response"):
+    # The public class users catch, raised by the binding itself: nothing to translate.
+    with pytest.raises(ProtocolError, match=r"malformed Metadata v12 response"):
         _native.decode_metadata_response(b"\x00\x00\x00\x01\x00", 12)
-    with pytest.raises(ValueError, match=r"malformed Produce v9 response: .*frame ends inside"):
+    with pytest.raises(ProtocolError, match=r"malformed Produce v9 response: .*frame ends inside"):
         _native.decode_produce_response(b"\x00\x00\x00\x01", 9)
 
 
 def test_bytes_after_the_last_field_are_skipped() -> None:
     # ApiVersions v1 (error, no APIs, throttle) and a byte more: read as Kafka's clients read it.
     frame = b"\x00\x00\x00\x01" + b"\x00\x00\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
-    expected: tuple[object, ...] = (0, [], 0, [])
+    expected = _native.ApiVersionsResult(0, {}, 0, {})
     assert _native.decode_api_versions_response(frame, 1) == expected
     assert _native.decode_api_versions_response(frame + b"!", 1) == expected
 
@@ -117,12 +121,12 @@ def test_tansu_api_versions_answer_is_accepted() -> None:
     frame += struct.pack(">i", 0)  # throttle
     frame += bytes([4, 0, 1, 1, 1, 8]) + b"\xff" * 8 + bytes([2, 1, 1, 3, 1, 0])
     for version in (3, 4):
-        error, keys, throttle, features = _native.decode_api_versions_response(frame, version)
-        assert (error, keys, throttle, features) == (
-            0,
-            [(PRODUCE, 0, 11), (API_VERSIONS, 0, 4)],
-            0,
-            [],
+        result = _native.decode_api_versions_response(frame, version)
+        assert result == _native.ApiVersionsResult(
+            error_code=0,
+            api_versions={PRODUCE: (0, 11), API_VERSIONS: (0, 4)},
+            throttle_time_ms=0,
+            finalized_features={},
         )
 
 
@@ -203,11 +207,11 @@ PAST_THE_END: list[tuple[int, int, bytes, str]] = [
 def test_lengths_past_the_frame_are_refused(
     api: int, version: int, frame: bytes, field: str
 ) -> None:
-    with pytest.raises(_native.ProtocolError, match=rf"frame ends inside {field} \(needs"):
+    with pytest.raises(ProtocolError, match=rf"frame ends inside {field} \(needs"):
         DECODERS[api](frame, version)
     # Bytes after the end do not make it acceptable: the length is past the frame, not past
     # the message.
-    with pytest.raises(_native.ProtocolError, match=rf"frame ends inside {field} \(needs"):
+    with pytest.raises(ProtocolError, match=rf"frame ends inside {field} \(needs"):
         DECODERS[api](frame + b"\x00" * 16, version)
 
 
@@ -217,7 +221,7 @@ def test_hostile_counts_are_refused_before_allocating() -> None:
     # The count is checked against the bytes left before any element is read or reserved:
     # the error names both.
     with pytest.raises(
-        _native.ProtocolError, match=r"inside brokers \(needs 21474836470 more bytes, 4 left\)"
+        ProtocolError, match=r"inside brokers \(needs 21474836470 more bytes, 4 left\)"
     ):
         _native.decode_metadata_response(frame, 8)
 
@@ -226,15 +230,15 @@ def test_api_versions_unsupported_answer_is_read_in_v0_format() -> None:
     # What a broker sends for an ApiVersions version it does not know: v0, error 35, its range.
     frame = struct.pack(">ihihhh", 9, 35, 1, API_VERSIONS, 0, 2)
     for asked in range(5):
-        error, keys, throttle, features = _native.decode_api_versions_response(frame, asked)
-        assert (error, keys, throttle, features) == (35, [(API_VERSIONS, 0, 2)], 0, [])
+        result = _native.decode_api_versions_response(frame, asked)
+        assert result == _native.ApiVersionsResult(35, {API_VERSIONS: (0, 2)}, 0, {})
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=200))
 def test_random_frames_only_raise_protocol_error(frame: bytes) -> None:
     for api, version in all_versions():
-        with contextlib.suppress(_native.ProtocolError):
+        with contextlib.suppress(ProtocolError):
             DECODERS[api](frame, version)
 
 
@@ -304,11 +308,11 @@ def client(kafka: Any) -> Any:
 
 def test_every_version_against_the_broker(kafka: Any, client: BlockingClient) -> None:
     """Each implemented version of each API is encoded, answered and decoded."""
-    error, keys, _, _ = _native.decode_api_versions_response(
+    answer = _native.decode_api_versions_response(
         client.roundtrip(lambda c: _native.encode_api_versions_request(c, "t", 4)), 4
     )
-    assert error == 0
-    broker = {key: (lo, hi) for key, lo, hi in keys}
+    assert answer.error_code == 0
+    broker = answer.api_versions
     topic = kafka.create_topic(f"codec-{uuid.uuid4().hex[:8]}", partitions=2)
     for api, version in all_versions():
         lo, hi = broker.get(api, (0, -1))
@@ -318,46 +322,54 @@ def test_every_version_against_the_broker(kafka: Any, client: BlockingClient) ->
             frame = client.roundtrip(
                 lambda c, v=version: _native.encode_api_versions_request(c, "t", v)
             )
-            assert _native.decode_api_versions_response(frame, version)[0] == 0
+            assert _native.decode_api_versions_response(frame, version).error_code == 0
         elif api == METADATA:
             frame = client.roundtrip(
                 lambda c, v=version: _native.encode_metadata_request(c, "t", v, [topic], v < 4)
             )
             meta = _native.decode_metadata_response(frame, version)
-            [(name, err, internal, partitions, _)] = meta["topics"]
-            assert (name, err, internal, len(partitions)) == (topic, 0, False, 2)
-            broker_ids = {b[0] for b in meta["brokers"]}
+            [described] = meta.topics
+            assert (described.name, described.error_code, described.is_internal) == (
+                topic,
+                0,
+                False,
+            )
+            assert len(described.partitions) == 2
+            assert (described.topic_id is None) == (version < 10)
+            broker_ids = {b.node_id for b in meta.brokers}
             assert broker_ids
-            assert {p[2] for p in partitions} <= broker_ids
+            assert {p.leader_id for p in described.partitions} <= broker_ids
         elif api == INIT_PRODUCER_ID:
             frame = client.roundtrip(
                 lambda c, v=version: _native.encode_init_producer_id_request(
                     c, "t", v, None, 60_000
                 )
             )
-            err, producer_id, epoch, _ = _native.decode_init_producer_id_response(frame, version)
+            ids = _native.decode_init_producer_id_response(frame, version)
             # 14/15: the coordinator is still loading right after the broker started.
-            assert err in (0, 14, 15)
-            if err == 0:
-                assert producer_id >= 0
-                assert epoch >= 0
+            assert ids.error_code in (0, 14, 15)
+            if ids.error_code == 0:
+                assert ids.producer_id >= 0
+                assert ids.producer_epoch >= 0
         elif api == FIND_COORDINATOR:
             frame = client.roundtrip(
                 lambda c, v=version: _native.encode_find_coordinator_request(c, "t", v, 1, ["tx"])
             )
-            _, coordinators = _native.decode_find_coordinator_response(frame, version)
-            assert len(coordinators) == 1
+            found = _native.decode_find_coordinator_response(frame, version)
+            assert len(found.coordinators) == 1
+            assert found.coordinators[0].key == ("tx" if version >= 4 else None)
         elif api == SASL_HANDSHAKE:
             frame = client.roundtrip(
                 lambda c, v=version: _native.encode_sasl_handshake_request(c, "t", v, "PLAIN")
             )
             # A plaintext listener has no SASL: ILLEGAL_SASL_STATE (34) or unsupported (33).
-            assert _native.decode_sasl_handshake_response(frame, version)[0] in (33, 34)
+            assert _native.decode_sasl_handshake_response(frame, version).error_code in (33, 34)
         elif api == SASL_AUTHENTICATE:
             frame = client.roundtrip(
                 lambda c, v=version: _native.encode_sasl_authenticate_request(c, "t", v, b"\0u\0p")
             )
-            assert _native.decode_sasl_authenticate_response(frame, version)[0] in (33, 34)
+            answer = _native.decode_sasl_authenticate_response(frame, version)
+            assert answer.error_code in (33, 34)
 
 
 # Right after a topic is created its leader may not serve it yet.
@@ -366,9 +378,9 @@ RETRIABLE = {5: "LEADER_NOT_AVAILABLE", 6: "NOT_LEADER_OR_FOLLOWER", 3: "UNKNOWN
 
 def produce_until_led(
     client: BlockingClient, version: int, batches: list[tuple[str, int, bytes]]
-) -> dict[int, tuple[Any, ...]]:
+) -> dict[int, _native.PartitionProduceResult]:
     """Sends the batches, re-sending only those whose partition was not ready yet."""
-    results: dict[int, tuple[Any, ...]] = {}
+    results: dict[int, _native.PartitionProduceResult] = {}
     pending = list(batches)
     for _ in range(50):
         frame = client.roundtrip(
@@ -376,11 +388,11 @@ def produce_until_led(
                 c, "t", version, -1, 10_000, None, p
             )
         )
-        partitions, _, throttle = _native.decode_produce_response(frame, version)
-        assert throttle >= 0
-        for result in partitions:
-            if result[2] not in RETRIABLE:
-                results[result[1]] = result
+        response = _native.decode_produce_response(frame, version)
+        assert response.throttle_time_ms >= 0
+        for result in response.partitions:
+            if result.error_code not in RETRIABLE:
+                results[result.partition] = result
         pending = [b for b in pending if b[1] not in results]
         if not pending:
             return results
@@ -400,19 +412,9 @@ def test_produce_every_version_read_back_by_confluent(
     ]
     results = produce_until_led(client, version, batches)
     assert sorted(results) == [0, 1]
-    for (
-        topic_name,
-        _,
-        error_code,
-        base_offset,
-        append_time,
-        _,
-        message,
-        errors,
-        leader,
-    ) in results.values():
-        assert (topic_name, error_code, base_offset, append_time) == (topic, 0, 0, -1)
-        assert (message, errors, leader) == (None, [], None)
+    for r in results.values():
+        assert (r.topic, r.error_code, r.base_offset, r.log_append_time_ms) == (topic, 0, 0, -1)
+        assert (r.error_message, r.record_errors, r.current_leader) == (None, [], None)
     records = kafka.consume(topic, count=3, timeout=30)
     assert sorted((r.partition, r.offset, r.value) for r in records) == [
         (0, 0, b"a0"),
@@ -431,7 +433,7 @@ def test_produce_errors_are_reported_per_partition(kafka: Any, client: BlockingC
             c, "t", 12, 1, 10_000, None, [(topic, 0, corrupt), (topic, 7, batch)]
         )
     )
-    partitions, _, _ = _native.decode_produce_response(frame, 12)
-    codes = {p[1]: p[2] for p in partitions}
+    response = _native.decode_produce_response(frame, 12)
+    codes = {p.partition: p.error_code for p in response.partitions}
     assert codes[0] == 2  # CORRUPT_MESSAGE
     assert codes[7] == 3  # UNKNOWN_TOPIC_OR_PARTITION

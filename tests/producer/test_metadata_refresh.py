@@ -18,7 +18,7 @@ from producer_helpers import options
 from ferrokafka import KafkaTimeoutError, Producer
 from ferrokafka._connection import BrokerConnection
 from ferrokafka._metadata import MetadataCache
-from ferrokafka._protocol import MetadataResult
+from ferrokafka._native import MetadataResult
 from ferrokafka.testing import BaseCluster
 from ferrokafka.testing.pytest_plugin import TopicFactory
 

@@ -15,7 +15,7 @@ from producer_helpers import by_value, options
 
 from ferrokafka import Producer
 from ferrokafka._connection import BrokerConnection
-from ferrokafka._protocol import ApiKey, Request
+from ferrokafka._requests import ApiKey, Request
 from ferrokafka.testing import BaseCluster
 from ferrokafka.testing.pytest_plugin import TopicFactory
 

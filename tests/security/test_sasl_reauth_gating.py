@@ -13,7 +13,7 @@ import anyio
 import pytest
 
 from ferrokafka._connection import BrokerConnection, KafkaConnectionError
-from ferrokafka._protocol import api_versions_request
+from ferrokafka._requests import api_versions_request
 from ferrokafka._sasl.authenticator import SaslAuthenticator
 from ferrokafka._sasl.mechanisms import PlainMechanism
 from ferrokafka.errors import SaslAuthenticationFailedError, UnsupportedSaslMechanismError

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
-from ferrokafka._protocol import ApiKey, sasl_authenticate_request, sasl_handshake_request
+from ferrokafka._requests import ApiKey, sasl_authenticate_request, sasl_handshake_request
 from ferrokafka._sasl.mechanisms import OAuthBearerExchange, SaslExchange, SaslMechanism
 from ferrokafka.errors import (
     AuthenticationError,

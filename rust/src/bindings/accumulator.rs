@@ -2,9 +2,10 @@
 //! hash. Thin on purpose: argument conversion and error mapping only.
 //!
 //! Exceptions: buffer memory full → `BufferError` (transient: wait for a batch to complete,
-//! then retry); record too large → `RecordTooLargeError` (a `ValueError`); explicit partition
+//! then retry); record too large → `ferrokafka.errors.RecordTooLargeError`; explicit partition
 //! out of range → `IndexError`; unknown or not-in-flight batch id → `KeyError`; appending after
-//! `close()` → `RuntimeError`; other bad arguments → `ValueError`.
+//! `close()` → `RuntimeError`; other bad arguments (an unimplemented Produce version among
+//! them) → `ValueError`.
 
 // pyo3 hands arguments over by value.
 #![allow(clippy::needless_pass_by_value)]
@@ -14,7 +15,7 @@ use pyo3::prelude::*;
 use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 
-use super::protocol::ProtocolError;
+use super::errors::record_too_large_error;
 use crate::producer::{
     partition_for_key as key_partition, Accumulator, AccumulatorConfig, AccumulatorError, BatchId,
     Route, Run, TopicId,
@@ -22,25 +23,18 @@ use crate::producer::{
 use crate::protocol::RequestHeader;
 use crate::record::{Compression, Header};
 
-pyo3::create_exception!(
-    ferrokafka._native,
-    RecordTooLargeError,
-    PyValueError,
-    "A record is larger than max_request_size or buffer_memory allows, even alone in a batch."
-);
-
 fn to_py(err: AccumulatorError) -> PyErr {
     let message = err.to_string();
     match err {
         AccumulatorError::BufferFull { .. } => PyBufferError::new_err(message),
-        AccumulatorError::RecordTooLarge { .. } => RecordTooLargeError::new_err(message),
+        AccumulatorError::RecordTooLarge { .. } => record_too_large_error(message),
         AccumulatorError::PartitionOutOfRange(_) => PyIndexError::new_err(message),
         AccumulatorError::UnknownBatch(_) | AccumulatorError::NotInFlight(_) => {
             PyKeyError::new_err(message)
         }
         AccumulatorError::Closed => PyRuntimeError::new_err(message),
-        AccumulatorError::Protocol(_) => ProtocolError::new_err(message),
-        AccumulatorError::InvalidPartitionCount(_)
+        AccumulatorError::Protocol(_)
+        | AccumulatorError::InvalidPartitionCount(_)
         | AccumulatorError::NotSplittable(_)
         | AccumulatorError::InvalidConfig(_) => PyValueError::new_err(message),
     }
@@ -506,10 +500,6 @@ impl PyAccumulator {
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyAccumulator>()?;
-    m.add(
-        "RecordTooLargeError",
-        m.py().get_type::<RecordTooLargeError>(),
-    )?;
     m.add_function(wrap_pyfunction!(murmur2, m)?)?;
     m.add_function(wrap_pyfunction!(partition_for_key, m)?)?;
     Ok(())

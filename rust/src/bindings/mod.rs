@@ -5,13 +5,16 @@ use pyo3::prelude::*;
 
 mod accumulator;
 mod delivery;
+mod errors;
 mod protocol;
 mod record;
+mod responses;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     protocol::register(m)?;
+    responses::register(m)?;
     record::register(m)?;
     accumulator::register(m)?;
     delivery::register(m)?;

@@ -9,8 +9,9 @@
 //! whose body is written here straight from borrowed record batches (see [`produce`]).
 //! Responses are decoded by hand with bounds checks, see [`wire`] for why.
 //!
-//! Versions implemented are listed in [`SUPPORTED_VERSIONS`]; [`negotiate_version`] picks the
-//! version to use with a broker from its `ApiVersions` answer.
+//! Versions implemented are listed in [`SUPPORTED_VERSIONS`]. Picking the version to use with a
+//! broker is the connection's job (`ferrokafka._connection.BrokerConnection.api_version`): it
+//! holds the broker's `ApiVersions` answer, and its callers narrow the range per request.
 
 pub mod api_versions;
 pub mod find_coordinator;
@@ -95,20 +96,6 @@ pub enum ProtocolError {
         version: i16,
         reason: String,
     },
-    #[error("the broker does not support {api:?} at all")]
-    ApiNotSupported { api: ApiKey },
-    #[error(
-        "no common {api:?} version: the broker supports v{}..=v{}, this client v{}..=v{}",
-        broker.min,
-        broker.max,
-        client.min,
-        client.max
-    )]
-    NoCommonVersion {
-        api: ApiKey,
-        broker: VersionRange,
-        client: VersionRange,
-    },
 }
 
 /// The range of versions this codec implements for `api`, if it implements it at all.
@@ -131,72 +118,9 @@ pub(crate) fn check_version(api: ApiKey, version: i16) -> Result<(), ProtocolErr
     Ok(())
 }
 
-/// The highest version of `api` both this client (`client`) and the broker (its `ApiVersions`
-/// answer) support.
-pub fn negotiate_version(
-    api: ApiKey,
-    client: VersionRange,
-    broker: &[ApiVersionRange],
-) -> Result<i16, ProtocolError> {
-    let key = api as i16;
-    let theirs = broker
-        .iter()
-        .find(|range| range.api_key == key)
-        .ok_or(ProtocolError::ApiNotSupported { api })?;
-    let broker = VersionRange {
-        min: theirs.min_version,
-        max: theirs.max_version,
-    };
-    let common = client.intersect(&broker);
-    if common.is_empty() {
-        return Err(ProtocolError::NoCommonVersion {
-            api,
-            broker,
-            client,
-        });
-    }
-    Ok(common.max)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn broker(ranges: &[(i16, i16, i16)]) -> Vec<ApiVersionRange> {
-        ranges
-            .iter()
-            .map(|&(api_key, min_version, max_version)| ApiVersionRange {
-                api_key,
-                min_version,
-                max_version,
-            })
-            .collect()
-    }
-
-    #[test]
-    fn negotiation_picks_the_highest_common_version() {
-        let b = broker(&[(0, 3, 13), (3, 0, 11)]);
-        let ours = supported_range(ApiKey::Produce).unwrap();
-        assert_eq!(negotiate_version(ApiKey::Produce, ours, &b), Ok(12));
-        let ours = supported_range(ApiKey::Metadata).unwrap();
-        assert_eq!(negotiate_version(ApiKey::Metadata, ours, &b), Ok(11));
-    }
-
-    #[test]
-    fn negotiation_errors_name_the_api_and_ranges() {
-        let b = broker(&[(0, 13, 14)]);
-        let ours = VersionRange { min: 3, max: 12 };
-        let err = negotiate_version(ApiKey::Produce, ours, &b).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "no common Produce version: the broker supports v13..=v14, this client v3..=v12"
-        );
-        let err = negotiate_version(ApiKey::InitProducerId, ours, &b).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "the broker does not support InitProducerId at all"
-        );
-    }
 
     /// Every decoder at every version, fed arbitrary bytes, returns instead of panicking.
     fn decode_any(frame: &[u8]) {

@@ -1,8 +1,10 @@
-"""Typed requests and results over the native wire codec (`ferrokafka._native`).
+"""Requests ready to send: the API key, the version and the native codec's encoder and decoder
+for it, bound together.
 
 A `Request` bundles how to encode a request (given the correlation id and client id that the
-connection assigns) and how to decode its response into a version-independent result, so that
-the connection and the sender never handle protocol versions or raw tuples.
+connection assigns) and how to decode its response, so that the connection and the sender
+never pass protocol versions around. The decoded results are the native module's classes
+(`ferrokafka._native.ProduceResult`, ...): the wire schema is written once, in Rust.
 """
 
 from __future__ import annotations
@@ -10,9 +12,18 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Generic, NamedTuple, TypeVar
+from typing import Generic, TypeVar
 
 from ferrokafka import _native
+from ferrokafka._native import (
+    ApiVersionsResult,
+    CoordinatorResult,
+    InitProducerIdResult,
+    MetadataResult,
+    ProduceResult,
+    SaslAuthenticateResult,
+    SaslHandshakeResult,
+)
 
 T = TypeVar("T")
 
@@ -69,74 +80,16 @@ class Request(Generic[T]):
 # --- ApiVersions -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class ApiVersionsResult:
-    error_code: int
-    #: ``{api_key: (min_version, max_version)}`` the broker supports.
-    api_versions: dict[int, tuple[int, int]]
-    throttle_time_ms: int
-    #: Cluster-wide finalized feature levels (v3+), e.g. ``transaction.version``.
-    finalized_features: dict[str, tuple[int, int]]
-
-
 def api_versions_request(version: int) -> Request[ApiVersionsResult]:
-    def decode(frame: bytes) -> ApiVersionsResult:
-        error_code, keys, throttle, features = _native.decode_api_versions_response(frame, version)
-        return ApiVersionsResult(
-            error_code=error_code,
-            api_versions={key: (lo, hi) for key, lo, hi in keys},
-            throttle_time_ms=throttle,
-            finalized_features=dict(features),
-        )
-
     return Request(
         ApiKey.API_VERSIONS,
         version,
         lambda cid, client_id: _native.encode_api_versions_request(cid, client_id, version),
-        decode,
+        lambda frame: _native.decode_api_versions_response(frame, version),
     )
 
 
 # --- Metadata ----------------------------------------------------------------------------
-
-
-class BrokerMetadata(NamedTuple):
-    node_id: int
-    host: str
-    port: int
-    rack: str | None
-
-
-class PartitionMetadata(NamedTuple):
-    partition: int
-    error_code: int
-    #: -1 while the partition has no leader.
-    leader_id: int
-    #: -1 when the broker does not send epochs (Metadata < v7).
-    leader_epoch: int
-    replicas: list[int]
-    isr: list[int]
-    offline_replicas: list[int]
-
-
-class TopicMetadata(NamedTuple):
-    name: str
-    error_code: int
-    is_internal: bool
-    partitions: list[PartitionMetadata]
-    #: 16 bytes from Metadata v10 on, else ``None``.
-    topic_id: bytes | None
-
-
-@dataclass(frozen=True, slots=True)
-class MetadataResult:
-    brokers: list[BrokerMetadata]
-    cluster_id: str | None
-    controller_id: int
-    topics: list[TopicMetadata]
-    throttle_time_ms: int
-    #: Top-level error (v13+), 0 otherwise.
-    error_code: int
 
 
 def metadata_request(
@@ -144,45 +97,17 @@ def metadata_request(
 ) -> Request[MetadataResult]:
     """``topics=None`` asks for every topic."""
     names = None if topics is None else list(topics)
-
-    def decode(frame: bytes) -> MetadataResult:
-        raw = _native.decode_metadata_response(frame, version)
-        return MetadataResult(
-            brokers=[BrokerMetadata._make(b) for b in raw["brokers"]],
-            cluster_id=raw["cluster_id"],
-            controller_id=raw["controller_id"],
-            topics=[
-                TopicMetadata(
-                    name,
-                    error_code,
-                    is_internal,
-                    [PartitionMetadata._make(p) for p in partitions],
-                    topic_id,
-                )
-                for name, error_code, is_internal, partitions, topic_id in raw["topics"]
-            ],
-            throttle_time_ms=raw["throttle_time_ms"],
-            error_code=raw["error_code"],
-        )
-
     return Request(
         ApiKey.METADATA,
         version,
         lambda cid, client_id: _native.encode_metadata_request(
             cid, client_id, version, names, allow_auto_topic_creation
         ),
-        decode,
+        lambda frame: _native.decode_metadata_response(frame, version),
     )
 
 
 # --- InitProducerId ----------------------------------------------------------------------
-
-
-class InitProducerIdResult(NamedTuple):
-    error_code: int
-    producer_id: int
-    producer_epoch: int
-    throttle_time_ms: int
 
 
 def init_producer_id_request(
@@ -205,36 +130,11 @@ def init_producer_id_request(
             producer_id,
             producer_epoch,
         ),
-        lambda frame: InitProducerIdResult._make(
-            _native.decode_init_producer_id_response(frame, version)
-        ),
+        lambda frame: _native.decode_init_producer_id_response(frame, version),
     )
 
 
 # --- Produce -----------------------------------------------------------------------------
-
-
-class PartitionProduceResult(NamedTuple):
-    topic: str
-    partition: int
-    error_code: int
-    base_offset: int
-    #: -1 unless the topic uses LogAppendTime.
-    log_append_time_ms: int
-    log_start_offset: int
-    error_message: str | None
-    #: ``(batch_index, message)`` of the records the broker rejected (v8+).
-    record_errors: list[tuple[int, str | None]]
-    #: ``(leader_id, leader_epoch)`` sent with NOT_LEADER_OR_FOLLOWER (v10+, KIP-951).
-    current_leader: tuple[int, int] | None
-
-
-@dataclass(frozen=True, slots=True)
-class ProduceResult:
-    partitions: list[PartitionProduceResult]
-    #: Brokers named by ``current_leader`` hints, ``(node_id, host, port, rack)`` (v10+).
-    node_endpoints: list[BrokerMetadata]
-    throttle_time_ms: int
 
 
 def produce_request(
@@ -247,39 +147,30 @@ def produce_request(
 ) -> Request[ProduceResult]:
     """``batches`` are ``(topic, partition, record_batch)``. With ``acks=0`` the broker sends no
     response: send it with ``BrokerConnection.send_oneway``."""
-
-    def decode(frame: bytes) -> ProduceResult:
-        partitions, endpoints, throttle = _native.decode_produce_response(frame, version)
-        return ProduceResult(
-            partitions=[PartitionProduceResult._make(p) for p in partitions],
-            node_endpoints=[BrokerMetadata._make(e) for e in endpoints],
-            throttle_time_ms=throttle,
-        )
-
     return Request(
         ApiKey.PRODUCE,
         version,
         lambda cid, client_id: _native.encode_produce_request(
             cid, client_id, version, acks, timeout_ms, transactional_id, batches
         ),
-        decode,
+        produce_decoder(version),
     )
+
+
+def produce_decoder(version: int) -> Callable[[bytes], ProduceResult]:
+    """The decoder of Produce ``version`` responses, for senders that encode the request
+    themselves (the accumulator writes its batches straight into the frame)."""
+
+    def decode(frame: bytes) -> ProduceResult:
+        return _native.decode_produce_response(frame, version)
+
+    return decode
 
 
 # --- FindCoordinator ---------------------------------------------------------------------
 
 COORDINATOR_GROUP = 0
 COORDINATOR_TRANSACTION = 1
-
-
-class CoordinatorResult(NamedTuple):
-    #: ``None`` before v4, whose response answers the one key asked.
-    key: str | None
-    node_id: int
-    host: str
-    port: int
-    error_code: int
-    error_message: str | None
 
 
 def find_coordinator_request(
@@ -292,26 +183,11 @@ def find_coordinator_request(
         lambda cid, client_id: _native.encode_find_coordinator_request(
             cid, client_id, version, key_type, key_list
         ),
-        lambda frame: [
-            CoordinatorResult._make(c)
-            for c in _native.decode_find_coordinator_response(frame, version)[1]
-        ],
+        lambda frame: _native.decode_find_coordinator_response(frame, version).coordinators,
     )
 
 
 # --- SASL --------------------------------------------------------------------------------
-
-
-class SaslHandshakeResult(NamedTuple):
-    error_code: int
-    mechanisms: list[str]
-
-
-class SaslAuthenticateResult(NamedTuple):
-    error_code: int
-    error_message: str | None
-    auth_bytes: bytes
-    session_lifetime_ms: int
 
 
 def sasl_handshake_request(version: int, mechanism: str) -> Request[SaslHandshakeResult]:
@@ -321,9 +197,7 @@ def sasl_handshake_request(version: int, mechanism: str) -> Request[SaslHandshak
         lambda cid, client_id: _native.encode_sasl_handshake_request(
             cid, client_id, version, mechanism
         ),
-        lambda frame: SaslHandshakeResult._make(
-            _native.decode_sasl_handshake_response(frame, version)
-        ),
+        lambda frame: _native.decode_sasl_handshake_response(frame, version),
     )
 
 
@@ -334,7 +208,5 @@ def sasl_authenticate_request(version: int, auth_bytes: bytes) -> Request[SaslAu
         lambda cid, client_id: _native.encode_sasl_authenticate_request(
             cid, client_id, version, auth_bytes
         ),
-        lambda frame: SaslAuthenticateResult._make(
-            _native.decode_sasl_authenticate_response(frame, version)
-        ),
+        lambda frame: _native.decode_sasl_authenticate_response(frame, version),
     )
