@@ -7,6 +7,7 @@ mod accumulator;
 mod delivery;
 mod protocol;
 mod record;
+mod transactions;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -15,5 +16,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     record::register(m)?;
     accumulator::register(m)?;
     delivery::register(m)?;
+    transactions::register(m)?;
     Ok(())
 }

@@ -21,11 +21,11 @@ pyo3::create_exception!(
     "A request could not be encoded or a response could not be decoded. The message names the API and version."
 );
 
-fn to_py(err: protocol::ProtocolError) -> PyErr {
+pub(crate) fn to_py(err: protocol::ProtocolError) -> PyErr {
     ProtocolError::new_err(err.to_string())
 }
 
-fn header(correlation_id: i32, client_id: Option<&str>, version: i16) -> RequestHeader<'_> {
+pub(crate) fn header(correlation_id: i32, client_id: Option<&str>, version: i16) -> RequestHeader<'_> {
     RequestHeader {
         api_version: version,
         correlation_id,
