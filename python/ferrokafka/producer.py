@@ -37,6 +37,8 @@ from ferrokafka._runtime import BackgroundTask, now_ms, wall_ms
 from ferrokafka._sasl import authenticator_for
 from ferrokafka._sender import Sender
 from ferrokafka._tls import ssl_context_for
+from ferrokafka._transactions.api import TransactionalMethods
+from ferrokafka._transactions.manager import TransactionalProducerIds, TransactionManager
 from ferrokafka.bulk import BulkDelivery
 from ferrokafka.config import ProducerConfig
 from ferrokafka.errors import (
@@ -77,7 +79,7 @@ class ProducerState(enum.Enum):
     CLOSED = "closed"
 
 
-class Producer:
+class Producer(TransactionalMethods):
     """An asyncio-native (and trio-compatible) Kafka producer.
 
     Options are the Java producer's configs with ``.`` replaced by ``_`` and the same defaults
@@ -99,12 +101,6 @@ class Producer:
 
     def _setup(self) -> None:
         config = self._config
-        if config.transactional_id is not None:
-            raise ConfigError(
-                "transactions are not available in this version of ferrokafka: remove "
-                "transactional_id (idempotence alone already prevents duplicates per partition)",
-                option="transactional_id",
-            )
         codec = config.compression_type
         level = {
             "gzip": config.compression_gzip_level,
@@ -119,6 +115,7 @@ class Producer:
             compression_level=None if level is None or level == -1 else level,
             max_request_size=config.max_request_size,
             idempotent=config.enable_idempotence,
+            transactional=config.transactional_id is not None,
             partitioner_ignore_keys=config.partitioner_ignore_keys,
             partitioner_adaptive=config.partitioner_adaptive_partitioning_enable,
             mute_while_in_flight=config.max_in_flight_requests_per_connection == 1,
@@ -132,7 +129,12 @@ class Producer:
         self._held: dict[str, HeldTopic] = {}
         self._held_bytes = 0
         self._partition_counts: dict[str, int] = {}
-        self._producer_ids = (
+        transactional_ids = (
+            TransactionalProducerIds(config.transaction_timeout_ms)
+            if config.transactional_id is not None
+            else None
+        )
+        self._producer_ids = transactional_ids or (
             ProducerIdManager(config.transaction_timeout_ms) if config.enable_idempotence else None
         )
         self._pool = BrokerPool(config, ssl_context_for(config), authenticator)
@@ -140,6 +142,14 @@ class Producer:
         self._sender = Sender(
             config, self._accumulator, self._pool, self._batches, self._producer_ids, self._metrics
         )
+        self._transactions = (
+            None
+            if transactional_ids is None
+            else TransactionManager(
+                config, self._pool, self._accumulator, transactional_ids, self._sender.wake
+            )
+        )
+        self._sender.transactions = self._transactions
         self._sender.on_memory_freed = self._on_memory_freed
         self._sender_task: BackgroundTask | None = None
         # Set once close() has finished, for concurrent callers of close().
@@ -172,10 +182,14 @@ class Producer:
         if self._state is not ProducerState.NEW:
             raise IllegalStateError(f"start() on a producer that is {self._state.value}")
         await self._pool.wait_for_cluster(self._config.max_block_ms)
+        if self._transactions is not None:
+            # Before the sender runs: it drains nothing without the producer id.
+            await self._transactions.initialize()
         self._sender_task = BackgroundTask(self._sender.run, f"ferrokafka-sender-{self}")
         self._state = ProducerState.STARTED
         if (
-            self._key_serializer is None
+            self._transactions is None  # every send checks the transaction's state
+            and self._key_serializer is None
             and self._value_serializer is None
             and self._config.partitioner is None
             # A subclass's own send_nowait must keep being called.
@@ -295,6 +309,8 @@ class Producer:
         awaitable; ``on_delivery(metadata, error)`` runs on the event loop when it ends."""
         if self._state is not ProducerState.STARTED:
             raise self._not_started()
+        if self._transactions is not None:
+            self._transactions.check_send()
         if partition is not None:
             check_partition(topic, partition, self._partition_counts.get(topic))
         header_list = _headers(headers) if headers else None
@@ -334,6 +350,8 @@ class Producer:
         `KafkaTimeoutError`; a failed delivery raises the broker's error."""
         if self._state is not ProducerState.STARTED:
             raise self._not_started()
+        if self._transactions is not None:
+            self._transactions.check_send()
         # Read the clock only when there is something to wait for: this is the per-record
         # path of every awaited send.
         deadline: float | None = None
@@ -378,6 +396,8 @@ class Producer:
         the rest can be sent again after awaiting."""
         if self._state is not ProducerState.STARTED:
             raise self._not_started()
+        if self._transactions is not None:
+            self._transactions.check_send()
         count = self._partition_counts.get(topic)
         if count is None:
             _check_topic(topic)
