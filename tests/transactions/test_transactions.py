@@ -1,0 +1,207 @@
+"""The transactional producer against a real Kafka, read back by librdkafka with
+isolation.level=read_committed (and read_uncommitted as the negative control: the aborted
+records are in the log, only hidden)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from confluent_kafka import Consumer, TopicPartition
+
+from ferrokafka import ConfigError, IllegalStateError, Producer
+from ferrokafka.errors import IllegalGenerationError, ProducerFencedError
+from ferrokafka.testing import BaseCluster
+from ferrokafka.testing.pytest_plugin import TopicFactory
+
+
+def options(kafka: BaseCluster, **overrides: Any) -> dict[str, Any]:
+    return {
+        "bootstrap_servers": kafka.bootstrap_servers,
+        "transactional_id": f"txn-test-{uuid.uuid4().hex[:12]}",
+        "max_block_ms": 20_000,
+        "request_timeout_ms": 10_000,
+        "delivery_timeout_ms": 30_000,
+        **overrides,
+    }
+
+
+def values(kafka: BaseCluster, topic: str, isolation_level: str = "read_committed") -> list[bytes]:
+    records = kafka.consume(topic, isolation_level=isolation_level)
+    return [r.value for r in records if r.value is not None]
+
+
+async def test_committed_once_in_order_aborted_never(
+    kafka: BaseCluster, topic: TopicFactory
+) -> None:
+    name = topic(partitions=1)
+    async with Producer(**options(kafka)) as producer:
+        async with producer.transaction():
+            for i in range(50):
+                producer.send_nowait(name, b"c1-%02d" % i)
+            await producer.send(name, b"c1-last")
+
+        producer.begin_transaction()
+        producer.send_nowait(name, b"aborted-explicitly")
+        await producer.send(name, b"aborted-explicitly-2")
+        await producer.abort_transaction()
+
+        async def fails_inside() -> None:
+            async with producer.transaction():
+                await producer.send(name, b"aborted-by-exception")
+                raise RuntimeError("boom")
+
+        with pytest.raises(RuntimeError, match="boom"):
+            await fails_inside()
+
+        producer.begin_transaction()
+        producer.send_nowait(name, b"c2-0")
+        producer.send_nowait(name, b"c2-1")
+        await producer.commit_transaction()
+
+    committed = [b"c1-%02d" % i for i in range(50)] + [b"c1-last", b"c2-0", b"c2-1"]
+    assert values(kafka, name) == committed
+    # The aborted records were written, and only read_committed hides them.
+    uncommitted = values(kafka, name, "read_uncommitted")
+    assert b"aborted-explicitly" in uncommitted
+    assert b"aborted-by-exception" in uncommitted
+
+
+async def test_several_partitions_and_topics(kafka: BaseCluster, topic: TopicFactory) -> None:
+    first, second = topic(partitions=3), topic(partitions=2)
+    async with Producer(**options(kafka, linger_ms=5)) as producer:
+        for round_ in range(3):
+            async with producer.transaction():
+                for i in range(30):
+                    producer.send_nowait(first, b"%d-%02d" % (round_, i), partition=i % 3)
+                    producer.send_nowait(second, b"%d-%02d" % (round_, i), partition=i % 2)
+    for name, parts in ((first, 3), (second, 2)):
+        records = kafka.consume(name)
+        for p in range(parts):
+            got = [r.value for r in records if r.partition == p]
+            assert got == [b"%d-%02d" % (r, i) for r in range(3) for i in range(p, 30, parts)]
+
+
+async def test_a_second_instance_fences_the_first(kafka: BaseCluster, topic: TopicFactory) -> None:
+    name = topic(partitions=1)
+    opts = options(kafka)
+    async with Producer(**opts) as old:
+        old.begin_transaction()
+        await old.send(name, b"zombie")
+        async with Producer(**opts) as new:
+            with pytest.raises(ProducerFencedError, match="unusable") as fenced:
+                await old.commit_transaction()
+            assert "another producer with this transactional_id" in str(fenced.value)
+            with pytest.raises(IllegalStateError, match="close this producer"):
+                old.begin_transaction()
+            with pytest.raises(IllegalStateError, match="unusable after a fatal error"):
+                old.send_nowait(name, b"more")
+            async with new.transaction():
+                await new.send(name, b"successor")
+    assert values(kafka, name) == [b"successor"]
+
+
+async def test_calls_in_the_wrong_state_are_refused(
+    kafka: BaseCluster, topic: TopicFactory
+) -> None:
+    name = topic(partitions=1)
+    async with Producer(**options(kafka)) as producer:
+        with pytest.raises(IllegalStateError, match="begin_transaction"):
+            producer.send_nowait(name, b"outside")
+        with pytest.raises(IllegalStateError, match="begin_transaction"):
+            await producer.send(name, b"outside")
+        with pytest.raises(IllegalStateError, match=r"commit the transaction: .* ready"):
+            await producer.commit_transaction()
+        with pytest.raises(IllegalStateError, match="abort the transaction"):
+            await producer.abort_transaction()
+        producer.begin_transaction()
+        with pytest.raises(IllegalStateError, match="commit_transaction\\(\\) or abort"):
+            producer.begin_transaction()
+        # Still usable after every refusal.
+        await producer.send(name, b"inside")
+        await producer.commit_transaction()
+    assert values(kafka, name) == [b"inside"]
+
+    async with Producer(bootstrap_servers=kafka.bootstrap_servers) as plain:
+        with pytest.raises(IllegalStateError, match="no transactional_id"):
+            plain.begin_transaction()
+
+
+def test_transactions_need_idempotence(kafka: BaseCluster) -> None:
+    with pytest.raises(ConfigError, match="transactional_id needs the idempotent producer"):
+        Producer(**options(kafka, acks=1))
+
+
+def committed_offsets(kafka: BaseCluster, group: str, topic: str, partitions: int) -> list[int]:
+    consumer = Consumer({**kafka.client_config(), "group.id": group})
+    try:
+        answer = consumer.committed(
+            [TopicPartition(topic, p) for p in range(partitions)], timeout=20
+        )
+        return [tp.offset for tp in answer]
+    finally:
+        consumer.close()
+
+
+async def test_offsets_commit_with_the_transaction(kafka: BaseCluster, topic: TopicFactory) -> None:
+    source, sink = topic(partitions=2), topic(partitions=1)
+    group = f"txn-group-{uuid.uuid4().hex[:8]}"
+    async with Producer(**options(kafka)) as producer:
+        async with producer.transaction():
+            await producer.send(sink, b"out-1")
+            await producer.send_offsets_to_transaction({(source, 0): 42, (source, 1): 7}, group)
+        assert committed_offsets(kafka, group, source, 2) == [42, 7]
+
+        producer.begin_transaction()
+        await producer.send(sink, b"out-aborted")
+        await producer.send_offsets_to_transaction(
+            [TopicPartition(source, 0, 99), TopicPartition(source, 1, 99)], group
+        )
+        await producer.abort_transaction()
+        assert committed_offsets(kafka, group, source, 2) == [42, 7]
+    assert values(kafka, sink) == [b"out-1"]
+
+
+async def test_offsets_with_a_consumers_group_metadata(
+    kafka: BaseCluster, topic: TopicFactory
+) -> None:
+    """confluent-kafka's consumer_group_metadata() carries the generation and member id
+    (KIP-447): the group coordinator takes them, and refuses a stale generation."""
+    source, sink = topic(partitions=1), topic(partitions=1)
+    group = f"txn-group-{uuid.uuid4().hex[:8]}"
+    consumer = Consumer(
+        {
+            **kafka.client_config(),
+            "group.id": group,
+            "enable.auto.commit": False,
+            "auto.offset.reset": "earliest",
+            "isolation.level": "read_committed",
+        }
+    )
+    try:
+        consumer.subscribe([source])
+        for _ in range(100):
+            consumer.poll(0.2)
+            if consumer.assignment():
+                break
+        assert consumer.assignment(), "the consumer was never assigned a partition"
+        metadata = consumer.consumer_group_metadata()
+        async with Producer(**options(kafka)) as producer:
+            async with producer.transaction():
+                await producer.send(sink, b"with-metadata")
+                await producer.send_offsets_to_transaction({(source, 0): 5}, metadata)
+
+            stale = bytearray(metadata)
+            stale[7:11] = (1000).to_bytes(4, "little", signed=True)
+            producer.begin_transaction()
+            with pytest.raises(IllegalGenerationError):
+                await producer.send_offsets_to_transaction({(source, 0): 6}, bytes(stale))
+            await producer.abort_transaction()
+            # Usable again after the abort.
+            async with producer.transaction():
+                await producer.send(sink, b"after-abort")
+    finally:
+        consumer.close()
+    assert committed_offsets(kafka, group, source, 1) == [5]
+    assert values(kafka, sink) == [b"with-metadata", b"after-abort"]
