@@ -38,7 +38,8 @@ from ferrokafka._sasl import authenticator_for
 from ferrokafka._sender import Sender
 from ferrokafka._tls import ssl_context_for
 from ferrokafka._transactions.api import TransactionalMethods
-from ferrokafka._transactions.manager import TransactionalProducerIds, TransactionManager
+from ferrokafka._transactions.manager import TransactionManager
+from ferrokafka._transactions.producer_ids import TransactionalProducerIds
 from ferrokafka.bulk import BulkDelivery
 from ferrokafka.config import ProducerConfig
 from ferrokafka.errors import (
@@ -251,6 +252,13 @@ class Producer(TransactionalMethods):
             # Records sent with send_nowait just before close may still wait for their
             # topic's metadata: they are sent once it comes (or fail after max_block_ms), as
             # flush() does.
+            if self._transactions is not None and self._transactions.is_open:
+                # As the Java client does: a transaction still open at close is aborted.
+                with anyio.move_on_after(limit):
+                    try:
+                        await self.abort_transaction()
+                    except KafkaError as exc:
+                        log.warning("close(): the open transaction was not aborted: %s", exc)
             with anyio.move_on_after(limit):
                 while self._held:
                     await next(iter(self._held.values())).placeholder.wait()
@@ -474,7 +482,10 @@ class Producer(TransactionalMethods):
     def metrics(self) -> dict[str, float]:
         """Counters and rates under the Java client's metric names (``record-send-rate``,
         ``request-latency-avg``, ``compression-rate-avg``, ``producer-id``, ...)."""
-        return self._metrics.snapshot(self._accumulator, self._producer_ids)
+        snapshot = self._metrics.snapshot(self._accumulator, self._producer_ids)
+        if self._transactions is not None:
+            snapshot.update(self._transactions.times_ns_total)
+        return snapshot
 
     # --- the per-record path -------------------------------------------------------------
 

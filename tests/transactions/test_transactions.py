@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import anyio
 import pytest
 from confluent_kafka import Consumer, TopicPartition
 
@@ -62,6 +63,15 @@ async def test_committed_once_in_order_aborted_never(
 
     committed = [b"c1-%02d" % i for i in range(50)] + [b"c1-last", b"c2-0", b"c2-1"]
     assert values(kafka, name) == committed
+    # Kafka's own console consumer agrees (asked for one record more than committed).
+    lines = kafka.console_consume(
+        name,
+        len(committed) + 1,
+        timeout_s=5,
+        print_key=False,
+        properties={"isolation.level": "read_committed"},
+    )
+    assert lines == [v.decode() for v in committed]
     # The aborted records were written, and only read_committed hides them.
     uncommitted = values(kafka, name, "read_uncommitted")
     assert b"aborted-explicitly" in uncommitted
@@ -205,3 +215,37 @@ async def test_offsets_with_a_consumers_group_metadata(
         consumer.close()
     assert committed_offsets(kafka, group, source, 1) == [5]
     assert values(kafka, sink) == [b"with-metadata", b"after-abort"]
+
+
+async def test_close_aborts_an_open_transaction(kafka: BaseCluster, topic: TopicFactory) -> None:
+    name = topic(partitions=1)
+    async with Producer(**options(kafka)) as producer:
+        producer.begin_transaction()
+        await producer.send(name, b"left-open")
+        metrics = producer.metrics()
+    assert metrics["txn-init-time-ns-total"] > 0
+    assert metrics["txn-begin-time-ns-total"] > 0
+    assert metrics["txn-commit-time-ns-total"] == 0
+    # A transaction left open (60 s timeout) would hold every read_committed consumer before
+    # its first record: the later commit of another producer is visible only if it ended.
+    async with Producer(**options(kafka)) as other, other.transaction():
+        await other.send(name, b"after")
+    assert values(kafka, name) == [b"after"]
+    assert values(kafka, name, "read_uncommitted") == [b"left-open", b"after"]
+
+
+async def test_a_transaction_past_its_timeout_is_aborted(
+    kafka: BaseCluster, topic: TopicFactory
+) -> None:
+    """The coordinator aborts a transaction open longer than transaction_timeout_ms (it looks
+    every 10 s, Kafka's transaction.abort.timed.out.transaction.cleanup.interval.ms) and bumps
+    the epoch: the producer learns it at commit, with the reason."""
+    name = topic(partitions=1)
+    async with Producer(**options(kafka, transaction_timeout_ms=1000)) as producer:
+        producer.begin_transaction()
+        await producer.send(name, b"too-slow")
+        await anyio.sleep(13)
+        with pytest.raises(ProducerFencedError, match="transaction_timeout_ms=1000"):
+            await producer.commit_transaction()
+    assert values(kafka, name) == []
+    assert values(kafka, name, "read_uncommitted") == [b"too-slow"]

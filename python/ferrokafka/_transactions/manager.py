@@ -22,10 +22,11 @@ is still completing) only wait. The coordinator itself aborts a transaction open
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, TypeVar
 
 import anyio
@@ -33,7 +34,6 @@ import anyio.abc
 
 from ferrokafka._backoff import ExponentialBackoff
 from ferrokafka._error_codes import ErrorCode
-from ferrokafka._producer_id import ProducerIdManager
 from ferrokafka._protocol import (
     COORDINATOR_GROUP,
     COORDINATOR_TRANSACTION,
@@ -43,6 +43,7 @@ from ferrokafka._protocol import (
     find_coordinator_request,
     init_producer_id_request,
 )
+from ferrokafka._transactions.producer_ids import TransactionalProducerIds
 from ferrokafka._transactions.requests import (
     GroupMetadata,
     OffsetEntry,
@@ -98,33 +99,6 @@ _MOVED_CODES = frozenset({ErrorCode.NOT_COORDINATOR, ErrorCode.COORDINATOR_NOT_A
 _NOT_ATTEMPTED = ErrorCode.OPERATION_NOT_ATTEMPTED
 
 
-class TransactionalProducerIds(ProducerIdManager):
-    """The producer id of a transactional producer: obtained by the transaction manager from
-    the transaction coordinator, never by the sender. A bump the sender asks for (a sequence
-    error, a batch that may have been written failing) cannot be made locally inside a
-    transaction: the transaction becomes abortable, and the epoch is bumped at the
-    coordinator (InitProducerId with the current id and epoch, KIP-360) when it is aborted."""
-
-    def __init__(self, transaction_timeout_ms: int) -> None:
-        super().__init__(transaction_timeout_ms)
-        self.on_bump_requested: Callable[[], None] = lambda: None
-
-    def request_bump(self, *, unknown_producer_id: bool = False) -> None:
-        super().request_bump(unknown_producer_id=unknown_producer_id)
-        self.on_bump_requested()
-
-    @property
-    def bump_requested(self) -> bool:
-        return self.producer_id >= 0 and not self.ready
-
-    async def ensure(self, accumulator: _native.Accumulator, pool: BrokerPool) -> None:
-        # The transaction manager installs ids (start, abort); the sender only waits.
-        return
-
-    def install(self, accumulator: _native.Accumulator, producer_id: int, epoch: int) -> None:
-        self._install(accumulator, producer_id, epoch)
-
-
 class TransactionManager:
     def __init__(
         self,
@@ -164,6 +138,30 @@ class TransactionManager:
         # because transaction_timeout_ms had passed.
         self._began_at = 0.0
         producer_ids.on_bump_requested = self._on_bump_requested
+        # The Java client's txn-*-time-ns-total metrics: time spent in each call, in total.
+        self.times_ns_total: dict[str, float] = dict.fromkeys(
+            (
+                "txn-init-time-ns-total",
+                "txn-begin-time-ns-total",
+                "txn-send-offsets-time-ns-total",
+                "txn-commit-time-ns-total",
+                "txn-abort-time-ns-total",
+            ),
+            0.0,
+        )
+
+    @property
+    def is_open(self) -> bool:
+        """A transaction was begun and not yet committed or aborted."""
+        return self.state in (S.IN_TRANSACTION, S.ABORTABLE_ERROR)
+
+    @contextlib.contextmanager
+    def _timed(self, call: str) -> Iterator[None]:
+        start = time.perf_counter_ns()
+        try:
+            yield
+        finally:
+            self.times_ns_total[f"txn-{call}-time-ns-total"] += time.perf_counter_ns() - start
 
     # --- what the sender asks (the narrow interface it sees) -----------------------------
 
@@ -195,24 +193,30 @@ class TransactionManager:
     async def initialize(self) -> None:
         """InitProducerId for the transactional id, at start: fences older instances, and
         makes the coordinator abort or finish a transaction they left open."""
-        self._transition(S.INITIALIZING)
-        await self._init_producer_id(bump=False)
-        self._transition(S.READY)
+        with self._timed("init"):
+            self._transition(S.INITIALIZING)
+            await self._init_producer_id(bump=False)
+            self._transition(S.READY)
 
     def begin(self) -> None:
-        if self.state is not S.READY:
-            raise illegal_state("begin a transaction", self.state, self.last_error)
-        self._transition(S.IN_TRANSACTION)
-        self._added.clear()
-        self._to_add.clear()
-        self._started_at_coordinator = False
-        self._began_at = time.monotonic()
+        with self._timed("begin"):
+            if self.state is not S.READY:
+                raise illegal_state("begin a transaction", self.state, self.last_error)
+            self._transition(S.IN_TRANSACTION)
+            self._added.clear()
+            self._to_add.clear()
+            self._started_at_coordinator = False
+            self._began_at = time.monotonic()
 
     def check_send(self) -> None:
         if self.state is not S.IN_TRANSACTION:
             raise illegal_state("send", self.state, self.last_error)
 
     async def commit(self, flush: Callable[[], Awaitable[None]]) -> None:
+        with self._timed("commit"):
+            await self._commit(flush)
+
+    async def _commit(self, flush: Callable[[], Awaitable[None]]) -> None:
         if self.state is not S.IN_TRANSACTION:
             raise illegal_state("commit the transaction", self.state, self.last_error)
         await flush()
@@ -230,6 +234,12 @@ class TransactionManager:
     async def abort(
         self, drop_unsent: Callable[[], None], wait_settled: Callable[[], Awaitable[None]]
     ) -> None:
+        with self._timed("abort"):
+            await self._abort(drop_unsent, wait_settled)
+
+    async def _abort(
+        self, drop_unsent: Callable[[], None], wait_settled: Callable[[], Awaitable[None]]
+    ) -> None:
         if self.state not in (S.IN_TRANSACTION, S.ABORTABLE_ERROR):
             raise illegal_state("abort the transaction", self.state, self.last_error)
         self._transition(S.ABORTING)
@@ -240,6 +250,10 @@ class TransactionManager:
         await self._end(commit=False)
 
     async def send_offsets(self, offsets: list[OffsetEntry], group: GroupMetadata) -> None:
+        with self._timed("send-offsets"):
+            await self._send_offsets(offsets, group)
+
+    async def _send_offsets(self, offsets: list[OffsetEntry], group: GroupMetadata) -> None:
         if self.state is not S.IN_TRANSACTION:
             raise illegal_state("send offsets to the transaction", self.state, self.last_error)
         txn = self._identity()
