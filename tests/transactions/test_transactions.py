@@ -249,3 +249,22 @@ async def test_a_transaction_past_its_timeout_is_aborted(
             await producer.commit_transaction()
     assert values(kafka, name) == []
     assert values(kafka, name, "read_uncommitted") == [b"too-slow"]
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_commit_and_abort_under_each_backend(
+    kafka: BaseCluster, topic: TopicFactory, backend: str
+) -> None:
+    name = topic(partitions=2)
+
+    async def main() -> None:
+        async with Producer(**options(kafka)) as producer:
+            async with producer.transaction():
+                producer.send_nowait(name, b"kept-0", partition=0)
+                await producer.send(name, b"kept-1", partition=1)
+            producer.begin_transaction()
+            await producer.send(name, b"dropped", partition=0)
+            await producer.abort_transaction()
+
+    anyio.run(main, backend=backend)
+    assert sorted(values(kafka, name)) == [b"kept-0", b"kept-1"]
