@@ -12,7 +12,7 @@ import pytest
 from confluent_kafka import Consumer, TopicPartition
 
 from ferrokafka import ConfigError, IllegalStateError, Producer
-from ferrokafka.errors import IllegalGenerationError, ProducerFencedError
+from ferrokafka.errors import IllegalGenerationError, InvalidTxnStateError, ProducerFencedError
 from ferrokafka.testing import BaseCluster
 from ferrokafka.testing.pytest_plugin import TopicFactory
 
@@ -34,10 +34,12 @@ def values(kafka: BaseCluster, topic: str, isolation_level: str = "read_committe
 
 
 async def test_committed_once_in_order_aborted_never(
-    kafka: BaseCluster, topic: TopicFactory
+    kafka: BaseCluster, topic: TopicFactory, txn_protocol: bool
 ) -> None:
     name = topic(partitions=1)
     async with Producer(**options(kafka)) as producer:
+        assert producer._transactions is not None
+        assert producer._transactions.uses_v2 is txn_protocol
         async with producer.transaction():
             for i in range(50):
                 producer.send_nowait(name, b"c1-%02d" % i)
@@ -78,7 +80,9 @@ async def test_committed_once_in_order_aborted_never(
     assert b"aborted-by-exception" in uncommitted
 
 
-async def test_several_partitions_and_topics(kafka: BaseCluster, topic: TopicFactory) -> None:
+async def test_several_partitions_and_topics(
+    kafka: BaseCluster, topic: TopicFactory, txn_protocol: bool
+) -> None:
     first, second = topic(partitions=3), topic(partitions=2)
     async with Producer(**options(kafka, linger_ms=5)) as producer:
         for round_ in range(3):
@@ -93,7 +97,9 @@ async def test_several_partitions_and_topics(kafka: BaseCluster, topic: TopicFac
             assert got == [b"%d-%02d" % (r, i) for r in range(3) for i in range(p, 30, parts)]
 
 
-async def test_a_second_instance_fences_the_first(kafka: BaseCluster, topic: TopicFactory) -> None:
+async def test_a_second_instance_fences_the_first(
+    kafka: BaseCluster, topic: TopicFactory, txn_protocol: bool
+) -> None:
     name = topic(partitions=1)
     opts = options(kafka)
     async with Producer(**opts) as old:
@@ -154,7 +160,9 @@ def committed_offsets(kafka: BaseCluster, group: str, topic: str, partitions: in
         consumer.close()
 
 
-async def test_offsets_commit_with_the_transaction(kafka: BaseCluster, topic: TopicFactory) -> None:
+async def test_offsets_commit_with_the_transaction(
+    kafka: BaseCluster, topic: TopicFactory, txn_protocol: bool
+) -> None:
     source, sink = topic(partitions=2), topic(partitions=1)
     group = f"txn-group-{uuid.uuid4().hex[:8]}"
     async with Producer(**options(kafka)) as producer:
@@ -174,7 +182,7 @@ async def test_offsets_commit_with_the_transaction(kafka: BaseCluster, topic: To
 
 
 async def test_offsets_with_a_consumers_group_metadata(
-    kafka: BaseCluster, topic: TopicFactory
+    kafka: BaseCluster, topic: TopicFactory, txn_protocol: bool
 ) -> None:
     """confluent-kafka's consumer_group_metadata() carries the generation and member id
     (KIP-447): the group coordinator takes them, and refuses a stale generation."""
@@ -235,7 +243,7 @@ async def test_close_aborts_an_open_transaction(kafka: BaseCluster, topic: Topic
 
 
 async def test_a_transaction_past_its_timeout_is_aborted(
-    kafka: BaseCluster, topic: TopicFactory
+    kafka: BaseCluster, topic: TopicFactory, txn_protocol: bool
 ) -> None:
     """The coordinator aborts a transaction open longer than transaction_timeout_ms (it looks
     every 10 s, Kafka's transaction.abort.timed.out.transaction.cleanup.interval.ms) and bumps
@@ -245,7 +253,9 @@ async def test_a_transaction_past_its_timeout_is_aborted(
         producer.begin_transaction()
         await producer.send(name, b"too-slow")
         await anyio.sleep(13)
-        with pytest.raises(ProducerFencedError, match="transaction_timeout_ms=1000"):
+        # v1: PRODUCER_FENCED (the epoch was bumped); v2: INVALID_TXN_STATE.
+        fenced = InvalidTxnStateError if txn_protocol else ProducerFencedError
+        with pytest.raises(fenced, match="longer than transaction_timeout_ms=1000"):
             await producer.commit_transaction()
     assert values(kafka, name) == []
     assert values(kafka, name, "read_uncommitted") == [b"too-slow"]

@@ -7,10 +7,15 @@ before the first batch of the transaction goes to it (AddPartitionsToTxn), adds 
 offsets (AddOffsetsToTxn, then TxnOffsetCommit to the group coordinator), and ends the
 transaction (EndTxn).
 
-This is the transactions v1 protocol on every broker, Kafka 3.9 and 4.x alike: Produce is
-capped at v11 and EndTxn / TxnOffsetCommit at v4, the versions whose meaning does not depend on
-the cluster's ``transaction.version`` feature. (KIP-890 transactions v2, where Produce v12 adds
-partitions implicitly and EndTxn v5 bumps the epoch, is not implemented.)
+Two protocols, chosen at start from the transaction coordinator's ApiVersions answer:
+- transactions v2 (KIP-890 part 2) when the cluster's finalized ``transaction.version`` feature
+  is 2 or more and the broker speaks Produce v12 and EndTxn v5 (Kafka 4.0+ by default): Produce
+  v12 adds a partition to the transaction by itself (no AddPartitionsToTxn), TxnOffsetCommit v5
+  adds the group by itself (no AddOffsetsToTxn), and EndTxn v5 bumps the epoch at the end of
+  every transaction, answering the new one;
+- transactions v1 otherwise (Kafka 3.9): AddPartitionsToTxn / AddOffsetsToTxn, Produce capped
+  at v11, EndTxn and TxnOffsetCommit at v4, the versions whose meaning does not depend on
+  ``transaction.version``.
 
 Coordinator errors that say "try again" are retried with a growing backoff until
 ``max_block_ms`` (as the Java client bounds its transactional calls): NOT_COORDINATOR and
@@ -78,6 +83,10 @@ TopicPartition = tuple[str, int]
 PRODUCE_MAX_VERSION_V1 = 11
 END_TXN_MAX_VERSION_V1 = 4
 TXN_OFFSET_COMMIT_MAX_VERSION_V1 = 4
+# Transactions v2 (KIP-890 part 2): the versions that mean it, and the feature level.
+PRODUCE_VERSION_V2 = 12
+END_TXN_VERSION_V2 = 5
+TRANSACTION_VERSION_FEATURE = "transaction.version"
 # InitProducerId takes a known producer id and epoch to bump from v3 on (KIP-360).
 INIT_PRODUCER_ID_BUMP_VERSION = 3
 
@@ -118,6 +127,8 @@ class TransactionManager:
         self._wake_sender = wake_sender
         self._backoff = ExponentialBackoff(config.retry_backoff_ms, config.retry_backoff_max_ms)
         self.state = S.UNINITIALIZED
+        # Transactions v2 (KIP-890 part 2), decided at start from the coordinator's answer.
+        self.uses_v2 = False
         # Why the state is ABORTABLE_ERROR or FATAL_ERROR: named by every refused call.
         self.last_error: KafkaError | None = None
         # Node id of the coordinator per (key type, key); dropped when it moves.
@@ -167,7 +178,7 @@ class TransactionManager:
 
     @property
     def produce_max_version(self) -> int:
-        return PRODUCE_MAX_VERSION_V1
+        return PRODUCE_VERSION_V2 if self.uses_v2 else PRODUCE_MAX_VERSION_V1
 
     def admit(self, topic: str, partition: int, tasks: anyio.abc.TaskGroup) -> bool:
         """Whether a ready batch of ``topic``/``partition`` may be drained now; if not, the
@@ -175,7 +186,13 @@ class TransactionManager:
         tp = (topic, partition)
         if tp in self._added:
             return True
-        if self.state is S.IN_TRANSACTION or self.state is S.COMMITTING:
+        in_transaction = self.state is S.IN_TRANSACTION or self.state is S.COMMITTING
+        if self.uses_v2:
+            # Produce v12 adds the partition to the transaction (KIP-890 part 2).
+            if in_transaction:
+                self._started_at_coordinator = True
+            return in_transaction
+        if in_transaction:
             self._to_add.add(tp)
             if not self._adding:
                 self._adding = True
@@ -196,6 +213,13 @@ class TransactionManager:
         with self._timed("init"):
             self._transition(S.INITIALIZING)
             await self._init_producer_id(bump=False)
+            coordinator = await self._coordinator(self._transaction_key)
+            self.uses_v2 = transactions_v2_available(coordinator)
+            log.info(
+                "transactional id %r: transactions v%d",
+                self.transactional_id,
+                2 if self.uses_v2 else 1,
+            )
             self._transition(S.READY)
 
     def begin(self) -> None:
@@ -257,28 +281,25 @@ class TransactionManager:
         if self.state is not S.IN_TRANSACTION:
             raise illegal_state("send offsets to the transaction", self.state, self.last_error)
         txn = self._identity()
-        added = await self._call(
-            ApiKey.ADD_OFFSETS_TO_TXN,
-            lambda version: add_offsets_to_txn_request(version, txn, group.group_id),
-            lambda result: result.error_code,
-        )
-        self._raise_for(added.error_code, f"add group {group.group_id!r}'s offsets")
+        if not self.uses_v2:
+            # In v2, TxnOffsetCommit v5 adds the group to the transaction by itself.
+            added = await self._call(
+                ApiKey.ADD_OFFSETS_TO_TXN,
+                lambda version: add_offsets_to_txn_request(version, txn, group.group_id),
+                lambda result: result.error_code,
+            )
+            self._raise_for(added.error_code, f"add group {group.group_id!r}'s offsets")
         self._started_at_coordinator = True
         committed = await self._call(
             ApiKey.TXN_OFFSET_COMMIT,
             lambda version: txn_offset_commit_request(version, txn, group, offsets),
             _first_partition_error,
             group=group.group_id,
-            max_version=TXN_OFFSET_COMMIT_MAX_VERSION_V1,
+            max_version=None if self.uses_v2 else TXN_OFFSET_COMMIT_MAX_VERSION_V1,
         )
         self._raise_for(
             _first_partition_error(committed), f"commit group {group.group_id!r}'s offsets"
         )
-
-    def close(self) -> None:
-        """After close, only the state's message remains: every call is refused."""
-        if self.state is not S.FATAL_ERROR:
-            self.last_error = None
 
     # --- the requests --------------------------------------------------------------------
 
@@ -357,7 +378,7 @@ class TransactionManager:
                     ApiKey.END_TXN,
                     lambda version: end_txn_request(version, txn, commit=commit),
                     lambda r: r.error_code,
-                    max_version=END_TXN_MAX_VERSION_V1,
+                    max_version=None if self.uses_v2 else END_TXN_MAX_VERSION_V1,
                 )
             except KafkaError as exc:
                 self._fatal(exc)
@@ -366,6 +387,10 @@ class TransactionManager:
                 error = self._explain(error_for_code(result.error_code), what)
                 self._fatal(error)
                 raise error
+            if result.producer_id >= 0:
+                # EndTxn v5 bumped the epoch (or, near its end, gave a new producer id): every
+                # batch of the transaction has ended, so sequences restart at 0 (v2).
+                self._ids.install(self._acc, result.producer_id, result.producer_epoch)
         if self._ids.bump_requested:
             # A sequence may have been lost inside the transaction: a new epoch (KIP-360)
             # restarts every partition's sequence at 0.
@@ -386,14 +411,7 @@ class TransactionManager:
         """Sends a request to the transaction coordinator (or ``group``'s coordinator), retrying
         what Kafka says may succeed later, until ``max_block_ms``. Returns the last answer."""
         deadline = time.monotonic() + self._max_block_ms / 1000
-        key = (
-            (COORDINATOR_GROUP, group)
-            if group is not None
-            else (
-                COORDINATOR_TRANSACTION,
-                self.transactional_id,
-            )
-        )
+        key = (COORDINATOR_GROUP, group) if group is not None else self._transaction_key
         attempts = 0
         while True:
             why: object
@@ -435,6 +453,10 @@ class TransactionManager:
 
     # --- state ---------------------------------------------------------------------------
 
+    @property
+    def _transaction_key(self) -> tuple[int, str]:
+        return (COORDINATOR_TRANSACTION, self.transactional_id)
+
     def _identity(self) -> TxnIdentity:
         return TxnIdentity(self.transactional_id, self._ids.producer_id, self._ids.epoch)
 
@@ -468,26 +490,36 @@ class TransactionManager:
         log.warning("transactional id %r: %s", self.transactional_id, error)
 
     def _explain(self, error: KafkaError, what: str) -> KafkaError:
-        """A fencing answer (PRODUCER_FENCED, or INVALID_PRODUCER_EPOCH as Produce and older
-        coordinators say it) becomes `ProducerFencedError` saying why it may have come: a
-        newer instance, or the coordinator aborting a transaction older than its timeout
-        (it bumps the epoch then)."""
+        """Says why a fencing answer may have come. PRODUCER_FENCED (or INVALID_PRODUCER_EPOCH,
+        as Produce and older coordinators say it) becomes `ProducerFencedError`: a newer
+        instance started, or the coordinator aborted a transaction older than its timeout (it
+        bumps the epoch then; transactions v2 coordinators answer INVALID_TXN_STATE to it)."""
+        elapsed_ms = (time.monotonic() - self._began_at) * 1000
+        timed_out = self.state in (S.IN_TRANSACTION, S.COMMITTING, S.ABORTING) and (
+            elapsed_ms > self._timeout_ms
+        )
+        timeout_note = (
+            f"the coordinator aborted this transaction, which ran {elapsed_ms:.0f} ms, longer "
+            f"than transaction_timeout_ms={self._timeout_ms}"
+        )
+        unusable = (
+            f"This producer is unusable now: close it (the broker answered {type(error).__name__})"
+        )
+        if error.code == ErrorCode.INVALID_TXN_STATE and timed_out:
+            return error_for_code(
+                ErrorCode.INVALID_TXN_STATE,
+                f"transactional id {self.transactional_id!r} could not {what}: {timeout_note}. "
+                + unusable,
+            )
         if error.code not in (ErrorCode.PRODUCER_FENCED, ErrorCode.INVALID_PRODUCER_EPOCH):
             return error
         why = "another producer with this transactional_id started"
-        elapsed_ms = (time.monotonic() - self._began_at) * 1000
-        if self.state in (S.IN_TRANSACTION, S.COMMITTING, S.ABORTING) and (
-            elapsed_ms > self._timeout_ms
-        ):
-            why += (
-                f", or the coordinator aborted this transaction, which ran {elapsed_ms:.0f} ms, "
-                f"longer than transaction_timeout_ms={self._timeout_ms}"
-            )
+        if timed_out:
+            why += ", or " + timeout_note
         return error_for_code(
             ErrorCode.PRODUCER_FENCED,
             f"transactional id {self.transactional_id!r} was fenced and could not {what}: "
-            f"{why}. This producer is unusable now: close it (the broker answered "
-            f"{type(error).__name__})",
+            f"{why}. " + unusable,
         )
 
     def _on_bump_requested(self) -> None:
@@ -497,6 +529,18 @@ class TransactionManager:
                 "transaction (the producer epoch is bumped then)"
             )
             self._transition(S.ABORTABLE_ERROR)
+
+
+def transactions_v2_available(conn: BrokerConnection) -> bool:
+    """Whether the cluster finalized ``transaction.version`` >= 2 and this broker speaks the
+    versions that mean it (Produce v12, EndTxn v5)."""
+    _, level = conn.finalized_features.get(TRANSACTION_VERSION_FEATURE, (0, 0))
+    try:
+        produce = conn.api_version(ApiKey.PRODUCE, ours_max=PRODUCE_VERSION_V2)
+        end_txn = conn.api_version(ApiKey.END_TXN)
+    except KafkaError:
+        return False
+    return level >= 2 and produce >= PRODUCE_VERSION_V2 and end_txn >= END_TXN_VERSION_V2
 
 
 def _retriable(code: int) -> bool:
