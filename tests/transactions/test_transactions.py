@@ -11,7 +11,7 @@ import anyio
 import pytest
 from confluent_kafka import Consumer, TopicPartition
 
-from ferrokafka import ConfigError, IllegalStateError, Producer
+from ferrokafka import ConfigError, IllegalStateError, Producer, RecordTooLargeError
 from ferrokafka.errors import IllegalGenerationError, InvalidTxnStateError, ProducerFencedError
 from ferrokafka.testing import BaseCluster
 from ferrokafka.testing.pytest_plugin import TopicFactory
@@ -278,3 +278,25 @@ def test_commit_and_abort_under_each_backend(
 
     anyio.run(main, backend=backend)
     assert sorted(values(kafka, name)) == [b"kept-0", b"kept-1"]
+
+
+async def test_a_failed_record_fails_the_commit_and_the_block_aborts(
+    kafka: BaseCluster, topic: TopicFactory, txn_protocol: bool
+) -> None:
+    """A record the broker refuses (larger than the topic's max.message.bytes) makes the
+    transaction abortable: the commit raises, naming it, and the block aborts by itself."""
+    name = topic(partitions=1, config={"max.message.bytes": "2000"})
+    async with Producer(**options(kafka)) as producer:
+
+        async def too_large_inside() -> None:
+            async with producer.transaction():
+                producer.send_nowait(name, b"small")
+                producer.send_nowait(name, b"x" * 5_000)
+
+        with pytest.raises(IllegalStateError, match="abort_transaction") as failed:
+            await too_large_inside()
+        assert "MESSAGE_TOO_LARGE" in str(failed.value)
+        assert isinstance(failed.value.__cause__, RecordTooLargeError)
+        async with producer.transaction():
+            await producer.send(name, b"next")
+    assert values(kafka, name) == [b"next"]

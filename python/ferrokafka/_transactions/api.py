@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from typing import TYPE_CHECKING, Any
 
 from ferrokafka._transactions.offsets import group_metadata, offset_entries
-from ferrokafka._transactions.state import TransactionState
 from ferrokafka.errors import IllegalStateError, KafkaError
 
 if TYPE_CHECKING:
@@ -33,17 +32,20 @@ class TransactionalMethods:
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
         """``async with producer.transaction():`` begins a transaction, commits it when the
-        block ends, and aborts it when the block raises (the exception is re-raised)."""
+        block ends, and aborts it when the block raises (the exception is re-raised), or when
+        the commit finds the transaction failed (its error is raised)."""
         self.begin_transaction()
         try:
             yield
+            await self.commit_transaction()
         except BaseException:
+            # The block raised, or the commit found the transaction failed (a record or the
+            # offsets were refused): abort, so that the producer can begin the next one.
             txn = self._manager("abort the transaction")
-            if txn.state in (TransactionState.IN_TRANSACTION, TransactionState.ABORTABLE_ERROR):
+            if txn.is_open:
                 with contextlib.suppress(KafkaError):
                     await self.abort_transaction()
             raise
-        await self.commit_transaction()
 
     def begin_transaction(self) -> None:
         """Starts a transaction (a local state change: the coordinator hears of it with its

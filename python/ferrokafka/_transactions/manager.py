@@ -204,6 +204,10 @@ class TransactionManager:
         """A batch of the transaction failed: the transaction cannot commit any more."""
         if self.state in (S.IN_TRANSACTION, S.COMMITTING):
             self._fail(error)
+            # Its sequence number is a gap its partition cannot get past: the abort bumps the
+            # epoch (KIP-360), which restarts every sequence at 0. Nothing more is drained
+            # until then.
+            self._ids.request_bump()
 
     # --- the producer's calls ------------------------------------------------------------
 

@@ -73,4 +73,6 @@ def illegal_state(
     message = f"cannot {action}: the transactional producer is {state.value}; {_FIX[state]}"
     if cause is not None:
         message += f" (cause: {cause})"
-    return IllegalStateError(message)
+    error = IllegalStateError(message)
+    error.__cause__ = cause
+    return error
