@@ -4,6 +4,9 @@ records are in the log, only hidden)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 import uuid
 from typing import Any
 
@@ -300,3 +303,55 @@ async def test_a_failed_record_fails_the_commit_and_the_block_aborts(
         async with producer.transaction():
             await producer.send(name, b"next")
     assert values(kafka, name) == [b"next"]
+
+
+KILLED_PRODUCER = """
+import asyncio, sys
+from ferrokafka import Producer
+
+async def main() -> None:
+    producer = Producer(bootstrap_servers=sys.argv[1], transactional_id=sys.argv[3],
+                        transaction_timeout_ms=1000, max_block_ms=20000,
+                        request_timeout_ms=10000, delivery_timeout_ms=30000)
+    await producer.start()
+    producer.begin_transaction()
+    await producer.send(sys.argv[2], b"from-the-killed-producer")
+    print("sent", flush=True)
+    await asyncio.sleep(600)
+
+asyncio.run(main())
+"""
+
+
+def test_a_killed_producers_transaction_is_never_visible(
+    kafka: BaseCluster, topic: TopicFactory
+) -> None:
+    """SIGKILLed mid-transaction: the coordinator aborts the transaction after its timeout (it
+    looks every 10 s), and read_committed consumers go past it without ever seeing it."""
+    name = topic(partitions=1)
+    child = subprocess.Popen(
+        [sys.executable, "-c", KILLED_PRODUCER, kafka.bootstrap_servers, name, f"k-{name}"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        # Bounded: the child exits (closing its stdout) when max_block_ms or
+        # delivery_timeout_ms run out.
+        assert child.stdout.readline().strip() == "sent"
+    finally:
+        child.kill()
+        child.wait()
+
+    # Until the coordinator aborts it, the open transaction holds read_committed consumers
+    # before its record: the later commit of another producer shows when it is over.
+    async def commit_after() -> None:
+        async with Producer(**options(kafka)) as other, other.transaction():
+            await other.send(name, b"after")
+
+    anyio.run(commit_after)
+    deadline = time.monotonic() + 40
+    while values(kafka, name) != [b"after"]:
+        assert time.monotonic() < deadline, "the killed producer's transaction never ended"
+        time.sleep(1)
+    assert values(kafka, name, "read_uncommitted") == [b"from-the-killed-producer", b"after"]
