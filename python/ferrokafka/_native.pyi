@@ -26,26 +26,37 @@ __all__ = [
     "SaslHandshakeResult",
     "SendFastPath",
     "TopicMetadata",
+    "TxnCoordinatorResult",
+    "TxnPartitionError",
+    "TxnPartitionsResult",
     "__version__",
     "compress",
     "crc32c",
+    "decode_add_offsets_to_txn_response",
+    "decode_add_partitions_to_txn_response",
     "decode_api_versions_response",
     "decode_batches",
+    "decode_end_txn_response",
     "decode_find_coordinator_response",
     "decode_init_producer_id_response",
     "decode_metadata_response",
     "decode_produce_response",
     "decode_sasl_authenticate_response",
     "decode_sasl_handshake_response",
+    "decode_txn_offset_commit_response",
     "decompress",
+    "encode_add_offsets_to_txn_request",
+    "encode_add_partitions_to_txn_request",
     "encode_api_versions_request",
     "encode_batch",
+    "encode_end_txn_request",
     "encode_find_coordinator_request",
     "encode_init_producer_id_request",
     "encode_metadata_request",
     "encode_produce_request",
     "encode_sasl_authenticate_request",
     "encode_sasl_handshake_request",
+    "encode_txn_offset_commit_request",
     "murmur2",
     "partition_for_key",
     "supported_versions",
@@ -360,6 +371,91 @@ class SaslAuthenticateResult:
         """0 when the broker does not ask for re-authentication (or before v1)."""
 
 # --- end protocol ---------------------------------------------------------------------------
+
+# --- transactions (rust/src/bindings/transactions.rs) -------------------------------------
+# Codecs of the transactional requests. Encoders return a whole frame; decoders return frozen
+# result classes. Failures raise ProtocolError.
+
+@final
+class TxnPartitionError:
+    """The error code (0 for none) the coordinator answered for one partition."""
+
+    @property
+    def topic(self) -> str: ...
+    @property
+    def partition(self) -> int: ...
+    @property
+    def error_code(self) -> int: ...
+
+@final
+class TxnPartitionsResult:
+    """The answer to AddPartitionsToTxn or TxnOffsetCommit: one entry per partition."""
+
+    @property
+    def throttle_time_ms(self) -> int: ...
+    @property
+    def partitions(self) -> list[TxnPartitionError]: ...
+
+@final
+class TxnCoordinatorResult:
+    """The answer to AddOffsetsToTxn or EndTxn; producer_id/producer_epoch are those the
+    coordinator gave at the end of the transaction (EndTxn v5+), -1 otherwise."""
+
+    @property
+    def throttle_time_ms(self) -> int: ...
+    @property
+    def error_code(self) -> int: ...
+    @property
+    def producer_id(self) -> int: ...
+    @property
+    def producer_epoch(self) -> int: ...
+
+def encode_add_partitions_to_txn_request(
+    correlation_id: int,
+    client_id: str | None,
+    version: int,
+    transactional_id: str,
+    producer_id: int,
+    producer_epoch: int,
+    partitions: list[tuple[str, list[int]]],
+) -> bytes: ...
+def decode_add_partitions_to_txn_response(frame: bytes, version: int) -> TxnPartitionsResult: ...
+def encode_add_offsets_to_txn_request(
+    correlation_id: int,
+    client_id: str | None,
+    version: int,
+    transactional_id: str,
+    producer_id: int,
+    producer_epoch: int,
+    group_id: str,
+) -> bytes: ...
+def decode_add_offsets_to_txn_response(frame: bytes, version: int) -> TxnCoordinatorResult: ...
+def encode_txn_offset_commit_request(
+    correlation_id: int,
+    client_id: str | None,
+    version: int,
+    transactional_id: str,
+    producer_id: int,
+    producer_epoch: int,
+    group_id: str,
+    generation_id: int,
+    member_id: str,
+    group_instance_id: str | None,
+    offsets: list[tuple[str, int, int, int, str | None]],
+) -> bytes: ...
+def decode_txn_offset_commit_response(frame: bytes, version: int) -> TxnPartitionsResult: ...
+def encode_end_txn_request(
+    correlation_id: int,
+    client_id: str | None,
+    version: int,
+    transactional_id: str,
+    producer_id: int,
+    producer_epoch: int,
+    commit: bool,
+) -> bytes: ...
+def decode_end_txn_response(frame: bytes, version: int) -> TxnCoordinatorResult: ...
+
+# --- end transactions -----------------------------------------------------------------------
 
 # --- record (rust/src/bindings/record.rs) -------------------------------------------------
 # Record batch v2 encoding and decoding, CRC-32C and the codecs (none, gzip, snappy, lz4,

@@ -61,6 +61,7 @@ if TYPE_CHECKING:
     from ferrokafka._metrics import ProducerMetrics
     from ferrokafka._pending import PendingBatch
     from ferrokafka._producer_id import ProducerIdManager
+    from ferrokafka._transactions.manager import TransactionManager
     from ferrokafka.config import ProducerConfig
 
 log = logging.getLogger("ferrokafka.producer")
@@ -105,6 +106,9 @@ class Sender:
         self._ensuring = False
         self._closing = False
         self._abort_on_close = False
+        # Set on a transactional producer: admits a partition's batches once the partition is
+        # in the transaction, caps the Produce version, and hears of failed batches.
+        self.transactions: TransactionManager | None = None
         # Called when batches leave the accumulator (senders waiting for buffer space).
         self.on_memory_freed: Callable[[], None] = lambda: None
         # (deadline in monotonic ms, callback): timers of the producer run by this loop.
@@ -125,6 +129,10 @@ class Sender:
         """Runs ``callback`` from the sender's loop once ``deadline_ms`` has passed."""
         self._timers.append((deadline_ms, callback))
         self._wakeup.set()
+
+    def fail_unsent(self, error: KafkaError) -> None:
+        """Fails every batch not yet drained (an aborted transaction's)."""
+        self._fail_all(error)
 
     def begin_close(self, *, abort: bool) -> None:
         """Sends what is left (or, with ``abort``, fails it) and then ends `run`."""
@@ -194,6 +202,9 @@ class Sender:
             node = leader.leader_id
             if self._in_flight.get(node, 0) >= self._max_in_flight:
                 continue
+            txn = self.transactions
+            if txn is not None and not txn.admit(topic, partition, tasks):
+                continue
             conn = self._pool.ready_connection(node)
             if conn is None:
                 if self._pool.can_connect(node):
@@ -259,7 +270,9 @@ class Sender:
             self._note_sent(batch_id)
         self._in_flight[node] = self._in_flight.get(node, 0) + 1
         try:
-            version = conn.api_version(ApiKey.PRODUCE, ours_max=PRODUCE_MAX_VERSION)
+            txn = self.transactions
+            ours_max = PRODUCE_MAX_VERSION if txn is None else txn.produce_max_version
+            version = conn.api_version(ApiKey.PRODUCE, ours_max=ours_max)
             request = self._produce_request(version, batch_ids)
             started = now_ms()
 
@@ -481,6 +494,8 @@ class Sender:
             # the sequence, so start a new epoch (as the Java client does) before sending more.
             self._producer_ids.request_bump()
         log.debug("batch %d of %s-%s failed: %s", batch_id, pending.topic, pending.partition, error)
+        if self.transactions is not None:
+            self.transactions.batch_failed(error)
         pending.fail(error)
 
     def _split(self, batch_id: int, pending: PendingBatch) -> bool:

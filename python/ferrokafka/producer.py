@@ -38,6 +38,9 @@ from ferrokafka._runtime import BackgroundTask, now_ms, wall_ms
 from ferrokafka._sasl import authenticator_for
 from ferrokafka._sender import Sender
 from ferrokafka._tls import ssl_context_for
+from ferrokafka._transactions.api import TransactionalMethods
+from ferrokafka._transactions.manager import TransactionManager
+from ferrokafka._transactions.producer_ids import TransactionalProducerIds
 from ferrokafka.bulk import BulkDelivery
 from ferrokafka.config import ProducerConfig
 from ferrokafka.errors import (
@@ -78,7 +81,7 @@ class ProducerState(enum.Enum):
     CLOSED = "closed"
 
 
-class Producer:
+class Producer(TransactionalMethods):
     """An asyncio-native (and trio-compatible) Kafka producer.
 
     Options are the Java producer's configs with ``.`` replaced by ``_`` and the same defaults
@@ -112,12 +115,6 @@ class Producer:
 
     def _setup(self) -> None:
         config = self._config
-        if config.transactional_id is not None:
-            raise ConfigError(
-                "transactions are not available in this version of ferrokafka: remove "
-                "transactional_id (idempotence alone already prevents duplicates per partition)",
-                option="transactional_id",
-            )
         codec = config.compression_type
         level = {
             "gzip": config.compression_gzip_level,
@@ -132,6 +129,7 @@ class Producer:
             compression_level=None if level is None or level == -1 else level,
             max_request_size=config.max_request_size,
             idempotent=config.enable_idempotence,
+            transactional=config.transactional_id is not None,
             partitioner_ignore_keys=config.partitioner_ignore_keys,
             partitioner_adaptive=config.partitioner_adaptive_partitioning_enable,
             mute_while_in_flight=config.max_in_flight_requests_per_connection == 1,
@@ -145,7 +143,12 @@ class Producer:
         self._held: dict[str, HeldTopic] = {}
         self._held_bytes = 0
         self._partition_counts: dict[str, int] = {}
-        self._producer_ids = (
+        transactional_ids = (
+            TransactionalProducerIds(config.transaction_timeout_ms)
+            if config.transactional_id is not None
+            else None
+        )
+        self._producer_ids = transactional_ids or (
             ProducerIdManager(config.transaction_timeout_ms) if config.enable_idempotence else None
         )
         self._pool = BrokerPool(config, ssl_context_for(config), authenticator)
@@ -153,6 +156,14 @@ class Producer:
         self._sender = Sender(
             config, self._accumulator, self._pool, self._batches, self._producer_ids, self._metrics
         )
+        self._transactions = (
+            None
+            if transactional_ids is None
+            else TransactionManager(
+                config, self._pool, self._accumulator, transactional_ids, self._sender.wake
+            )
+        )
+        self._sender.transactions = self._transactions
         self._sender.on_memory_freed = self._on_memory_freed
         self._sender_task: BackgroundTask | None = None
         # Set once close() has finished, for concurrent callers of close().
@@ -185,10 +196,14 @@ class Producer:
         if self._state is not ProducerState.NEW:
             raise IllegalStateError(f"start() on a producer that is {self._state.value}")
         await self._pool.wait_for_cluster(self._config.max_block_ms)
+        if self._transactions is not None:
+            # Before the sender runs: it drains nothing without the producer id.
+            await self._transactions.initialize()
         self._sender_task = BackgroundTask(self._sender.run, f"ferrokafka-sender-{self}")
         self._state = ProducerState.STARTED
         if (
-            self._key_serializer is None
+            self._transactions is None  # every send checks the transaction's state
+            and self._key_serializer is None
             and self._value_serializer is None
             and self._config.partitioner is None
             # A subclass's own send_nowait must keep being called.
@@ -250,6 +265,13 @@ class Producer:
             # Records sent with send_nowait just before close may still wait for their
             # topic's metadata: they are sent once it comes (or fail after max_block_ms), as
             # flush() does.
+            if self._transactions is not None and self._transactions.is_open:
+                # As the Java client does: a transaction still open at close is aborted.
+                with anyio.move_on_after(limit):
+                    try:
+                        await self.abort_transaction()
+                    except KafkaError as exc:
+                        log.warning("close(): the open transaction was not aborted: %s", exc)
             with anyio.move_on_after(limit):
                 while self._held:
                     await next(iter(self._held.values())).placeholder.wait()
@@ -308,6 +330,8 @@ class Producer:
         awaitable; ``on_delivery(metadata, error)`` runs on the event loop when it ends."""
         if self._state is not ProducerState.STARTED:
             raise self._not_started()
+        if self._transactions is not None:
+            self._transactions.check_send()
         if partition is not None:
             check_partition(topic, partition, self._partition_counts.get(topic))
         header_list = _headers(headers) if headers else None
@@ -347,6 +371,8 @@ class Producer:
         `KafkaTimeoutError`; a failed delivery raises the broker's error."""
         if self._state is not ProducerState.STARTED:
             raise self._not_started()
+        if self._transactions is not None:
+            self._transactions.check_send()
         # Read the clock only when there is something to wait for: this is the per-record
         # path of every awaited send.
         deadline: float | None = None
@@ -391,6 +417,8 @@ class Producer:
         the rest can be sent again after awaiting."""
         if self._state is not ProducerState.STARTED:
             raise self._not_started()
+        if self._transactions is not None:
+            self._transactions.check_send()
         count = self._partition_counts.get(topic)
         if count is None:
             _check_topic(topic)
@@ -467,7 +495,10 @@ class Producer:
     def metrics(self) -> dict[str, float]:
         """Counters and rates under the Java client's metric names (``record-send-rate``,
         ``request-latency-avg``, ``compression-rate-avg``, ``producer-id``, ...)."""
-        return self._metrics.snapshot(self._accumulator, self._producer_ids)
+        snapshot = self._metrics.snapshot(self._accumulator, self._producer_ids)
+        if self._transactions is not None:
+            snapshot.update(self._transactions.times_ns_total)
+        return snapshot
 
     # --- the per-record path -------------------------------------------------------------
 

@@ -14,7 +14,6 @@ from ferrokafka.aiokafka import (
     AIOKafkaProducer,
     RecordMetadata,
     TopicPartition,
-    TransactionsUnavailableError,
 )
 from ferrokafka.errors import (
     ConfigError,
@@ -300,21 +299,25 @@ async def test_aiokafka_options_map_or_are_refused(kafka: BaseCluster) -> None:
         AIOKafkaProducer(loop=asyncio.get_running_loop())
 
 
-async def test_transactions_say_they_are_pending(kafka: BaseCluster) -> None:
-    with pytest.raises(TransactionsUnavailableError, match="not available"):
-        AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers, transactional_id="t1")
-    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers)
-    for call in (
-        producer.begin_transaction,
-        producer.commit_transaction,
-        producer.abort_transaction,
-    ):
-        with pytest.raises(NotImplementedError, match="transactions are not available"):
-            await call()
-    with pytest.raises(NotImplementedError):
-        producer.transaction()
-    with pytest.raises(NotImplementedError):
-        await producer.send_offsets_to_transaction({TopicPartition("t", 0): 1}, "group")
+async def test_transactions_call_the_producers(kafka: BaseCluster, topic: TopicFactory) -> None:
+    name, source = topic(partitions=1), topic(partitions=1)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=kafka.bootstrap_servers, transactional_id=f"aiokafka-{name}"
+    )
+    await producer.start()
+    try:
+        async with producer.transaction():
+            await producer.send_and_wait(name, b"committed")
+            await producer.send_offsets_to_transaction({TopicPartition(source, 0): 1}, "group")
+        await producer.begin_transaction()
+        await producer.send_and_wait(name, b"aborted")
+        await producer.abort_transaction()
+    finally:
+        await producer.stop()
+    assert [r.value for r in kafka.consume(name)] == [b"committed"]
+    plain = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers)
+    with pytest.raises(IllegalStateError, match="no transactional_id"):
+        await plain.begin_transaction()
 
 
 async def test_custom_partitioner_gets_aiokafka_arguments(

@@ -34,6 +34,7 @@ PRODUCE, METADATA, FIND_COORDINATOR, SASL_HANDSHAKE, API_VERSIONS, INIT_PRODUCER
     22,
 )
 SASL_AUTHENTICATE = 36
+ADD_PARTITIONS_TO_TXN, ADD_OFFSETS_TO_TXN, END_TXN, TXN_OFFSET_COMMIT = 24, 25, 26, 28
 DECODERS: dict[int, Callable[[bytes, int], Any]] = {
     PRODUCE: _native.decode_produce_response,
     METADATA: _native.decode_metadata_response,
@@ -42,7 +43,16 @@ DECODERS: dict[int, Callable[[bytes, int], Any]] = {
     API_VERSIONS: _native.decode_api_versions_response,
     INIT_PRODUCER_ID: _native.decode_init_producer_id_response,
     SASL_AUTHENTICATE: _native.decode_sasl_authenticate_response,
+    ADD_PARTITIONS_TO_TXN: _native.decode_add_partitions_to_txn_response,
+    ADD_OFFSETS_TO_TXN: _native.decode_add_offsets_to_txn_response,
+    END_TXN: _native.decode_end_txn_response,
+    TXN_OFFSET_COMMIT: _native.decode_txn_offset_commit_response,
 }
+# What a coordinator answers a transactional request for an id it never gave a producer id:
+# INVALID_PRODUCER_ID_MAPPING, or its state still loading (14, 15) right after start, or
+# (group coordinators verifying the transaction, KIP-890) INVALID_TXN_STATE /
+# INVALID_PRODUCER_EPOCH / UNKNOWN_MEMBER_ID / ILLEGAL_GENERATION.
+UNKNOWN_TXN_ERRORS = {49, 14, 15, 48, 47, 25, 22}
 
 
 def all_versions() -> list[tuple[int, int]]:
@@ -364,6 +374,54 @@ def test_every_version_against_the_broker(kafka: Any, client: BlockingClient) ->
             )
             # A plaintext listener has no SASL: ILLEGAL_SASL_STATE (34) or unsupported (33).
             assert _native.decode_sasl_handshake_response(frame, version).error_code in (33, 34)
+        elif api == ADD_PARTITIONS_TO_TXN:
+            frame = client.roundtrip(
+                lambda c, v=version: _native.encode_add_partitions_to_txn_request(
+                    c, "t", v, "codec-txn", 7, 0, [(topic, [0, 1])]
+                )
+            )
+            result = _native.decode_add_partitions_to_txn_response(frame, version)
+            assert sorted((p.topic, p.partition) for p in result.partitions) == [
+                (topic, 0),
+                (topic, 1),
+            ]
+            assert {p.error_code for p in result.partitions} <= UNKNOWN_TXN_ERRORS | {55}
+        elif api == ADD_OFFSETS_TO_TXN:
+            frame = client.roundtrip(
+                lambda c, v=version: _native.encode_add_offsets_to_txn_request(
+                    c, "t", v, "codec-txn", 7, 0, "codec-group"
+                )
+            )
+            result = _native.decode_add_offsets_to_txn_response(frame, version)
+            assert result.error_code in UNKNOWN_TXN_ERRORS
+        elif api == END_TXN:
+            frame = client.roundtrip(
+                lambda c, v=version: _native.encode_end_txn_request(
+                    c, "t", v, "codec-txn", 7, 0, False
+                )
+            )
+            result = _native.decode_end_txn_response(frame, version)
+            assert result.error_code in UNKNOWN_TXN_ERRORS
+        elif api == TXN_OFFSET_COMMIT:
+            frame = client.roundtrip(
+                lambda c, v=version: _native.encode_txn_offset_commit_request(
+                    c,
+                    "t",
+                    v,
+                    "codec-txn",
+                    7,
+                    0,
+                    "codec-group",
+                    -1,
+                    "",
+                    None,
+                    [(topic, 1, 42, -1, None)],
+                )
+            )
+            result = _native.decode_txn_offset_commit_response(frame, version)
+            [answer] = result.partitions
+            assert (answer.topic, answer.partition) == (topic, 1)
+            assert answer.error_code in UNKNOWN_TXN_ERRORS | {16}
         elif api == SASL_AUTHENTICATE:
             frame = client.roundtrip(
                 lambda c, v=version: _native.encode_sasl_authenticate_request(c, "t", v, b"\0u\0p")

@@ -19,8 +19,8 @@ plain callables ``f(value) -> bytes``. What differs, by design:
 - records without a key are spread by the sticky partitioner (KIP-794), not at random; keyed
   records land on the same partitions as with aiokafka (murmur2, as Java);
 - a record with neither key nor value is allowed (Kafka allows it);
-- transactions are not available in this version of ferrokafka: ``transactional_id`` and the
-  transaction methods raise `TransactionsUnavailableError` (a ``NotImplementedError``);
+- transactions are those of `ferrokafka.Producer`; a call in the wrong state raises its
+  `IllegalStateError`;
 - ``sasl_mechanism="GSSAPI"`` (Kerberos) is refused.
 """
 

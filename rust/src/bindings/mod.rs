@@ -9,6 +9,7 @@ mod errors;
 mod protocol;
 mod record;
 mod responses;
+mod transactions;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -18,5 +19,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     record::register(m)?;
     accumulator::register(m)?;
     delivery::register(m)?;
+    transactions::register(m)?;
     Ok(())
 }

@@ -23,7 +23,7 @@ use super::responses::{
 use crate::protocol::{self, RequestHeader, SUPPORTED_VERSIONS};
 
 /// The message names the API and the version.
-pub fn to_py(err: protocol::ProtocolError) -> PyErr {
+pub(crate) fn to_py(err: protocol::ProtocolError) -> PyErr {
     match err {
         protocol::ProtocolError::Malformed { .. } => protocol_error(err.to_string()),
         protocol::ProtocolError::UnsupportedVersion { .. }
@@ -31,7 +31,7 @@ pub fn to_py(err: protocol::ProtocolError) -> PyErr {
     }
 }
 
-fn header(correlation_id: i32, client_id: Option<&str>, version: i16) -> RequestHeader<'_> {
+pub(crate) fn header(correlation_id: i32, client_id: Option<&str>, version: i16) -> RequestHeader<'_> {
     RequestHeader {
         api_version: version,
         correlation_id,

@@ -13,15 +13,26 @@
 //! broker is the connection's job (`ferrokafka._connection.BrokerConnection.api_version`): it
 //! holds the broker's `ApiVersions` answer, and its callers narrow the range per request.
 
+pub mod add_offsets_to_txn;
+pub mod add_partitions_to_txn;
 pub mod api_versions;
 pub mod find_coordinator;
+pub mod end_txn;
 mod frame;
 pub mod init_producer_id;
 pub mod metadata;
 pub mod produce;
 pub mod sasl;
+pub mod txn_offset_commit;
 pub mod wire;
 
+pub use add_offsets_to_txn::{
+    decode_add_offsets_to_txn_response, encode_add_offsets_to_txn_request, TxnErrorResponse,
+};
+pub use add_partitions_to_txn::{
+    decode_add_partitions_to_txn_response, encode_add_partitions_to_txn_request,
+    AddPartitionsToTxnResponse, TxnIdentity, TxnPartitionResult,
+};
 pub use api_versions::{
     decode_api_versions_response, encode_api_versions_request, ApiVersionRange, ApiVersionsResponse,
 };
@@ -29,6 +40,7 @@ pub use find_coordinator::{
     decode_find_coordinator_response, encode_find_coordinator_request, Coordinator,
     FindCoordinatorResponse,
 };
+pub use end_txn::{decode_end_txn_response, encode_end_txn_request, EndTxnResponse};
 pub use frame::{response_correlation_id, RequestHeader};
 pub use init_producer_id::{
     decode_init_producer_id_response, encode_init_producer_id_request, InitProducerIdResponse,
@@ -48,6 +60,10 @@ pub use sasl::{
     encode_sasl_authenticate_request, encode_sasl_handshake_request, SaslAuthenticateResponse,
     SaslHandshakeResponse,
 };
+pub use txn_offset_commit::{
+    decode_txn_offset_commit_response, encode_txn_offset_commit_request, GroupMetadata, TxnOffset,
+    TxnOffsetCommitResponse,
+};
 
 use wire::DecodeError;
 
@@ -61,7 +77,12 @@ pub const UNSUPPORTED_VERSION: i16 = 35;
 ///
 /// Produce stops at v12: v13 (Kafka 4.1+) addresses topics by id instead of name, which needs
 /// topic ids in the metadata cache and in every batch's routing first.
-pub const SUPPORTED_VERSIONS: [(ApiKey, VersionRange); 7] = [
+///
+/// `AddPartitionsToTxn` stops at v3, the last form a client may send (v4+ batches several
+/// transactions, from brokers to coordinators). `EndTxn` v5 and `TxnOffsetCommit` v5 belong to
+/// transactions v2 (KIP-890 part 2); the transaction manager asks for them only where it uses
+/// that protocol.
+pub const SUPPORTED_VERSIONS: [(ApiKey, VersionRange); 11] = [
     (ApiKey::Produce, VersionRange { min: 3, max: 12 }),
     (ApiKey::Metadata, VersionRange { min: 4, max: 13 }),
     (ApiKey::FindCoordinator, VersionRange { min: 1, max: 6 }),
@@ -69,6 +90,10 @@ pub const SUPPORTED_VERSIONS: [(ApiKey, VersionRange); 7] = [
     (ApiKey::ApiVersions, VersionRange { min: 0, max: 4 }),
     (ApiKey::InitProducerId, VersionRange { min: 0, max: 5 }),
     (ApiKey::SaslAuthenticate, VersionRange { min: 0, max: 2 }),
+    (ApiKey::AddPartitionsToTxn, VersionRange { min: 0, max: 3 }),
+    (ApiKey::AddOffsetsToTxn, VersionRange { min: 0, max: 4 }),
+    (ApiKey::EndTxn, VersionRange { min: 0, max: 5 }),
+    (ApiKey::TxnOffsetCommit, VersionRange { min: 0, max: 5 }),
 ];
 
 /// Everything that can go wrong in the codec. Messages name the API and the version.
@@ -141,6 +166,16 @@ mod tests {
                     }
                     ApiKey::SaslAuthenticate => {
                         decode_sasl_authenticate_response(frame, version).map(drop)
+                    }
+                    ApiKey::AddPartitionsToTxn => {
+                        decode_add_partitions_to_txn_response(frame, version).map(drop)
+                    }
+                    ApiKey::AddOffsetsToTxn => {
+                        decode_add_offsets_to_txn_response(frame, version).map(drop)
+                    }
+                    ApiKey::EndTxn => decode_end_txn_response(frame, version).map(drop),
+                    ApiKey::TxnOffsetCommit => {
+                        decode_txn_offset_commit_response(frame, version).map(drop)
                     }
                     _ => unreachable!(),
                 };

@@ -1,0 +1,559 @@
+"""The transaction manager: one per transactional producer, owner of the transaction's state.
+
+It finds the transaction coordinator (FindCoordinator, key type 1) and the group coordinator
+(key type 0), gets the producer id and epoch for the transactional id (InitProducerId, which
+fences every older instance with the same id), registers each partition with the coordinator
+before the first batch of the transaction goes to it (AddPartitionsToTxn), adds a group's
+offsets (AddOffsetsToTxn, then TxnOffsetCommit to the group coordinator), and ends the
+transaction (EndTxn).
+
+Two protocols, chosen at start from the transaction coordinator's ApiVersions answer:
+- transactions v2 (KIP-890 part 2) when the cluster's finalized ``transaction.version`` feature
+  is 2 or more and the broker speaks Produce v12 and EndTxn v5 (Kafka 4.0+ by default): Produce
+  v12 adds a partition to the transaction by itself (no AddPartitionsToTxn), TxnOffsetCommit v5
+  adds the group by itself (no AddOffsetsToTxn), and EndTxn v5 bumps the epoch at the end of
+  every transaction, answering the new one;
+- transactions v1 otherwise (Kafka 3.9): AddPartitionsToTxn / AddOffsetsToTxn, Produce capped
+  at v11, EndTxn and TxnOffsetCommit at v4, the versions whose meaning does not depend on
+  ``transaction.version``.
+
+Coordinator errors that say "try again" are retried with a growing backoff until
+``max_block_ms`` (as the Java client bounds its transactional calls): NOT_COORDINATOR and
+COORDINATOR_NOT_AVAILABLE (and a lost connection) look the coordinator up again;
+COORDINATOR_LOAD_IN_PROGRESS and CONCURRENT_TRANSACTIONS (the previous transaction of the id
+is still completing) only wait. The coordinator itself aborts a transaction open longer than
+``transaction_timeout_ms``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from typing import TYPE_CHECKING, TypeVar
+
+import anyio
+import anyio.abc
+
+from ferrokafka._backoff import ExponentialBackoff
+from ferrokafka._error_codes import ErrorCode
+from ferrokafka._native import InitProducerIdResult
+from ferrokafka._requests import (
+    COORDINATOR_GROUP,
+    COORDINATOR_TRANSACTION,
+    ApiKey,
+    Request,
+    find_coordinator_request,
+    init_producer_id_request,
+)
+from ferrokafka._transactions.producer_ids import TransactionalProducerIds
+from ferrokafka._transactions.requests import (
+    GroupMetadata,
+    OffsetEntry,
+    TxnIdentity,
+    add_offsets_to_txn_request,
+    add_partitions_to_txn_request,
+    end_txn_request,
+    txn_offset_commit_request,
+)
+from ferrokafka._transactions.state import TransactionState, illegal_state, is_transition_valid
+from ferrokafka.errors import (
+    IllegalStateError,
+    KafkaError,
+    KafkaTimeoutError,
+    error_for_code,
+)
+
+if TYPE_CHECKING:
+    from ferrokafka import _native
+    from ferrokafka._broker_pool import BrokerPool
+    from ferrokafka._connection import BrokerConnection
+    from ferrokafka.config import ProducerConfig
+
+log = logging.getLogger("ferrokafka.producer")
+
+T = TypeVar("T")
+S = TransactionState
+TopicPartition = tuple[str, int]
+
+# Transactions v1: the highest versions whose meaning does not change with the cluster's
+# transaction.version (Produce v12, EndTxn v5 and TxnOffsetCommit v5 belong to v2, KIP-890).
+PRODUCE_MAX_VERSION_V1 = 11
+END_TXN_MAX_VERSION_V1 = 4
+TXN_OFFSET_COMMIT_MAX_VERSION_V1 = 4
+# Transactions v2 (KIP-890 part 2): the versions that mean it, and the feature level.
+PRODUCE_VERSION_V2 = 12
+END_TXN_VERSION_V2 = 5
+TRANSACTION_VERSION_FEATURE = "transaction.version"
+# InitProducerId takes a known producer id and epoch to bump from v3 on (KIP-360).
+INIT_PRODUCER_ID_BUMP_VERSION = 3
+
+# Errors after which this producer can do nothing but close (Java: fatal errors).
+_FATAL_CODES = frozenset(
+    {
+        ErrorCode.PRODUCER_FENCED,
+        ErrorCode.INVALID_PRODUCER_EPOCH,
+        ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+        ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+        ErrorCode.INVALID_PRODUCER_ID_MAPPING,
+        ErrorCode.UNSUPPORTED_VERSION,
+        ErrorCode.INVALID_TRANSACTION_TIMEOUT,
+    }
+)
+# The coordinator moved, or is not known: look it up again.
+_MOVED_CODES = frozenset({ErrorCode.NOT_COORDINATOR, ErrorCode.COORDINATOR_NOT_AVAILABLE})
+# Answered for the partitions the coordinator did not look at because another one failed.
+_NOT_ATTEMPTED = ErrorCode.OPERATION_NOT_ATTEMPTED
+
+
+class TransactionManager:
+    def __init__(
+        self,
+        config: ProducerConfig,
+        pool: BrokerPool,
+        accumulator: _native.Accumulator,
+        producer_ids: TransactionalProducerIds,
+        wake_sender: Callable[[], None],
+    ) -> None:
+        assert config.transactional_id is not None
+        self.transactional_id: str = config.transactional_id
+        self._timeout_ms = config.transaction_timeout_ms
+        self._max_block_ms = config.max_block_ms
+        self._pool = pool
+        self._acc = accumulator
+        self._ids = producer_ids
+        self._wake_sender = wake_sender
+        self._backoff = ExponentialBackoff(config.retry_backoff_ms, config.retry_backoff_max_ms)
+        self.state = S.UNINITIALIZED
+        # Transactions v2 (KIP-890 part 2), decided at start from the coordinator's answer.
+        self.uses_v2 = False
+        # Why the state is ABORTABLE_ERROR or FATAL_ERROR: named by every refused call.
+        self.last_error: KafkaError | None = None
+        # Node id of the coordinator per (key type, key); dropped when it moves.
+        self._coordinators: dict[tuple[int, str], int] = {}
+        # Partitions the coordinator acknowledged for the current transaction: their batches
+        # may be drained. Cleared when a transaction begins.
+        self._added: set[TopicPartition] = set()
+        # Partitions with a batch ready and not yet acknowledged; one request adds them all.
+        self._to_add: set[TopicPartition] = set()
+        # An AddPartitionsToTxn task is running (at most one at a time, as Java); set when it
+        # ends, so that EndTxn never overtakes a partition being added.
+        self._adding = False
+        self._added_all: anyio.Event | None = None
+        # The coordinator knows of this transaction (a partition or a group was added), so it
+        # must be ended with EndTxn; an empty transaction is ended locally.
+        self._started_at_coordinator = False
+        # monotonic seconds at begin_transaction, to explain a commit the coordinator refused
+        # because transaction_timeout_ms had passed.
+        self._began_at = 0.0
+        producer_ids.on_bump_requested = self._on_bump_requested
+        # The Java client's txn-*-time-ns-total metrics: time spent in each call, in total.
+        self.times_ns_total: dict[str, float] = dict.fromkeys(
+            (
+                "txn-init-time-ns-total",
+                "txn-begin-time-ns-total",
+                "txn-send-offsets-time-ns-total",
+                "txn-commit-time-ns-total",
+                "txn-abort-time-ns-total",
+            ),
+            0.0,
+        )
+
+    @property
+    def is_open(self) -> bool:
+        """A transaction was begun and not yet committed or aborted."""
+        return self.state in (S.IN_TRANSACTION, S.ABORTABLE_ERROR)
+
+    @contextlib.contextmanager
+    def _timed(self, call: str) -> Iterator[None]:
+        start = time.perf_counter_ns()
+        try:
+            yield
+        finally:
+            self.times_ns_total[f"txn-{call}-time-ns-total"] += time.perf_counter_ns() - start
+
+    # --- what the sender asks (the narrow interface it sees) -----------------------------
+
+    @property
+    def produce_max_version(self) -> int:
+        return PRODUCE_VERSION_V2 if self.uses_v2 else PRODUCE_MAX_VERSION_V1
+
+    def admit(self, topic: str, partition: int, tasks: anyio.abc.TaskGroup) -> bool:
+        """Whether a ready batch of ``topic``/``partition`` may be drained now; if not, the
+        partition is added to the transaction in the background and the sender woken then."""
+        tp = (topic, partition)
+        if tp in self._added:
+            return True
+        in_transaction = self.state is S.IN_TRANSACTION or self.state is S.COMMITTING
+        if self.uses_v2:
+            # Produce v12 adds the partition to the transaction (KIP-890 part 2).
+            if in_transaction:
+                self._started_at_coordinator = True
+            return in_transaction
+        if in_transaction:
+            self._to_add.add(tp)
+            if not self._adding:
+                self._adding = True
+                self._added_all = anyio.Event()
+                tasks.start_soon(self._add_partitions)
+        return False
+
+    def batch_failed(self, error: KafkaError) -> None:
+        """A batch of the transaction failed: the transaction cannot commit any more."""
+        if self.state in (S.IN_TRANSACTION, S.COMMITTING):
+            self._fail(error)
+            # Its sequence number is a gap its partition cannot get past: the abort bumps the
+            # epoch (KIP-360), which restarts every sequence at 0. Nothing more is drained
+            # until then.
+            self._ids.request_bump()
+
+    # --- the producer's calls ------------------------------------------------------------
+
+    async def initialize(self) -> None:
+        """InitProducerId for the transactional id, at start: fences older instances, and
+        makes the coordinator abort or finish a transaction they left open."""
+        with self._timed("init"):
+            self._transition(S.INITIALIZING)
+            await self._init_producer_id(bump=False)
+            coordinator = await self._coordinator(self._transaction_key)
+            self.uses_v2 = transactions_v2_available(coordinator)
+            log.info(
+                "transactional id %r: transactions v%d",
+                self.transactional_id,
+                2 if self.uses_v2 else 1,
+            )
+            self._transition(S.READY)
+
+    def begin(self) -> None:
+        with self._timed("begin"):
+            if self.state is not S.READY:
+                raise illegal_state("begin a transaction", self.state, self.last_error)
+            self._transition(S.IN_TRANSACTION)
+            self._added.clear()
+            self._to_add.clear()
+            self._started_at_coordinator = False
+            self._began_at = time.monotonic()
+
+    def check_send(self) -> None:
+        if self.state is not S.IN_TRANSACTION:
+            raise illegal_state("send", self.state, self.last_error)
+
+    async def commit(self, flush: Callable[[], Awaitable[None]]) -> None:
+        with self._timed("commit"):
+            await self._commit(flush)
+
+    async def _commit(self, flush: Callable[[], Awaitable[None]]) -> None:
+        if self.state is not S.IN_TRANSACTION:
+            raise illegal_state("commit the transaction", self.state, self.last_error)
+        await flush()
+        # Batches that failed while flushing changed the state.
+        state: TransactionState = self.state
+        if state is S.FATAL_ERROR and self.last_error is not None:
+            # A record of the transaction was refused because this producer was fenced.
+            raise self.last_error
+        if state is not S.IN_TRANSACTION:
+            # A record of the transaction failed while it was flushed.
+            raise illegal_state("commit the transaction", state, self.last_error)
+        self._transition(S.COMMITTING)
+        await self._end(commit=True)
+
+    async def abort(
+        self, drop_unsent: Callable[[], None], wait_settled: Callable[[], Awaitable[None]]
+    ) -> None:
+        with self._timed("abort"):
+            await self._abort(drop_unsent, wait_settled)
+
+    async def _abort(
+        self, drop_unsent: Callable[[], None], wait_settled: Callable[[], Awaitable[None]]
+    ) -> None:
+        if self.state not in (S.IN_TRANSACTION, S.ABORTABLE_ERROR):
+            raise illegal_state("abort the transaction", self.state, self.last_error)
+        self._transition(S.ABORTING)
+        drop_unsent()
+        # Batches already sent end (written or failed) before the coordinator writes the abort
+        # markers; none may reach a partition after them.
+        await wait_settled()
+        await self._end(commit=False)
+
+    async def send_offsets(self, offsets: list[OffsetEntry], group: GroupMetadata) -> None:
+        with self._timed("send-offsets"):
+            await self._send_offsets(offsets, group)
+
+    async def _send_offsets(self, offsets: list[OffsetEntry], group: GroupMetadata) -> None:
+        if self.state is not S.IN_TRANSACTION:
+            raise illegal_state("send offsets to the transaction", self.state, self.last_error)
+        txn = self._identity()
+        if not self.uses_v2:
+            # In v2, TxnOffsetCommit v5 adds the group to the transaction by itself.
+            added = await self._call(
+                ApiKey.ADD_OFFSETS_TO_TXN,
+                lambda version: add_offsets_to_txn_request(version, txn, group.group_id),
+                lambda result: result.error_code,
+            )
+            self._raise_for(added.error_code, f"add group {group.group_id!r}'s offsets")
+        self._started_at_coordinator = True
+        committed = await self._call(
+            ApiKey.TXN_OFFSET_COMMIT,
+            lambda version: txn_offset_commit_request(version, txn, group, offsets),
+            _first_partition_error,
+            group=group.group_id,
+            max_version=None if self.uses_v2 else TXN_OFFSET_COMMIT_MAX_VERSION_V1,
+        )
+        self._raise_for(
+            _first_partition_error(committed), f"commit group {group.group_id!r}'s offsets"
+        )
+
+    # --- the requests --------------------------------------------------------------------
+
+    async def _init_producer_id(self, *, bump: bool) -> None:
+        pid, epoch = (self._ids.producer_id, self._ids.epoch) if bump else (-1, -1)
+
+        def request(version: int) -> Request[InitProducerIdResult]:
+            known = version >= INIT_PRODUCER_ID_BUMP_VERSION
+            return init_producer_id_request(
+                version,
+                self.transactional_id,
+                self._timeout_ms,
+                pid if known else -1,
+                epoch if known else -1,
+            )
+
+        try:
+            result = await self._call(
+                ApiKey.INIT_PRODUCER_ID,
+                request,
+                lambda r: r.error_code,
+            )
+        except KafkaError as exc:
+            self._fatal(exc)
+            raise
+        code = result.error_code
+        if code != ErrorCode.NONE:
+            error = error_for_code(code)
+            self._fatal(error)
+            raise error
+        self._ids.install(self._acc, result.producer_id, result.producer_epoch)
+        log.info(
+            "transactional id %r: producer id %d, epoch %d",
+            self.transactional_id,
+            self._ids.producer_id,
+            self._ids.epoch,
+        )
+
+    async def _add_partitions(self) -> None:
+        try:
+            while self._to_add and self.state in (S.IN_TRANSACTION, S.COMMITTING):
+                partitions = sorted(self._to_add)
+                try:
+                    result = await self._call(
+                        ApiKey.ADD_PARTITIONS_TO_TXN,
+                        functools.partial(
+                            add_partitions_to_txn_request,
+                            txn=self._identity(),
+                            partitions=partitions,
+                        ),
+                        _first_partition_error,
+                    )
+                    code = _first_partition_error(result)
+                    self._raise_for(code, f"add partitions {partitions} to the transaction")
+                except KafkaError as exc:
+                    if self.last_error is not exc:
+                        self._fail(exc)
+                    return
+                self._started_at_coordinator = True
+                self._added.update(partitions)
+                self._to_add.difference_update(partitions)
+        finally:
+            self._adding = False
+            if self._added_all is not None:
+                self._added_all.set()
+            self._wake_sender()
+
+    async def _end(self, *, commit: bool) -> None:
+        what = "commit" if commit else "abort"
+        if self._adding and self._added_all is not None:
+            await self._added_all.wait()
+        if self._started_at_coordinator:
+            txn = self._identity()
+            try:
+                result = await self._call(
+                    ApiKey.END_TXN,
+                    lambda version: end_txn_request(version, txn, commit=commit),
+                    lambda r: r.error_code,
+                    max_version=None if self.uses_v2 else END_TXN_MAX_VERSION_V1,
+                )
+            except KafkaError as exc:
+                self._fatal(exc)
+                raise
+            if result.error_code != ErrorCode.NONE:
+                error = self._explain(error_for_code(result.error_code), what)
+                self._fatal(error)
+                raise error
+            if result.producer_id >= 0:
+                # EndTxn v5 bumped the epoch (or, near its end, gave a new producer id): every
+                # batch of the transaction has ended, so sequences restart at 0 (v2).
+                self._ids.install(self._acc, result.producer_id, result.producer_epoch)
+        if self._ids.bump_requested:
+            # A sequence may have been lost inside the transaction: a new epoch (KIP-360)
+            # restarts every partition's sequence at 0.
+            self._transition(S.INITIALIZING)
+            await self._init_producer_id(bump=True)
+        self._transition(S.READY)
+        log.info("transactional id %r: transaction %sed", self.transactional_id, what.rstrip("e"))
+
+    async def _call(
+        self,
+        api: ApiKey,
+        request_for: Callable[[int], Request[T]],
+        error_of: Callable[[T], int],
+        *,
+        group: str | None = None,
+        max_version: int | None = None,
+    ) -> T:
+        """Sends a request to the transaction coordinator (or ``group``'s coordinator), retrying
+        what Kafka says may succeed later, until ``max_block_ms``. Returns the last answer."""
+        deadline = time.monotonic() + self._max_block_ms / 1000
+        key = (COORDINATOR_GROUP, group) if group is not None else self._transaction_key
+        attempts = 0
+        while True:
+            why: object
+            try:
+                conn = await self._coordinator(key)
+                version = conn.api_version(api, ours_max=max_version)
+                result = await conn.request(request_for(version))
+            except KafkaError as exc:
+                if not exc.retriable:
+                    raise
+                self._coordinators.pop(key, None)
+                why = exc
+            else:
+                code = error_of(result)
+                if code == ErrorCode.NONE or not _retriable(code):
+                    return result
+                if code in _MOVED_CODES:
+                    self._coordinators.pop(key, None)
+                why = type(error_for_code(code)).__name__
+            if time.monotonic() >= deadline:
+                raise KafkaTimeoutError(
+                    f"{api.display_name} for transactional id {self.transactional_id!r} did "
+                    f"not succeed within max_block_ms={self._max_block_ms}; last: {why}"
+                )
+            log.debug("%s: %s, retrying", api.display_name, why)
+            await anyio.sleep(self._backoff.backoff_ms(attempts) / 1000)
+            attempts += 1
+
+    async def _coordinator(self, key: tuple[int, str]) -> BrokerConnection:
+        node = self._coordinators.get(key)
+        if node is None:
+            conn = await self._pool.any_connection()
+            version = conn.api_version(ApiKey.FIND_COORDINATOR)
+            (answer, *_) = await conn.request(find_coordinator_request(version, key[0], [key[1]]))
+            if answer.error_code != ErrorCode.NONE:
+                raise error_for_code(answer.error_code)
+            node = self._coordinators[key] = answer.node_id
+        return await self._pool.connection(node)
+
+    # --- state ---------------------------------------------------------------------------
+
+    @property
+    def _transaction_key(self) -> tuple[int, str]:
+        return (COORDINATOR_TRANSACTION, self.transactional_id)
+
+    def _identity(self) -> TxnIdentity:
+        return TxnIdentity(self.transactional_id, self._ids.producer_id, self._ids.epoch)
+
+    def _transition(self, target: TransactionState) -> None:
+        if not is_transition_valid(self.state, target):
+            raise IllegalStateError(
+                f"internal error: transaction state {self.state.name} -> {target.name}"
+            )
+        log.debug("transaction state %s -> %s", self.state.name, target.name)
+        self.state = target
+
+    def _raise_for(self, code: int, what: str) -> None:
+        if code == ErrorCode.NONE:
+            return
+        raise self._fail(error_for_code(code), what)
+
+    def _fail(self, error: KafkaError, what: str = "go on") -> KafkaError:
+        """Records ``error`` as the end of the transaction (fatal codes: of the producer);
+        returns the error to raise."""
+        if error.code in _FATAL_CODES:
+            error = self._explain(error, what)
+            self._fatal(error)
+        elif self.state is not S.FATAL_ERROR:
+            self.last_error = error
+            self._transition(S.ABORTABLE_ERROR)
+        return error
+
+    def _fatal(self, error: KafkaError) -> None:
+        self.last_error = error
+        self._transition(S.FATAL_ERROR)
+        log.warning("transactional id %r: %s", self.transactional_id, error)
+
+    def _explain(self, error: KafkaError, what: str) -> KafkaError:
+        """Says why a fencing answer may have come. PRODUCER_FENCED (or INVALID_PRODUCER_EPOCH,
+        as Produce and older coordinators say it) becomes `ProducerFencedError`: a newer
+        instance started, or the coordinator aborted a transaction older than its timeout (it
+        bumps the epoch then; transactions v2 coordinators answer INVALID_TXN_STATE to it)."""
+        elapsed_ms = (time.monotonic() - self._began_at) * 1000
+        timed_out = self.state in (S.IN_TRANSACTION, S.COMMITTING, S.ABORTING) and (
+            elapsed_ms > self._timeout_ms
+        )
+        timeout_note = (
+            f"the coordinator aborted this transaction, which ran {elapsed_ms:.0f} ms, longer "
+            f"than transaction_timeout_ms={self._timeout_ms}"
+        )
+        unusable = (
+            f"This producer is unusable now: close it (the broker answered {type(error).__name__})"
+        )
+        if error.code == ErrorCode.INVALID_TXN_STATE and timed_out:
+            return error_for_code(
+                ErrorCode.INVALID_TXN_STATE,
+                f"transactional id {self.transactional_id!r} could not {what}: {timeout_note}. "
+                + unusable,
+            )
+        if error.code not in (ErrorCode.PRODUCER_FENCED, ErrorCode.INVALID_PRODUCER_EPOCH):
+            return error
+        why = "another producer with this transactional_id started"
+        if timed_out:
+            why += ", or " + timeout_note
+        return error_for_code(
+            ErrorCode.PRODUCER_FENCED,
+            f"transactional id {self.transactional_id!r} was fenced and could not {what}: "
+            f"{why}. " + unusable,
+        )
+
+    def _on_bump_requested(self) -> None:
+        if self.state is S.IN_TRANSACTION or self.state is S.COMMITTING:
+            self.last_error = KafkaError(
+                "a batch of the transaction failed after it may have been written; abort the "
+                "transaction (the producer epoch is bumped then)"
+            )
+            self._transition(S.ABORTABLE_ERROR)
+
+
+def transactions_v2_available(conn: BrokerConnection) -> bool:
+    """Whether the cluster finalized ``transaction.version`` >= 2 and this broker speaks the
+    versions that mean it (Produce v12, EndTxn v5)."""
+    _, level = conn.finalized_features.get(TRANSACTION_VERSION_FEATURE, (0, 0))
+    try:
+        produce = conn.api_version(ApiKey.PRODUCE, ours_max=PRODUCE_VERSION_V2)
+        end_txn = conn.api_version(ApiKey.END_TXN)
+    except KafkaError:
+        return False
+    return level >= 2 and produce >= PRODUCE_VERSION_V2 and end_txn >= END_TXN_VERSION_V2
+
+
+def _retriable(code: int) -> bool:
+    return error_for_code(code).retriable
+
+
+def _first_partition_error(result: _native.TxnPartitionsResult) -> int:
+    """The error of a per-partition answer: the first partition's that is not NONE (or the
+    OPERATION_NOT_ATTEMPTED the others get because of it)."""
+    codes = [p.error_code for p in result.partitions if p.error_code != ErrorCode.NONE]
+    real = [c for c in codes if c != _NOT_ATTEMPTED]
+    return (real or codes or [ErrorCode.NONE])[0]

@@ -1,0 +1,113 @@
+"""The transaction manager's coordinator requests against a scripted fake broker: which answers
+are retried, when the coordinator is looked up again, and when it gives up."""
+
+from __future__ import annotations
+
+import struct
+from typing import Any, cast
+
+import anyio
+import pytest
+
+from ferrokafka._error_codes import ErrorCode
+from ferrokafka._native import CoordinatorResult
+from ferrokafka._requests import ApiKey, Request
+from ferrokafka._transactions.manager import TransactionManager
+from ferrokafka._transactions.producer_ids import TransactionalProducerIds
+from ferrokafka._transactions.requests import TxnIdentity, end_txn_request
+from ferrokafka.config import ProducerConfig
+from ferrokafka.errors import KafkaConnectionError, KafkaTimeoutError
+
+VERSION = 3  # EndTxn v3: flexible, response header with tagged fields
+
+
+class FakeConnection:
+    def __init__(self, broker: FakeBroker, node: int) -> None:
+        self.broker, self.node = broker, node
+
+    def api_version(
+        self, api_key: int, ours_min: int | None = None, ours_max: int | None = None
+    ) -> int:
+        assert ours_max is None or ours_max >= VERSION
+        return VERSION
+
+    async def request(self, request: Request[Any]) -> Any:
+        request.encode(1, "test")  # the request must encode
+        if request.api_key == ApiKey.FIND_COORDINATOR:
+            self.broker.lookups += 1
+            return [CoordinatorResult(None, self.broker.coordinator, "h", 1, 0, None)]
+        self.broker.requests.append(self.node)
+        answer = self.broker.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        frame = struct.pack(">ib", 1, 0) + struct.pack(">ih", 0, answer) + b"\x00"
+        return request.decode(frame)
+
+
+class FakeBroker:
+    """Answers FindCoordinator with `coordinator` and EndTxn with the scripted codes."""
+
+    def __init__(self, answers: list[int | Exception], coordinator: int = 1) -> None:
+        self.answers = answers
+        self.coordinator = coordinator
+        self.lookups = 0
+        self.requests: list[int] = []
+
+    async def any_connection(self) -> FakeConnection:
+        return FakeConnection(self, -1)
+
+    async def connection(self, node: int) -> FakeConnection:
+        return FakeConnection(self, node)
+
+
+def manager(broker: FakeBroker, max_block_ms: int = 5_000) -> TransactionManager:
+    config = ProducerConfig(
+        bootstrap_servers="fake:9092",  # type: ignore[arg-type]
+        transactional_id="t",
+        retry_backoff_ms=1,
+        retry_backoff_max_ms=2,
+        max_block_ms=max_block_ms,
+    )
+    ids = TransactionalProducerIds(config.transaction_timeout_ms)
+    return TransactionManager(config, cast(Any, broker), cast(Any, None), ids, lambda: None)
+
+
+async def end_txn(txn: TransactionManager) -> int:
+    identity = TxnIdentity("t", 7, 0)
+    result = await txn._call(
+        ApiKey.END_TXN,
+        lambda version: end_txn_request(version, identity, commit=True),
+        lambda r: r.error_code,
+    )
+    return result.error_code
+
+
+async def test_retriable_answers_are_retried_and_moves_looked_up_again() -> None:
+    broker = FakeBroker(
+        [
+            ErrorCode.CONCURRENT_TRANSACTIONS,
+            ErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
+            ErrorCode.NOT_COORDINATOR,
+            KafkaConnectionError("connection lost"),
+            ErrorCode.NONE,
+        ]
+    )
+    txn = manager(broker)
+    assert await end_txn(txn) == ErrorCode.NONE
+    assert len(broker.requests) == 5
+    # Looked up at first, after NOT_COORDINATOR and after the lost connection only.
+    assert broker.lookups == 3
+
+
+async def test_fatal_answers_are_returned_at_once() -> None:
+    broker = FakeBroker([ErrorCode.PRODUCER_FENCED, ErrorCode.NONE])
+    assert await end_txn(manager(broker)) == ErrorCode.PRODUCER_FENCED
+    assert len(broker.requests) == 1
+
+
+async def test_retries_end_at_max_block_ms() -> None:
+    broker = FakeBroker([ErrorCode.CONCURRENT_TRANSACTIONS] * 10_000)
+    with anyio.fail_after(5):
+        with pytest.raises(KafkaTimeoutError, match=r"max_block_ms=200.*ConcurrentTransactions"):
+            await end_txn(manager(broker, max_block_ms=200))
+    assert len(broker.requests) > 2
