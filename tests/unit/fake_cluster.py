@@ -333,7 +333,6 @@ class SenderStage:
             ProducerIdManager(config.transaction_timeout_ms) if config.enable_idempotence else None
         )
         self.registry = _make_registry(config)
-        self.registry.acc = self.accumulator
         self.sender = Sender(
             config,
             self.accumulator,
@@ -341,9 +340,8 @@ class SenderStage:
             self.registry,
             self.producer_ids,
             ProducerMetrics(),
+            clock=clock,
         )
-        import ferrokafka._sender as sender_module
-        sender_module.now_ms = clock  # type: ignore[assignment]
 
     def send(self, topic: str, partition: int, value: bytes) -> Any:
         """Appends one record as `Producer.send_nowait` does; returns its future."""
@@ -351,7 +349,11 @@ class SenderStage:
 
         now = self.clock()
         handle = self.accumulator.append(topic, 4, partition, None, value, [], now, now)
-        batch = self.registry.batch_for(handle >> 32, now)
+        batch_id = handle >> 32
+        batch = self.registry.get(batch_id)
+        if batch is None:
+            topic, partition = self.accumulator.batch_info(batch_id)
+            batch = self.registry.add(batch_id, topic, partition, now)
         return _native.DeliveryFuture(batch, handle & 0xFFFFFFFF, now, -1, len(value))
 
     async def turn(self, rounds: int = 3) -> None:
@@ -369,15 +371,6 @@ class SenderStage:
 
 
 def _make_registry(config: Any) -> Any:
-    from ferrokafka._pending import PendingBatch
+    from ferrokafka._inflight import InFlight
 
-    class Registry(dict):  # type: ignore[type-arg]
-        acc: Any = None
-
-        def batch_for(self, batch_id: int, now: int) -> Any:
-            if batch_id not in self:
-                topic, partition = self.acc.batch_info(batch_id)
-                self[batch_id] = PendingBatch(topic, partition, now + config.delivery_timeout_ms)
-            return self[batch_id]
-
-    return Registry()
+    return InFlight(config.delivery_timeout_ms)
