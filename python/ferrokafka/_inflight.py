@@ -14,6 +14,13 @@ One object owns, and alone changes, the three views of that work:
   OUT_OF_ORDER_SEQUENCE_NUMBER is a predecessor's echo or a real gap depends on what is
   before the batch in this order (Java: `TopicPartitionEntry.inflightBatchesBySequence`).
 
+Each batch also says whether it may be in the log (``maybe_written``): from its first send
+until the broker refuses it by sequence (OUT_OF_ORDER_SEQUENCE_NUMBER or UNKNOWN_PRODUCER_ID:
+the broker's sequence stops before it, so no attempt wrote it). An epoch bump renumbers every
+unacknowledged batch, so it must wait until no partition starts with a batch that may be
+written (`unresolved`): such a batch is sent again under the old epoch first, where the broker
+can still tell a duplicate, as Java's producer resolves "unresolved sequences" before bumping.
+
 The producer adds batches (`add`), the sender moves them (`sent`, `retry`, `split`) and ends
 them (`settle`), the native send path looks them up (`get` through the producer's
 ``batch_for``). What is true between calls is written in docs/DESIGN.md ("Invariants").
@@ -78,8 +85,16 @@ class InFlight:
         """The partition's batches that went out and have not ended, in sequence order."""
         return list(self._order.get((topic, partition), ()))
 
-    def has_unsettled(self) -> bool:
-        return any(self._order.values())
+    def unresolved(self) -> dict[Partition, bool]:
+        """The partitions whose oldest unsettled batch may be in the log, each with whether
+        that batch is in flight right now. Empty when an epoch bump may renumber everything."""
+        batches = self._batches
+        found = {}
+        for key, order in self._order.items():
+            first = batches[order[0]]
+            if first.maybe_written:
+                found[key] = first.in_flight
+        return found
 
     # --- changes -------------------------------------------------------------------------
 
@@ -99,17 +114,21 @@ class InFlight:
         if pending is None:
             return None
         pending.in_flight = True
+        pending.maybe_written = True
         if not pending.placed:
             pending.placed = True
             self._order.setdefault((pending.topic, pending.partition), []).append(batch_id)
         return pending
 
-    def retry(self, batch_id: int) -> int:
+    def retry(self, batch_id: int, *, refused_by_sequence: bool = False) -> int:
         """The batch's request failed and it goes back for another try, keeping its place in
-        the partition's order. Returns the attempts so far, this one included: the one count
-        of retries (the accumulator only knows that a batch is a retry)."""
+        the partition's order. ``refused_by_sequence``: the broker answered that its sequence
+        does not follow what the partition holds, so no attempt wrote it. Returns the attempts
+        so far, this one included: the one count of retries."""
         pending = self._batches[batch_id]
         pending.in_flight = False
+        if refused_by_sequence:
+            pending.maybe_written = False
         pending.attempts += 1
         return pending.attempts
 
@@ -127,6 +146,8 @@ class InFlight:
             piece.parent = parent
             piece.last_error = parent.last_error
             piece.placed = parent.placed
+            # The broker refused the parent whole on its last try (MESSAGE_TOO_LARGE).
+            piece.maybe_written = False
             self._batches[piece_id] = piece
             heapq.heappush(self._deadlines, (piece.deadline_ms, piece_id))
             parts.append((first_index, count, piece))

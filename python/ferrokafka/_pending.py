@@ -6,9 +6,9 @@ awaiters with one event and runs its callbacks in one pass, instead of one futur
 callback per record.
 
 Where the batch is in its life (registered, in flight, retried, split) is the registry's
-(`ferrokafka._inflight.InFlight`): it alone writes ``in_flight``, ``attempts``, ``placed`` and
-``parts``. A `DeliveryFuture` (native) reads a batch only through the methods `done`,
-`record_metadata`, `record_error`, `add_done_callback` and `asyncio_waiter`.
+(`ferrokafka._inflight.InFlight`): it alone writes ``in_flight``, ``attempts``, ``placed``,
+``maybe_written`` and ``parts``. A `DeliveryFuture` (native) reads a batch only through the
+methods `done`, `record_metadata`, `record_error`, `add_done_callback` and `asyncio_waiter`.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ class PendingBatch:
         "in_flight",
         "last_error",
         "log_append_time_ms",
+        "maybe_written",
         "parent",
         "partition",
         "parts",
@@ -67,6 +68,8 @@ class PendingBatch:
         self.in_flight = False
         # Has a place in its partition's order of unsettled batches (went out at least once).
         self.placed = False
+        # May be in the log: sent, and not refused by sequence since (see _inflight).
+        self.maybe_written = False
         # The latest broker or connection error, reported if the batch times out.
         self.last_error: KafkaError | None = None
         # After a split (MESSAGE_TOO_LARGE): (first index, count, piece) in index order. The

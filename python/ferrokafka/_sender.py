@@ -177,19 +177,16 @@ class Sender:
         if self._pool.metadata_is_stale() or self._metadata_wanted:
             self._start_metadata_refresh(tasks)
         ids = self._producer_ids
+        # While an epoch bump waits: the only partitions sent to (see _resolve_before_bump).
+        only: set[tuple[str, int]] | None = None
         if ids is not None and not ids.ready:
-            requests_out = any(self._in_flight.values())
-            if not self._acc.has_undrained() and not requests_out:
-                return IDLE_TICK_MS
-            if not requests_out and not self._ensuring:
-                # KIP-360: the epoch is bumped once no request of the old one is out; every
-                # batch not yet acknowledged is then renumbered from 0 in its partition's
-                # order (the accumulator's reset_sequences), which is the registry's order.
-                self._ensuring = True
-                tasks.start_soon(self._ensure_producer_id)
-            return min(self._config.retry_backoff_ms, IDLE_TICK_MS)
+            only = self._resolve_before_bump(tasks)
+            if not only:
+                return min(self._config.retry_backoff_ms, IDLE_TICK_MS)
 
         ready, next_ready_ms = self._acc.ready(now)
+        if only is not None:
+            ready = [key for key in ready if key in only]
         routing: dict[tuple[str, int], int] = {}
         metadata = self._pool.metadata
         # The earliest end of a broker's throttle (KIP-219) that holds a ready batch back.
@@ -259,6 +256,23 @@ class Sender:
             # A refresh held back by its backoff: look again when it may go out.
             wait = min(wait, max(self._pool.refresh_wait_ms(), 1))
         return wait
+
+    def _resolve_before_bump(self, tasks: anyio.abc.TaskGroup) -> set[tuple[str, int]]:
+        """A producer id is wanted, or an epoch bump (KIP-360). The bump renumbers every batch
+        not acknowledged from 0 under the new epoch, so a batch that may already be in the log
+        under the old one would be written twice: each partition whose oldest unsettled batch
+        may be written sends that batch again first, alone and under the old epoch, until the
+        broker settles it or refuses it by sequence (then nothing after it was written either).
+        Returns those partitions; starts the bump once there are none and no request is out."""
+        assert self._producer_ids is not None
+        unresolved = self._inflight.unresolved()
+        requests_out = any(self._in_flight.values())
+        if not unresolved and not requests_out:
+            if self._acc.has_undrained() and not self._ensuring:
+                self._ensuring = True
+                tasks.start_soon(self._ensure_producer_id)
+            return set()
+        return {key for key, in_flight in unresolved.items() if not in_flight}
 
     # --- requests ------------------------------------------------------------------------
 
@@ -411,8 +425,12 @@ class Sender:
             ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
             ErrorCode.UNKNOWN_PRODUCER_ID,
         ):
+            # Either way the broker's sequence stops before this batch: no attempt wrote it.
             if self._inflight.first_unsettled(pending.topic, pending.partition) != batch_id:
-                self._retry_or_fail(batch_id, pending, error, force_retriable=True)
+                # A predecessor is unsettled (retried, or still in flight): its echo.
+                self._retry_or_fail(
+                    batch_id, pending, error, force_retriable=True, refused_by_sequence=True
+                )
                 return
             assert self._producer_ids is not None
             log.warning(
@@ -425,7 +443,9 @@ class Sender:
             self._producer_ids.request_bump(
                 unknown_producer_id=code == ErrorCode.UNKNOWN_PRODUCER_ID
             )
-            self._retry_or_fail(batch_id, pending, error, force_retriable=True)
+            self._retry_or_fail(
+                batch_id, pending, error, force_retriable=True, refused_by_sequence=True
+            )
             return
         self._retry_or_fail(batch_id, pending, error)
 
@@ -447,6 +467,7 @@ class Sender:
         error: KafkaError,
         *,
         force_retriable: bool = False,
+        refused_by_sequence: bool = False,
     ) -> None:
         now = self._now()
         retriable = force_retriable or error.retriable
@@ -455,7 +476,7 @@ class Sender:
             backoff = self._backoff_ms(pending.attempts)
             if now + backoff >= pending.deadline_ms:
                 backoff = max(pending.deadline_ms - now, 0)
-            self._inflight.retry(batch_id)
+            self._inflight.retry(batch_id, refused_by_sequence=refused_by_sequence)
             self._acc.retry(batch_id, now, backoff)
             log.debug(
                 "retrying batch %d of %s-%s in %d ms: %s",
