@@ -184,7 +184,7 @@ class PendingBatch:
             timestamp, kind = batch.log_append_time_ms, "LogAppendTime"
         else:
             kind = "CreateTime"
-        return _new_tuple(  # type: ignore[no-any-return]
+        return _new_tuple(
             RecordMetadata,
             (batch.topic, batch.partition, offset, timestamp, kind, key_size, value_size),
         )

@@ -14,7 +14,7 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, ClassVar
 
 from ferrokafka.errors import KafkaConnectionError
 
@@ -118,9 +118,7 @@ def parse_produce(frame: bytes) -> tuple[int, list[SentBatch]]:
             producer_id, epoch, sequence, count = struct.unpack_from(">qhii", records, 43)
             assert name is not None
             batches.append(
-                SentBatch(
-                    name, index, producer_id, epoch, sequence, count, _values(records, count)
-                )
+                SentBatch(name, index, producer_id, epoch, sequence, count, _values(records, count))
             )
     return correlation_id, batches
 
@@ -251,7 +249,7 @@ class FakeWire:
 class FakeMetadata:
     """Every partition of every topic is led by node 1."""
 
-    topics: dict[str, Any] = {}
+    topics: ClassVar[dict[str, Any]] = {}
 
     def partition(self, topic: str, partition: int) -> Any:
         return SimpleNamespace(partition=partition, leader_id=1)

@@ -55,7 +55,9 @@ def test_split_pieces_take_the_parent_place_and_deadline() -> None:
     assert registry.unsettled("t", 0) == [1, 10, 11, 3]
     assert registry.get(2) is None
     piece = registry.get(11)
-    assert piece is not None and piece.parent is parent and piece.deadline_ms == 2 + TIMEOUT
+    assert piece is not None
+    assert piece.parent is parent
+    assert piece.deadline_ms == 2 + TIMEOUT
     assert parent.locate(3) == (piece, 0)
     # The parent resolves once both pieces have.
     registry.settle(10).succeed(100, -1)  # type: ignore[union-attr]
@@ -96,4 +98,5 @@ def test_never_sent_batches_have_no_place() -> None:
     assert registry.unresolved() == {}
     assert [p.topic for p in registry] == ["t"]
     assert [p.topic for p in registry.take_all()] == ["t"]
-    assert len(registry) == 0 and registry.next_deadline() is None
+    assert len(registry) == 0
+    assert registry.next_deadline() is None

@@ -54,7 +54,8 @@ async def _start(stage: SenderStage) -> None:
     await stage.turn()
     stage.wire.requests[0].answer()
     await stage.turn()
-    assert stage.producer_ids is not None and stage.producer_ids.ready
+    assert stage.producer_ids is not None
+    assert stage.producer_ids.ready
 
 
 async def test_retried_batch_keeps_its_place_so_a_successor_echo_is_no_gap() -> None:
@@ -71,7 +72,8 @@ async def test_retried_batch_keeps_its_place_so_a_successor_echo_is_no_gap() -> 
     first, second = stage.wire.requests
     first.lost()
     second.answer()
-    assert stage.producer_ids is not None and stage.producer_ids.ready, "no epoch bump"
+    assert stage.producer_ids is not None
+    assert stage.producer_ids.ready, "no epoch bump"
     for _ in range(6):
         clock.advance(200)
         await stage.turn()
@@ -104,11 +106,12 @@ async def test_epoch_bump_after_an_expiry_resends_maybe_written_batches_first() 
     assert _log_of(stage) == [b"A", b"B"]
     clock.advance(200)
     await stage.turn()
-    (resent_a,) = stage.wire.requests  # B waits: it is not the first unacknowledged
+    (_resent_a,) = stage.wire.requests  # B waits: it is not the first unacknowledged
     clock.advance(30_000 - 10_000)
     await stage.turn()
     assert isinstance(a.exception(), KafkaTimeoutError)
-    assert stage.producer_ids is not None and not stage.producer_ids.ready
+    assert stage.producer_ids is not None
+    assert not stage.producer_ids.ready
     # B, unresolved, goes again under epoch 0 while A's request is still out.
     assert [r.batches[0].epoch for r in stage.wire.requests] == [0, 0]
     for request in list(stage.wire.requests):
@@ -121,7 +124,8 @@ async def test_epoch_bump_after_an_expiry_resends_maybe_written_batches_first() 
         await stage.turn()
         for request in list(stage.wire.requests):
             request.answer()
-    assert stage.producer_ids.ready and stage.producer_ids.epoch == 1
+    assert stage.producer_ids.ready
+    assert stage.producer_ids.epoch == 1
     assert c.result().offset == 2
     assert _log_of(stage) == [b"A", b"B", b"C"]
 
@@ -154,7 +158,8 @@ async def test_a_real_gap_after_an_expiry_is_closed_by_the_epoch_bump() -> None:
                 request.lost()
             else:
                 request.answer()
-    assert stage.producer_ids is not None and stage.producer_ids.epoch == 1
+    assert stage.producer_ids is not None
+    assert stage.producer_ids.epoch == 1
     assert b.result().offset == 0
     assert _log_of(stage) == [b"B"]
 
@@ -173,9 +178,11 @@ async def test_split_pieces_take_their_parent_place() -> None:
     first, second = stage.wire.requests
     first.answer({("t", 0): MESSAGE_TOO_LARGE})
     order = stage.registry.unsettled("t", 0)
-    assert len(order) == 3 and stage.registry.get(order[-1]).partition == 0
+    assert len(order) == 3
+    assert stage.registry.get(order[-1]).partition == 0
     second.answer()
-    assert stage.producer_ids is not None and stage.producer_ids.ready, "no epoch bump"
+    assert stage.producer_ids is not None
+    assert stage.producer_ids.ready, "no epoch bump"
     for _ in range(8):
         clock.advance(200)
         await stage.turn()
