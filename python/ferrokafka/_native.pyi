@@ -626,9 +626,8 @@ class SendFastPath:
     def __new__(
         cls,
         accumulator: Accumulator,
-        batches: dict[int, PendingBatch],
         partition_counts: Mapping[str, int],
-        new_batch: Callable[[int, int], PendingBatch],
+        batch_for: Callable[[int, int], PendingBatch],
         fallback: Callable[..., DeliveryFuture],
         now_ms: int,
     ) -> SendFastPath: ...

@@ -1,8 +1,14 @@
 """The Python side of one record batch: who waits for it and how it ended.
 
-The Rust accumulator owns the batch's bytes; this object owns its waiters. Every record of a
-batch shares one `PendingBatch`, so a batch's acknowledgement wakes all of its awaiters with one
-event and runs its callbacks in one pass, instead of one future and one loop callback per record.
+The Rust accumulator owns the batch's bytes; this object owns its waiters and its outcome. Every
+record of a batch shares one `PendingBatch`, so a batch's acknowledgement wakes all of its
+awaiters with one event and runs its callbacks in one pass, instead of one future and one loop
+callback per record.
+
+Where the batch is in its life (registered, in flight, retried, split) is the registry's
+(`ferrokafka._inflight.InFlight`): it alone writes ``in_flight``, ``attempts``, ``placed``,
+``maybe_written`` and ``parts``. A `DeliveryFuture` (native) reads a batch only through the
+methods `done`, `record_metadata`, `record_error`, `add_done_callback` and `asyncio_waiter`.
 """
 
 from __future__ import annotations
@@ -14,13 +20,18 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
+from ferrokafka.records import DeliveryFuture, InvalidStateError, RecordMetadata
+
 if TYPE_CHECKING:
     from ferrokafka.errors import KafkaError
-    from ferrokafka.records import DeliveryFuture
 
 log = logging.getLogger("ferrokafka.producer")
 
-DoneCallback = Callable[["DeliveryFuture"], Any]
+DoneCallback = Callable[[DeliveryFuture], Any]
+
+# tuple.__new__(RecordMetadata, fields): the named tuple without its Python-level __new__ (one
+# is built per awaited record).
+_new_tuple = tuple.__new__
 
 
 class PendingBatch:
@@ -37,9 +48,11 @@ class PendingBatch:
         "in_flight",
         "last_error",
         "log_append_time_ms",
+        "maybe_written",
         "parent",
         "partition",
         "parts",
+        "placed",
         "resolved",
         "topic",
         "waiters",
@@ -53,6 +66,10 @@ class PendingBatch:
         # Produce requests that carried this batch and failed (retries so far).
         self.attempts = 0
         self.in_flight = False
+        # Has a place in its partition's order of unsettled batches (went out at least once).
+        self.placed = False
+        # May be in the log: sent, and not refused by sequence since (see _inflight).
+        self.maybe_written = False
         # The latest broker or connection error, reported if the batch times out.
         self.last_error: KafkaError | None = None
         # After a split (MESSAGE_TOO_LARGE): (first index, count, piece) in index order. The
@@ -126,19 +143,12 @@ class PendingBatch:
         self.error = error
         self._finish()
 
-    def split_into(
-        self, runs: list[tuple[int, int, int]], registry: dict[int, PendingBatch]
-    ) -> None:
-        """Hands this batch's records to the pieces the accumulator split it into; ``runs`` are
-        ``(new batch id, first original index, count)``. It resolves when every piece has."""
-        self.parts = []
-        for batch_id, first_index, count in runs:
-            piece = PendingBatch(self.topic, self.partition, self.deadline_ms)
-            piece.parent = self
-            piece.last_error = self.last_error
-            registry[batch_id] = piece
-            self.parts.append((first_index, count, piece))
-        self._open_parts = len(self.parts)
+    def hand_over(self, parts: list[tuple[int, int, PendingBatch]]) -> None:
+        """The batch was split: ``parts`` are ``(first original index, count, piece)`` in index
+        order. The records' futures still point here and find their piece through them; this
+        batch resolves when every piece has. Called by the registry only."""
+        self.parts = parts
+        self._open_parts = len(parts)
 
     def locate(self, index: int) -> tuple[PendingBatch, int]:
         """The batch that holds record ``index`` now, and its index there."""
@@ -151,6 +161,51 @@ class PendingBatch:
             else:
                 break
         return batch, index
+
+    # --- what a DeliveryFuture asks -------------------------------------------------------
+
+    def done(self) -> bool:
+        return self.resolved
+
+    def record_metadata(
+        self, index: int, timestamp: int, key_size: int, value_size: int
+    ) -> RecordMetadata:
+        """The `RecordMetadata` of record ``index`` (its create ``timestamp`` and sizes as the
+        future holds them), or the delivery's error raised; `InvalidStateError` while pending."""
+        batch = self
+        if not batch.resolved:
+            raise InvalidStateError("the record is not delivered yet: await the future first")
+        if batch.parts is not None:
+            batch, index = batch.locate(index)
+        if batch.error is not None:
+            raise batch.error
+        offset = -1 if batch.base_offset < 0 else batch.base_offset + index
+        if batch.log_append_time_ms >= 0:
+            timestamp, kind = batch.log_append_time_ms, "LogAppendTime"
+        else:
+            kind = "CreateTime"
+        return _new_tuple(
+            RecordMetadata,
+            (batch.topic, batch.partition, offset, timestamp, kind, key_size, value_size),
+        )
+
+    def record_error(self, index: int) -> KafkaError | None:
+        """The error record ``index`` failed with, None if delivered; `InvalidStateError`
+        while pending."""
+        if not self.resolved:
+            raise InvalidStateError("the record is not delivered yet: await the future first")
+        if self.parts is None:
+            return self.error
+        return self.locate(index)[0].error
+
+    def add_done_callback(self, future: DeliveryFuture, callback: DoneCallback) -> None:
+        """Runs ``callback(future)`` once the batch has ended (now, if it has)."""
+        if self.resolved:
+            run_callback(callback, future)
+        elif self.callbacks is None:
+            self.callbacks = [(future, callback)]
+        else:
+            self.callbacks.append((future, callback))
 
     def _finish(self) -> None:
         self.resolved = True

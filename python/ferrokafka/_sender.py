@@ -31,7 +31,6 @@ import contextlib
 import logging
 import random
 import time
-from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -58,6 +57,7 @@ from ferrokafka.errors import (
 
 if TYPE_CHECKING:
     from ferrokafka._broker_pool import BrokerPool
+    from ferrokafka._inflight import InFlight
     from ferrokafka._metrics import ProducerMetrics
     from ferrokafka._pending import PendingBatch
     from ferrokafka._producer_id import ProducerIdManager
@@ -81,14 +81,20 @@ class Sender:
         config: ProducerConfig,
         accumulator: _native.Accumulator,
         pool: BrokerPool,
-        batches: dict[int, PendingBatch],
+        inflight: InFlight,
         producer_ids: ProducerIdManager | None,
         metrics: ProducerMetrics,
+        *,
+        clock: Callable[[], int] = now_ms,
     ) -> None:
         self._config = config
         self._acc = accumulator
         self._pool = pool
-        self._batches = batches
+        # The batches, their deadlines and each partition's unsettled order: the registry's;
+        # the sender moves batches through it and never keeps batch state of its own.
+        self._inflight = inflight
+        # Monotonic ms (a fake clock in the unit tests).
+        self._now = clock
         self._producer_ids = producer_ids
         self._metrics = metrics
         self._acks = config.acks
@@ -97,9 +103,6 @@ class Sender:
         self._wakeup = Signal()
         # Requests submitted and not answered, per node: the window the drain respects.
         self._in_flight: dict[int, int] = {}
-        # Per partition, in drain (= sequence) order, the batches sent and not yet settled:
-        # decides whether an out-of-order sequence error is a predecessor's echo or real.
-        self._unsettled: dict[tuple[str, int], deque[int]] = {}
         self._metadata_wanted = False
         self._refreshing = False
         # An InitProducerId (or epoch bump) task is under way.
@@ -170,7 +173,7 @@ class Sender:
 
     async def _round(self, tasks: anyio.abc.TaskGroup) -> int:
         """One pass: returns how long to sleep (ms) unless woken."""
-        now = now_ms()
+        now = self._now()
         self._expire(now)
         next_timer = self._run_timers(now)
         if now >= self._pool.next_idle_check_ms:
@@ -178,16 +181,16 @@ class Sender:
         if self._pool.metadata_is_stale() or self._metadata_wanted:
             self._start_metadata_refresh(tasks)
         ids = self._producer_ids
+        # While an epoch bump waits: the only partitions sent to (see _resolve_before_bump).
+        only: set[tuple[str, int]] | None = None
         if ids is not None and not ids.ready:
-            if not self._acc.has_undrained() and not self._unsettled_count():
-                return IDLE_TICK_MS
-            if not self._unsettled_count() and not self._ensuring:
-                # KIP-360: the epoch is bumped once nothing of the old one is in flight.
-                self._ensuring = True
-                tasks.start_soon(self._ensure_producer_id)
-            return min(self._config.retry_backoff_ms, IDLE_TICK_MS)
+            only = self._resolve_before_bump(tasks)
+            if not only:
+                return min(self._config.retry_backoff_ms, IDLE_TICK_MS)
 
         ready, next_ready_ms = self._acc.ready(now)
+        if only is not None:
+            ready = [key for key in ready if key in only]
         routing: dict[tuple[str, int], int] = {}
         metadata = self._pool.metadata
         # The earliest end of a broker's throttle (KIP-219) that holds a ready batch back.
@@ -224,7 +227,7 @@ class Sender:
                 routing, self._config.max_request_size, now
             )
             for batch_id, reason in self._acc.take_failed():
-                pending = self._batches.get(batch_id)
+                pending = self._inflight.get(batch_id)
                 if pending is not None:
                     self._fail(
                         batch_id, pending, KafkaError(f"could not encode the batch: {reason}")
@@ -244,11 +247,11 @@ class Sender:
                 # More may be drainable right away (one batch per partition per drain).
                 return 0
         wait = min(IDLE_TICK_MS, max(next_timer - now, 1), self._expire_requests())
-        # The oldest batch is registered first: wake for its delivery deadline, so records fail
-        # on time rather than at the next tick.
-        oldest = next(iter(self._batches.values()), None)
-        if oldest is not None:
-            wait = min(wait, max(oldest.deadline_ms - now, 1))
+        # Wake for the earliest delivery deadline, so records fail on time rather than at the
+        # next tick.
+        deadline = self._inflight.next_deadline()
+        if deadline is not None:
+            wait = min(wait, max(deadline - now, 1))
         if next_ready_ms is not None:
             wait = min(wait, max(next_ready_ms - now, 1))
         if ready and not routing:
@@ -261,20 +264,37 @@ class Sender:
             wait = min(wait, max(self._pool.refresh_wait_ms(), 1))
         return wait
 
+    def _resolve_before_bump(self, tasks: anyio.abc.TaskGroup) -> set[tuple[str, int]]:
+        """A producer id is wanted, or an epoch bump (KIP-360). The bump renumbers every batch
+        not acknowledged from 0 under the new epoch, so a batch that may already be in the log
+        under the old one would be written twice: each partition whose oldest unsettled batch
+        may be written sends that batch again first, alone and under the old epoch, until the
+        broker settles it or refuses it by sequence (then nothing after it was written either).
+        Returns those partitions; starts the bump once there are none and no request is out."""
+        assert self._producer_ids is not None
+        unresolved = self._inflight.unresolved()
+        requests_out = any(self._in_flight.values())
+        if not unresolved and not requests_out:
+            if self._acc.has_undrained() and not self._ensuring:
+                self._ensuring = True
+                tasks.start_soon(self._ensure_producer_id)
+            return set()
+        return {key for key, in_flight in unresolved.items() if not in_flight}
+
     # --- requests ------------------------------------------------------------------------
 
     def _submit(self, conn: BrokerConnection, node: int, batch_ids: list[int]) -> None:
         """Hands one Produce request to ``conn``; its batches settle in `_on_response`."""
         # Counted before submitting: with acks=0 the answer (written) may come at once.
         for batch_id in batch_ids:
-            self._note_sent(batch_id)
+            self._inflight.sent(batch_id)
         self._in_flight[node] = self._in_flight.get(node, 0) + 1
         try:
             txn = self.transactions
             ours_max = PRODUCE_MAX_VERSION if txn is None else txn.produce_max_version
             version = conn.api_version(ApiKey.PRODUCE, ours_max=ours_max)
             request = self._produce_request(version, batch_ids)
-            started = now_ms()
+            started = self._now()
 
             def on_done(frame: bytes | None, error: KafkaConnectionError | None) -> None:
                 self._on_response(conn, node, batch_ids, request, started, frame, error)
@@ -306,7 +326,7 @@ class Sender:
                 self._settle_connection_error(batch_ids, error)
                 return
             assert frame is not None
-            self._metrics.request_completed(now_ms() - started)
+            self._metrics.request_completed(self._now() - started)
             if self._acks == 0:
                 for batch_id in batch_ids:
                     self._complete(batch_id, -1, -1)
@@ -333,7 +353,7 @@ class Sender:
             exc_info=exc,
         )
         for batch_id in batch_ids:
-            pending = self._batches.get(batch_id)
+            pending = self._inflight.get(batch_id)
             if pending is not None:
                 self._fail(batch_id, pending, KafkaError(f"internal error: {exc!r}"))
 
@@ -367,7 +387,7 @@ class Sender:
     def _settle_response(self, batch_ids: list[int], result: ProduceResult) -> None:
         by_partition = {(p.topic, p.partition): p for p in result.partitions}
         for batch_id in batch_ids:
-            pending = self._batches.get(batch_id)
+            pending = self._inflight.get(batch_id)
             if pending is None:
                 continue
             answer = by_partition.get((pending.topic, pending.partition))
@@ -406,8 +426,12 @@ class Sender:
             ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
             ErrorCode.UNKNOWN_PRODUCER_ID,
         ):
-            if not self._is_first_unsettled(batch_id, pending):
-                self._retry_or_fail(batch_id, pending, error, force_retriable=True)
+            # Either way the broker's sequence stops before this batch: no attempt wrote it.
+            if self._inflight.first_unsettled(pending.topic, pending.partition) != batch_id:
+                # A predecessor is unsettled (retried, or still in flight): its echo.
+                self._retry_or_fail(
+                    batch_id, pending, error, force_retriable=True, refused_by_sequence=True
+                )
                 return
             assert self._producer_ids is not None
             log.warning(
@@ -420,7 +444,9 @@ class Sender:
             self._producer_ids.request_bump(
                 unknown_producer_id=code == ErrorCode.UNKNOWN_PRODUCER_ID
             )
-            self._retry_or_fail(batch_id, pending, error, force_retriable=True)
+            self._retry_or_fail(
+                batch_id, pending, error, force_retriable=True, refused_by_sequence=True
+            )
             return
         self._retry_or_fail(batch_id, pending, error)
 
@@ -430,7 +456,7 @@ class Sender:
         # The leader may have moved: that is the usual reason a connection goes.
         self._metadata_wanted = True
         for batch_id in batch_ids:
-            pending = self._batches.get(batch_id)
+            pending = self._inflight.get(batch_id)
             if pending is not None:
                 pending.last_error = error
                 self._retry_or_fail(batch_id, pending, error)
@@ -442,15 +468,16 @@ class Sender:
         error: KafkaError,
         *,
         force_retriable: bool = False,
+        refused_by_sequence: bool = False,
     ) -> None:
-        now = now_ms()
+        now = self._now()
         retriable = force_retriable or error.retriable
-        if retriable and pending.attempts <= self._config.retries and now < pending.deadline_ms:
+        # As Java's `canRetry`: ``retries`` tries after the first, counted by the registry.
+        if retriable and pending.attempts < self._config.retries and now < pending.deadline_ms:
             backoff = self._backoff_ms(pending.attempts)
             if now + backoff >= pending.deadline_ms:
                 backoff = max(pending.deadline_ms - now, 0)
-            pending.attempts += 1
-            self._unsettle(batch_id, pending)
+            self._inflight.retry(batch_id, refused_by_sequence=refused_by_sequence)
             self._acc.retry(batch_id, now, backoff)
             log.debug(
                 "retrying batch %d of %s-%s in %d ms: %s",
@@ -472,24 +499,24 @@ class Sender:
         return int(min(exp, cap) * random.uniform(0.8, 1.2)) if cap > 0 else 0
 
     def _complete(self, batch_id: int, base_offset: int, log_append_time_ms: int) -> None:
-        pending = self._batches.pop(batch_id, None)
+        pending = self._inflight.settle(batch_id)
         if pending is None:
             # Already failed (its delivery timeout passed while in flight): the late answer
             # changes nothing.
             return
         self._acc.complete(batch_id, log_append_time_ms)
         self.on_memory_freed()
-        self._unsettle(batch_id, pending)
         pending.succeed(base_offset, log_append_time_ms)
 
     def _fail(self, batch_id: int, pending: PendingBatch, error: KafkaError) -> None:
-        self._batches.pop(batch_id, None)
+        # Read before settling, which ends the batch's flight.
+        maybe_written = pending.in_flight or pending.attempts > 0
+        self._inflight.settle(batch_id)
         # KeyError: the accumulator let it go already (aborted on close).
         with contextlib.suppress(KeyError):
             self._acc.fail(batch_id)
         self.on_memory_freed()
-        self._unsettle(batch_id, pending)
-        if pending.attempts > 0 and self._producer_ids is not None:
+        if maybe_written and self._producer_ids is not None:
             # It may have been written: later batches of its partition would leave a gap in
             # the sequence, so start a new epoch (as the Java client does) before sending more.
             self._producer_ids.request_bump()
@@ -504,9 +531,7 @@ class Sender:
             runs: list[tuple[int, int, int]] = self._acc.split(batch_id)
         except ValueError:
             return False
-        self._unsettle(batch_id, pending)
-        self._batches.pop(batch_id, None)
-        pending.split_into(runs, self._batches)
+        self._inflight.split(batch_id, runs)
         self._wakeup.set()
         return True
 
@@ -519,27 +544,20 @@ class Sender:
         no_id = ids.last_error if ids is not None and not ids.ready else None
         # expire() has already taken these out of the accumulator (memory released).
         for batch_id in self._acc.expire(now, timeout_ms):
-            pending = self._batches.get(batch_id)
+            pending = self._inflight.get(batch_id)
             if pending is not None:
                 last = pending.last_error or no_id
                 self._fail(batch_id, pending, _delivery_timeout(timeout_ms, last, pending))
-        # Batches are registered in creation order, so the oldest deadlines come first: the
-        # scan stops at the first batch with time left instead of visiting every batch.
-        overdue = []
-        for batch_id, pending in self._batches.items():
-            if pending.deadline_ms > now:
-                break
-            overdue.append((batch_id, pending))
-        for batch_id, pending in overdue:
-            if pending.in_flight:
+        # In flight, backing off, or split pieces (which keep their parent's earlier deadline):
+        # the registry's heap gives every overdue batch, whatever its place in the registry.
+        for batch_id, pending in self._inflight.expired(now):
+            if pending.in_flight and self._producer_ids is not None:
                 # As the Java client: the record's whole life is bounded, even when its request
                 # is still unanswered. The batch may still be written, so later batches of its
                 # partition must not follow it under the old epoch (a gap if it is not).
-                if self._producer_ids is not None:
-                    self._producer_ids.request_bump()
-                self._fail(
-                    batch_id, pending, _delivery_timeout(timeout_ms, pending.last_error, pending)
-                )
+                self._producer_ids.request_bump()
+            last = pending.last_error or no_id
+            self._fail(batch_id, pending, _delivery_timeout(timeout_ms, last, pending))
 
     def _authentication_failed(self, error: AuthenticationError) -> None:
         """TLS or SASL refused: retrying cannot help, so every record waiting to be sent fails
@@ -555,7 +573,7 @@ class Sender:
 
     def _fail_all(self, error: KafkaError) -> None:
         for batch_id in self._acc.abort_undrained():
-            pending = self._batches.pop(batch_id, None)
+            pending = self._inflight.settle(batch_id)
             if pending is not None:
                 pending.fail(error)
 
@@ -567,33 +585,6 @@ class Sender:
             for _, callback in due:
                 callback()
         return min((t[0] for t in self._timers), default=now + IDLE_TICK_MS)
-
-    # --- per-partition order of unsettled batches ----------------------------------------
-
-    def _note_sent(self, batch_id: int) -> None:
-        pending = self._batches.get(batch_id)
-        if pending is None:
-            return
-        pending.in_flight = True
-        key = (pending.topic, pending.partition)
-        queue = self._unsettled.get(key)
-        if queue is None:
-            queue = self._unsettled[key] = deque()
-        if batch_id not in queue:
-            queue.append(batch_id)
-
-    def _unsettle(self, batch_id: int, pending: PendingBatch) -> None:
-        pending.in_flight = False
-        queue = self._unsettled.get((pending.topic, pending.partition))
-        if queue is not None and batch_id in queue:
-            queue.remove(batch_id)
-
-    def _is_first_unsettled(self, batch_id: int, pending: PendingBatch) -> bool:
-        queue = self._unsettled.get((pending.topic, pending.partition))
-        return not queue or queue[0] == batch_id
-
-    def _unsettled_count(self) -> int:
-        return sum(1 for q in self._unsettled.values() if q)
 
     # --- background work -----------------------------------------------------------------
 
@@ -648,7 +639,7 @@ class Sender:
             error = KafkaConnectionError(str(exc))
             error.__cause__ = exc
             metadata = self._pool.metadata
-            for pending in self._batches.values():
+            for pending in self._inflight:
                 leader = metadata.partition(pending.topic, pending.partition)
                 if leader is not None and leader.leader_id == node and not pending.in_flight:
                     pending.last_error = error

@@ -31,6 +31,7 @@ from ferrokafka._broker_pool import BrokerPool
 from ferrokafka._config.arguments import ProducerOptions, config_for, document_options
 from ferrokafka._error_codes import ErrorCode
 from ferrokafka._held import Headers, HeldRecord, HeldTopic, record_size
+from ferrokafka._inflight import InFlight
 from ferrokafka._metrics import ProducerMetrics
 from ferrokafka._pending import PendingBatch
 from ferrokafka._producer_id import ProducerIdManager
@@ -139,7 +140,8 @@ class Producer(TransactionalMethods):
         authenticator = authenticator_for(config)
         if authenticator is not None:
             self._metrics.authentications = authenticator.counts
-        self._batches: dict[int, PendingBatch] = {}
+        # Every batch from its first record to its end: the registry the sender moves them in.
+        self._inflight = InFlight(config.delivery_timeout_ms)
         self._held: dict[str, HeldTopic] = {}
         self._held_bytes = 0
         self._partition_counts: dict[str, int] = {}
@@ -154,7 +156,7 @@ class Producer(TransactionalMethods):
         self._pool = BrokerPool(config, ssl_context_for(config), authenticator)
         self._pool.on_metadata = self._on_metadata
         self._sender = Sender(
-            config, self._accumulator, self._pool, self._batches, self._producer_ids, self._metrics
+            config, self._accumulator, self._pool, self._inflight, self._producer_ids, self._metrics
         )
         self._transactions = (
             None
@@ -214,9 +216,8 @@ class Producer(TransactionalMethods):
             # and hands every other call (and every error) to that method.
             self.__dict__["send_nowait"] = _native.SendFastPath(
                 self._accumulator,
-                self._batches,
                 self._partition_counts,
-                self._new_batch,
+                self._batch_for,
                 Producer.send_nowait.__get__(self),
                 now_ms(),
             ).send
@@ -304,13 +305,9 @@ class Producer(TransactionalMethods):
         for held in list(self._held.values()):
             held.fail(error)
         self._held.clear()
-        for batch_id in self._accumulator.abort_all():
-            pending = self._batches.pop(batch_id, None)
-            if pending is not None:
-                pending.fail(error)
-        for pending in list(self._batches.values()):
+        self._accumulator.abort_all()
+        for pending in self._inflight.take_all():
             pending.fail(error)
-        self._batches.clear()
 
     # --- sending -------------------------------------------------------------------------
 
@@ -446,13 +443,7 @@ class Producer(TransactionalMethods):
             )
         except APPEND_ERRORS as exc:
             raise append_error(exc, self._config, topic, partition, count, bulk=True) from exc
-        parts = []
-        batches = self._batches
-        for batch_id, first_index, n in runs:
-            pending = batches.get(batch_id)
-            if pending is None:
-                pending = self._new_batch(batch_id, now)
-            parts.append((pending, first_index, n))
+        parts = [(self._batch_for(batch_id, now), first, n) for batch_id, first, n in runs]
         return BulkDelivery(parts, timestamp_ms)
 
     async def wait_for_topic(self, topic: str, timeout: float | None = None) -> int:
@@ -483,7 +474,7 @@ class Producer(TransactionalMethods):
                 # after max_block_ms); then every batch that exists now is waited for.
                 while self._held:
                     await next(iter(self._held.values())).placeholder.wait()
-                for pending in list(self._batches.values()):
+                for pending in self._inflight:
                     await pending.wait()
         except TimeoutError:
             raise KafkaTimeoutError(
@@ -519,10 +510,7 @@ class Producer(TransactionalMethods):
             )
         except APPEND_ERRORS as exc:
             raise append_error(exc, self._config, topic, partition, count) from exc
-        batch_id = handle >> 32
-        pending = self._batches.get(batch_id)
-        if pending is None:
-            pending = self._new_batch(batch_id, now)
+        pending = self._batch_for(handle >> 32, now)
         return DeliveryFuture(
             pending,
             handle & 0xFFFFFFFF,
@@ -531,11 +519,13 @@ class Producer(TransactionalMethods):
             -1 if value is None else len(value),
         )
 
-    def _new_batch(self, batch_id: int, now: int) -> PendingBatch:
+    def _batch_for(self, batch_id: int, now: int) -> PendingBatch:
+        """The registered batch ``batch_id``, registered now if the append just opened it."""
+        pending = self._inflight.get(batch_id)
+        if pending is not None:
+            return pending
         topic, partition = self._accumulator.batch_info(batch_id)
-        pending = self._batches[batch_id] = PendingBatch(
-            topic, partition, now + self._delivery_timeout_ms
-        )
+        pending = self._inflight.add(batch_id, topic, partition, now)
         # Once per batch, not per record: enough to tell a topic in use from an idle one.
         self._pool.want_topic(topic, now)
         # A new batch means the previous one of its partition is full, or a linger timer

@@ -6,7 +6,6 @@ from collections.abc import Callable, Generator
 from typing import Any, Literal, NamedTuple
 
 from ferrokafka import _native
-from ferrokafka._pending import PendingBatch, run_callback
 
 TimestampType = Literal["CreateTime", "LogAppendTime"]
 
@@ -33,55 +32,28 @@ class RecordMetadata(NamedTuple):
 DeliveryFuture = _native.DeliveryFuture
 
 
-def _future_settled(future: DeliveryFuture) -> tuple[PendingBatch, int]:
-    batch, index = future.batch_and_index()
-    if not batch.resolved:
-        raise InvalidStateError("the record is not delivered yet: await the future first")
-    if batch.parts is None:
-        return batch, index
-    return batch.locate(index)
-
-
 def _future_result(future: DeliveryFuture) -> RecordMetadata:
-    batch, index = _future_settled(future)
-    if batch.error is not None:
-        raise batch.error
-    offset = -1 if batch.base_offset < 0 else batch.base_offset + index
-    if batch.log_append_time_ms >= 0:
-        timestamp, kind = batch.log_append_time_ms, "LogAppendTime"
-    else:
-        timestamp, kind = future.timestamp, "CreateTime"
-    return RecordMetadata(
-        batch.topic,
-        batch.partition,
-        offset,
-        timestamp,
-        kind,  # type: ignore[arg-type]
-        future.serialized_key_size,
-        future.serialized_value_size,
+    batch, index = future.batch_and_index()
+    return batch.record_metadata(
+        index, future.timestamp, future.serialized_key_size, future.serialized_value_size
     )
 
 
 def _future_exception(future: DeliveryFuture) -> BaseException | None:
-    return _future_settled(future)[0].error
+    batch, index = future.batch_and_index()
+    return batch.record_error(index)
 
 
 def _future_add_done_callback(
     future: DeliveryFuture, callback: Callable[[DeliveryFuture], Any]
 ) -> None:
-    batch, _ = future.batch_and_index()
-    if batch.resolved:
-        run_callback(callback, future)
-    elif batch.callbacks is None:
-        batch.callbacks = [(future, callback)]
-    else:
-        batch.callbacks.append((future, callback))
+    future.batch_and_index()[0].add_done_callback(future, callback)
 
 
 def _future_await(future: DeliveryFuture) -> Generator[Any, None, RecordMetadata]:
     while True:
         batch, _ = future.batch_and_index()
-        if not batch.resolved:
+        if not batch.done():
             waiter = batch.asyncio_waiter()
             if waiter is not None:
                 yield from waiter
@@ -95,7 +67,7 @@ def _future_await(future: DeliveryFuture) -> Generator[Any, None, RecordMetadata
 def _future_repr(future: DeliveryFuture) -> str:
     batch, _ = future.batch_and_index()
     state = "pending"
-    if batch.resolved:
+    if batch.done():
         state = "failed" if _future_exception(future) is not None else "delivered"
     return f"<DeliveryFuture {batch.topic}-{batch.partition} {state}>"
 

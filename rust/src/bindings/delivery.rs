@@ -8,21 +8,23 @@
 //! handed to the Python implementation with the same arguments, so the checks and the
 //! exceptions exist once, in Python.
 //!
-//! `DeliveryFuture` holds its record's place (the Python `PendingBatch` and the index in it);
-//! what a future does when awaited or asked for its result is written in Python
-//! (`ferrokafka.records`), which this class calls.
+//! `DeliveryFuture` holds its record's place (the Python `PendingBatch` and the index in it)
+//! and asks the batch for everything else through its methods (`done`, `record_metadata`,
+//! `record_error`, `add_done_callback`, `asyncio_waiter`): the batch owns its outcome, and
+//! nothing here knows its fields. Awaiting under other event loops than asyncio, and `repr`,
+//! are written in Python (`ferrokafka.records`).
 
 use std::sync::Mutex;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyDict, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyInt, PyString};
 use pyo3::{PyTraverseError, PyVisit};
 
 use super::accumulator::PyAccumulator;
 
-/// The module whose functions give `DeliveryFuture` its behaviour.
+/// The module whose functions await a `DeliveryFuture` outside asyncio and show it.
 const BEHAVIOUR_MODULE: &str = "ferrokafka.records";
 
 /// The delivery of one record: awaitable, and usable with callbacks. `await future` returns
@@ -51,9 +53,6 @@ fn call_behaviour<'py>(
     function.bind(py).call1(args)
 }
 
-static RESULT: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-static EXCEPTION: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-static ADD_DONE_CALLBACK: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static AWAIT: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static REPR: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
@@ -74,32 +73,30 @@ impl DeliveryFuture {
     fn done(&self, py: Python<'_>) -> PyResult<bool> {
         self.batch
             .bind(py)
-            .getattr(pyo3::intern!(py, "resolved"))?
+            .call_method0(pyo3::intern!(py, "done"))?
             .is_truthy()
     }
 
     /// The `RecordMetadata`, or the delivery's error raised; `InvalidStateError` if pending.
-    fn result<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        match settled_metadata(slf)? {
-            Some(metadata) => Ok(metadata),
-            None => call_behaviour(slf.py(), &RESULT, "_future_result", (slf,)),
-        }
+    fn result<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.record_metadata(py)
     }
 
     /// The delivery's error, or None if it succeeded; `InvalidStateError` if pending.
-    fn exception<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        call_behaviour(slf.py(), &EXCEPTION, "_future_exception", (slf,))
+    fn exception<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.batch
+            .bind(py)
+            .call_method1(pyo3::intern!(py, "record_error"), (self.index,))
     }
 
     /// Calls `callback(future)` on the event loop once the record is delivered or failed.
     fn add_done_callback<'py>(slf: &Bound<'py, Self>, callback: Bound<'py, PyAny>) -> PyResult<()> {
-        call_behaviour(
-            slf.py(),
-            &ADD_DONE_CALLBACK,
-            "_future_add_done_callback",
-            (slf, callback),
-        )
-        .map(drop)
+        let py = slf.py();
+        let batch = slf.borrow().batch.clone_ref(py);
+        batch
+            .bind(py)
+            .call_method1(pyo3::intern!(py, "add_done_callback"), (slf, callback))
+            .map(drop)
     }
 
     fn __await__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
@@ -152,8 +149,16 @@ impl DeliveryFuture {
     }
 }
 
-static RECORD_METADATA: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-static TUPLE_NEW: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+impl DeliveryFuture {
+    /// `PendingBatch.record_metadata` for this record: the metadata, or the error raised.
+    fn record_metadata<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.batch.bind(py).call_method1(
+            pyo3::intern!(py, "record_metadata"),
+            (self.index, self.timestamp, self.key_size, self.value_size),
+        )
+    }
+}
+
 static GET_RUNNING_LOOP: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 /// The asyncio event loop running in this thread, or None.
@@ -169,64 +174,6 @@ fn running_loop(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
 /// True when an asyncio event loop runs in this thread (trio and others take the Python path).
 fn asyncio_running(py: Python<'_>) -> PyResult<bool> {
     Ok(!running_loop(py)?.is_none())
-}
-
-/// The record's `RecordMetadata` (or its delivery error) when its batch has ended and was
-/// not split; None otherwise (the Python implementation handles those cases). The common case
-/// of an awaited send, built without running Python code.
-fn settled_metadata<'py>(
-    future: &Bound<'py, DeliveryFuture>,
-) -> PyResult<Option<Bound<'py, PyAny>>> {
-    let py = future.py();
-    let this = future.borrow();
-    let batch = this.batch.bind(py);
-    if !batch.getattr(pyo3::intern!(py, "resolved"))?.is_truthy()?
-        || !batch.getattr(pyo3::intern!(py, "parts"))?.is_none()
-    {
-        return Ok(None);
-    }
-    let error = batch.getattr(pyo3::intern!(py, "error"))?;
-    if !error.is_none() {
-        return Err(PyErr::from_value(error));
-    }
-    let base_offset: i64 = batch.getattr(pyo3::intern!(py, "base_offset"))?.extract()?;
-    let log_append_time: i64 = batch
-        .getattr(pyo3::intern!(py, "log_append_time_ms"))?
-        .extract()?;
-    let offset = if base_offset < 0 {
-        -1
-    } else {
-        base_offset + i64::from(this.index)
-    };
-    let (timestamp, kind) = if log_append_time >= 0 {
-        (log_append_time, pyo3::intern!(py, "LogAppendTime"))
-    } else {
-        (this.timestamp, pyo3::intern!(py, "CreateTime"))
-    };
-    let fields = PyTuple::new(
-        py,
-        [
-            batch.getattr(pyo3::intern!(py, "topic"))?,
-            batch.getattr(pyo3::intern!(py, "partition"))?,
-            offset.into_pyobject(py)?.into_any(),
-            timestamp.into_pyobject(py)?.into_any(),
-            kind.clone().into_any(),
-            this.key_size.into_pyobject(py)?.into_any(),
-            this.value_size.into_pyobject(py)?.into_any(),
-        ],
-    )?;
-    let class = RECORD_METADATA.get_or_try_init(py, || {
-        py.import(BEHAVIOUR_MODULE)?
-            .getattr("RecordMetadata")
-            .map(Bound::unbind)
-    })?;
-    // tuple.__new__(RecordMetadata, fields): the named tuple without its Python-level __new__.
-    let tuple_new = TUPLE_NEW.get_or_try_init(py, || {
-        py.get_type::<PyTuple>()
-            .getattr("__new__")
-            .map(Bound::unbind)
-    })?;
-    tuple_new.bind(py).call1((class.bind(py), fields)).map(Some)
 }
 
 /// `await future` under asyncio: yields a future of the awaiter's own (so that cancelling one
@@ -254,11 +201,12 @@ impl Awaiting {
                 .waiting_on
                 .take()
                 .is_some_and(|before| !before.bind(py).is(batch));
-            if !moved && batch.getattr(pyo3::intern!(py, "resolved"))?.is_truthy()? {
-                let metadata = match settled_metadata(future)? {
-                    Some(metadata) => metadata,
-                    None => call_behaviour(py, &RESULT, "_future_result", (future,))?,
-                };
+            if !moved
+                && batch
+                    .call_method0(pyo3::intern!(py, "done"))?
+                    .is_truthy()?
+            {
+                let metadata = future.borrow().record_metadata(py)?;
                 return Err(pyo3::exceptions::PyStopIteration::new_err((
                     metadata.unbind(),
                 )));
@@ -266,20 +214,12 @@ impl Awaiting {
             if moved {
                 continue;
             }
-            // PendingBatch.asyncio_waiter, inline: a future of the awaiter's own, in the
-            // batch's list of waiters.
-            let running = running_loop(py)?;
-            if running.is_none() {
+            // A future of the awaiter's own, in the batch's list of waiters.
+            let waiter = batch.call_method0(pyo3::intern!(py, "asyncio_waiter"))?;
+            if waiter.is_none() {
                 return Err(pyo3::exceptions::PyRuntimeError::new_err(
                     "a DeliveryFuture awaited under asyncio must be awaited inside its event loop",
                 ));
-            }
-            let waiter = running.call_method0(pyo3::intern!(py, "create_future"))?;
-            let waiters = batch.getattr(pyo3::intern!(py, "waiters"))?;
-            if waiters.is_none() {
-                batch.setattr(pyo3::intern!(py, "waiters"), PyList::new(py, [&waiter])?)?;
-            } else {
-                waiters.cast::<PyList>()?.append(&waiter)?;
             }
             // What asyncio.Future.__await__ does before yielding itself to the task.
             waiter.setattr(pyo3::intern!(py, "_asyncio_future_blocking"), true)?;
@@ -305,12 +245,11 @@ impl Awaiting {
 #[pyclass(module = "ferrokafka._native", name = "SendFastPath")]
 pub struct SendFastPath {
     accumulator: Py<PyAccumulator>,
-    /// `{batch_id: PendingBatch}`, the producer's registry of open batches.
-    batches: Py<PyDict>,
     /// `{topic: partition count}` for topics with metadata.
     partition_counts: Py<PyDict>,
-    /// `new_batch(batch_id, now_ms) -> PendingBatch`: registers a batch the append opened.
-    new_batch: Py<PyAny>,
+    /// `batch_for(batch_id, now_ms) -> PendingBatch`: the registered batch, or a new one
+    /// registered for a batch the append opened (the producer's; the registry is its owner).
+    batch_for: Py<PyAny>,
     fallback: Py<PyAny>,
     /// The producer's monotonic clock (ms) at `clock_origin`: Rust and Python read it alike.
     clock_base_ms: i64,
@@ -398,13 +337,8 @@ impl SendFastPath {
         let batch = if let Some(batch) = cached {
             batch
         } else {
-            let batch = if let Some(batch) = self.batches.bind(py).get_item(batch_id)? {
-                batch
-            } else {
-                let now = opened_at.unwrap_or_else(|| self.now_ms());
-                self.new_batch.bind(py).call1((batch_id, now))?
-            }
-            .unbind();
+            let now = opened_at.unwrap_or_else(|| self.now_ms());
+            let batch = self.batch_for.bind(py).call1((batch_id, now))?.unbind();
             *self.last_batch() = Some((batch_id, batch.clone_ref(py)));
             batch
         };
@@ -427,20 +361,18 @@ fn wall_clock_ms() -> i64 {
 #[pymethods]
 impl SendFastPath {
     #[new]
-    #[pyo3(signature = (accumulator, batches, partition_counts, new_batch, fallback, now_ms))]
+    #[pyo3(signature = (accumulator, partition_counts, batch_for, fallback, now_ms))]
     fn new(
         accumulator: Py<PyAccumulator>,
-        batches: Py<PyDict>,
         partition_counts: Py<PyDict>,
-        new_batch: Py<PyAny>,
+        batch_for: Py<PyAny>,
         fallback: Py<PyAny>,
         now_ms: i64,
     ) -> Self {
         Self {
             accumulator,
-            batches,
             partition_counts,
-            new_batch,
+            batch_for,
             fallback,
             clock_base_ms: now_ms,
             clock_origin: Instant::now(),
@@ -488,9 +420,8 @@ impl SendFastPath {
     }
 
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
-        visit.call(&self.batches)?;
         visit.call(&self.partition_counts)?;
-        visit.call(&self.new_batch)?;
+        visit.call(&self.batch_for)?;
         visit.call(&self.fallback)?;
         if let Ok(last_batch) = self.last_batch.try_lock() {
             if let Some((_, batch)) = &*last_batch {

@@ -39,8 +39,9 @@ pub struct Batch {
     pub created_ms: i64,
     /// No more appends: the next record did not fit, or the batch was drained once.
     pub closed: bool,
-    /// Sends so far that ended in `retry`; 0 for a batch never sent back.
-    pub attempts: u32,
+    /// Sent back by `retry` at least once: then it backs off and ignores linger. How many
+    /// tries it had is the sender's count (Python's in-flight registry), kept once.
+    pub retried: bool,
     /// A retried batch is not drained before this time.
     pub retry_at_ms: i64,
     /// Producer id, epoch and base sequence once assigned at the first drain (idempotence).
@@ -66,7 +67,7 @@ impl Batch {
             reserved: 0,
             created_ms,
             closed: false,
-            attempts: 0,
+            retried: false,
             retry_at_ms: 0,
             stamp: None,
             sealed: None,
@@ -87,7 +88,7 @@ impl Batch {
     }
 
     pub fn is_backing_off(&self, now_ms: i64) -> bool {
-        self.attempts > 0 && now_ms < self.retry_at_ms
+        self.retried && now_ms < self.retry_at_ms
     }
 
     /// Bytes the batch will take in a request: exact once sealed, else the uncompressed size
@@ -171,7 +172,7 @@ mod tests {
         let mut batch = Batch::new(1, TopicId(0), 0, BatchBuilder::new(0, 0), 0);
         batch.retry_at_ms = 100;
         assert!(!batch.is_backing_off(50), "never retried");
-        batch.attempts = 1;
+        batch.retried = true;
         assert!(batch.is_backing_off(99));
         assert!(!batch.is_backing_off(100));
     }

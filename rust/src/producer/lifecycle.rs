@@ -85,7 +85,7 @@ impl Accumulator {
         backoff_ms: i64,
     ) -> Result<(), AccumulatorError> {
         let mut batch = self.take_in_flight(batch_id)?;
-        batch.attempts += 1;
+        batch.retried = true;
         batch.retry_at_ms = now_ms.saturating_add(backoff_ms.max(0));
         self.metrics.records_retried += batch.record_count() as u64;
         self.metrics.batches_retried += 1;

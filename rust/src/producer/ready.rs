@@ -89,7 +89,7 @@ impl Accumulator {
             return Readiness::Blocked;
         }
         let linger_end = head.created_ms.saturating_add(self.config.linger_ms);
-        let sendable = head.attempts > 0
+        let sendable = head.retried
             || queue.batches.len() > 1
             || head.is_full(self.config.batch_size)
             || now_ms >= linger_end

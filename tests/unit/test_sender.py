@@ -1,0 +1,214 @@
+"""The sender's decisions (retry, split, expiry, epoch bump) against a fake wire and a fake
+clock: each test sets up the requests in flight, answers them as a broker would, and checks
+what became of the records and what the partition log holds."""
+
+from __future__ import annotations
+
+import pytest
+from fake_cluster import MESSAGE_TOO_LARGE, FakeClock, SenderStage
+
+from ferrokafka.errors import KafkaTimeoutError
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+async def test_overdue_split_pieces_in_flight_fail_on_time() -> None:
+    """A batch split after MESSAGE_TOO_LARGE hands its records to pieces with its own (earlier)
+    deadline, registered after younger batches: the pieces still fail at that deadline when
+    their request is unanswered, not when the younger batches' deadlines pass."""
+    clock = FakeClock()
+    stage = SenderStage(clock, enable_idempotence=False, acks=1)
+    old = [stage.send("t", 0, b"old-%d" % i) for i in range(4)]
+    await stage.turn()
+    (first,) = stage.wire.requests
+    clock.advance(5_000)
+    young = stage.send("t", 1, b"young")
+    await stage.turn()
+    assert len(stage.wire.requests) == 2
+    first.answer({("t", 0): MESSAGE_TOO_LARGE})
+    await stage.turn()
+    # The pieces went out again and hang there.
+    assert len(stage.wire.requests) >= 2
+    assert not any(f.done() for f in old)
+
+    clock.advance(30_000 - 5_000)
+    await stage.turn()
+    for future in old:
+        assert future.done()
+        assert isinstance(future.exception(), KafkaTimeoutError)
+    assert not young.done()
+
+
+def _log_of(stage: SenderStage, partition: int = 0) -> list[bytes]:
+    return stage.values("t", partition)
+
+
+async def _start(stage: SenderStage) -> None:
+    """Gets the producer id (InitProducerId through the fake wire) with nothing to send."""
+    stage.send("warm", 0, b"w")
+    await stage.turn()
+    stage.wire.requests[0].answer()
+    await stage.turn()
+    assert stage.producer_ids is not None
+    assert stage.producer_ids.ready
+
+
+async def test_retried_batch_keeps_its_place_so_a_successor_echo_is_no_gap() -> None:
+    """A's request is lost before the leader read it, B's is read: B is refused out of order
+    because A is missing. A still comes first in the partition's order (it is retried, not
+    gone), so B's refusal is A's echo: both are retried, no epoch bump, the log holds A, B."""
+    clock = FakeClock()
+    stage = SenderStage(clock, max_in_flight_requests_per_connection=5)
+    await _start(stage)
+    a = stage.send("t", 0, b"A")
+    await stage.turn()
+    b = stage.send("t", 0, b"B")
+    await stage.turn()
+    first, second = stage.wire.requests
+    first.lost()
+    second.answer()
+    assert stage.producer_ids is not None
+    assert stage.producer_ids.ready, "no epoch bump"
+    for _ in range(6):
+        clock.advance(200)
+        await stage.turn()
+        for request in list(stage.wire.requests):
+            request.answer()
+    await stage.turn()
+    assert a.result().offset == 0
+    assert b.result().offset == 1
+    assert _log_of(stage) == [b"A", b"B"]
+    assert stage.wire.log(("t", 0)).epoch == 0
+
+
+async def test_epoch_bump_after_an_expiry_resends_maybe_written_batches_first() -> None:
+    """A request with A and B was written but its answer lost (a request timeout looks the
+    same). A is sent again and its delivery timeout passes while that request is out: A fails
+    and the epoch must be bumped. B may be in the log under the old epoch, so it goes once more
+    under that epoch, where the broker sees a duplicate, before the bump renumbers anything:
+    renumbered first, it would be written twice."""
+    clock = FakeClock()
+    stage = SenderStage(clock, max_in_flight_requests_per_connection=5)
+    await _start(stage)
+    a = stage.send("t", 0, b"A")
+    await stage.turn()
+    clock.advance(10_000)
+    b = stage.send("t", 0, b"B")
+    await stage.turn()
+    assert len(stage.wire.requests) == 2
+    for request in list(stage.wire.requests):
+        request.written_but_lost()
+    assert _log_of(stage) == [b"A", b"B"]
+    clock.advance(200)
+    await stage.turn()
+    (_resent_a,) = stage.wire.requests  # B waits: it is not the first unacknowledged
+    clock.advance(30_000 - 10_000)
+    await stage.turn()
+    assert isinstance(a.exception(), KafkaTimeoutError)
+    assert stage.producer_ids is not None
+    assert not stage.producer_ids.ready
+    # B, unresolved, goes again under epoch 0 while A's request is still out.
+    assert [r.batches[0].epoch for r in stage.wire.requests] == [0, 0]
+    for request in list(stage.wire.requests):
+        request.answer()
+    await stage.turn()
+    assert b.result().offset == 1  # the duplicate's original offset
+    c = stage.send("t", 0, b"C")
+    for _ in range(3):
+        clock.advance(200)
+        await stage.turn()
+        for request in list(stage.wire.requests):
+            request.answer()
+    assert stage.producer_ids.ready
+    assert stage.producer_ids.epoch == 1
+    assert c.result().offset == 2
+    assert _log_of(stage) == [b"A", b"B", b"C"]
+
+
+async def test_a_real_gap_after_an_expiry_is_closed_by_the_epoch_bump() -> None:
+    """A's requests never reach the leader and A expires in flight; B, sent after it, may be
+    written. Sent again under the old epoch, B is refused by sequence: A is not in the log,
+    so neither is B. The epoch is bumped and B, renumbered from 0, is written once."""
+    clock = FakeClock()
+    stage = SenderStage(clock, max_in_flight_requests_per_connection=5)
+    await _start(stage)
+    a = stage.send("t", 0, b"A")
+    await stage.turn()
+    clock.advance(10_000)
+    b = stage.send("t", 0, b"B")
+    await stage.turn()
+    first, second = stage.wire.requests
+    first.lost()
+    second.lost()
+    clock.advance(200)
+    await stage.turn()
+    clock.advance(30_000 - 10_000)
+    await stage.turn()
+    assert isinstance(a.exception(), KafkaTimeoutError)
+    for _ in range(8):
+        clock.advance(250)
+        await stage.turn()
+        for request in list(stage.wire.requests):
+            if request.batches[0].values == (b"A",):
+                request.lost()
+            else:
+                request.answer()
+    assert stage.producer_ids is not None
+    assert stage.producer_ids.epoch == 1
+    assert b.result().offset == 0
+    assert _log_of(stage) == [b"B"]
+
+
+async def test_split_pieces_take_their_parent_place() -> None:
+    """A is too large and split; B, sent behind it, is refused out of order. The pieces stand
+    where A stood, before B: B's refusal is an echo, not a gap, and the log holds A's records
+    then B's, under the first epoch."""
+    clock = FakeClock()
+    stage = SenderStage(clock, max_in_flight_requests_per_connection=5)
+    await _start(stage)
+    a = [stage.send("t", 0, b"A%d" % i) for i in range(4)]
+    await stage.turn()
+    b = stage.send("t", 0, b"B")
+    await stage.turn()
+    first, second = stage.wire.requests
+    first.answer({("t", 0): MESSAGE_TOO_LARGE})
+    order = stage.registry.unsettled("t", 0)
+    assert len(order) == 3
+    assert stage.registry.get(order[-1]).partition == 0
+    second.answer()
+    assert stage.producer_ids is not None
+    assert stage.producer_ids.ready, "no epoch bump"
+    for _ in range(8):
+        clock.advance(200)
+        await stage.turn()
+        for request in list(stage.wire.requests):
+            request.answer()
+    assert [f.result().offset for f in a] == [0, 1, 2, 3]
+    assert b.result().offset == 4
+    assert _log_of(stage) == [b"A0", b"A1", b"A2", b"A3", b"B"]
+    assert stage.wire.log(("t", 0)).epoch == 0
+
+
+async def test_retries_counts_tries_after_the_first() -> None:
+    """retries=2: a batch refused with a retriable error three times fails with it."""
+    from fake_cluster import NOT_LEADER_OR_FOLLOWER
+
+    from ferrokafka.errors import NotLeaderOrFollowerError
+
+    clock = FakeClock()
+    stage = SenderStage(clock, enable_idempotence=False, acks=1, retries=2)
+    future = stage.send("t", 0, b"x")
+    tries = 0
+    for _ in range(6):
+        await stage.turn()
+        for request in list(stage.wire.requests):
+            tries += 1
+            request.answer({("t", 0): NOT_LEADER_OR_FOLLOWER})
+        clock.advance(500)
+    assert tries == 3
+    assert isinstance(future.exception(), NotLeaderOrFollowerError)
