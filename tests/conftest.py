@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from ferrokafka.testing import KafkaCluster
+from ferrokafka.testing import KafkaCluster, KafkaHarnessError, KafkaJava, kafka_java, kafka_version
 
 _PLUGIN = "ferrokafka.testing.pytest_plugin"
 
@@ -41,3 +41,19 @@ def kafka_no_autocreate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ka
         yield cluster
     finally:
         cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def kafka_java_runtime() -> KafkaJava:
+    """The jars of the configured Kafka release (`FERROKAFKA_KAFKA_VERSION`), in the harness's
+    cache (`FERROKAFKA_CACHE`, `XDG_CACHE_HOME`), fetched as `python -m ferrokafka.testing fetch`
+    fetches them. A test using it fails, never skips, when Java or the jars cannot be had: a
+    skipped oracle would pass CI silently."""
+    try:
+        return kafka_java()
+    except (KafkaHarnessError, ValueError) as exc:  # ValueError: a malformed version
+        pytest.fail(
+            f"this test runs Kafka {kafka_version()}'s Java classes and cannot: {exc}\n"
+            "fetch the jars with `make kafka-jars` (python -m ferrokafka.testing fetch)",
+            pytrace=False,
+        )

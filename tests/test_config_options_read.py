@@ -1,7 +1,7 @@
 """Every option `ProducerConfig` accepts is read by the producer: an option that is accepted and
 never acted on would fail silently, which the Java client never does. The check is textual (some
-module other than ``config.py`` reads ``config.<name>``), with an explicit allow-list for the few
-options that reach the code another way."""
+module other than ``config.py`` and the ``_config`` package reads ``config.<name>``), with an
+explicit allow-list for the few options that reach the code another way."""
 
 from __future__ import annotations
 
@@ -33,7 +33,8 @@ def _sources() -> str:
     return "\n".join(
         path.read_text()
         for path in sorted(PACKAGE.rglob("*.py"))
-        if path.name != "config.py" and "testing" not in path.relative_to(PACKAGE).parts
+        if path.name != "config.py"
+        and not {"testing", "_config"} & set(path.relative_to(PACKAGE).parts)
     )
 
 

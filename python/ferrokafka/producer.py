@@ -20,7 +20,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, Unpack
 
 import anyio
 
@@ -33,6 +33,7 @@ from ferrokafka._argument_errors import (
     check_partition,
 )
 from ferrokafka._broker_pool import BrokerPool
+from ferrokafka._config.arguments import ProducerOptions, config_for, document_options
 from ferrokafka._error_codes import ErrorCode
 from ferrokafka._held import Headers, HeldRecord, HeldTopic, record_size
 from ferrokafka._metrics import ProducerMetrics
@@ -113,8 +114,20 @@ class Producer:
     # Records the checked produce() may still append before it gives the event loop a turn.
     _produce_credit: int = 0
 
-    def __init__(self, bootstrap_servers: str | Sequence[str] = "localhost:9092", **options: Any):
-        self._config = ProducerConfig.from_kwargs(bootstrap_servers=bootstrap_servers, **options)
+    @document_options
+    def __init__(
+        self,
+        bootstrap_servers: str | Sequence[str] | None = None,
+        *,
+        config: ProducerConfig | None = None,
+        **options: Unpack[ProducerOptions],
+    ) -> None:
+        """Checks the options at once (`ConfigError`); nothing connects before `start`.
+
+        Either ``bootstrap_servers`` (default ``"localhost:9092"``) and keyword options, or
+        ``config=``, a ready `ProducerConfig`, used as it is: giving both raises `ConfigError`
+        (use ``config=config.copy_with(linger_ms=20)`` to change one)."""
+        self._config = config_for(bootstrap_servers, config, options)
         self._setup()
 
     @classmethod

@@ -31,8 +31,9 @@ import weakref
 from collections import deque
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from types import TracebackType
-from typing import Any, NamedTuple, Self, TypeVar
+from typing import Any, NamedTuple, Self, TypeVar, Unpack
 
+from ferrokafka._config.arguments import ProducerOptions, document_options
 from ferrokafka.config import ProducerConfig
 from ferrokafka.errors import (
     BufferFullError,
@@ -95,8 +96,19 @@ class Producer:
     cluster (or `start()`), so one may be created at import time, before a worker process forks.
     """
 
-    def __init__(self, bootstrap_servers: str | Sequence[str] = "localhost:9092", **options: Any):
-        self._setup(lambda: AsyncProducer(bootstrap_servers, **options))
+    @document_options
+    def __init__(
+        self,
+        bootstrap_servers: str | Sequence[str] | None = None,
+        *,
+        config: ProducerConfig | None = None,
+        **options: Unpack[ProducerOptions],
+    ) -> None:
+        """Checks the options at once, in the caller's thread (`ConfigError`).
+
+        As `ferrokafka.Producer`: either ``bootstrap_servers`` (default ``"localhost:9092"``)
+        and keyword options, or ``config=``, a ready `ProducerConfig`; not both."""
+        self._setup(lambda: AsyncProducer(bootstrap_servers, config=config, **options))
 
     @classmethod
     def from_config(cls, props: Mapping[str, object]) -> Self:

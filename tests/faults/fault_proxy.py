@@ -120,6 +120,9 @@ class FaultProxy:
         #: Called (in the proxy's thread) with every whole frame passed on, size prefix
         #: included, e.g. to capture real traffic.
         self.tap: Callable[[Direction, bytes], None] | None = None
+        #: As `tap`, with the connection's id first (unique across proxies), for checks that
+        #: pair requests with responses (correlation ids are per connection).
+        self.connection_tap: Callable[[int, Direction, bytes], None] | None = None
         self._links: set[_Link] = set()
         self._random = random.Random(0)
         self._loop = asyncio.new_event_loop()
@@ -390,6 +393,8 @@ class _Link:
         proxy.stats.requests[header.api_key] += 1
         if proxy.tap is not None:
             proxy.tap(Direction.REQUESTS, frame)
+        if proxy.connection_tap is not None:
+            proxy.connection_tap(self.id, Direction.REQUESTS, frame)
         answered = True
         if header.api_key == wire.PRODUCE:
             _, produce = wire.parse_produce_request(frame[4:])
@@ -422,6 +427,8 @@ class _Link:
                 self.proxy.stats.bytes_down += len(frame)
                 if self.proxy.tap is not None:
                     self.proxy.tap(Direction.RESPONSES, frame)
+                if self.proxy.connection_tap is not None:
+                    self.proxy.connection_tap(self.id, Direction.RESPONSES, frame)
                 slot = next((s for s in self.slots if s.from_broker and s.frame is None), None)
                 if slot is None:
                     # Nothing owed (an unparsed acks=0 request?): pass it on as it came.

@@ -252,3 +252,19 @@ def test_tap_sees_whole_frames_both_ways(proxy: FaultProxy) -> None:
     assert seen[0] == (Direction.REQUESTS, request)
     assert seen[1][0] is Direction.RESPONSES
     assert struct.unpack(">ii", seen[1][1][:8]) == (len(seen[1][1]) - 4, 3)
+
+
+def test_connection_tap_names_each_connection(proxy: FaultProxy) -> None:
+    # Correlation ids are numbered per connection: two connections may use the same one.
+    seen: list[tuple[int, Direction]] = []
+    proxy.connection_tap = lambda connection, direction, _frame: seen.append(
+        (connection, direction)
+    )
+    with connect(proxy) as first, connect(proxy) as second:
+        for sock in (first, second):
+            sock.sendall(produce(7))
+            assert answer(sock)[0] == 7
+    connections = sorted({connection for connection, _ in seen})
+    assert len(connections) == 2
+    for connection in connections:
+        assert [d for c, d in seen if c == connection] == [Direction.REQUESTS, Direction.RESPONSES]

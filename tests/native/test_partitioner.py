@@ -1,17 +1,16 @@
 """Partitioning through the native module, checked against the Java client.
 
 - murmur2 against the values of Kafka's own `UtilsTest.testMurmur2`, against vectors printed by
-  kafka-clients 4.1.1, against a plain-Python transcription of `Utils.murmur2`, and (when Java
-  and the cached Kafka jars are there) against `Utils.murmur2` run live on random keys.
+  kafka-clients 4.1.1, against a plain-Python transcription of `Utils.murmur2`, and against
+  `Utils.murmur2` run live on random keys (the harness's Kafka jars: a test that fails, never
+  skips, without them).
 - Keyed, explicit and unkeyed (sticky) partition choice through `Accumulator.append`.
 """
 
 from __future__ import annotations
 
 import itertools
-import os
 import random
-import shutil
 import subprocess
 from collections import Counter
 from pathlib import Path
@@ -21,6 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ferrokafka._native import Accumulator, murmur2, partition_for_key
+from ferrokafka.testing import KafkaJava
 
 # (key, Utils.murmur2(key), partition of 3, of 6, of 100) from kafka-clients 4.1.1.
 JAVA_VECTORS = [
@@ -97,13 +97,6 @@ def test_partition_count_must_be_positive() -> None:
         partition_for_key(b"k", 0)
 
 
-def kafka_libs() -> Path | None:
-    cache = Path(os.environ.get("FERROKAFKA_CACHE", Path.home() / ".cache" / "ferrokafka"))
-    for jar in sorted(cache.glob("kafka-*/libs/kafka-clients-*.jar")):
-        return jar.parent
-    return None
-
-
 JAVA_MURMUR2 = """
 import org.apache.kafka.common.utils.Utils;
 import java.nio.file.Files;
@@ -122,11 +115,7 @@ public class Murmur2Keys {
 """
 
 
-@pytest.mark.skipif(
-    shutil.which("java") is None or kafka_libs() is None,
-    reason="needs java and the cached Kafka jars",
-)
-def test_murmur2_matches_java_utils_live(tmp_path: Path) -> None:
+def test_murmur2_matches_java_utils_live(tmp_path: Path, kafka_java_runtime: KafkaJava) -> None:
     rng = random.Random(1234)
     keys = [rng.randbytes(rng.randrange(0, 40)) for _ in range(300)]
     keys_file = tmp_path / "keys.txt"
@@ -134,7 +123,7 @@ def test_murmur2_matches_java_utils_live(tmp_path: Path) -> None:
     source = tmp_path / "Murmur2Keys.java"
     source.write_text(JAVA_MURMUR2)
     result = subprocess.run(
-        ["java", "-cp", f"{kafka_libs()}/*", str(source), str(keys_file)],
+        [kafka_java_runtime.java, "-cp", kafka_java_runtime.classpath, str(source), str(keys_file)],
         capture_output=True,
         text=True,
         timeout=120,

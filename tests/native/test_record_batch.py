@@ -3,7 +3,7 @@
 - A small decoder written here (struct and a hand-rolled zig-zag varint) parses every field.
 - CRC-32C comes from the `crc32c` package; payloads are decompressed with `gzip`, `cramjam`
   (snappy, after stripping the xerial framing here), `lz4.frame` and `zstandard`.
-- When Java and the Kafka jars are cached, the Java client's `DefaultRecordBatch` reads them.
+- The Java client's `DefaultRecordBatch` reads them (the harness's Kafka jars; never skipped).
 - Hypothesis drives round trips through the bindings and throws malformed input at the decoder.
 """
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import gzip
 import os
-import shutil
 import struct
 import subprocess
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ferrokafka import _native
+from ferrokafka.testing import KafkaJava
 
 CODECS = ["none", "gzip", "snappy", "lz4", "zstd"]
 CODEC_IDS = {name: index for index, name in enumerate(CODECS)}
@@ -317,24 +317,13 @@ def test_decode_batches_dict_shape() -> None:
 # ---- the Java client as a reader ---------------------------------------------------------
 
 
-def kafka_libs() -> Path | None:
-    cache = Path(os.environ.get("FERROKAFKA_CACHE", Path.home() / ".cache" / "ferrokafka"))
-    for jar in sorted(cache.glob("kafka-*/libs/kafka-clients-*.jar")):
-        return jar.parent
-    return None
-
-
 def hex_or_none(text: str) -> bytes | None:
     if text == "-":
         return None
     return b"" if text == "=" else bytes.fromhex(text)
 
 
-@pytest.mark.skipif(
-    shutil.which("java") is None or kafka_libs() is None,
-    reason="needs java and the cached Kafka jars",
-)
-def test_java_client_reads_our_batches(tmp_path: Path) -> None:
+def test_java_client_reads_our_batches(tmp_path: Path, kafka_java_runtime: KafkaJava) -> None:
     records = sample_records()
     stamps = {"none": False, "gzip": True, "snappy": False, "lz4": True, "zstd": False}
     data = b"".join(
@@ -353,7 +342,7 @@ def test_java_client_reads_our_batches(tmp_path: Path) -> None:
     path.write_bytes(data)
     reader = Path(__file__).with_name("record_batch_reader.java")
     result = subprocess.run(
-        ["java", "-cp", f"{kafka_libs()}/*", str(reader), str(path)],
+        [kafka_java_runtime.java, "-cp", kafka_java_runtime.classpath, str(reader), str(path)],
         capture_output=True,
         text=True,
         timeout=120,

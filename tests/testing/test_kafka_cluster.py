@@ -23,6 +23,7 @@ from ferrokafka.testing import (
     KafkaToolError,
     NodeControlError,
     TimestampType,
+    UnexpectedRecordsError,
 )
 from ferrokafka.testing.pytest_plugin import TopicFactory
 
@@ -124,6 +125,19 @@ def test_consume_reads_to_the_end_or_times_out(kafka: BaseCluster, topic: TopicF
     with pytest.raises(ConsumeTimeoutError) as caught:
         kafka.consume(name, count=10, timeout=2)
     assert len(caught.value.records) == 9
+
+
+def test_consume_with_a_count_reads_to_the_end_offsets(
+    kafka: BaseCluster, topic: TopicFactory
+) -> None:
+    # A duplicate after the first `count` records is still read, and fails the count.
+    name = topic(partitions=2)
+    kafka.console_produce(name, ["a\tone", "b\ttwo", "a\tone"], parse_key=True)
+    with pytest.raises(UnexpectedRecordsError, match=r"holds 3 records .* expected 2") as caught:
+        kafka.consume(name, count=2, timeout=30)
+    assert "b'one' at [(" in str(caught.value)
+    assert sorted(r.value or b"" for r in caught.value.records) == [b"one", b"one", b"two"]
+    assert len(kafka.consume(name, count=3, timeout=30)) == 3
 
 
 def test_topics_are_created_with_leaders_and_described(

@@ -9,8 +9,9 @@ import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypedDict, Unpack
 
+from ferrokafka._config import constants as c
 from ferrokafka.aiokafka._batch import BatchBuilder
 from ferrokafka.aiokafka._options import (
     acks_option,
@@ -36,6 +37,52 @@ from ferrokafka.records import DeliveryFuture
 # awaitable enqueue that returns before the delivery.
 _SPACE_POLL_MIN_S = 0.001
 _SPACE_POLL_MAX_S = 0.05
+
+
+class FerrokafkaOptions(TypedDict, total=False):
+    """The ferrokafka options that are not aiokafka parameters, typed as in `ProducerOptions`
+    (a test holds the two together): ``AIOKafkaProducer(..., delivery_timeout_ms=30000)``."""
+
+    client_dns_lookup: c.ClientDnsLookup
+    retries: int
+    delivery_timeout_ms: int
+    retry_backoff_max_ms: int
+    max_in_flight_requests_per_connection: int
+    batch_size: int
+    buffer_memory: int
+    max_block_ms: int
+    compression_gzip_level: int
+    compression_lz4_level: int
+    compression_zstd_level: int
+    partitioner_ignore_keys: bool
+    partitioner_adaptive_partitioning_enable: bool
+    partitioner_availability_timeout_ms: int
+    metadata_max_idle_ms: int
+    reconnect_backoff_ms: int
+    reconnect_backoff_max_ms: int
+    socket_connection_setup_timeout_ms: int
+    socket_connection_setup_timeout_max_ms: int
+    send_buffer_bytes: int
+    receive_buffer_bytes: int
+    sasl_username: str | None
+    sasl_password: str | None
+    sasl_oauthbearer_token_endpoint_url: str | None
+    sasl_oauthbearer_client_credentials_client_id: str | None
+    sasl_oauthbearer_client_credentials_client_secret: str | None
+    sasl_oauthbearer_scope: str | None
+    sasl_oauthbearer_extensions: c.ExtensionsOption
+    ssl_cafile: str | None
+    ssl_capath: str | None
+    ssl_cadata: str | None
+    ssl_certfile: str | None
+    ssl_keyfile: str | None
+    ssl_password: str | None
+    ssl_keystore_location: str | None
+    ssl_keystore_password: str | None
+    ssl_keystore_type: c.SslKeystoreType
+    ssl_enabled_protocols: c.TlsVersionsOption
+    ssl_cipher_suites: str | None
+    ssl_check_hostname: bool
 
 
 class AIOKafkaProducer:
@@ -71,7 +118,7 @@ class AIOKafkaProducer:
         sasl_kerberos_service_name: str = "kafka",
         sasl_kerberos_domain_name: str | None = None,
         sasl_oauth_token_provider: Any = None,
-        **ferrokafka_options: Any,
+        **ferrokafka_options: Unpack[FerrokafkaOptions],
     ) -> None:
         if loop is not None:
             warnings.warn(

@@ -6,7 +6,7 @@ from ferrokafka.testing import KafkaCluster
 with KafkaCluster() as kafka:                       # one node; KafkaCluster(nodes=3) for three
     kafka.create_topic("orders", partitions=3)
     ...                                             # produce to kafka.bootstrap_servers
-    records = kafka.consume("orders", count=10)     # read back with confluent-kafka
+    records = kafka.consume("orders", count=10)     # all of it, with confluent-kafka: exactly 10
 ```
 
 The pytest plugin (`ferrokafka.testing.pytest_plugin`, registered automatically) offers the
@@ -20,18 +20,14 @@ and `FERROKAFKA_BROKER=tansu` a tansu broker (`TansuCluster`, a Kafka-compatible
 
 from ferrokafka.testing._broker_node import BrokerNode
 from ferrokafka.testing._certificates import Certificates, generate_certificates
-from ferrokafka.testing._client import (
-    BaseCluster,
-    ConsumedRecord,
-    PartitionLayout,
-    TimestampType,
-    TopicLayout,
-)
+from ferrokafka.testing._client import BaseCluster, PartitionLayout, TopicLayout
 from ferrokafka.testing._cluster import KafkaCluster, default_broker_properties
 from ferrokafka.testing._distribution import (
     KAFKA_VERSION,
     KafkaDistribution,
+    KafkaJava,
     distribution,
+    kafka_java,
     kafka_version,
 )
 from ferrokafka.testing._errors import (
@@ -41,9 +37,11 @@ from ferrokafka.testing._errors import (
     KafkaStartError,
     KafkaToolError,
     NodeControlError,
+    UnexpectedRecordsError,
 )
 from ferrokafka.testing._external import ExternalCluster
 from ferrokafka.testing._node import KafkaNode
+from ferrokafka.testing._read_back import ConsumedRecord, TimestampType
 from ferrokafka.testing._secured import SecuredKafkaCluster, unsecured_jws
 from ferrokafka.testing._tansu import TANSU_VERSION, TansuCluster, TansuNode, fetch_tansu
 from ferrokafka.testing._targets import BROKER_ENV, broker_kind, single_node_cluster
@@ -62,6 +60,7 @@ __all__ = [
     "KafkaDistribution",
     "KafkaFetchError",
     "KafkaHarnessError",
+    "KafkaJava",
     "KafkaNode",
     "KafkaStartError",
     "KafkaToolError",
@@ -72,11 +71,13 @@ __all__ = [
     "TansuNode",
     "TimestampType",
     "TopicLayout",
+    "UnexpectedRecordsError",
     "broker_kind",
     "default_broker_properties",
     "distribution",
     "fetch_tansu",
     "generate_certificates",
+    "kafka_java",
     "kafka_version",
     "single_node_cluster",
     "unsecured_jws",

@@ -7,7 +7,6 @@ administration and consuming, and Kafka's own Java console tools.
 from __future__ import annotations
 
 import abc
-import enum
 import logging
 import subprocess
 import time
@@ -19,11 +18,11 @@ from typing import TYPE_CHECKING, Any, Self
 from ferrokafka.testing import _cds
 from ferrokafka.testing._broker_node import BrokerNode
 from ferrokafka.testing._distribution import KafkaDistribution, java_executable
-from ferrokafka.testing._errors import ConsumeTimeoutError, KafkaHarnessError, KafkaToolError
+from ferrokafka.testing._errors import KafkaHarnessError, KafkaToolError
 from ferrokafka.testing._node import TOOL_JVM_OPTIONS, logging_options
+from ferrokafka.testing._read_back import ConsumedRecord, read_to_end
 
 if TYPE_CHECKING:
-    from confluent_kafka import Consumer
     from confluent_kafka.admin import AdminClient
     from confluent_kafka.admin._metadata import ClusterMetadata
 
@@ -34,28 +33,6 @@ logger.addHandler(logging.NullHandler())
 _librdkafka_logger = logger.getChild("librdkafka")
 
 _TOOL_STARTUP_ALLOWANCE_S = 60.0
-
-
-class TimestampType(enum.StrEnum):
-    """How a record's timestamp was set, named as Java's `TimestampType` prints it."""
-
-    NO_TIMESTAMP_TYPE = "NoTimestampType"
-    CREATE_TIME = "CreateTime"
-    LOG_APPEND_TIME = "LogAppendTime"
-
-
-@dataclass(frozen=True, slots=True)
-class ConsumedRecord:
-    """A record as an independent consumer (confluent-kafka) read it from the broker."""
-
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-    headers: list[tuple[str, bytes | None]]
-    timestamp_type: TimestampType
-    timestamp: int
 
 
 # Named apart from ferrokafka.cluster's TopicDescription and PartitionDescription: this is the
@@ -243,14 +220,18 @@ class BaseCluster(abc.ABC):
         isolation_level: str = "read_committed",
         client_config: Mapping[str, str] | None = None,
     ) -> list[ConsumedRecord]:
-        """Read `topic` from the beginning with confluent-kafka's consumer.
+        """Read `topic` from the beginning to its partitions' end offsets, with confluent-kafka.
 
         `client_config` replaces `self.client_config()` (e.g. to read through a TLS listener).
 
-        With `count`, return as soon as that many records arrived, or raise
-        `ConsumeTimeoutError` after `timeout` seconds; without it, read every partition to its
-        current end. Partitions are assigned directly (no consumer group, no rebalance) and the
-        result is sorted by partition and offset.
+        The end offsets (high watermarks) are asked for first and every partition is read up to
+        them, so whatever the topic holds is seen, duplicates included. Without `count`, that
+        is the result. With `count`, the topic must hold exactly `count` records: while fewer
+        are there, the end offsets are asked for again (records may still be replicating)
+        until `timeout` seconds, then `ConsumeTimeoutError`; more raise
+        `UnexpectedRecordsError`, naming the values found twice. Partitions are assigned
+        directly (no consumer group, no rebalance) and the result is sorted by partition and
+        offset.
         """
         try:
             from confluent_kafka import Consumer
@@ -270,7 +251,7 @@ class BaseCluster(abc.ABC):
             )
         )
         try:
-            return _read(consumer, topic, count, deadline, timeout)
+            return read_to_end(consumer, topic, count, deadline, timeout)
         finally:
             consumer.close()
 
@@ -443,71 +424,6 @@ class BaseCluster(abc.ABC):
             logger.debug("topic %r not served yet: %s", name, exc)
             return False
         return True
-
-
-def _read(
-    consumer: Consumer, topic: str, count: int | None, deadline: float, timeout: float
-) -> list[ConsumedRecord]:
-    from confluent_kafka import OFFSET_BEGINNING, KafkaError, TopicPartition
-
-    metadata = consumer.list_topics(topic, timeout=max(0.1, deadline - time.monotonic()))
-    described = metadata.topics.get(topic)
-    if described is None or described.error is not None or not described.partitions:
-        reason = described.error if described is not None else "not reported"
-        raise KafkaHarnessError(f"cannot read topic {topic!r}: {reason}")
-    consumer.assign(
-        [TopicPartition(topic, p, OFFSET_BEGINNING) for p in sorted(described.partitions)]
-    )
-    records: list[ConsumedRecord] = []
-    at_end: set[int] = set()
-    while count is None or len(records) < count:
-        if count is None and len(at_end) == len(described.partitions):
-            break
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            got = sorted(records, key=_position)
-            wanted = f"{count} records" if count is not None else "the end of every partition"
-            raise ConsumeTimeoutError(
-                f"read {len(got)} records of {topic!r} in {timeout:g} s, waiting for {wanted}",
-                got,
-            )
-        batch = min(500, count - len(records)) if count is not None else 500
-        for message in consumer.consume(batch, timeout=min(remaining, 0.5)):
-            error = message.error()
-            if error is not None:
-                if error.code() == KafkaError._PARTITION_EOF:
-                    partition = message.partition()
-                    if partition is not None:
-                        at_end.add(partition)
-                    continue
-                raise KafkaHarnessError(f"reading topic {topic!r}: {error}")
-            records.append(_record(message))
-    return sorted(records, key=_position)
-
-
-def _record(message: Any) -> ConsumedRecord:
-    from confluent_kafka import TIMESTAMP_CREATE_TIME, TIMESTAMP_LOG_APPEND_TIME
-
-    kind, timestamp = message.timestamp()
-    timestamp_type = {
-        TIMESTAMP_CREATE_TIME: TimestampType.CREATE_TIME,
-        TIMESTAMP_LOG_APPEND_TIME: TimestampType.LOG_APPEND_TIME,
-    }.get(kind, TimestampType.NO_TIMESTAMP_TYPE)
-    headers = message.headers() or []
-    return ConsumedRecord(
-        topic=message.topic(),
-        partition=message.partition(),
-        offset=message.offset(),
-        key=message.key(),
-        value=message.value(),
-        headers=[(str(name), value) for name, value in headers],
-        timestamp_type=timestamp_type,
-        timestamp=timestamp,
-    )
-
-
-def _position(record: ConsumedRecord) -> tuple[int, int]:
-    return (record.partition, record.offset)
 
 
 def _with_logger(config: Mapping[str, Any]) -> dict[str, Any]:

@@ -220,6 +220,24 @@ def cache_root() -> Path:
     return base / "ferrokafka"
 
 
+@dataclass(frozen=True, slots=True)
+class KafkaJava:
+    """Java and a Kafka release's jars, for running Kafka's own classes (e.g. as an oracle)."""
+
+    java: str
+    libs: Path
+
+    @property
+    def classpath(self) -> str:
+        return str(self.libs / "*")
+
+
+def kafka_java(version: str | None = None) -> KafkaJava:
+    """Java, and the jars of `version` (default: `kafka_version()`) in the cache, fetched as
+    `python -m ferrokafka.testing fetch` fetches them; `KafkaFetchError` if either cannot be had."""
+    return KafkaJava(java=java_executable(), libs=distribution(version).fetch())
+
+
 def java_executable() -> str:
     java_home = os.environ.get("JAVA_HOME")
     if java_home:

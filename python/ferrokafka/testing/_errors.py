@@ -6,6 +6,7 @@ KafkaHarnessError
 ├── KafkaStartError        a node did not start in time; names its log and shows the log's tail
 ├── KafkaToolError         a Kafka command-line tool failed or timed out
 ├── ConsumeTimeoutError    fewer records than asked for arrived in time (also a TimeoutError)
+├── UnexpectedRecordsError more records than asked for were in the topic, up to its end offsets
 └── NodeControlError       a node that is not running, or not started by this process
 ```
 """
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ferrokafka.testing._client import ConsumedRecord
+    from ferrokafka.testing._read_back import ConsumedRecord
 
 
 class KafkaHarnessError(Exception):
@@ -54,6 +55,15 @@ class KafkaToolError(KafkaHarnessError):
 
 class ConsumeTimeoutError(KafkaHarnessError, TimeoutError):
     """Fewer records than requested arrived before the deadline; `records` holds those that did."""
+
+    def __init__(self, message: str, records: Sequence[ConsumedRecord]) -> None:
+        super().__init__(message)
+        self.records = list(records)
+
+
+class UnexpectedRecordsError(KafkaHarnessError):
+    """The topic held more records, up to its partitions' end offsets, than the count asked for
+    (a duplicate, or a record that should not be there); `records` holds every record read."""
 
     def __init__(self, message: str, records: Sequence[ConsumedRecord]) -> None:
         super().__init__(message)
