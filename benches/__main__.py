@@ -300,20 +300,34 @@ def _java_startup(broker: Broker, out: Path) -> dict[str, Any]:
 
 
 def _check_delivery(broker: Broker, workload: Workload, result: dict[str, Any]) -> None:
-    """Counts what the broker holds: a client that lost records fails its run, even if it
-    said nothing (fire-and-forget drops every future)."""
+    """Counts what the broker holds against what the client reported: a client that lost
+    records fails its run, even if it said nothing (fire-and-forget drops every future), and so
+    does one that wrote some twice (a retry the broker did not deduplicate)."""
     stored = broker.record_count(result["topic"], TOPIC_PARTITIONS)
     result["stored_records"] = stored
-    if result["errors"]:
-        result["status"] = "errors"
-        result["detail"] = f"{result['errors']} records failed"
-    elif stored < result["records"]:
-        result["status"] = "lost"
-        result["detail"] = (
-            f"the topic holds {stored} records, {result['records']} were reported delivered"
-        )
+    problem = delivery_problem(stored, result["records"], result["errors"])
+    if problem is not None:
+        result["status"], result["detail"] = problem
     if workload.settings.compression != "none":
         result["stored_bytes"] = broker.stored_bytes(result["topic"])
+
+
+def delivery_problem(stored: int, delivered: int, failed: int) -> tuple[str, str] | None:
+    """The status and detail of a run whose topic holds ``stored`` records after the client
+    reported ``delivered`` delivered and ``failed`` failed; None when they agree. The topic is
+    fresh, so every stored record came from this run: exactly the delivered ones must be
+    there, no fewer (lost) and no more (duplicates)."""
+    if failed:
+        return "errors", f"{failed} records failed (the topic holds {stored})"
+    if stored < delivered:
+        return "lost", f"the topic holds {stored} records, {delivered} were reported delivered"
+    if stored > delivered:
+        return (
+            "duplicates",
+            f"the topic holds {stored} records, {delivered} were sent: "
+            f"{stored - delivered} written more than once",
+        )
+    return None
 
 
 def _print_run(client: Client, workload: Workload, rep: int, result: dict[str, Any]) -> None:
@@ -394,7 +408,8 @@ def _method_notes() -> list[str]:
         f"{TOPIC_PARTITIONS} partitions; clients take turns and repetitions are interleaved.",
         "records/s and MB/s (10⁶ payload bytes) run from the first send to the last "
         "acknowledgement (flush). The broker's end offsets are checked after each run: a run "
-        "whose topic holds fewer records than were sent fails.",
+        "whose topic holds fewer records than were reported delivered (lost), or more "
+        "(duplicates), fails.",
         "CPU is getrusage user + system of the client's process, all threads, from just before "
         "the producer is created to after it is closed (imports and payload building excluded); "
         "for Java, of the JVM process, start-up and JIT included. Peak RSS is the same "
@@ -410,7 +425,10 @@ def _method_notes() -> list[str]:
         "Async clients run on asyncio's default loop; their send loops yield to the loop every "
         "1,000 records. Threaded clients (confluent-kafka Producer, kafka-python) run the "
         "awaited workload as a window of 1,000 outstanding records. ferrokafka's send_nowait "
-        "retries after 1 ms when buffer_memory is full; confluent-kafka polls on BufferError.",
+        "retries after 1 ms when buffer_memory is full; confluent-kafka polls on BufferError. "
+        "ferrokafka's 'await produce' row is the README's plain loop (`for v in values: await "
+        "producer.produce(topic, v)`, then flush) with no yields or retries of its own; 'await "
+        "produce_many' hands the whole generator of values to one call.",
         "Every client gets the same acks, linger, batch size (16384), compression and "
         "idempotence; other settings are each client's defaults (compression levels included). "
         "confluent-kafka AIOProducer keeps its defaults of gathering 1,000 records or 1 s; "

@@ -1,4 +1,5 @@
-"""ferrokafka, three ways: `send_nowait` per record, `await send()` per record, `send_many`."""
+"""ferrokafka, five ways: `send_nowait` per record, `await produce()` per record, `await send()`
+per record, `send_many`, and `await produce_many()` over a generator."""
 
 from __future__ import annotations
 
@@ -51,6 +52,10 @@ async def _run(job: Job) -> Outcome:
             return await _awaited(producer, job)
         if job.variant == "bulk":
             return await _bulk(producer, job)
+        if job.variant == "produce":
+            return await _produce(producer, job)
+        if job.variant == "produce-many":
+            return await _produce_many(producer, job)
         return await _fire_and_forget(producer, job)
 
 
@@ -76,6 +81,25 @@ async def _fire_and_forget(producer: Producer, job: Job) -> Outcome:
             await asyncio.sleep(0)
     await producer.flush()
     return Outcome(job.workload.records, clock.stop(), extra={"buffer_full_waits": full_waits})
+
+
+async def _produce(producer: Producer, job: Job) -> Outcome:
+    # The README's loop, as a new user writes it: no yields, no retries, produce() does both.
+    topic = job.topic
+    clock = Stopwatch()
+    clock.start()
+    for value in job.stream():
+        await producer.produce(topic, value)
+    await producer.flush()
+    return Outcome(job.workload.records, clock.stop())
+
+
+async def _produce_many(producer: Producer, job: Job) -> Outcome:
+    clock = Stopwatch()
+    clock.start()
+    bulk = await producer.produce_many(job.topic, job.stream())
+    errors = await _failures(bulk)
+    return Outcome(job.workload.records - errors, clock.stop(), errors=errors)
 
 
 async def _bulk(producer: Producer, job: Job) -> Outcome:

@@ -179,6 +179,21 @@ def targets(table: dict[str, list[Row]]) -> list[Target]:
         )
     else:
         out.append(Target("fire-and-forget vs confluent-kafka", "not measured", None))
+    nowait, produce = (
+        _row(table, FIRE_AND_FORGET, "ferrokafka"),
+        _row(table, FIRE_AND_FORGET, "ferrokafka-produce"),
+    )
+    if nowait and produce:
+        cpu = produce.cpu_s_per_m / nowait.cpu_s_per_m
+        out.append(
+            Target(
+                "fire-and-forget: await produce ≤ 1.2× send_nowait's CPU per record",
+                f"{cpu:.2f}×",
+                cpu <= 1.2,
+            )
+        )
+    else:
+        out.append(Target("await produce vs send_nowait", "not measured", None))
     ours, theirs = _row(table, AWAITED, "ferrokafka-send"), _row(table, AWAITED, "aiokafka")
     if ours and theirs:
         speed = ours.records_per_s / theirs.records_per_s

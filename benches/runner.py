@@ -55,6 +55,13 @@ CLIENTS: tuple[Client, ...] = (
         frozenset({Mode.THROUGHPUT, Mode.LATENCY}),
     ),
     Client(
+        "ferrokafka-produce",
+        "ferrokafka await produce",
+        "benches.client_ferrokafka",
+        "produce",
+        frozenset({Mode.THROUGHPUT}),
+    ),
+    Client(
         "ferrokafka-send",
         "ferrokafka await send",
         "benches.client_ferrokafka",
@@ -66,6 +73,13 @@ CLIENTS: tuple[Client, ...] = (
         "ferrokafka send_many",
         "benches.client_ferrokafka",
         "bulk",
+        frozenset({Mode.THROUGHPUT}),
+    ),
+    Client(
+        "ferrokafka-produce-many",
+        "ferrokafka await produce_many",
+        "benches.client_ferrokafka",
+        "produce-many",
         frozenset({Mode.THROUGHPUT}),
     ),
     Client("confluent", "confluent-kafka Producer", "benches.client_confluent", "", _ALL_MODES),

@@ -1,4 +1,4 @@
-"""`BulkDelivery`: what `Producer.send_many` returns.
+"""`BulkDelivery`: what `Producer.send_many` and `Producer.produce_many` return.
 
 A bulk of records crossed into Rust in one call and landed in a handful of batches; this object
 waits on those batches, not on one future per record, and builds per-record results only when
@@ -22,20 +22,25 @@ class BulkDelivery:
     record failed (the others may still have been delivered: see `results`).
     """
 
-    __slots__ = ("_parts", "_timestamp_ms", "queued")
+    __slots__ = ("_parts", "queued")
 
     def __init__(self, parts: list[tuple[PendingBatch, int, int]], timestamp_ms: int) -> None:
-        # (batch, first index in the batch, count), consecutive input records per part.
-        self._parts = parts
-        self._timestamp_ms = timestamp_ms
+        # (batch, first index in the batch, count, timestamp), consecutive input records per
+        # part; the timestamp is per part because produce_many joins calls made at other times.
+        self._parts = [(batch, first, count, timestamp_ms) for batch, first, count in parts]
         #: How many of the given records were queued (the rest did not fit in buffer_memory).
         self.queued = sum(count for _, _, count in parts)
 
+    def extend(self, other: BulkDelivery) -> None:
+        """Appends the records of ``other`` (a later call), in order."""
+        self._parts.extend(other._parts)
+        self.queued += other.queued
+
     def done(self) -> bool:
-        return all(batch.resolved for batch, _, _ in self._parts)
+        return all(batch.resolved for batch, _, _, _ in self._parts)
 
     def __await__(self) -> Generator[Any, None, int]:
-        for batch, _, _ in self._parts:
+        for batch, _, _, _ in self._parts:
             if not batch.resolved:
                 yield from batch.wait().__await__()
         error = self._first_error()
@@ -45,7 +50,7 @@ class BulkDelivery:
 
     def _first_error(self) -> KafkaError | None:
         # Batch by batch: awaiting a bulk must not build a RecordMetadata per record.
-        for parent, first, count in self._parts:
+        for parent, first, count, _ in self._parts:
             if parent.parts is None:
                 if parent.error is not None:
                     return parent.error
@@ -64,7 +69,7 @@ class BulkDelivery:
         return list(self._iter_results())
 
     def _iter_results(self) -> Generator[RecordMetadata | KafkaError, None, None]:
-        for parent, first, count in self._parts:
+        for parent, first, count, timestamp_ms in self._parts:
             for i in range(first, first + count):
                 batch, index = parent.locate(i) if parent.parts is not None else (parent, i)
                 if batch.error is not None:
@@ -86,7 +91,7 @@ class BulkDelivery:
                         batch.topic,
                         batch.partition,
                         offset,
-                        self._timestamp_ms,
+                        timestamp_ms,
                         "CreateTime",
                         -1,
                         -1,

@@ -3,8 +3,13 @@
 Three ways to send, as with the Java client: fire-and-forget (`send_nowait`, ignore the future),
 synchronous (`await send(...)`), and asynchronous with a callback (`send_nowait(...,
 on_delivery=cb)`), plus `send_many` for ingestion scripts, which crosses into Rust once per
-thousands of records. The per-record path is kept short on purpose: serialize if needed, one
-native append, one small future.
+thousands of records, and their awaitable twins `produce` / `produce_many` (`_enqueue.py`),
+which return once the records are queued and let the event loop run while a loop of them
+queues more. The per-record path is kept short on purpose: serialize if needed, one native
+append, one small future.
+
+A producer belongs to the event loop that started it (`LoopOwner`): every entry point refuses a
+call from another loop or thread, the per-record native path once per batch.
 """
 
 from __future__ import annotations
@@ -13,13 +18,13 @@ import enum
 import logging
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self, Unpack
 
 import anyio
 
-from ferrokafka import _native
+from ferrokafka import _enqueue, _native
 from ferrokafka._argument_errors import (
     APPEND_ERRORS,
     append_error,
@@ -35,7 +40,14 @@ from ferrokafka._inflight import InFlight
 from ferrokafka._metrics import ProducerMetrics
 from ferrokafka._pending import PendingBatch
 from ferrokafka._producer_id import ProducerIdManager
-from ferrokafka._runtime import BackgroundTask, now_ms, wall_ms
+from ferrokafka._runtime import (
+    BackgroundTask,
+    LoopOwner,
+    current_thread,
+    now_ms,
+    running_loop,
+    wall_ms,
+)
 from ferrokafka._sasl import authenticator_for
 from ferrokafka._sender import Sender
 from ferrokafka._tls import ssl_context_for
@@ -87,7 +99,24 @@ class Producer(TransactionalMethods):
 
     Options are the Java producer's configs with ``.`` replaced by ``_`` and the same defaults
     (see `ProducerConfig`): ``Producer(bootstrap_servers="b1:9092", acks="all", linger_ms=5)``.
+
+    Which call for which job: a service handler that must know its record is written awaits
+    `send`; a worker that sends a stream and checks at the end uses `send_nowait` (optionally
+    with ``on_delivery``) and `flush`, or `produce`; an ingestion script loops over
+    ``await produce(...)`` or hands its iterable to `produce_many`, then flushes. A producer
+    belongs to the event loop it was started on (see docs/GUARANTEES.md); from threads, use
+    `ferrokafka.sync.Producer`.
     """
+
+    # Set by start(): the event loop that owns the producer (`_owner`), that loop (a marker no
+    # asyncio loop is, under trio) for the once-per-batch check, and its thread for the
+    # per-call checks. `_thread` becomes -1 when the sender ends (close, or its loop shut down
+    # by the end of asyncio.run): every call then takes the full check, which names the loop.
+    _owner: LoopOwner | None = None
+    _loop: object = None
+    _thread: int = -1
+    # Records the checked produce() may still append before it gives the event loop a turn.
+    _produce_credit: int = 0
 
     @document_options
     def __init__(
@@ -201,7 +230,13 @@ class Producer(TransactionalMethods):
         if self._transactions is not None:
             # Before the sender runs: it drains nothing without the producer id.
             await self._transactions.initialize()
-        self._sender_task = BackgroundTask(self._sender.run, f"ferrokafka-sender-{self}")
+        owner = self._owner = LoopOwner()
+        self._loop = owner.loop if owner.loop is not None else _NOT_ASYNCIO
+        self._thread = owner.thread
+        self._produce_credit = _enqueue.YIELD_EVERY
+        self._sender_task = BackgroundTask(
+            self._sender.run, f"ferrokafka-sender-{self}", on_exit=self._on_sender_exit
+        )
         self._state = ProducerState.STARTED
         if (
             self._transactions is None  # every send checks the transaction's state
@@ -221,6 +256,9 @@ class Producer(TransactionalMethods):
                 Producer.send_nowait.__get__(self),
                 now_ms(),
             ).send
+        if type(self).produce is Producer.produce:
+            # As send_nowait's: the per-record path of produce() without attribute lookups.
+            self.__dict__["produce"] = _enqueue.fast_produce(self)
         log.info("producer %s started", self._config.client_id)
 
     async def __aenter__(self) -> Self:
@@ -241,6 +279,7 @@ class Producer(TransactionalMethods):
         the connections close; `close` never returns later than that."""
         if self._state is ProducerState.CLOSED:
             return
+        self._check_owner()
         if self._state is ProducerState.CLOSING:
             # Another task is closing: return when it is done, as a blocking close would.
             assert self._closed is not None
@@ -253,6 +292,7 @@ class Producer(TransactionalMethods):
             return
         self._state = ProducerState.CLOSING
         self.__dict__.pop("send_nowait", None)
+        self.__dict__.pop("produce", None)
         if self._metadata_arrived is not None:
             # Sends waiting for a topic's metadata learn that the producer is closing.
             self._metadata_arrived.set()
@@ -327,6 +367,8 @@ class Producer(TransactionalMethods):
         awaitable; ``on_delivery(metadata, error)`` runs on the event loop when it ends."""
         if self._state is not ProducerState.STARTED:
             raise self._not_started()
+        if current_thread() != self._thread:
+            self._check_owner()
         if self._transactions is not None:
             self._transactions.check_send()
         if partition is not None:
@@ -368,6 +410,8 @@ class Producer(TransactionalMethods):
         `KafkaTimeoutError`; a failed delivery raises the broker's error."""
         if self._state is not ProducerState.STARTED:
             raise self._not_started()
+        if current_thread() != self._thread:
+            self._check_owner()
         if self._transactions is not None:
             self._transactions.check_send()
         # Read the clock only when there is something to wait for: this is the per-record
@@ -414,6 +458,8 @@ class Producer(TransactionalMethods):
         the rest can be sent again after awaiting."""
         if self._state is not ProducerState.STARTED:
             raise self._not_started()
+        if current_thread() != self._thread:
+            self._check_owner()
         if self._transactions is not None:
             self._transactions.check_send()
         count = self._partition_counts.get(topic)
@@ -446,8 +492,56 @@ class Producer(TransactionalMethods):
         parts = [(self._batch_for(batch_id, now), first, n) for batch_id, first, n in runs]
         return BulkDelivery(parts, timestamp_ms)
 
+    async def produce(
+        self,
+        topic: str,
+        value: Any = None,
+        key: Any = None,
+        *,
+        headers: HeadersArg = None,
+        partition: int | None = None,
+        timestamp_ms: int | None = None,
+    ) -> DeliveryFuture:
+        """Queues one record and returns its `DeliveryFuture` once it is in a batch, without
+        waiting for its delivery: ``fut = await producer.produce(topic, value)``. Unlike
+        `send_nowait` it waits instead of raising when ``buffer_memory`` is full (up to
+        ``max_block_ms``, then `KafkaTimeoutError`, as `send`) or the topic's metadata is not
+        known yet, and it gives the event loop a turn every thousand records, so a plain
+        ``for v in data: await producer.produce(topic, v)`` keeps the sender busy. For loops
+        that send many records; a cancelled call has queued nothing."""
+        # While the producer is started this method is shadowed on the instance by
+        # `_enqueue.fast_produce` (see start()); this is the checked path for everything else.
+        if self._state is not ProducerState.STARTED:
+            raise self._not_started()
+        self._check_owner()
+        self._produce_credit -= 1
+        turn = self._produce_credit <= 0
+        if turn:
+            self._produce_credit = _enqueue.YIELD_EVERY
+        return await _enqueue.produce_slowly(
+            self, topic, value, key, headers, partition, timestamp_ms, turn
+        )
+
+    async def produce_many(
+        self,
+        topic: str,
+        values: Iterable[bytes | None],
+        keys: Iterable[bytes | None] | None = None,
+        *,
+        partition: int | None = None,
+        timestamp_ms: int | None = None,
+    ) -> BulkDelivery:
+        """`send_many` for any iterable, a generator included, of any length: queues every
+        record (bytes only, no headers), waiting for buffer space (up to ``max_block_ms`` at a
+        time) and for the topic's metadata as needed, and returns once the last is queued.
+        Await the returned `BulkDelivery` (or `flush`) for their delivery."""
+        if self._state is not ProducerState.STARTED:
+            raise self._not_started()
+        return await _enqueue.produce_many(self, topic, values, keys, partition, timestamp_ms)
+
     async def wait_for_topic(self, topic: str, timeout: float | None = None) -> int:
         """Waits until ``topic``'s metadata is known; returns its partition count."""
+        self._check_owner()
         _check_topic(topic)
         limit = self._config.max_block_ms / 1000 if timeout is None else timeout
         waited = (
@@ -466,6 +560,7 @@ class Producer(TransactionalMethods):
         failed). Raises `KafkaTimeoutError` if ``timeout`` seconds pass first."""
         if self._state is ProducerState.NEW:
             return
+        self._check_owner()
         self._accumulator.begin_flush()
         self._sender.wake()
         try:
@@ -526,6 +621,16 @@ class Producer(TransactionalMethods):
             return pending
         topic, partition = self._accumulator.batch_info(batch_id)
         pending = self._inflight.add(batch_id, topic, partition, now)
+        if running_loop() is not self._loop:
+            # The native send_nowait checks nothing per record; a record that opens a batch
+            # comes here, which is where a call from outside the loop is caught. The batch
+            # stays registered (the sender may not be woken from here, but finds it in its
+            # next round): the record is already in it.
+            owner = self._owner
+            if owner is not None and not owner.is_current():
+                raise owner.error(
+                    f"{self!r} (this record was already queued and may still be sent)"
+                )
         # Once per batch, not per record: enough to tell a topic in use from an idle one.
         self._pool.want_topic(topic, now)
         # A new batch means the previous one of its partition is full, or a linger timer
@@ -713,6 +818,24 @@ class Producer(TransactionalMethods):
             self._space_freed.set()
             self._space_freed = None
 
+    def _check_owner(self) -> None:
+        """Refuses a call from outside the event loop that started the producer."""
+        owner = self._owner
+        if owner is not None and not owner.is_current():
+            raise owner.error(repr(self))
+
+    def _on_sender_exit(self) -> None:
+        # Closed, or its loop is gone (the end of asyncio.run cancels the sender): the fast
+        # paths, which check nothing per record, step aside, and every per-call check fails
+        # over to the full one, which names the loop.
+        self._thread = -1
+        self.__dict__.pop("send_nowait", None)
+        self.__dict__.pop("produce", None)
+
+    @staticmethod
+    def _check_topic_name(topic: str) -> None:
+        _check_topic(topic)
+
     def _not_started(self) -> KafkaError:
         if self._state is ProducerState.NEW:
             return IllegalStateError(
@@ -723,6 +846,9 @@ class Producer(TransactionalMethods):
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+# `Producer._loop` of a producer started under trio: no asyncio loop is ever this object.
+_NOT_ASYNCIO = object()
 
 
 def _headers(headers: HeadersArg) -> list[tuple[str, bytes | None]]:
