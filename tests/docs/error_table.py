@@ -69,7 +69,7 @@ def table() -> str:
 def render(page: str) -> str:
     """``page`` with its table replaced by the current one."""
     head, start, rest = page.partition(START)
-    old, end, tail = rest.partition(END)
+    _, end, tail = rest.partition(END)
     if not start or not end:
         raise ValueError(f"{PAGE} lacks the markers {START!r} ... {END!r}")
     return head + table() + tail

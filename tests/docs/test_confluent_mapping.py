@@ -35,7 +35,7 @@ def librdkafka_knows(name: str) -> bool:
         return "No such configuration property" not in str(exc)
     except (ValueError, TypeError):
         return True
-    producer.flush(0)
+    del producer
     return True
 
 
@@ -53,10 +53,13 @@ def test_each_option_row_names_real_options(row: list[str]) -> None:
         assert name in FIELDS, f"ProducerConfig has no option {name!r}"
     assert same in ("yes", "no")
     if same == "yes":
+        # The value "1" may be refused; the name must not be.
+        refused = ""
         try:
             ProducerConfig.from_config({"bootstrap.servers": "b:9092", librdkafka[0]: "1"})
         except ConfigError as exc:
-            assert "unknown option" not in str(exc), exc
+            refused = str(exc)
+        assert "unknown option" not in refused, refused
 
 
 def test_the_probe_tells_unknown_options() -> None:
@@ -102,6 +105,7 @@ def test_the_partitioner_places_keys_as_confluent_kafka_does(
     for key in keys:
         theirs.produce(name, b"confluent", key, on_delivery=report)
     assert theirs.flush(30) == 0
+    del theirs  # its threads stop with it
 
     partitioner = runpy.run_path(str(SNIPPETS / "librdkafka_partitioner.py"))[
         "librdkafka_consistent_random"

@@ -4,6 +4,7 @@ produced is read back by an independent consumer."""
 from __future__ import annotations
 
 import runpy
+
 import anyio
 import pytest
 from docs_pages import SNIPPETS

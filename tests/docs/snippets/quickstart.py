@@ -1,6 +1,6 @@
 """The quickstart of the docs site (docs/quickstart.md shows this file; tests/docs runs it).
 
-    python quickstart.py localhost:9092
+python quickstart.py localhost:9092
 """
 
 import sys
