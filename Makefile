@@ -1,7 +1,9 @@
 # The two commands a new machine needs:
 #   make demo   set up, start a local Kafka from Maven Central jars, produce to it, show the result
-#   make test   set up, then every check: cargo test, clippy, ruff, mypy, stubtest, pytest,
-#               and a quick benchmark run as a smoke test (never judged on speed)
+#   make test   set up, then every check: cargo test, clippy, ruff, mypy, stubtest, the docs
+#               site's strict build, pytest, and a quick benchmark run as a smoke test (never
+#               judged on speed)
+#   make docs   the docs site, built into site/ (open site/index.html)
 #
 # Everything heavy is cached outside the work tree, so a second run is fast:
 #   $(CACHE)/target           cargo's build directory (cargo test, clippy, criterion)
@@ -15,13 +17,13 @@ PY := $(VENV)/bin/python
 export CARGO_TARGET_DIR ?= $(CACHE)/target
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test test-matrix setup native kafka-jars lint rust-test py-test bench bench-quick bench-smoke \
-  clean wheel
+.PHONY: demo test test-matrix setup native kafka-jars lint docs rust-test py-test bench bench-quick \
+  bench-smoke clean wheel
 
 demo: setup
 	$(PY) examples/demo.py
 
-test: setup rust-test lint wheel py-test bench-smoke
+test: setup rust-test lint docs wheel py-test bench-smoke
 
 # A virtualenv with the dev dependencies and the native module built in release mode.
 setup: $(VENV)/.deps-installed native kafka-jars
@@ -62,6 +64,13 @@ lint:
 	$(VENV)/bin/mypy
 	$(PY) -m mypy.stubtest ferrokafka._native --allowlist .mypy-stubtest-allowlist
 
+# The docs site (mkdocs.yml) in $(DOCS_SITE), git-ignored. --strict makes every warning (a broken
+# link or #anchor, a page missing from the nav) an error, and a missing snippet file fails the
+# build too. Not --quiet: it hides the warnings from strict mode's count, which then passes.
+DOCS_SITE ?= site
+docs: native
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir $(DOCS_SITE)
+
 py-test:
 	$(PY) -m pytest
 
@@ -90,4 +99,4 @@ test-matrix: setup
 	  --out $(CACHE)/matrix
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(DOCS_SITE)
