@@ -130,6 +130,10 @@ class Sender:
         self._timers.append((deadline_ms, callback))
         self._wakeup.set()
 
+    def requests_in_flight(self) -> int:
+        """Produce requests submitted and not yet answered (requests-in-flight)."""
+        return sum(self._in_flight.values())
+
     def begin_close(self, *, abort: bool) -> None:
         """Sends what is left (or, with ``abort``, fails it) and then ends `run`."""
         self._closing = True
@@ -167,6 +171,7 @@ class Sender:
     async def _round(self, tasks: anyio.abc.TaskGroup) -> int:
         """One pass: returns how long to sleep (ms) unless woken."""
         now = now_ms()
+        self._metrics.collect(self._acc)
         self._expire(now)
         next_timer = self._run_timers(now)
         if now >= self._pool.next_idle_check_ms:
@@ -222,6 +227,7 @@ class Sender:
                     self._fail(
                         batch_id, pending, KafkaError(f"could not encode the batch: {reason}")
                     )
+            self._metrics.collect(self._acc, requests=len(drained))
             for node, batch_ids in drained.items():
                 self.availability.drained(node, now)
                 conn = self._pool.ready_connection(node)
@@ -297,7 +303,7 @@ class Sender:
                 self._settle_connection_error(batch_ids, error)
                 return
             assert frame is not None
-            self._metrics.request_completed(now_ms() - started)
+            self._metrics.request_completed(node, now_ms() - started)
             if self._acks == 0:
                 for batch_id in batch_ids:
                     self._complete(batch_id, -1, -1)

@@ -68,6 +68,8 @@ __all__ = [
     "DEFAULT_MAX_REQUEST_SIZE",
     "DEFAULT_METADATA_MAX_AGE_MS",
     "DEFAULT_METADATA_MAX_IDLE_MS",
+    "DEFAULT_METRICS_NUM_SAMPLES",
+    "DEFAULT_METRICS_SAMPLE_WINDOW_MS",
     "DEFAULT_RECEIVE_BUFFER_BYTES",
     "DEFAULT_RECONNECT_BACKOFF_MAX_MS",
     "DEFAULT_RECONNECT_BACKOFF_MS",
@@ -109,6 +111,8 @@ DEFAULT_CONNECTIONS_MAX_IDLE_MS: Final = 540000
 DEFAULT_DELIVERY_TIMEOUT_MS: Final = 120000
 DEFAULT_ENABLE_IDEMPOTENCE: Final = True
 DEFAULT_LINGER_MS: Final = 5
+DEFAULT_METRICS_SAMPLE_WINDOW_MS: Final = 30_000
+DEFAULT_METRICS_NUM_SAMPLES: Final = 2
 DEFAULT_MAX_BLOCK_MS: Final = 60000
 DEFAULT_MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION: Final = 5
 DEFAULT_MAX_REQUEST_SIZE: Final = 1048576
@@ -445,6 +449,15 @@ class ProducerConfig:
     ssl_check_hostname: bool = _bool(True, "ssl.endpoint.identification.algorithm")
     """Java's ``ssl.endpoint.identification.algorithm=https`` (the default): verify that the
     broker's certificate names the host connected to."""
+
+    # --- observability -------------------------------------------------------------------
+    metrics_sample_window_ms: int = _long(
+        DEFAULT_METRICS_SAMPLE_WINDOW_MS, "metrics.sample.window.ms", low=1
+    )
+    """``metrics.sample.window.ms``: length of one sample of the windowed metrics (rates,
+    averages, maxima); see docs/OBSERVABILITY.md."""
+    metrics_num_samples: int = _int(DEFAULT_METRICS_NUM_SAMPLES, "metrics.num.samples", low=1)
+    """``metrics.num.samples``: how many samples a windowed metric spans."""
 
     # The keyword arguments given to the constructor: Java decides several defaults from what
     # the user set explicitly, and copy_with() rebuilds from them. Captured by __new__ because
@@ -990,7 +1003,7 @@ _JAVA_SERIALIZERS: Final[Mapping[str, Callable[[], Serializer[Any]]]] = MappingP
 _JAVA_UNSUPPORTED: Final = frozenset((
     "auto.include.jmx.reporter", "enable.metrics.push", "interceptor.classes",
     "metadata.recovery.rebootstrap.trigger.ms", "metadata.recovery.strategy", "metric.reporters",
-    "metrics.num.samples", "metrics.recording.level", "metrics.sample.window.ms",
+    "metrics.recording.level",
     "sasl.client.callback.handler.class", "sasl.kerberos.kinit.cmd",
     "sasl.kerberos.min.time.before.relogin", "sasl.kerberos.service.name",
     "sasl.kerberos.ticket.renew.jitter", "sasl.kerberos.ticket.renew.window.factor",
