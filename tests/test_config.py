@@ -605,7 +605,7 @@ def test_from_config_security_properties(pem: str) -> None:
         ({"ssl.protocol": "TLSv1.3"}, "pass that as ssl_context"),
         ({"sasl.kerberos.service.name": "kafka"}, "Kerberos (GSSAPI) is not supported"),
         ({"sasl.oauthbearer.jwks.endpoint.url": "https://x"}, "sasl_oauth_token_provider"),
-        ({"metrics.num.samples": "2"}, "producer.metrics()"),
+        ({"metrics.recording.level": "DEBUG"}, "producer.metrics()"),
         ({"interceptor.classes": "x.Y"}, "on_delivery"),
         ({"sasl.jaas.config": "com.sun.security.auth.module.Krb5LoginModule required;"},
          "only PlainLoginModule, ScramLoginModule and OAuthBearerLoginModule"),

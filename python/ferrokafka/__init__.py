@@ -24,6 +24,7 @@ from ferrokafka.errors import (
     SerializationError,
     SslAuthenticationError,
 )
+from ferrokafka.metrics import MetricName
 from ferrokafka.producer import Producer, ProducerState
 from ferrokafka.records import DeliveryFuture, RecordMetadata
 from ferrokafka.serializers import (
@@ -61,6 +62,7 @@ __all__ = [
     "KafkaError",
     "KafkaTimeoutError",
     "LongSerializer",
+    "MetricName",
     "NotEnoughReplicasError",
     "PartitionOutOfRangeError",
     "Producer",

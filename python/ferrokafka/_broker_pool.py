@@ -34,6 +34,7 @@ from ferrokafka._connection import (
 )
 from ferrokafka._error_codes import ErrorCode
 from ferrokafka._metadata import MetadataCache
+from ferrokafka._metrics.network import NetworkMetrics
 from ferrokafka._runtime import now_ms
 from ferrokafka._sasl.authenticator import SaslAuthenticator
 from ferrokafka.config import ProducerConfig
@@ -101,6 +102,8 @@ class BrokerPool:
         self._closed = False
         # Called after every metadata update (the producer refreshes its partition counts).
         self.on_metadata: Callable[[], None] = lambda: None
+        # Counts each connection made, and each connection's traffic (metrics).
+        self.network: NetworkMetrics | None = None
 
     @property
     def client_id(self) -> str:
@@ -179,6 +182,8 @@ class BrokerPool:
             raise
         self._failures.pop(key, None)
         self._retry_at.pop(key, None)
+        if self.network is not None:
+            conn.observer = self.network.connection_opened(key)
         return conn
 
     def _note_failure(self, key: int) -> None:

@@ -71,6 +71,7 @@ from ferrokafka.errors import (
 )
 
 if TYPE_CHECKING:
+    from ferrokafka._metrics.network import ConnectionObserver
     from ferrokafka._sasl.authenticator import SaslAuthenticator
 
 log = logging.getLogger("ferrokafka.connection")
@@ -188,6 +189,8 @@ class BrokerConnection:
         #: `time.monotonic()` until which the broker throttles this client (KIP-219): it has
         #: muted its end of the connection, so nothing more is sent before then.
         self.throttled_until = 0.0
+        # Told of every request written and response read, and of the close (metrics).
+        self.observer: ConnectionObserver | None = None
         self._wire = wire
         wire.attach(self, str(self))
         # --- SASL session (KIP-368); see `_hold_for_reauth` ---
@@ -400,6 +403,8 @@ class BrokerConnection:
 
     def _write(self, entry: _InFlight, data: bytes, expect_response: bool) -> None:
         self._wire.write(data)
+        if self.observer is not None:
+            self.observer.request_sent(len(data))
         self.last_active = time.monotonic()
         if expect_response:
             self._in_flight.append(entry)
@@ -498,6 +503,8 @@ class BrokerConnection:
                 f"{entry.correlation_id} ({entry.name}) was expected"
             )
         self._in_flight.popleft()
+        if self.observer is not None:
+            self.observer.response_received(len(frame) + 4)
         if not self._in_flight:
             self.last_active = time.monotonic()
         entry.finish(frame, None)
@@ -522,6 +529,8 @@ class BrokerConnection:
             self._error = error
             level = logging.INFO if self._in_flight else logging.DEBUG
             log.log(level, "%s (client %s)", error, self.client_id)
+            if self.observer is not None:
+                self.observer.connection_closed()
         root = self._error
         # The others did not time out themselves: they fail because the connection ended.
         kind = KafkaConnectionError if isinstance(root, NoResponseError) else type(root)

@@ -137,6 +137,10 @@ class Sender:
         """Fails every batch not yet drained (an aborted transaction's)."""
         self._fail_all(error)
 
+    def requests_in_flight(self) -> int:
+        """Produce requests submitted and not yet answered (requests-in-flight)."""
+        return sum(self._in_flight.values())
+
     def begin_close(self, *, abort: bool) -> None:
         """Sends what is left (or, with ``abort``, fails it) and then ends `run`."""
         self._closing = True
@@ -174,6 +178,7 @@ class Sender:
     async def _round(self, tasks: anyio.abc.TaskGroup) -> int:
         """One pass: returns how long to sleep (ms) unless woken."""
         now = self._now()
+        self._metrics.collect(self._acc)
         self._expire(now)
         next_timer = self._run_timers(now)
         if now >= self._pool.next_idle_check_ms:
@@ -232,6 +237,7 @@ class Sender:
                     self._fail(
                         batch_id, pending, KafkaError(f"could not encode the batch: {reason}")
                     )
+            self._metrics.collect(self._acc, requests=len(drained))
             for node, batch_ids in drained.items():
                 self.availability.drained(node, now)
                 conn = self._pool.ready_connection(node)
@@ -326,7 +332,7 @@ class Sender:
                 self._settle_connection_error(batch_ids, error)
                 return
             assert frame is not None
-            self._metrics.request_completed(self._now() - started)
+            self._metrics.request_completed(node, self._now() - started)
             if self._acks == 0:
                 for batch_id in batch_ids:
                     self._complete(batch_id, -1, -1)

@@ -37,7 +37,7 @@ from ferrokafka._config.arguments import ProducerOptions, config_for, document_o
 from ferrokafka._error_codes import ErrorCode
 from ferrokafka._held import Headers, HeldRecord, HeldTopic, record_size
 from ferrokafka._inflight import InFlight
-from ferrokafka._metrics import ProducerMetrics
+from ferrokafka._metrics import ProducerMetrics, WindowConfig
 from ferrokafka._pending import PendingBatch
 from ferrokafka._producer_id import ProducerIdManager
 from ferrokafka._runtime import (
@@ -70,6 +70,7 @@ from ferrokafka.errors import (
     TopicAuthorizationFailedError,
     error_for_code,
 )
+from ferrokafka.metrics import MetricName
 from ferrokafka.records import DeliveryFuture, RecordMetadata
 
 log = logging.getLogger("ferrokafka.producer")
@@ -165,7 +166,10 @@ class Producer(TransactionalMethods):
             mute_while_in_flight=config.max_in_flight_requests_per_connection == 1,
         )
         self._state = ProducerState.NEW
-        self._metrics = ProducerMetrics()
+        self._metrics = ProducerMetrics(
+            config.client_id,
+            WindowConfig(config.metrics_sample_window_ms, config.metrics_num_samples),
+        )
         authenticator = authenticator_for(config)
         if authenticator is not None:
             self._metrics.authentications = authenticator.counts
@@ -196,6 +200,9 @@ class Producer(TransactionalMethods):
         )
         self._sender.transactions = self._transactions
         self._sender.on_memory_freed = self._on_memory_freed
+        self._metrics.attach(self._accumulator, self._producer_ids)
+        self._metrics.requests_in_flight = self._sender.requests_in_flight
+        self._pool.network = self._metrics.network
         self._sender_task: BackgroundTask | None = None
         # Set once close() has finished, for concurrent callers of close().
         self._closed: anyio.Event | None = None
@@ -579,12 +586,21 @@ class Producer(TransactionalMethods):
             self._accumulator.end_flush()
 
     def metrics(self) -> dict[str, float]:
-        """Counters and rates under the Java client's metric names (``record-send-rate``,
-        ``request-latency-avg``, ``compression-rate-avg``, ``producer-id``, ...)."""
+        """The producer-wide metrics under the Java client's names (``record-send-rate``,
+        ``request-latency-avg``, ``compression-rate-avg``, ``producer-id``, ...): Java's
+        ``producer-metrics`` group as a flat dict. Rates, averages and maxima are over the
+        last ``metrics_num_samples`` windows of ``metrics_sample_window_ms``; an average or
+        maximum with nothing in the window is NaN, as in Java."""
         snapshot = self._metrics.snapshot(self._accumulator, self._producer_ids)
         if self._transactions is not None:
             snapshot.update(self._transactions.times_ns_total)
         return snapshot
+
+    def metrics_by_name(self) -> dict[MetricName, float]:
+        """Every metric keyed by its `MetricName` (name, group, tags): the producer-wide ones,
+        per topic (``producer-topic-metrics``, tags ``client-id`` and ``topic``) and per broker
+        (``producer-node-metrics``, tags ``client-id`` and ``node-id``)."""
+        return dict(self._metrics.measure(self._accumulator, self._producer_ids))
 
     # --- the per-record path -------------------------------------------------------------
 

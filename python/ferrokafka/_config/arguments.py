@@ -58,6 +58,8 @@ class ProducerOptions(TypedDict, total=False):
     receive_buffer_bytes: int
     transactional_id: str | None
     transaction_timeout_ms: int
+    metrics_sample_window_ms: int
+    metrics_num_samples: int
     security_protocol: c.SecurityProtocol
     sasl_mechanism: c.SaslMechanism
     sasl_username: str | None

@@ -35,7 +35,7 @@ _LIBRDKAFKA_NAMES: Final = MappingProxyType(
 JAVA_UNSUPPORTED: Final = frozenset((
     "auto.include.jmx.reporter", "enable.metrics.push", "interceptor.classes",
     "metadata.recovery.rebootstrap.trigger.ms", "metadata.recovery.strategy", "metric.reporters",
-    "metrics.num.samples", "metrics.recording.level", "metrics.sample.window.ms",
+    "metrics.recording.level",
     "sasl.client.callback.handler.class", "sasl.kerberos.kinit.cmd",
     "sasl.kerberos.min.time.before.relogin", "sasl.kerberos.service.name",
     "sasl.kerberos.ticket.renew.jitter", "sasl.kerberos.ticket.renew.window.factor",

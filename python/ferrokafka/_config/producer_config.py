@@ -57,6 +57,7 @@ _PARTITIONING: Final = "Partitioning"
 _SERIALIZATION: Final = "Serialization"
 _CONNECTIONS: Final = "Metadata and connections"
 _TRANSACTIONS: Final = "Transactions"
+_OBSERVABILITY: Final = "Observability"
 _SASL: Final = "Security: SASL"
 _TLS: Final = "Security: TLS"
 _STRING = Text()
@@ -250,6 +251,18 @@ class ProducerConfig:
         group=_TRANSACTIONS,
         doc="""The coordinator aborts a transaction open this long. Must not exceed the
         broker's transaction.max.timeout.ms.""",
+    )  # fmt: skip
+
+    # --- observability -------------------------------------------------------------------
+    metrics_sample_window_ms: int = option(
+        c.DEFAULT_METRICS_SAMPLE_WINDOW_MS, "metrics.sample.window.ms", Long(low=1),
+        group=_OBSERVABILITY, unit="ms",
+        doc="""Length of one sample of the windowed metrics (rates, averages, maxima); see
+        docs/OBSERVABILITY.md.""",
+    )  # fmt: skip
+    metrics_num_samples: int = option(
+        c.DEFAULT_METRICS_NUM_SAMPLES, "metrics.num.samples", IntRange(low=1),
+        group=_OBSERVABILITY, doc="How many samples a windowed metric spans.",
     )  # fmt: skip
 
     # --- security: SASL ------------------------------------------------------------------

@@ -439,6 +439,26 @@ impl PyAccumulator {
         }
         Ok(out)
     }
+
+    /// The batch events since the last call, oldest first, as
+    /// ``(kind, topic, records, bytes, uncompressed_bytes, queue_time_ms)``; kind 0 sent,
+    /// 1 retried, 2 failed, 3 split.
+    fn take_batch_events(&mut self) -> Vec<(u8, String, u32, u32, u32, i64)> {
+        let events = self.inner.take_batch_events();
+        events
+            .into_iter()
+            .map(|e| {
+                (
+                    e.kind as u8,
+                    self.inner.topic_name(TopicId(e.topic)).to_owned(),
+                    e.records,
+                    e.bytes,
+                    e.uncompressed_bytes,
+                    e.queue_time_ms,
+                )
+            })
+            .collect()
+    }
 }
 
 /// Java's `Utils.murmur2` of `data`, as a signed 32-bit int.

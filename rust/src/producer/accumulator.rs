@@ -11,7 +11,7 @@ use super::batch::{Batch, BatchId, TopicId};
 pub use super::config::AccumulatorConfig;
 use super::error::AccumulatorError;
 use super::memory::BufferMemory;
-use super::metrics::AccumulatorMetrics;
+use super::metrics::{AccumulatorMetrics, BatchEvent};
 use super::partitioner::{partition_for_key, validate_partition, StickyPartitioner};
 use super::queue::PartitionQueue;
 use crate::record::{BatchBuilder, Header, RECORD_BATCH_OVERHEAD};
@@ -116,6 +116,11 @@ impl Accumulator {
 
     pub fn metrics(&self) -> &AccumulatorMetrics {
         &self.metrics
+    }
+
+    /// Batch events (sent, retried, failed, split) since the last call, oldest first.
+    pub fn take_batch_events(&mut self) -> Vec<BatchEvent> {
+        self.metrics.take_events()
     }
 
     pub fn topic_id(&self, name: &str) -> Option<TopicId> {

@@ -40,6 +40,8 @@ struct Selected {
 pub struct DrainSelection {
     nodes: Vec<(i32, Vec<Selected>)>,
     errors: HashMap<BatchId, RecordError>,
+    /// When the batches were taken: their queue time ends here (record-queue-time).
+    now_ms: i64,
 }
 
 impl DrainSelection {
@@ -110,7 +112,10 @@ impl Accumulator {
             groups[g].1.push((route.topic, route.partition));
         }
 
-        let mut selection = DrainSelection::default();
+        let mut selection = DrainSelection {
+            now_ms,
+            ..DrainSelection::default()
+        };
         for (node, parts) in groups {
             let any_sendable = parts.iter().any(|&(t, p)| {
                 self.readiness(&self.topics[t.index()].partitions[p as usize], now_ms)
@@ -219,6 +224,7 @@ impl Accumulator {
                         topic.compression_ratio = next_ratio(topic.compression_ratio, observed);
                     }
                 }
+                self.metrics.sent(&batch, sealed.len(), selection.now_ms);
                 ids.push(batch.id);
                 self.in_flight.insert(batch.id, batch);
             }
@@ -236,7 +242,7 @@ impl Accumulator {
         queue.forget_unacked(batch.id);
         self.locations.remove(&batch.id);
         self.memory.release(batch.reserved);
-        self.metrics.records_failed += batch.record_count() as u64;
+        self.metrics.failed(batch);
     }
 
     /// Encodes a Produce request carrying the sealed bytes of in-flight batches, without

@@ -72,7 +72,7 @@ impl Accumulator {
                 .ok_or(AccumulatorError::UnknownBatch(batch_id))?
         };
         self.retire(&batch);
-        self.metrics.records_failed += batch.record_count() as u64;
+        self.metrics.failed(&batch);
         Ok(batch.record_count())
     }
 
@@ -87,8 +87,7 @@ impl Accumulator {
         let mut batch = self.take_in_flight(batch_id)?;
         batch.retried = true;
         batch.retry_at_ms = now_ms.saturating_add(backoff_ms.max(0));
-        self.metrics.records_retried += batch.record_count() as u64;
-        self.metrics.batches_retried += 1;
+        self.metrics.retried(&batch);
         self.topics[batch.topic.index()].partitions[batch.partition as usize].reenqueue(batch);
         Ok(())
     }
@@ -165,8 +164,7 @@ impl Accumulator {
             }
             queue.reenqueue(piece);
         }
-        self.metrics.batches_split += 1;
-        self.metrics.batches_created += runs.len() as u64;
+        self.metrics.split(&original, runs.len());
         Ok(runs)
     }
 
@@ -188,7 +186,7 @@ impl Accumulator {
                     let batch = queue.batches.pop_front().expect("checked above");
                     self.retire(&batch);
                     self.metrics.records_expired += batch.record_count() as u64;
-                    self.metrics.records_failed += batch.record_count() as u64;
+                    self.metrics.failed(&batch);
                     expired.push(batch.id);
                 }
             }
@@ -202,7 +200,7 @@ impl Accumulator {
         for topic in &mut self.topics {
             for queue in &mut topic.partitions {
                 for batch in queue.batches.drain(..) {
-                    self.metrics.records_failed += batch.record_count() as u64;
+                    self.metrics.failed(&batch);
                     aborted.push(batch.id);
                 }
                 queue.in_flight = 0;
@@ -210,7 +208,7 @@ impl Accumulator {
             }
         }
         for (id, batch) in self.in_flight.drain() {
-            self.metrics.records_failed += batch.record_count() as u64;
+            self.metrics.failed(&batch);
             aborted.push(id);
         }
         self.locations.clear();
@@ -232,7 +230,7 @@ impl Accumulator {
                 queue.batches.extend(kept);
                 for batch in never_sent {
                     self.retire(&batch);
-                    self.metrics.records_failed += batch.record_count() as u64;
+                    self.metrics.failed(&batch);
                     aborted.push(batch.id);
                 }
             }

@@ -1,0 +1,85 @@
+"""Traffic per broker and in total, recorded by the connections themselves: requests and bytes
+out, responses and bytes in, connections made and closed (Java's selector metrics, and its
+``producer-node-metrics``)."""
+
+from __future__ import annotations
+
+from ferrokafka._metrics.stats import AvgMax, Meter, WindowConfig
+from ferrokafka._runtime import now_ms
+
+
+class Traffic:
+    """One broker's traffic, or everyone's."""
+
+    __slots__ = ("incoming", "latency", "outgoing", "request_size", "requests", "responses")
+
+    def __init__(self, config: WindowConfig) -> None:
+        self.requests = Meter(config)
+        self.request_size = AvgMax(config)
+        self.outgoing = Meter(config)
+        self.responses = Meter(config)
+        self.incoming = Meter(config)
+        # Produce requests only, from the sender (as Java's request-latency).
+        self.latency = AvgMax(config)
+
+    def sent(self, size: int, now: int) -> None:
+        self.requests.record(1, now)
+        self.request_size.record(size, now)
+        self.outgoing.record(size, now)
+
+    def received(self, size: int, now: int) -> None:
+        self.responses.record(1, now)
+        self.incoming.record(size, now)
+
+
+class NetworkMetrics:
+    """Every connection's traffic, and the connections themselves."""
+
+    def __init__(self, config: WindowConfig) -> None:
+        self._config = config
+        self.total = Traffic(config)
+        self.nodes: dict[int, Traffic] = {}
+        self.created = Meter(config)
+        self.closed = Meter(config)
+
+    def node(self, node_id: int) -> Traffic:
+        traffic = self.nodes.get(node_id)
+        if traffic is None:
+            traffic = self.nodes[node_id] = Traffic(self._config)
+        return traffic
+
+    def connection_opened(self, node_id: int) -> ConnectionObserver:
+        """A connection is up: counted, and its traffic counted from now on."""
+        self.created.record(1, now_ms())
+        return ConnectionObserver(self, self.node(node_id))
+
+    @property
+    def open_connections(self) -> int:
+        return int(self.created.total - self.closed.total)
+
+
+class ConnectionObserver:
+    """What one `BrokerConnection` reports: one call per request written, per response read,
+    and one when it closes."""
+
+    __slots__ = ("_closed", "_network", "_node")
+
+    def __init__(self, network: NetworkMetrics, node: Traffic) -> None:
+        self._network = network
+        self._node = node
+        self._closed = False
+
+    def request_sent(self, size: int) -> None:
+        now = now_ms()
+        self._node.sent(size, now)
+        self._network.total.sent(size, now)
+
+    def response_received(self, size: int) -> None:
+        now = now_ms()
+        self._node.received(size, now)
+        self._network.total.received(size, now)
+
+    def connection_closed(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._network.closed.record(1, now_ms())

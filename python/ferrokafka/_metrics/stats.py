@@ -1,0 +1,207 @@
+"""Java's sampled statistics (`org.apache.kafka.common.metrics.stats`), the windows behind
+every ``-rate``, ``-avg`` and ``-max`` metric.
+
+A stat keeps ``samples + 1`` samples of ``window_ms`` each (``metrics.num.samples`` and
+``metrics.sample.window.ms``; the extra one is the sample being filled while the oldest still
+counts). Recording goes into the current sample, or starts a new one, reusing the oldest,
+once the current is ``window_ms`` old. Measuring first forgets samples with no event in the
+last ``samples * window_ms``, then combines the rest: a sum, a count, an average (sum / count,
+NaN without events, as in Java), a maximum (NaN without events), or a rate (the windowed sum
+divided by the time the kept samples span, at least ``samples - 1`` windows so a young
+producer's first events do not read as a burst).
+
+Recording is a few attribute updates; callers record once per batch or per request, never
+per record.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+DEFAULT_SAMPLE_WINDOW_MS = 30_000
+DEFAULT_NUM_SAMPLES = 2
+
+
+@dataclass(frozen=True, slots=True)
+class WindowConfig:
+    """Java's ``MetricConfig``: ``samples`` windows of ``window_ms`` each."""
+
+    window_ms: int = DEFAULT_SAMPLE_WINDOW_MS
+    samples: int = DEFAULT_NUM_SAMPLES
+
+
+class _Sample:
+    __slots__ = ("count", "last_event_ms", "start_ms", "value")
+
+    def __init__(self, initial: float, now_ms: int) -> None:
+        self.value = initial
+        self.count = 0
+        self.start_ms = now_ms
+        self.last_event_ms = now_ms
+
+    def reset(self, initial: float, now_ms: int) -> None:
+        self.value = initial
+        self.count = 0
+        self.start_ms = now_ms
+        self.last_event_ms = now_ms
+
+
+class SampledStat:
+    """Base of the windowed stats: subclasses say how a value joins a sample (`_update`) and
+    how samples combine (`_combine`)."""
+
+    __slots__ = ("_config", "_current", "_samples")
+    _initial = 0.0
+
+    def __init__(self, config: WindowConfig) -> None:
+        self._config = config
+        self._samples: list[_Sample] = []
+        self._current = 0
+
+    def record(self, value: float, now_ms: int, count: int = 1) -> None:
+        """Records ``value``, which stands for ``count`` events (an average over a batch's
+        records is one call with the batch's total and its record count)."""
+        sample = self._current_sample(now_ms)
+        if now_ms - sample.start_ms >= self._config.window_ms:
+            sample = self._advance(now_ms)
+        self._update(sample, value)
+        sample.count += count
+        sample.last_event_ms = now_ms
+
+    def measure(self, now_ms: int) -> float:
+        self.purge(now_ms)
+        return self._combine(now_ms)
+
+    def purge(self, now_ms: int) -> None:
+        # A sample with no event in the monitored span no longer counts; one that started
+        # before the span but had events inside it still does.
+        expire_age = self._config.samples * self._config.window_ms
+        for sample in self._samples:
+            if now_ms - sample.last_event_ms >= expire_age:
+                sample.reset(self._initial, now_ms)
+
+    def oldest_start_ms(self, now_ms: int) -> int:
+        if not self._samples:
+            return now_ms
+        return min(sample.start_ms for sample in self._samples)
+
+    def _current_sample(self, now_ms: int) -> _Sample:
+        if not self._samples:
+            self._samples.append(_Sample(self._initial, now_ms))
+        return self._samples[self._current]
+
+    def _advance(self, now_ms: int) -> _Sample:
+        self._current = (self._current + 1) % (self._config.samples + 1)
+        if self._current >= len(self._samples):
+            sample = _Sample(self._initial, now_ms)
+            self._samples.append(sample)
+            return sample
+        sample = self._samples[self._current]
+        sample.reset(self._initial, now_ms)
+        return sample
+
+    def _update(self, sample: _Sample, value: float) -> None:
+        sample.value += value
+
+    def _combine(self, now_ms: int) -> float:
+        return sum(sample.value for sample in self._samples)
+
+
+class WindowedSum(SampledStat):
+    """The sum of the values recorded in the window (Java's ``WindowedSum``)."""
+
+    __slots__ = ()
+
+
+class WindowedCount(SampledStat):
+    """The number of events in the window (Java's ``WindowedCount``)."""
+
+    __slots__ = ()
+
+    def _combine(self, now_ms: int) -> float:
+        return float(sum(sample.count for sample in self._samples))
+
+
+class Avg(SampledStat):
+    """Sum over count in the window; NaN when the window holds no event."""
+
+    __slots__ = ()
+
+    def _combine(self, now_ms: int) -> float:
+        count = sum(sample.count for sample in self._samples)
+        if not count:
+            return math.nan
+        return sum(sample.value for sample in self._samples) / count
+
+
+class Max(SampledStat):
+    """The largest value in the window; NaN when the window holds no event."""
+
+    __slots__ = ()
+    _initial = -math.inf
+
+    def _update(self, sample: _Sample, value: float) -> None:
+        if value > sample.value:
+            sample.value = value
+
+    def _combine(self, now_ms: int) -> float:
+        values = [sample.value for sample in self._samples if sample.count]
+        return max(values) if values else math.nan
+
+
+class Rate:
+    """Per second: the windowed sum (or count) over the time the kept samples span."""
+
+    __slots__ = ("_config", "stat")
+
+    def __init__(self, config: WindowConfig, stat: SampledStat | None = None) -> None:
+        self._config = config
+        self.stat = stat if stat is not None else WindowedSum(config)
+
+    def record(self, value: float, now_ms: int, count: int = 1) -> None:
+        self.stat.record(value, now_ms, count)
+
+    def measure(self, now_ms: int) -> float:
+        value = self.stat.measure(now_ms)
+        return value / (self.window_size_ms(now_ms) / 1000)
+
+    def window_size_ms(self, now_ms: int) -> int:
+        self.stat.purge(now_ms)
+        elapsed = now_ms - self.stat.oldest_start_ms(now_ms)
+        window = self._config.window_ms
+        # As Java: before `samples` windows have passed (a young producer, or the first events
+        # after a silence), the missing windows count as windows with no events.
+        full_windows = elapsed // window
+        if full_windows < self._config.samples - 1:
+            elapsed += (self._config.samples - 1 - full_windows) * window
+        # Never 0 (samples=1 and a measure in the very millisecond of the first record).
+        return max(elapsed, 1)
+
+
+class Meter:
+    """A rate and the running total beside it (``x-rate`` and ``x-total``)."""
+
+    __slots__ = ("rate", "total")
+
+    def __init__(self, config: WindowConfig) -> None:
+        self.rate = Rate(config)
+        self.total = 0.0
+
+    def record(self, value: float, now_ms: int) -> None:
+        self.rate.record(value, now_ms)
+        self.total += value
+
+
+class AvgMax:
+    """An average and a maximum over the same values (``x-avg`` and ``x-max``)."""
+
+    __slots__ = ("avg", "max")
+
+    def __init__(self, config: WindowConfig) -> None:
+        self.avg = Avg(config)
+        self.max = Max(config)
+
+    def record(self, value: float, now_ms: int) -> None:
+        self.avg.record(value, now_ms)
+        self.max.record(value, now_ms)

@@ -1,0 +1,64 @@
+"""Java's sampled statistics, with the clock passed in (the numbers are Java's)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from ferrokafka._metrics.stats import Avg, Max, Meter, Rate, WindowConfig, WindowedCount
+
+ONE_SECOND_TWO_SAMPLES = WindowConfig(window_ms=1000, samples=2)
+
+
+def test_a_young_rate_counts_the_missing_windows_as_empty() -> None:
+    rate = Rate(ONE_SECOND_TWO_SAMPLES)
+    rate.record(10, now_ms=0)
+    # 500 ms elapsed, less than samples - 1 = 1 full window: one empty window is added.
+    assert rate.measure(500) == pytest.approx(10 / 1.5)
+
+
+def test_a_rate_spans_the_kept_samples() -> None:
+    rate = Rate(ONE_SECOND_TWO_SAMPLES)
+    rate.record(10, 0)
+    rate.record(20, 1000)  # the first sample is complete: a second one starts
+    assert rate.measure(1500) == pytest.approx(30 / 1.5)
+    # The first sample has had no event for samples * window = 2 s: it no longer counts.
+    assert rate.measure(2500) == pytest.approx(20 / 1.5)
+    # Nothing for 2 s after the last event: an empty window.
+    assert rate.measure(3000) == 0.0
+
+
+def test_samples_are_recycled_in_a_ring_of_samples_plus_one() -> None:
+    count = WindowedCount(ONE_SECOND_TWO_SAMPLES)
+    for second in range(10):
+        count.record(1, second * 1000)
+    assert len(count._samples) == 3
+    assert count.measure(9000) == 2  # seconds 8 and 9; 7 has been idle for 2 s
+
+
+def test_avg_is_sum_over_count_and_nan_when_empty() -> None:
+    avg = Avg(ONE_SECOND_TWO_SAMPLES)
+    assert math.isnan(avg.measure(0))
+    avg.record(300, 0, count=3)  # a batch of 3 records, 300 bytes in all
+    avg.record(50, 10)
+    assert avg.measure(20) == pytest.approx(350 / 4)
+    assert math.isnan(avg.measure(5000))
+
+
+def test_max_forgets_old_samples() -> None:
+    highest = Max(ONE_SECOND_TWO_SAMPLES)
+    highest.record(900, 0)
+    highest.record(5, 1500)
+    assert highest.measure(1600) == 900
+    assert highest.measure(2100) == 5
+    assert math.isnan(highest.measure(4000))
+
+
+def test_meter_keeps_the_total_beside_the_rate() -> None:
+    meter = Meter(ONE_SECOND_TWO_SAMPLES)
+    meter.record(4, 0)
+    meter.record(6, 5000)
+    assert meter.total == 10
+    # The old sample is gone; the new one is young: one empty window is added.
+    assert meter.rate.measure(5000) == pytest.approx(6 / 1.0)
