@@ -55,6 +55,7 @@ kafka-jars:
 	$(PY) -m ferrokafka.testing fetch
 
 rust-test:
+	cargo fmt --check
 	cargo test --quiet
 	cargo clippy --quiet --all-targets --features python -- -D warnings
 

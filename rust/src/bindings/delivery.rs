@@ -201,11 +201,7 @@ impl Awaiting {
                 .waiting_on
                 .take()
                 .is_some_and(|before| !before.bind(py).is(batch));
-            if !moved
-                && batch
-                    .call_method0(pyo3::intern!(py, "done"))?
-                    .is_truthy()?
-            {
+            if !moved && batch.call_method0(pyo3::intern!(py, "done"))?.is_truthy()? {
                 let metadata = future.borrow().record_metadata(py)?;
                 return Err(pyo3::exceptions::PyStopIteration::new_err((
                     metadata.unbind(),

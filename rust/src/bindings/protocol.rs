@@ -17,8 +17,8 @@ use pyo3::pybacked::PyBackedBytes;
 
 use super::errors::protocol_error;
 use super::responses::{
-    ApiVersionsResult, FindCoordinatorResult, InitProducerIdResult, MetadataResult,
-    ProduceResult, SaslAuthenticateResult, SaslHandshakeResult,
+    ApiVersionsResult, FindCoordinatorResult, InitProducerIdResult, MetadataResult, ProduceResult,
+    SaslAuthenticateResult, SaslHandshakeResult,
 };
 use crate::protocol::{self, RequestHeader, SUPPORTED_VERSIONS};
 
@@ -31,7 +31,11 @@ pub(crate) fn to_py(err: protocol::ProtocolError) -> PyErr {
     }
 }
 
-pub(crate) fn header(correlation_id: i32, client_id: Option<&str>, version: i16) -> RequestHeader<'_> {
+pub(crate) fn header(
+    correlation_id: i32,
+    client_id: Option<&str>,
+    version: i16,
+) -> RequestHeader<'_> {
     RequestHeader {
         api_version: version,
         correlation_id,
@@ -86,7 +90,11 @@ fn encode_metadata_request(
 }
 
 #[pyfunction]
-fn decode_metadata_response(py: Python<'_>, frame: &[u8], version: i16) -> PyResult<MetadataResult> {
+fn decode_metadata_response(
+    py: Python<'_>,
+    frame: &[u8],
+    version: i16,
+) -> PyResult<MetadataResult> {
     let r = protocol::decode_metadata_response(frame, version).map_err(to_py)?;
     MetadataResult::from_core(py, r)
 }

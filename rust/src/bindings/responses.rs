@@ -15,8 +15,8 @@
 use std::collections::HashMap;
 
 use pyo3::prelude::*;
-use pyo3::IntoPyObjectExt;
 use pyo3::types::{PyBytes, PyString, PyTuple};
+use pyo3::IntoPyObjectExt;
 
 use crate::protocol;
 
@@ -215,7 +215,8 @@ impl MetadataResult {
                         )
                     })
                     .collect::<PyResult<_>>()?;
-                let topic_id = (t.topic_id != [0; 16]).then(|| PyBytes::new(py, &t.topic_id).unbind());
+                let topic_id =
+                    (t.topic_id != [0; 16]).then(|| PyBytes::new(py, &t.topic_id).unbind());
                 Py::new(
                     py,
                     TopicMetadata {

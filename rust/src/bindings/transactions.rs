@@ -166,13 +166,15 @@ fn encode_txn_offset_commit_request(
 ) -> PyResult<Vec<u8>> {
     let borrowed: Vec<TxnOffset<'_>> = offsets
         .iter()
-        .map(|(topic, partition, offset, leader_epoch, metadata)| TxnOffset {
-            topic,
-            partition: *partition,
-            offset: *offset,
-            leader_epoch: *leader_epoch,
-            metadata: metadata.as_deref(),
-        })
+        .map(
+            |(topic, partition, offset, leader_epoch, metadata)| TxnOffset {
+                topic,
+                partition: *partition,
+                offset: *offset,
+                leader_epoch: *leader_epoch,
+                metadata: metadata.as_deref(),
+            },
+        )
         .collect();
     protocol::encode_txn_offset_commit_request(
         &header(correlation_id, client_id, version),
@@ -189,10 +191,7 @@ fn encode_txn_offset_commit_request(
 }
 
 #[pyfunction]
-fn decode_txn_offset_commit_response(
-    frame: &[u8],
-    version: i16,
-) -> PyResult<TxnPartitionsResult> {
+fn decode_txn_offset_commit_response(frame: &[u8], version: i16) -> PyResult<TxnPartitionsResult> {
     let r = protocol::decode_txn_offset_commit_response(frame, version).map_err(to_py)?;
     Ok(TxnPartitionsResult {
         throttle_time_ms: r.throttle_time_ms,

@@ -108,8 +108,7 @@ impl AccumulatorMetrics {
     pub fn sent(&mut self, batch: &Batch, sealed_len: usize, now_ms: i64) {
         let mut event = Self::event(BatchEventKind::Sent, batch);
         event.bytes = u32::try_from(sealed_len).unwrap_or(u32::MAX);
-        event.uncompressed_bytes =
-            u32::try_from(batch.builder.size_in_bytes()).unwrap_or(u32::MAX);
+        event.uncompressed_bytes = u32::try_from(batch.builder.size_in_bytes()).unwrap_or(u32::MAX);
         event.queue_time_ms = now_ms.saturating_sub(batch.created_ms).max(0);
         self.push(event);
     }

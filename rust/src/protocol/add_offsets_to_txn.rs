@@ -52,8 +52,8 @@ mod tests {
     use kafka_protocol::messages::AddOffsetsToTxnResponse as CrateResponse;
 
     use super::super::frame::test_support::{
-        assert_lenient_where_safe, crate_request, crate_response,
-        crate_response_with_unknown_tags, unknown, UNKNOWN_TAG,
+        assert_lenient_where_safe, crate_request, crate_response, crate_response_with_unknown_tags,
+        unknown, UNKNOWN_TAG,
     };
     use super::*;
 

@@ -6,9 +6,7 @@
 //! refuse it from clients.
 
 use kafka_protocol::messages::add_partitions_to_txn_request::AddPartitionsToTxnTopic;
-use kafka_protocol::messages::{
-    AddPartitionsToTxnRequest, ProducerId, TopicName, TransactionalId,
-};
+use kafka_protocol::messages::{AddPartitionsToTxnRequest, ProducerId, TopicName, TransactionalId};
 use kafka_protocol::protocol::StrBytes;
 
 use super::frame::{decode_response, encode_request, RequestHeader};
@@ -125,8 +123,8 @@ mod tests {
     use kafka_protocol::messages::AddPartitionsToTxnResponse as CrateResponse;
 
     use super::super::frame::test_support::{
-        assert_lenient_where_safe, crate_request, crate_response,
-        crate_response_with_unknown_tags, length_past_the_end, unknown, Prefix, UNKNOWN_TAG,
+        assert_lenient_where_safe, crate_request, crate_response, crate_response_with_unknown_tags,
+        length_past_the_end, unknown, Prefix, UNKNOWN_TAG,
     };
     use super::*;
 
@@ -209,11 +207,15 @@ mod tests {
             let body = crate_body();
             let plain = crate_response(ApiKey::AddPartitionsToTxn, version, 9, &body);
             let tagged = flexible.then(|| {
-                let mut body = body.clone().with_unknown_tagged_field(UNKNOWN_TAG, unknown());
+                let mut body = body
+                    .clone()
+                    .with_unknown_tagged_field(UNKNOWN_TAG, unknown());
                 for topic in &mut body.results_by_topic_v3_and_below {
                     topic.unknown_tagged_fields.insert(UNKNOWN_TAG, unknown());
                     for partition in &mut topic.results_by_partition {
-                        partition.unknown_tagged_fields.insert(UNKNOWN_TAG, unknown());
+                        partition
+                            .unknown_tagged_fields
+                            .insert(UNKNOWN_TAG, unknown());
                     }
                 }
                 crate_response_with_unknown_tags(ApiKey::AddPartitionsToTxn, version, 9, &body)

@@ -248,11 +248,20 @@ mod tests {
             let mut too_long = vec![if flexible {
                 [&plain[..6], &[0xff, 0xff, 0xff, 0x7f], &plain[7..]].concat()
             } else {
-                [&plain[..6], &0x7fff_ffff_i32.to_be_bytes()[..], &plain[10..]].concat()
+                [
+                    &plain[..6],
+                    &0x7fff_ffff_i32.to_be_bytes()[..],
+                    &plain[10..],
+                ]
+                .concat()
             }];
             if flexible {
                 let name = b"transaction.version";
-                too_long.push(length_past_the_end(&plain, name, Prefix::Varint { plus_one: true }));
+                too_long.push(length_past_the_end(
+                    &plain,
+                    name,
+                    Prefix::Varint { plus_one: true },
+                ));
             }
             assert_lenient_where_safe(&plain, tagged.as_deref(), &too_long, |f| {
                 decode_api_versions_response(f, version)
@@ -277,7 +286,10 @@ mod tests {
         assert_eq!(response.api_keys.len(), 2);
         assert_eq!(response.finalized_features_epoch, -1);
         let with_extra = [&frame[..], &[0]].concat();
-        assert_eq!(decode_api_versions_response(&with_extra, 4).unwrap(), response);
+        assert_eq!(
+            decode_api_versions_response(&with_extra, 4).unwrap(),
+            response
+        );
         // The same tag as the crate writes it.
         let expected = crate_response(ApiKey::ApiVersions, 4, 9, &sample());
         let migrating = sample().with_zk_migration_ready(true);

@@ -35,7 +35,10 @@ pub fn encode_end_txn_request(
     encode_request(ApiKey::EndTxn, header, &body)
 }
 
-pub fn decode_end_txn_response(frame: &[u8], version: i16) -> Result<EndTxnResponse, ProtocolError> {
+pub fn decode_end_txn_response(
+    frame: &[u8],
+    version: i16,
+) -> Result<EndTxnResponse, ProtocolError> {
     decode_response(ApiKey::EndTxn, version, frame, |r| {
         let throttle_time_ms = r.i32("throttle_time_ms")?;
         let error_code = r.i16("error_code")?;
@@ -61,8 +64,8 @@ mod tests {
     use kafka_protocol::messages::EndTxnResponse as CrateResponse;
 
     use super::super::frame::test_support::{
-        assert_lenient_where_safe, crate_request, crate_response,
-        crate_response_with_unknown_tags, unknown, UNKNOWN_TAG,
+        assert_lenient_where_safe, crate_request, crate_response, crate_response_with_unknown_tags,
+        unknown, UNKNOWN_TAG,
     };
     use super::*;
 
@@ -94,7 +97,9 @@ mod tests {
                 .with_throttle_time_ms(1)
                 .with_error_code(48);
             if version >= 5 {
-                body = body.with_producer_id(ProducerId(4000)).with_producer_epoch(4);
+                body = body
+                    .with_producer_id(ProducerId(4000))
+                    .with_producer_epoch(4);
             }
             let plain = crate_response(ApiKey::EndTxn, version, 6, &body);
             let (producer_id, producer_epoch) = if version >= 5 { (4000, 4) } else { (-1, -1) };

@@ -204,7 +204,9 @@ mod tests {
             .with_throttle_time_ms(3);
             let plain = crate_response(ApiKey::FindCoordinator, version, 4, &body);
             let tagged = flexible.then(|| {
-                let mut body = body.clone().with_unknown_tagged_field(UNKNOWN_TAG, unknown());
+                let mut body = body
+                    .clone()
+                    .with_unknown_tagged_field(UNKNOWN_TAG, unknown());
                 for coordinator in &mut body.coordinators {
                     coordinator
                         .unknown_tagged_fields

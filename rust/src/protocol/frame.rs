@@ -223,7 +223,9 @@ pub(crate) mod test_support {
     /// `frame` with the length in front of `needle` (its first occurrence) replaced by one that
     /// reaches far past the end of the frame.
     pub fn length_past_the_end(frame: &[u8], needle: &[u8], prefix: Prefix) -> Vec<u8> {
-        let at = *occurrences(frame, needle).first().expect("needle in the frame");
+        let at = *occurrences(frame, needle)
+            .first()
+            .expect("needle in the frame");
         length_past_the_end_at(frame, at, needle.len(), prefix)
     }
 
@@ -283,7 +285,11 @@ pub(crate) mod test_support {
         assert_eq!(decode(&trailing).unwrap(), expected, "with trailing bytes");
         if let Some(tagged) = tagged {
             assert_ne!(tagged, plain, "the unknown tagged fields were encoded");
-            assert_eq!(decode(tagged).unwrap(), expected, "with unknown tagged fields");
+            assert_eq!(
+                decode(tagged).unwrap(),
+                expected,
+                "with unknown tagged fields"
+            );
             let both = [tagged, TRAILING].concat();
             assert_eq!(decode(&both).unwrap(), expected, "with both");
             let unknown_fields = occurrences(tagged, UNKNOWN_VALUE);

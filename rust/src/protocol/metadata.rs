@@ -282,7 +282,9 @@ mod tests {
         for topic in &mut response.topics {
             topic.unknown_tagged_fields.insert(UNKNOWN_TAG, unknown());
             for partition in &mut topic.partitions {
-                partition.unknown_tagged_fields.insert(UNKNOWN_TAG, unknown());
+                partition
+                    .unknown_tagged_fields
+                    .insert(UNKNOWN_TAG, unknown());
             }
         }
         response

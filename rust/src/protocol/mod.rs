@@ -16,8 +16,8 @@
 pub mod add_offsets_to_txn;
 pub mod add_partitions_to_txn;
 pub mod api_versions;
-pub mod find_coordinator;
 pub mod end_txn;
+pub mod find_coordinator;
 mod frame;
 pub mod init_producer_id;
 pub mod metadata;
@@ -36,11 +36,11 @@ pub use add_partitions_to_txn::{
 pub use api_versions::{
     decode_api_versions_response, encode_api_versions_request, ApiVersionRange, ApiVersionsResponse,
 };
+pub use end_txn::{decode_end_txn_response, encode_end_txn_request, EndTxnResponse};
 pub use find_coordinator::{
     decode_find_coordinator_response, encode_find_coordinator_request, Coordinator,
     FindCoordinatorResponse,
 };
-pub use end_txn::{decode_end_txn_response, encode_end_txn_request, EndTxnResponse};
 pub use frame::{response_correlation_id, RequestHeader};
 pub use init_producer_id::{
     decode_init_producer_id_response, encode_init_producer_id_request, InitProducerIdResponse,

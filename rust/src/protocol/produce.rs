@@ -465,7 +465,9 @@ mod tests {
         for topic in &mut response.responses {
             topic.unknown_tagged_fields.insert(UNKNOWN_TAG, unknown());
             for partition in &mut topic.partition_responses {
-                partition.unknown_tagged_fields.insert(UNKNOWN_TAG, unknown());
+                partition
+                    .unknown_tagged_fields
+                    .insert(UNKNOWN_TAG, unknown());
                 for error in &mut partition.record_errors {
                     error.unknown_tagged_fields.insert(UNKNOWN_TAG, unknown());
                 }
@@ -479,7 +481,9 @@ mod tests {
             }
         }
         for endpoint in &mut response.node_endpoints {
-            endpoint.unknown_tagged_fields.insert(UNKNOWN_TAG, unknown());
+            endpoint
+                .unknown_tagged_fields
+                .insert(UNKNOWN_TAG, unknown());
         }
         response
     }

@@ -155,7 +155,11 @@ mod tests {
                 StrBytes::from_static_str("SCRAM-SHA-256"),
             ]);
             let plain = crate_response(ApiKey::SaslHandshake, version, 1, &body);
-            let mechanisms_count = [&plain[..6], &0x7fff_ffff_i32.to_be_bytes()[..], &plain[10..]];
+            let mechanisms_count = [
+                &plain[..6],
+                &0x7fff_ffff_i32.to_be_bytes()[..],
+                &plain[10..],
+            ];
             let too_long = [
                 mechanisms_count.concat(),
                 length_past_the_end(&plain, b"SCRAM-SHA-256", Prefix::I16),

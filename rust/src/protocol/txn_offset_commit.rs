@@ -118,8 +118,8 @@ mod tests {
     use kafka_protocol::messages::TxnOffsetCommitResponse as CrateResponse;
 
     use super::super::frame::test_support::{
-        assert_lenient_where_safe, crate_request, crate_response,
-        crate_response_with_unknown_tags, length_past_the_end, unknown, Prefix, UNKNOWN_TAG,
+        assert_lenient_where_safe, crate_request, crate_response, crate_response_with_unknown_tags,
+        length_past_the_end, unknown, Prefix, UNKNOWN_TAG,
     };
     use super::*;
 
@@ -147,7 +147,11 @@ mod tests {
 
     #[test]
     fn round_trips_every_version() {
-        let offsets = [offset("in", 0, 42), offset("other", 3, 5), offset("in", 1, 7)];
+        let offsets = [
+            offset("in", 0, 42),
+            offset("other", 3, 5),
+            offset("in", 1, 7),
+        ];
         for version in 0..=5 {
             let header = RequestHeader {
                 api_version: version,
@@ -216,11 +220,15 @@ mod tests {
                 .collect();
             assert_eq!(flat, [("input", 0, 0), ("input", 1, 22)]);
             let tagged = flexible.then(|| {
-                let mut body = body.clone().with_unknown_tagged_field(UNKNOWN_TAG, unknown());
+                let mut body = body
+                    .clone()
+                    .with_unknown_tagged_field(UNKNOWN_TAG, unknown());
                 for topic in &mut body.topics {
                     topic.unknown_tagged_fields.insert(UNKNOWN_TAG, unknown());
                     for partition in &mut topic.partitions {
-                        partition.unknown_tagged_fields.insert(UNKNOWN_TAG, unknown());
+                        partition
+                            .unknown_tagged_fields
+                            .insert(UNKNOWN_TAG, unknown());
                     }
                 }
                 crate_response_with_unknown_tags(ApiKey::TxnOffsetCommit, version, 3, &body)
