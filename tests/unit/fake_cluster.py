@@ -337,7 +337,7 @@ class SenderStage:
             self.pool,  # type: ignore[arg-type]
             self.registry,
             self.producer_ids,
-            ProducerMetrics(),
+            ProducerMetrics("fake-client"),
             clock=clock,
         )
 

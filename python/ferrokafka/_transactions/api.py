@@ -15,7 +15,7 @@ from ferrokafka.errors import IllegalStateError, KafkaError
 
 if TYPE_CHECKING:
     from ferrokafka._held import HeldTopic
-    from ferrokafka._pending import PendingBatch
+    from ferrokafka._inflight import InFlight
     from ferrokafka._sender import Sender
     from ferrokafka._transactions.manager import TransactionManager
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 class TransactionalMethods:
     _transactions: TransactionManager | None
     _sender: Sender
-    _batches: dict[int, PendingBatch]
+    _inflight: InFlight
     _held: dict[str, HeldTopic]
 
     # The producer's own flush: sends every buffered record and waits until each has ended.
@@ -72,7 +72,7 @@ class TransactionalMethods:
             self._sender.fail_unsent(error)
 
         async def wait_settled() -> None:
-            for pending in list(self._batches.values()):
+            for pending in self._inflight:
                 await pending.wait()
 
         await self._manager("abort the transaction").abort(drop_unsent, wait_settled)
