@@ -522,13 +522,14 @@ class Sender:
         with contextlib.suppress(KeyError):
             self._acc.fail(batch_id)
         self.on_memory_freed()
+        if self.transactions is not None:
+            # First, so that the transaction's error is this batch's, not the epoch bump's.
+            self.transactions.batch_failed(error)
         if maybe_written and self._producer_ids is not None:
             # It may have been written: later batches of its partition would leave a gap in
             # the sequence, so start a new epoch (as the Java client does) before sending more.
             self._producer_ids.request_bump()
         log.debug("batch %d of %s-%s failed: %s", batch_id, pending.topic, pending.partition, error)
-        if self.transactions is not None:
-            self.transactions.batch_failed(error)
         pending.fail(error)
 
     def _split(self, batch_id: int, pending: PendingBatch) -> bool:

@@ -17,8 +17,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from prometheus_client.core import GaugeMetricFamily
-from prometheus_client.registry import Collector
+try:
+    from prometheus_client.core import GaugeMetricFamily
+    from prometheus_client.registry import Collector
+except ImportError as exc:  # the optional extra is not installed
+    raise ImportError(
+        "ferrokafka.prometheus needs prometheus-client: pip install 'ferrokafka[prometheus]'"
+    ) from exc
 
 from ferrokafka.metrics import NODE_GROUP, TOPIC_GROUP
 

@@ -70,7 +70,18 @@ public = ["ferrokafka"] + [
     if not any(part.startswith("_") for part in m.name.split("."))
     and m.name != "ferrokafka.testing.pytest_plugin"
 ]
+# Modules of an optional extra: without it, importing says which extra to install.
+extras = {"ferrokafka.prometheus": "prometheus"}
+for name, extra in extras.items():
+    try:
+        importlib.import_module(name)
+    except ImportError as exc:
+        assert f"ferrokafka[{extra}]" in str(exc), (name, exc)
+    else:
+        raise AssertionError(f"{name} imported without its extra {extra!r}")
 for name in public:
+    if name in extras:
+        continue
     module = importlib.import_module(name)
     assert module.__file__.startswith(sys.prefix), (name, module.__file__, sys.prefix)
 # confluent-kafka is the `testing` extra: importing ferrokafka.testing must not need it.

@@ -64,6 +64,8 @@ class FerrokafkaOptions(TypedDict, total=False):
     socket_connection_setup_timeout_max_ms: int
     send_buffer_bytes: int
     receive_buffer_bytes: int
+    metrics_sample_window_ms: int
+    metrics_num_samples: int
     sasl_username: str | None
     sasl_password: str | None
     sasl_oauthbearer_token_endpoint_url: str | None
