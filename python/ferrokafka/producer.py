@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Self, Unpack
 
 import anyio
 
-from ferrokafka import _enqueue, _fast_paths, _held_records
+from ferrokafka import _closing, _enqueue, _fast_paths, _held_records
 from ferrokafka._argument_errors import APPEND_ERRORS, append_error, check_partition
 from ferrokafka._config.arguments import ProducerOptions, config_for, document_options
 from ferrokafka._held import Headers
@@ -237,51 +237,13 @@ class Producer(TransactionalMethods):
         task = self._sender_task
         assert task is not None
         try:
-            # Records sent with send_nowait just before close may still wait for their
-            # topic's metadata: they are sent once it comes (or fail after max_block_ms), as
-            # flush() does.
-            if self._transactions is not None and self._transactions.is_open:
-                # As the Java client does: a transaction still open at close is aborted.
-                with anyio.move_on_after(limit):
-                    try:
-                        await self.abort_transaction()
-                    except KafkaError as exc:
-                        log.warning("close(): the open transaction was not aborted: %s", exc)
-            with anyio.move_on_after(limit):
-                while self._held:
-                    await next(iter(self._held.values())).placeholder.wait()
-            for held in list(self._held.values()):
-                _held_records.release_held(self, held)
-            self._sender.begin_close(abort=False)
-            with anyio.move_on_after(max(deadline - anyio.current_time(), 0.0)):
-                await task.join()
-            if not task.done:
-                log.warning("close(): records left after %.3g s are failed", limit)
+            await _closing.send_what_is_left(self, task, limit, deadline)
         finally:
-            # Also when close() itself is cancelled (e.g. `async with` left by a cancelled
-            # scope): no connection stays open and no record stays pending.
-            with anyio.CancelScope(shield=True):
-                if not task.done:
-                    task.cancel()
-                    with anyio.move_on_after(1.0):
-                        await task.join()
-                self._fail_everything(
-                    ProducerClosedError("the producer was closed before the record was delivered")
-                )
-                with anyio.move_on_after(1.0):
-                    await self._pool.close()
+            await _closing.stop_everything(self, task)
             self._accumulator.close()
             self._state = ProducerState.CLOSED
             self._closed.set()
         log.info("producer %s closed", self._config.client_id)
-
-    def _fail_everything(self, error: KafkaError) -> None:
-        for held in list(self._held.values()):
-            held.fail(error)
-        self._held.clear()
-        self._accumulator.abort_all()
-        for pending in self._inflight.take_all():
-            pending.fail(error)
 
     # --- sending -------------------------------------------------------------------------
 
