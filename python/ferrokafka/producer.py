@@ -108,28 +108,29 @@ class Producer(TransactionalMethods):
     # Records the checked produce() may still append before it gives the event loop a turn.
     _produce_credit: int = 0
 
-    # The parts, built and wired by `_producer_parts.assemble`.
-    _config: ProducerConfig
-    _state: ProducerState
-    _accumulator: _native.Accumulator
-    _metrics: ProducerMetrics
-    _inflight: InFlight
-    _held: dict[str, HeldTopic]
-    # Bytes of the held records, counted against buffer_memory.
-    _held_bytes: int
-    _partition_counts: dict[str, int]
-    _producer_ids: ProducerIdManager | None
-    _pool: BrokerPool
-    _sender: Sender
-    _transactions: TransactionManager | None
-    _sender_task: BackgroundTask | None
-    # Set once close() has finished, for concurrent callers of close().
-    _closed: anyio.Event | None
-    _space_freed: anyio.Event | None
-    _metadata_arrived: anyio.Event | None
-    _key_serializer: Serializer[Any] | None
-    _value_serializer: Serializer[Any] | None
-    _delivery_timeout_ms: int
+    if TYPE_CHECKING:  # (for mypy only: `__annotations__`, which help() shows, stays as it was)
+        # The parts, built and wired by `_producer_parts.assemble`.
+        _config: ProducerConfig
+        _state: ProducerState
+        _accumulator: _native.Accumulator
+        _metrics: ProducerMetrics
+        _inflight: InFlight
+        _held: dict[str, HeldTopic]
+        # Bytes of the held records, counted against buffer_memory.
+        _held_bytes: int
+        _partition_counts: dict[str, int]
+        _producer_ids: ProducerIdManager | None
+        _pool: BrokerPool
+        _sender: Sender
+        _transactions: TransactionManager | None
+        _sender_task: BackgroundTask | None
+        # Set once close() has finished, for concurrent callers of close().
+        _closed: anyio.Event | None
+        _space_freed: anyio.Event | None
+        _metadata_arrived: anyio.Event | None
+        _key_serializer: Serializer[Any] | None
+        _value_serializer: Serializer[Any] | None
+        _delivery_timeout_ms: int
 
     @document_options
     def __init__(
