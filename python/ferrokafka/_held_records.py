@@ -16,7 +16,7 @@ from ferrokafka._broker_pool import BrokerPool
 from ferrokafka._error_codes import ErrorCode
 from ferrokafka._held import Headers, HeldRecord, HeldTopic, record_size
 from ferrokafka._pending import PendingBatch
-from ferrokafka._record_args import check_topic
+from ferrokafka._record_args import check_topic, custom_partition
 from ferrokafka._runtime import now_ms
 from ferrokafka.errors import (
     BufferFullError,
@@ -102,7 +102,9 @@ def release_held(producer: Producer, held: HeldTopic) -> None:
         partition = record.partition
         if producer._config.partitioner is not None and partition is None:
             key, value = record.original or (record.key, record.value)
-            partition = producer._custom_partition(held.topic, key, record.key, value, count)
+            partition = custom_partition(
+                producer._config, held.topic, key, record.key, value, count
+            )
         future = producer._append(
             held.topic,
             count,

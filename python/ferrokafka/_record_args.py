@@ -12,10 +12,13 @@ from typing import Any
 
 from ferrokafka._argument_errors import check_header_name
 from ferrokafka._runtime import wall_ms
+from ferrokafka.config import ProducerConfig
 from ferrokafka.errors import (
+    ConfigError,
     InvalidTimestampError,
     InvalidTopicError,
     KafkaError,
+    PartitionOutOfRangeError,
     SerializationError,
 )
 from ferrokafka.records import DeliveryFuture, RecordMetadata
@@ -100,3 +103,23 @@ def delivery_callback(on_delivery: OnDelivery) -> Callable[[DeliveryFuture], Non
             on_delivery(None, error)
 
     return callback
+
+
+def custom_partition(
+    config: ProducerConfig, topic: str, key: Any, key_bytes: bytes | None, value: Any, count: int
+) -> int:
+    partitioner = config.partitioner
+    assert partitioner is not None
+    try:
+        chosen = partitioner(topic, key, key_bytes, value, count)
+    except Exception as exc:
+        raise ConfigError(
+            f"the custom partitioner {partitioner!r} raised {exc!r} for topic {topic!r}",
+            option="partitioner",
+        ) from exc
+    if type(chosen) is not int or not 0 <= chosen < count:
+        raise PartitionOutOfRangeError(
+            f"the custom partitioner {partitioner!r} returned {chosen!r} for topic {topic!r}, "
+            f"which has partitions 0..{count - 1}"
+        )
+    return chosen

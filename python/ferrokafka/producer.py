@@ -35,6 +35,7 @@ from ferrokafka._record_args import (
     as_bytes,
     check_timestamp,
     check_topic,
+    custom_partition,
     delivery_callback,
     header_pairs,
 )
@@ -51,11 +52,9 @@ from ferrokafka.bulk import BulkDelivery
 from ferrokafka.config import ProducerConfig
 from ferrokafka.errors import (
     BufferFullError,
-    ConfigError,
     IllegalStateError,
     KafkaError,
     KafkaTimeoutError,
-    PartitionOutOfRangeError,
     ProducerClosedError,
 )
 from ferrokafka.metrics import MetricName
@@ -284,7 +283,7 @@ class Producer(TransactionalMethods):
             )
         else:
             if self._config.partitioner is not None and partition is None:
-                partition = self._custom_partition(topic, key, key_bytes, value, count)
+                partition = custom_partition(self._config, topic, key, key_bytes, value, count)
             future = self._append(
                 topic, count, partition, key_bytes, value_bytes, header_list, timestamp_ms
             )
@@ -556,25 +555,6 @@ class Producer(TransactionalMethods):
         elif key is not None and type(key) is not bytes:
             key = as_bytes(key, "key", topic)
         return key, value
-
-    def _custom_partition(
-        self, topic: str, key: Any, key_bytes: bytes | None, value: Any, count: int
-    ) -> int:
-        partitioner = self._config.partitioner
-        assert partitioner is not None
-        try:
-            chosen = partitioner(topic, key, key_bytes, value, count)
-        except Exception as exc:
-            raise ConfigError(
-                f"the custom partitioner {partitioner!r} raised {exc!r} for topic {topic!r}",
-                option="partitioner",
-            ) from exc
-        if type(chosen) is not int or not 0 <= chosen < count:
-            raise PartitionOutOfRangeError(
-                f"the custom partitioner {partitioner!r} returned {chosen!r} for topic {topic!r}, "
-                f"which has partitions 0..{count - 1}"
-            )
-        return chosen
 
     # --- records waiting for metadata ----------------------------------------------------
 
