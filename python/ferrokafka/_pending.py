@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
+from ferrokafka._runtime import running_loop
 from ferrokafka.records import DeliveryFuture, InvalidStateError, RecordMetadata
 
 if TYPE_CHECKING:
@@ -108,9 +109,8 @@ class PendingBatch:
         under other event loops. One plain future per awaiter is what asyncio.Event does too,
         without anyio's layers: this is the awaited-send hot path. It is the awaiter's own so
         that cancelling one awaiting task cannot cancel the others."""
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
+        loop = running_loop()
+        if loop is None:
             return None
         future: asyncio.Future[None] = loop.create_future()
         if self.waiters is None:

@@ -5,6 +5,10 @@ framework's startup and shutdown hooks), so its sender and connection readers ca
 `async with` task group. Each runs as a detached task of the running event loop (a system task
 under trio) inside its own cancel scope, and reports its end through an event that `join()` awaits.
 That loop owns the producer from then on: `LoopOwner` tells a call from it from any other.
+
+This module is also the one place that decides which event loop library runs the caller:
+`running_loop()` returns the asyncio loop, and None under trio (the other library anyio runs
+on) or outside any loop. Every asyncio fast path of the package asks it and nothing else.
 """
 
 from __future__ import annotations
@@ -22,6 +26,30 @@ import sniffio
 from ferrokafka.errors import IllegalStateError
 
 log = logging.getLogger("ferrokafka")
+
+
+# The C function behind asyncio.get_running_loop, without its exception when no loop runs
+# (None instead). On CPython 3.11 each call also makes a getpid() system call (~0.1 µs), so the
+# per-record paths compare `current_thread()` (~0.03 µs) and leave this to the per-batch and
+# per-call checks.
+running_loop: Callable[[], asyncio.AbstractEventLoop | None] = asyncio._get_running_loop
+current_thread = _thread.get_ident
+
+#: What `running_loop()` returns under trio is None; this is returned by nothing: the value a
+#: per-batch ``running_loop() is owner_value`` test compares with for a producer started under
+#: trio, so that the test always falls through to the full check (`LoopOwner.is_current`).
+NOT_ASYNCIO = object()
+
+
+def current_library() -> str | None:
+    """``"asyncio"``, ``"trio"``, or None outside any event loop: for messages only (the
+    branches of the code test `running_loop()`)."""
+    if running_loop() is not None:
+        return "asyncio"
+    try:
+        return sniffio.current_async_library()
+    except sniffio.AsyncLibraryNotFoundError:
+        return None
 
 
 def now_ms() -> int:
@@ -50,13 +78,14 @@ class BackgroundTask:
         self._scope = anyio.CancelScope()
         self._done = anyio.Event()
         self._asyncio_task: asyncio.Task[None] | None = None
-        if sniffio.current_async_library() == "trio":
+        loop = running_loop()
+        if loop is None:
             import trio
 
             trio.lowlevel.spawn_system_task(self._run, name=name)
         else:
             # Keep a reference: the loop holds tasks weakly.
-            self._asyncio_task = asyncio.get_running_loop().create_task(self._run(), name=name)
+            self._asyncio_task = loop.create_task(self._run(), name=name)
 
     @property
     def done(self) -> bool:
@@ -115,9 +144,8 @@ class Signal:
         if not self._is_set:
             loop = self._loop
             if loop is None:
-                if sniffio.current_async_library() == "asyncio":
-                    loop = self._loop = asyncio.get_running_loop()
-                else:
+                loop = self._loop = running_loop()
+                if loop is None:
                     await self._wait_other(timeout)
                     self._is_set = False
                     return
@@ -145,14 +173,6 @@ def _resolve(waiter: asyncio.Future[None]) -> None:
         waiter.set_result(None)
 
 
-# The C function behind asyncio.get_running_loop, without its exception when no loop runs
-# (None instead). On CPython 3.11 each call also makes a getpid() system call (~0.1 µs), so the
-# per-record paths compare `current_thread()` (~0.03 µs) and leave this to the per-batch and
-# per-call checks.
-running_loop = asyncio._get_running_loop
-current_thread = _thread.get_ident
-
-
 class LoopOwner:
     """The event loop a producer was started on: its sender, connections and futures live there.
 
@@ -163,11 +183,14 @@ class LoopOwner:
     turns each of these into an error that says so.
     """
 
-    __slots__ = ("loop", "thread", "trio_token")
+    __slots__ = ("loop", "owner_value", "thread", "trio_token")
 
     def __init__(self) -> None:
         #: The asyncio loop, or None under trio (then `trio_token` names the run).
         self.loop = running_loop()
+        #: What `running_loop()` returns inside this loop and nowhere else (`NOT_ASYNCIO` under
+        #: trio): the cheap once-per-batch test, ``running_loop() is owner.owner_value``.
+        self.owner_value: object = self.loop if self.loop is not None else NOT_ASYNCIO
         self.thread = threading.get_ident()
         self.trio_token: object | None = None
         if self.loop is None:
@@ -221,8 +244,7 @@ def _where() -> str:
     thread = threading.get_ident()
     if loop is not None:
         return f"from another event loop ({type(loop).__name__} {id(loop):#x} in thread {thread})"
-    try:
-        library = sniffio.current_async_library()
-    except sniffio.AsyncLibraryNotFoundError:
+    library = current_library()
+    if library is None:
         return f"from thread {thread}, where no event loop runs"
     return f"from another {library} run in thread {thread}"

@@ -23,10 +23,9 @@ from typing import Protocol, cast
 
 import anyio
 import anyio.abc
-import sniffio
 from anyio.streams.buffered import BufferedByteReceiveStream
 
-from ferrokafka._runtime import BackgroundTask, Signal
+from ferrokafka._runtime import BackgroundTask, Signal, running_loop
 from ferrokafka.errors import KafkaConnectionError
 
 log = logging.getLogger("ferrokafka.connection")
@@ -88,8 +87,8 @@ class _Reporter:
 
 async def open_wire(host: str, address: str, port: int, ssl_context: ssl.SSLContext | None) -> Wire:
     """Connects to ``address:port`` (TLS checks ``host``). Raises `OSError` on failure."""
-    if sniffio.current_async_library() == "asyncio":
-        loop = asyncio.get_running_loop()
+    loop = running_loop()
+    if loop is not None:
         transport, protocol = await loop.create_connection(AsyncioWire, address, port)
         if ssl_context is not None:
             # TLS as a second step, so that a handshake cut short by the connect timeout

@@ -16,30 +16,29 @@ from __future__ import annotations
 
 import enum
 import logging
-import re
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Self, Unpack
+from typing import TYPE_CHECKING, Any, Self, Unpack
 
 import anyio
 
-from ferrokafka import _enqueue, _native
-from ferrokafka._argument_errors import (
-    APPEND_ERRORS,
-    append_error,
-    check_header_name,
-    check_held_size,
-    check_partition,
-)
-from ferrokafka._broker_pool import BrokerPool
+from ferrokafka import _closing, _enqueue, _fast_paths, _held_records
+from ferrokafka._argument_errors import APPEND_ERRORS, append_error, check_partition
 from ferrokafka._config.arguments import ProducerOptions, config_for, document_options
-from ferrokafka._error_codes import ErrorCode
-from ferrokafka._held import Headers, HeldRecord, HeldTopic, record_size
-from ferrokafka._inflight import InFlight
-from ferrokafka._metrics import ProducerMetrics, WindowConfig
+from ferrokafka._held import Headers
 from ferrokafka._pending import PendingBatch
-from ferrokafka._producer_id import ProducerIdManager
+from ferrokafka._producer_parts import assemble
+from ferrokafka._record_args import HeadersArg as HeadersArg
+from ferrokafka._record_args import OnDelivery as OnDelivery
+from ferrokafka._record_args import (
+    as_bytes,
+    check_timestamp,
+    check_topic,
+    custom_partition,
+    delivery_callback,
+    header_pairs,
+)
 from ferrokafka._runtime import (
     BackgroundTask,
     LoopOwner,
@@ -48,42 +47,31 @@ from ferrokafka._runtime import (
     running_loop,
     wall_ms,
 )
-from ferrokafka._sasl import authenticator_for
-from ferrokafka._sender import Sender
-from ferrokafka._tls import ssl_context_for
 from ferrokafka._transactions.api import TransactionalMethods
-from ferrokafka._transactions.manager import TransactionManager
-from ferrokafka._transactions.producer_ids import TransactionalProducerIds
 from ferrokafka.bulk import BulkDelivery
 from ferrokafka.config import ProducerConfig
 from ferrokafka.errors import (
     BufferFullError,
-    ConfigError,
     IllegalStateError,
-    InvalidTimestampError,
-    InvalidTopicError,
     KafkaError,
     KafkaTimeoutError,
-    PartitionOutOfRangeError,
     ProducerClosedError,
-    SerializationError,
-    TopicAuthorizationFailedError,
-    error_for_code,
 )
 from ferrokafka.metrics import MetricName
 from ferrokafka.records import DeliveryFuture, RecordMetadata
 
+if TYPE_CHECKING:
+    from ferrokafka import _native
+    from ferrokafka._broker_pool import BrokerPool
+    from ferrokafka._held import HeldTopic
+    from ferrokafka._inflight import InFlight
+    from ferrokafka._metrics import ProducerMetrics
+    from ferrokafka._producer_id import ProducerIdManager
+    from ferrokafka._sender import Sender
+    from ferrokafka._transactions.manager import TransactionManager
+    from ferrokafka.serializers import Serializer
+
 log = logging.getLogger("ferrokafka.producer")
-
-# Bound once: the fast path reads the clocks for every record.
-_TOPIC_NAME = re.compile(r"[a-zA-Z0-9._-]{1,249}")
-# Kafka 4 rejects timestamps more than an hour ahead (log.message.timestamp.after.max.ms);
-# checking here fails only the bad record instead of its whole batch at the broker.
-MAX_FUTURE_TIMESTAMP_MS = 3_600_000
-
-#: What ``headers=`` takes: ``[("name", b"value"), ...]`` (names may repeat) or a mapping.
-HeadersArg = Sequence[tuple[str, bytes | None]] | Mapping[str, bytes | None] | None
-OnDelivery = Callable[[RecordMetadata | None, KafkaError | None], Any]
 
 
 class ProducerState(enum.Enum):
@@ -119,6 +107,30 @@ class Producer(TransactionalMethods):
     # Records the checked produce() may still append before it gives the event loop a turn.
     _produce_credit: int = 0
 
+    if TYPE_CHECKING:  # (for mypy only: `__annotations__`, which help() shows, stays as it was)
+        # The parts, built and wired by `_producer_parts.assemble`.
+        _config: ProducerConfig
+        _state: ProducerState
+        _accumulator: _native.Accumulator
+        _metrics: ProducerMetrics
+        _inflight: InFlight
+        _held: dict[str, HeldTopic]
+        # Bytes of the held records, counted against buffer_memory.
+        _held_bytes: int
+        _partition_counts: dict[str, int]
+        _producer_ids: ProducerIdManager | None
+        _pool: BrokerPool
+        _sender: Sender
+        _transactions: TransactionManager | None
+        _sender_task: BackgroundTask | None
+        # Set once close() has finished, for concurrent callers of close().
+        _closed: anyio.Event | None
+        _space_freed: anyio.Event | None
+        _metadata_arrived: anyio.Event | None
+        _key_serializer: Serializer[Any] | None
+        _value_serializer: Serializer[Any] | None
+        _delivery_timeout_ms: int
+
     @document_options
     def __init__(
         self,
@@ -145,72 +157,8 @@ class Producer(TransactionalMethods):
         return producer
 
     def _setup(self) -> None:
-        config = self._config
-        codec = config.compression_type
-        level = {
-            "gzip": config.compression_gzip_level,
-            "lz4": config.compression_lz4_level,
-            "zstd": config.compression_zstd_level,
-        }.get(codec)
-        self._accumulator = _native.Accumulator(
-            batch_size=config.batch_size,
-            linger_ms=config.linger_ms,
-            buffer_memory=config.buffer_memory,
-            compression=codec,
-            compression_level=None if level is None or level == -1 else level,
-            max_request_size=config.max_request_size,
-            idempotent=config.enable_idempotence,
-            transactional=config.transactional_id is not None,
-            partitioner_ignore_keys=config.partitioner_ignore_keys,
-            partitioner_adaptive=config.partitioner_adaptive_partitioning_enable,
-            mute_while_in_flight=config.max_in_flight_requests_per_connection == 1,
-        )
         self._state = ProducerState.NEW
-        self._metrics = ProducerMetrics(
-            config.client_id,
-            WindowConfig(config.metrics_sample_window_ms, config.metrics_num_samples),
-        )
-        authenticator = authenticator_for(config)
-        if authenticator is not None:
-            self._metrics.authentications = authenticator.counts
-        # Every batch from its first record to its end: the registry the sender moves them in.
-        self._inflight = InFlight(config.delivery_timeout_ms)
-        self._held: dict[str, HeldTopic] = {}
-        self._held_bytes = 0
-        self._partition_counts: dict[str, int] = {}
-        transactional_ids = (
-            TransactionalProducerIds(config.transaction_timeout_ms)
-            if config.transactional_id is not None
-            else None
-        )
-        self._producer_ids = transactional_ids or (
-            ProducerIdManager(config.transaction_timeout_ms) if config.enable_idempotence else None
-        )
-        self._pool = BrokerPool(config, ssl_context_for(config), authenticator)
-        self._pool.on_metadata = self._on_metadata
-        self._sender = Sender(
-            config, self._accumulator, self._pool, self._inflight, self._producer_ids, self._metrics
-        )
-        self._transactions = (
-            None
-            if transactional_ids is None
-            else TransactionManager(
-                config, self._pool, self._accumulator, transactional_ids, self._sender.wake
-            )
-        )
-        self._sender.transactions = self._transactions
-        self._sender.on_memory_freed = self._on_memory_freed
-        self._metrics.attach(self._accumulator, self._producer_ids)
-        self._metrics.requests_in_flight = self._sender.requests_in_flight
-        self._pool.network = self._metrics.network
-        self._sender_task: BackgroundTask | None = None
-        # Set once close() has finished, for concurrent callers of close().
-        self._closed: anyio.Event | None = None
-        self._space_freed: anyio.Event | None = None
-        self._metadata_arrived: anyio.Event | None = None
-        self._key_serializer = config.key_serializer
-        self._value_serializer = config.value_serializer
-        self._delivery_timeout_ms = config.delivery_timeout_ms
+        assemble(self)
 
     @property
     def config(self) -> ProducerConfig:
@@ -238,34 +186,14 @@ class Producer(TransactionalMethods):
             # Before the sender runs: it drains nothing without the producer id.
             await self._transactions.initialize()
         owner = self._owner = LoopOwner()
-        self._loop = owner.loop if owner.loop is not None else _NOT_ASYNCIO
+        self._loop = owner.owner_value
         self._thread = owner.thread
         self._produce_credit = _enqueue.YIELD_EVERY
         self._sender_task = BackgroundTask(
             self._sender.run, f"ferrokafka-sender-{self}", on_exit=self._on_sender_exit
         )
         self._state = ProducerState.STARTED
-        if (
-            self._transactions is None  # every send checks the transaction's state
-            and self._key_serializer is None
-            and self._value_serializer is None
-            and self._config.partitioner is None
-            # A subclass's own send_nowait must keep being called.
-            and type(self).send_nowait is Producer.send_nowait
-        ):
-            # Records of bytes need no Python code on their way into the accumulator: the
-            # native fast path shadows the send_nowait method while the producer is started,
-            # and hands every other call (and every error) to that method.
-            self.__dict__["send_nowait"] = _native.SendFastPath(
-                self._accumulator,
-                self._partition_counts,
-                self._batch_for,
-                Producer.send_nowait.__get__(self),
-                now_ms(),
-            ).send
-        if type(self).produce is Producer.produce:
-            # As send_nowait's: the per-record path of produce() without attribute lookups.
-            self.__dict__["produce"] = _enqueue.fast_produce(self)
+        _fast_paths.install(self, Producer)
         log.info("producer %s started", self._config.client_id)
 
     async def __aenter__(self) -> Self:
@@ -298,8 +226,7 @@ class Producer(TransactionalMethods):
             await self._pool.close()
             return
         self._state = ProducerState.CLOSING
-        self.__dict__.pop("send_nowait", None)
-        self.__dict__.pop("produce", None)
+        _fast_paths.remove(self)
         if self._metadata_arrived is not None:
             # Sends waiting for a topic's metadata learn that the producer is closing.
             self._metadata_arrived.set()
@@ -310,51 +237,13 @@ class Producer(TransactionalMethods):
         task = self._sender_task
         assert task is not None
         try:
-            # Records sent with send_nowait just before close may still wait for their
-            # topic's metadata: they are sent once it comes (or fail after max_block_ms), as
-            # flush() does.
-            if self._transactions is not None and self._transactions.is_open:
-                # As the Java client does: a transaction still open at close is aborted.
-                with anyio.move_on_after(limit):
-                    try:
-                        await self.abort_transaction()
-                    except KafkaError as exc:
-                        log.warning("close(): the open transaction was not aborted: %s", exc)
-            with anyio.move_on_after(limit):
-                while self._held:
-                    await next(iter(self._held.values())).placeholder.wait()
-            for held in list(self._held.values()):
-                self._release_held(held)
-            self._sender.begin_close(abort=False)
-            with anyio.move_on_after(max(deadline - anyio.current_time(), 0.0)):
-                await task.join()
-            if not task.done:
-                log.warning("close(): records left after %.3g s are failed", limit)
+            await _closing.send_what_is_left(self, task, limit, deadline)
         finally:
-            # Also when close() itself is cancelled (e.g. `async with` left by a cancelled
-            # scope): no connection stays open and no record stays pending.
-            with anyio.CancelScope(shield=True):
-                if not task.done:
-                    task.cancel()
-                    with anyio.move_on_after(1.0):
-                        await task.join()
-                self._fail_everything(
-                    ProducerClosedError("the producer was closed before the record was delivered")
-                )
-                with anyio.move_on_after(1.0):
-                    await self._pool.close()
+            await _closing.stop_everything(self, task)
             self._accumulator.close()
             self._state = ProducerState.CLOSED
             self._closed.set()
         log.info("producer %s closed", self._config.client_id)
-
-    def _fail_everything(self, error: KafkaError) -> None:
-        for held in list(self._held.values()):
-            held.fail(error)
-        self._held.clear()
-        self._accumulator.abort_all()
-        for pending in self._inflight.take_all():
-            pending.fail(error)
 
     # --- sending -------------------------------------------------------------------------
 
@@ -380,26 +269,26 @@ class Producer(TransactionalMethods):
             self._transactions.check_send()
         if partition is not None:
             check_partition(topic, partition, self._partition_counts.get(topic))
-        header_list = _headers(headers) if headers else None
+        header_list = header_pairs(headers) if headers else None
         key_bytes, value_bytes = self._serialize(topic, key, value, header_list)
         if timestamp_ms is None:
             timestamp_ms = wall_ms()
         else:
-            _check_timestamp(timestamp_ms)
+            check_timestamp(timestamp_ms)
         count = self._partition_counts.get(topic)
         if count is None:
             original = (key, value) if self._config.partitioner is not None else None
-            future = self._hold(
-                topic, partition, key_bytes, value_bytes, header_list, timestamp_ms, original
+            future = _held_records.hold(
+                self, topic, partition, key_bytes, value_bytes, header_list, timestamp_ms, original
             )
         else:
             if self._config.partitioner is not None and partition is None:
-                partition = self._custom_partition(topic, key, key_bytes, value, count)
+                partition = custom_partition(self._config, topic, key, key_bytes, value, count)
             future = self._append(
                 topic, count, partition, key_bytes, value_bytes, header_list, timestamp_ms
             )
         if on_delivery is not None:
-            future.add_done_callback(_delivery_callback(on_delivery))
+            future.add_done_callback(delivery_callback(on_delivery))
         return future
 
     async def send(
@@ -425,7 +314,7 @@ class Producer(TransactionalMethods):
         # path of every awaited send.
         deadline: float | None = None
         if topic not in self._partition_counts:
-            _check_topic(topic)
+            check_topic(topic)
             deadline = time.monotonic() + self._config.max_block_ms / 1000
             await self._wait_for_metadata(topic, deadline)
         plain = headers is None and partition is None and timestamp_ms is None
@@ -471,7 +360,7 @@ class Producer(TransactionalMethods):
             self._transactions.check_send()
         count = self._partition_counts.get(topic)
         if count is None:
-            _check_topic(topic)
+            check_topic(topic)
             # send_many never waits, and its records cannot be held like send_nowait's.
             raise IllegalStateError(
                 f"send_many needs the partition count of topic {topic!r}, which is not known "
@@ -482,7 +371,7 @@ class Producer(TransactionalMethods):
         if timestamp_ms is None:
             timestamp_ms = wall_ms()
         else:
-            _check_timestamp(timestamp_ms)
+            check_timestamp(timestamp_ms)
         now = now_ms()
         try:
             runs = self._accumulator.append_many(
@@ -549,7 +438,7 @@ class Producer(TransactionalMethods):
     async def wait_for_topic(self, topic: str, timeout: float | None = None) -> int:
         """Waits until ``topic``'s metadata is known; returns its partition count."""
         self._check_owner()
-        _check_topic(topic)
+        check_topic(topic)
         limit = self._config.max_block_ms / 1000 if timeout is None else timeout
         waited = (
             f"max_block_ms={self._config.max_block_ms}" if timeout is None else f"{timeout:g} s"
@@ -660,139 +549,21 @@ class Producer(TransactionalMethods):
         if self._value_serializer is not None:
             value = self._value_serializer.serialize(topic, value, headers)
         elif value is not None and type(value) is not bytes:
-            value = _as_bytes(value, "value", topic)
+            value = as_bytes(value, "value", topic)
         if self._key_serializer is not None:
             key = self._key_serializer.serialize(topic, key, headers)
         elif key is not None and type(key) is not bytes:
-            key = _as_bytes(key, "key", topic)
+            key = as_bytes(key, "key", topic)
         return key, value
 
-    def _custom_partition(
-        self, topic: str, key: Any, key_bytes: bytes | None, value: Any, count: int
-    ) -> int:
-        partitioner = self._config.partitioner
-        assert partitioner is not None
-        try:
-            chosen = partitioner(topic, key, key_bytes, value, count)
-        except Exception as exc:
-            raise ConfigError(
-                f"the custom partitioner {partitioner!r} raised {exc!r} for topic {topic!r}",
-                option="partitioner",
-            ) from exc
-        if type(chosen) is not int or not 0 <= chosen < count:
-            raise PartitionOutOfRangeError(
-                f"the custom partitioner {partitioner!r} returned {chosen!r} for topic {topic!r}, "
-                f"which has partitions 0..{count - 1}"
-            )
-        return chosen
-
     # --- records waiting for metadata ----------------------------------------------------
-
-    def _hold(
-        self,
-        topic: str,
-        partition: int | None,
-        key: bytes | None,
-        value: bytes | None,
-        headers: Headers,
-        timestamp_ms: int,
-        original: tuple[Any, Any] | None,
-    ) -> DeliveryFuture:
-        _check_topic(topic)
-        check_held_size(self._config, key, value, headers, timestamp_ms)
-        size = record_size(key, value, headers)
-        if self._held_bytes + size > self._accumulator.available_memory():
-            raise BufferFullError(
-                f"buffer_memory is full (records for {topic!r} are waiting for its metadata)"
-            )
-        held = self._held.get(topic)
-        if held is None:
-            now = now_ms()
-            held = self._held[topic] = HeldTopic(
-                topic, now + self._config.max_block_ms, now + self._delivery_timeout_ms
-            )
-            self._pool.want_topic(topic)
-            self._sender.request_metadata()
-            self._sender.watch_deadline(held.deadline_ms, self._expire_held)
-        self._held_bytes += size
-        return held.hold(partition, key, value, headers, timestamp_ms, original)
-
-    def _on_metadata(self) -> None:
-        """After every metadata update: partition counts, availability, held records."""
-        counts = self._partition_counts
-        topics = self._pool.metadata.topics
-        # Topics dropped for idleness (metadata_max_idle_ms) wait for metadata again when used.
-        for name in [n for n in counts if n not in topics]:
-            del counts[name]
-        for name, state in topics.items():
-            if (
-                state.error_code == ErrorCode.NONE
-                and state.partitions
-                and counts.get(name) != len(state.partitions)
-            ):
-                counts[name] = len(state.partitions)
-        self._sender.availability.update()
-        for name in [n for n in self._held if n in counts]:
-            self._release_held(self._held[name])
-        for name in [n for n in self._held if self._refused_topic(n) is not None]:
-            # As Java's Metadata: an authorization error is final, not waited out.
-            held = self._held.pop(name)
-            self._held_bytes -= held.size
-            error = self._refused_topic(name)
-            assert error is not None
-            held.fail(error)
-        if self._metadata_arrived is not None:
-            self._metadata_arrived.set()
-            self._metadata_arrived = None
-
-    def _release_held(self, held: HeldTopic) -> None:
-        del self._held[held.topic]
-        self._held_bytes -= held.size
-        count = self._partition_counts.get(held.topic)
-        if count is None:
-            held.fail(ProducerClosedError("the producer closed before the topic's metadata came"))
-            return
-
-        def append(record: HeldRecord) -> tuple[PendingBatch, int]:
-            partition = record.partition
-            if self._config.partitioner is not None and partition is None:
-                key, value = record.original or (record.key, record.value)
-                partition = self._custom_partition(held.topic, key, record.key, value, count)
-            future = self._append(
-                held.topic,
-                count,
-                partition,
-                record.key,
-                record.value,
-                record.headers,
-                record.timestamp_ms,
-            )
-            return future.batch_and_index()
-
-        held.release(append)
-
-    def _expire_held(self) -> None:
-        now = now_ms()
-        for held in [h for h in self._held.values() if h.deadline_ms <= now]:
-            del self._held[held.topic]
-            self._held_bytes -= held.size
-            waited = f"max_block_ms={self._config.max_block_ms}"
-            held.fail(_no_metadata_error(held.topic, waited, self._pool))
-
-    def _refused_topic(self, topic: str) -> TopicAuthorizationFailedError | None:
-        """The error to fail records with at once if the principal may not describe
-        ``topic`` (metadata answers TOPIC_AUTHORIZATION_FAILED)."""
-        state = self._pool.metadata.topic(topic)
-        if state is None or state.error_code != ErrorCode.TOPIC_AUTHORIZATION_FAILED:
-            return None
-        return TopicAuthorizationFailedError(f"topic {topic!r}: not authorized to describe it")
 
     async def _wait_for_metadata(self, topic: str, deadline: float, waited: str = "") -> None:
         self._pool.want_topic(topic)
         while topic not in self._partition_counts:
             if self._state is not ProducerState.STARTED:
                 raise self._not_started()
-            refused = self._refused_topic(topic)
+            refused = _held_records.refused_topic(self, topic)
             if refused is not None:
                 raise refused
             if self._metadata_arrived is None:
@@ -807,7 +578,7 @@ class Producer(TransactionalMethods):
                 await arrived.wait()
             if time.monotonic() >= deadline and topic not in self._partition_counts:
                 waited = waited or f"max_block_ms={self._config.max_block_ms}"
-                raise _no_metadata_error(topic, waited, self._pool)
+                raise _held_records.no_metadata_error(topic, waited, self._pool)
 
     async def _wait_for_space(self, deadline: float) -> None:
         started = time.monotonic_ns()
@@ -845,12 +616,11 @@ class Producer(TransactionalMethods):
         # paths, which check nothing per record, step aside, and every per-call check fails
         # over to the full one, which names the loop.
         self._thread = -1
-        self.__dict__.pop("send_nowait", None)
-        self.__dict__.pop("produce", None)
+        _fast_paths.remove(self)
 
     @staticmethod
     def _check_topic_name(topic: str) -> None:
-        _check_topic(topic)
+        check_topic(topic)
 
     def _not_started(self) -> KafkaError:
         if self._state is ProducerState.NEW:
@@ -859,93 +629,3 @@ class Producer(TransactionalMethods):
                 "`async with Producer(...) as producer`"
             )
         return ProducerClosedError()
-
-
-# --- helpers ---------------------------------------------------------------------------------
-
-# `Producer._loop` of a producer started under trio: no asyncio loop is ever this object.
-_NOT_ASYNCIO = object()
-
-
-def _headers(headers: HeadersArg) -> list[tuple[str, bytes | None]]:
-    assert headers is not None
-    items = headers.items() if isinstance(headers, Mapping) else headers
-    out = []
-    for item in items:
-        try:
-            name, value = item
-        except (TypeError, ValueError):
-            raise SerializationError(
-                f"a header must be a (name, value) pair, got {item!r}: pass "
-                "headers=[('name', b'value'), ...]"
-            ) from None
-        if type(name) is not str:
-            raise SerializationError(
-                f"header name {name!r} is {type(name).__name__}, not str: Kafka header names "
-                "are strings (values are bytes)"
-            )
-        check_header_name(name)
-        if value is not None and type(value) is not bytes:
-            if isinstance(value, bytearray | memoryview):
-                value = bytes(value)
-            else:
-                raise SerializationError(
-                    f"header {name!r} has a {type(value).__name__} value: header values are "
-                    "bytes or None; encode it first (e.g. value.encode())"
-                )
-        out.append((name, value))
-    return out
-
-
-def _as_bytes(data: Any, what: str, topic: str) -> bytes:
-    if isinstance(data, bytes | bytearray | memoryview):
-        return bytes(data)
-    raise SerializationError(
-        f"the {what} for topic {topic!r} is a {type(data).__name__}, not bytes: encode it "
-        f"yourself or set {what}_serializer (e.g. StringSerializer(), JsonSerializer())",
-        topic=topic,
-        value_type=type(data),
-    )
-
-
-def _check_topic(topic: str) -> None:
-    if type(topic) is not str or not _TOPIC_NAME.fullmatch(topic) or topic in (".", ".."):
-        raise InvalidTopicError(f"{topic!r} is not a valid topic name")
-
-
-def _check_timestamp(timestamp_ms: int) -> None:
-    if type(timestamp_ms) is not int or timestamp_ms < 0:
-        raise InvalidTimestampError(
-            f"timestamp_ms={timestamp_ms!r}: give milliseconds since the epoch as a non-negative "
-            "int, or None for now"
-        )
-    if timestamp_ms > wall_ms() + MAX_FUTURE_TIMESTAMP_MS:
-        raise InvalidTimestampError(
-            f"timestamp_ms={timestamp_ms} is more than an hour in the future, which Kafka "
-            "brokers reject by default; is it in seconds or microseconds instead of ms?"
-        )
-
-
-def _no_metadata_error(topic: str, waited: str, pool: BrokerPool) -> KafkaTimeoutError:
-    state = pool.metadata.topic(topic)
-    reason = ""
-    if state is not None and state.error_code:
-        reason = f" (the broker answers: {error_for_code(state.error_code)})"
-    elif pool.last_error is not None:
-        reason = f" (last error: {pool.last_error})"
-    return KafkaTimeoutError(
-        f"topic {topic!r} not present in metadata after {waited}{reason}. "
-        "Create the topic, or check its name and the ACLs"
-    )
-
-
-def _delivery_callback(on_delivery: OnDelivery) -> Callable[[DeliveryFuture], None]:
-    def callback(future: DeliveryFuture) -> None:
-        error = future.exception()
-        if error is None:
-            on_delivery(future.result(), None)
-        else:
-            assert isinstance(error, KafkaError)
-            on_delivery(None, error)
-
-    return callback

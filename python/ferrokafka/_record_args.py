@@ -1,0 +1,125 @@
+"""The checks and conversions of one record's arguments, on `Producer.send_nowait`'s Python path.
+
+Module-level functions, imported by name where they are used: a call costs what it cost as a
+function of `producer.py` (these run per record).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from ferrokafka._argument_errors import check_header_name
+from ferrokafka._runtime import wall_ms
+from ferrokafka.config import ProducerConfig
+from ferrokafka.errors import (
+    ConfigError,
+    InvalidTimestampError,
+    InvalidTopicError,
+    KafkaError,
+    PartitionOutOfRangeError,
+    SerializationError,
+)
+from ferrokafka.records import DeliveryFuture, RecordMetadata
+
+# Bound once: the fast path reads the clocks for every record.
+_TOPIC_NAME = re.compile(r"[a-zA-Z0-9._-]{1,249}")
+# Kafka 4 rejects timestamps more than an hour ahead (log.message.timestamp.after.max.ms);
+# checking here fails only the bad record instead of its whole batch at the broker.
+MAX_FUTURE_TIMESTAMP_MS = 3_600_000
+
+#: What ``headers=`` takes: ``[("name", b"value"), ...]`` (names may repeat) or a mapping.
+HeadersArg = Sequence[tuple[str, bytes | None]] | Mapping[str, bytes | None] | None
+OnDelivery = Callable[[RecordMetadata | None, KafkaError | None], Any]
+
+
+def header_pairs(headers: HeadersArg) -> list[tuple[str, bytes | None]]:
+    assert headers is not None
+    items = headers.items() if isinstance(headers, Mapping) else headers
+    out = []
+    for item in items:
+        try:
+            name, value = item
+        except (TypeError, ValueError):
+            raise SerializationError(
+                f"a header must be a (name, value) pair, got {item!r}: pass "
+                "headers=[('name', b'value'), ...]"
+            ) from None
+        if type(name) is not str:
+            raise SerializationError(
+                f"header name {name!r} is {type(name).__name__}, not str: Kafka header names "
+                "are strings (values are bytes)"
+            )
+        check_header_name(name)
+        if value is not None and type(value) is not bytes:
+            if isinstance(value, bytearray | memoryview):
+                value = bytes(value)
+            else:
+                raise SerializationError(
+                    f"header {name!r} has a {type(value).__name__} value: header values are "
+                    "bytes or None; encode it first (e.g. value.encode())"
+                )
+        out.append((name, value))
+    return out
+
+
+def as_bytes(data: Any, what: str, topic: str) -> bytes:
+    if isinstance(data, bytes | bytearray | memoryview):
+        return bytes(data)
+    raise SerializationError(
+        f"the {what} for topic {topic!r} is a {type(data).__name__}, not bytes: encode it "
+        f"yourself or set {what}_serializer (e.g. StringSerializer(), JsonSerializer())",
+        topic=topic,
+        value_type=type(data),
+    )
+
+
+def check_topic(topic: str) -> None:
+    if type(topic) is not str or not _TOPIC_NAME.fullmatch(topic) or topic in (".", ".."):
+        raise InvalidTopicError(f"{topic!r} is not a valid topic name")
+
+
+def check_timestamp(timestamp_ms: int) -> None:
+    if type(timestamp_ms) is not int or timestamp_ms < 0:
+        raise InvalidTimestampError(
+            f"timestamp_ms={timestamp_ms!r}: give milliseconds since the epoch as a non-negative "
+            "int, or None for now"
+        )
+    if timestamp_ms > wall_ms() + MAX_FUTURE_TIMESTAMP_MS:
+        raise InvalidTimestampError(
+            f"timestamp_ms={timestamp_ms} is more than an hour in the future, which Kafka "
+            "brokers reject by default; is it in seconds or microseconds instead of ms?"
+        )
+
+
+def delivery_callback(on_delivery: OnDelivery) -> Callable[[DeliveryFuture], None]:
+    def callback(future: DeliveryFuture) -> None:
+        error = future.exception()
+        if error is None:
+            on_delivery(future.result(), None)
+        else:
+            assert isinstance(error, KafkaError)
+            on_delivery(None, error)
+
+    return callback
+
+
+def custom_partition(
+    config: ProducerConfig, topic: str, key: Any, key_bytes: bytes | None, value: Any, count: int
+) -> int:
+    partitioner = config.partitioner
+    assert partitioner is not None
+    try:
+        chosen = partitioner(topic, key, key_bytes, value, count)
+    except Exception as exc:
+        raise ConfigError(
+            f"the custom partitioner {partitioner!r} raised {exc!r} for topic {topic!r}",
+            option="partitioner",
+        ) from exc
+    if type(chosen) is not int or not 0 <= chosen < count:
+        raise PartitionOutOfRangeError(
+            f"the custom partitioner {partitioner!r} returned {chosen!r} for topic {topic!r}, "
+            f"which has partitions 0..{count - 1}"
+        )
+    return chosen
