@@ -44,19 +44,43 @@ class FakeConnection:
         return request.decode(frame)
 
 
-class FakeBroker:
-    """Answers FindCoordinator with `coordinator` and EndTxn with the scripted codes."""
+class FakeMetadata:
+    def __init__(self, brokers: set[int]) -> None:
+        self.brokers = brokers
 
-    def __init__(self, answers: list[int | Exception], coordinator: int = 1) -> None:
+    def broker(self, node: int) -> object | None:
+        return node if node in self.brokers else None
+
+
+class FakeBroker:
+    """Answers FindCoordinator with `coordinator` and EndTxn with the scripted codes; the pool's
+    metadata lists `known` brokers until refreshed, then every one in `live`."""
+
+    def __init__(
+        self,
+        answers: list[int | Exception],
+        coordinator: int = 1,
+        known: set[int] | None = None,
+        live: set[int] | None = None,
+    ) -> None:
         self.answers = answers
         self.coordinator = coordinator
         self.lookups = 0
+        self.refreshes = 0
         self.requests: list[int] = []
+        self.live = live if live is not None else {coordinator}
+        self.metadata = FakeMetadata(known if known is not None else set(self.live))
 
     async def any_connection(self) -> FakeConnection:
         return FakeConnection(self, -1)
 
+    async def refresh_metadata(self) -> None:
+        self.refreshes += 1
+        self.metadata.brokers = set(self.live)
+
     async def connection(self, node: int) -> FakeConnection:
+        if self.metadata.broker(node) is None:
+            raise KafkaConnectionError(f"broker {node} is not in the cluster metadata")
         return FakeConnection(self, node)
 
 
@@ -111,3 +135,13 @@ async def test_retries_end_at_max_block_ms() -> None:
         with pytest.raises(KafkaTimeoutError, match=r"max_block_ms=200.*ConcurrentTransactions"):
             await end_txn(manager(broker, max_block_ms=200))
     assert len(broker.requests) > 2
+
+
+async def test_a_coordinator_missing_from_the_metadata_is_learned_by_a_refresh() -> None:
+    # Broker 2 was down at the last metadata refresh and is back; another broker died and 2
+    # is the coordinator now. Without a refresh, every attempt failed until max_block_ms.
+    broker = FakeBroker([ErrorCode.NONE], coordinator=2, known={1, 3}, live={1, 2})
+    with anyio.fail_after(5):
+        assert await end_txn(manager(broker, max_block_ms=1_000)) == ErrorCode.NONE
+    assert broker.requests == [2]
+    assert broker.refreshes == 1

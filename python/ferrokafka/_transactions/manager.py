@@ -453,6 +453,12 @@ class TransactionManager:
             if answer.error_code != ErrorCode.NONE:
                 raise error_for_code(answer.error_code)
             node = self._coordinators[key] = answer.node_id
+        if self._pool.metadata.broker(node) is None:
+            # The pool connects only to brokers its metadata lists, and that list may predate
+            # the coordinator's node: a broker that was down at the last refresh and is back
+            # (and now the coordinator, after another one died) would be refused until the
+            # metadata's next periodic refresh, failing every call for max_block_ms.
+            await self._pool.refresh_metadata()
         return await self._pool.connection(node)
 
     # --- state ---------------------------------------------------------------------------
