@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import prometheus_client  # in the dev extra: missing, it fails the run rather than skipping
+from prometheus_client.parser import text_string_to_metric_families
 
 from ferrokafka import Producer
+from ferrokafka.prometheus import ProducerCollector
 from ferrokafka.testing import BaseCluster
 from ferrokafka.testing.pytest_plugin import TopicFactory
-
-prometheus_client = pytest.importorskip("prometheus_client")
-from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
-
-from ferrokafka.prometheus import ProducerCollector  # noqa: E402
 
 
 async def test_scrape_has_every_group_with_client_id_labels(
