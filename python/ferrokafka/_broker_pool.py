@@ -191,6 +191,8 @@ class BrokerPool:
     def _report_failure(self, key: int, exc: Exception) -> None:
         # Authentication refusals are the sender's to report (as errors: nothing heals them).
         if isinstance(exc, KafkaConnectionError) and not isinstance(exc, AuthenticationError):
+            # Every attempt at DEBUG; a few of a long outage at WARNING.
+            self._log.debug("connect attempt to %s failed: %s", _broker_name(key), exc)
             self._log.repeated(
                 ("connect", key),
                 logging.WARNING,

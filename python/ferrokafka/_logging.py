@@ -30,7 +30,7 @@ from __future__ import annotations
 import logging
 import time
 import weakref
-from collections.abc import Hashable, MutableMapping
+from collections.abc import Hashable
 from typing import TYPE_CHECKING, Any
 
 ROOT = "ferrokafka"
@@ -47,6 +47,9 @@ SYNC = "ferrokafka.sync"
 #: A broker that stays away for a minute gives a handful of lines, not one per reconnect.
 REPEAT_INTERVAL_S = 10.0
 
+# Read through this name, so that tests can move time.
+_clock = time.monotonic
+
 #: The name of the record attribute that carries the producer's client id.
 CLIENT_ID_ATTRIBUTE = "client_id"
 
@@ -62,17 +65,21 @@ class ClientLog(_Adapter):
     def __init__(self, name: str, client_id: str | None) -> None:
         super().__init__(logging.getLogger(name), {CLIENT_ID_ATTRIBUTE: client_id})
         self.client_id = client_id
-        # The prefix is put in front of the format string, so a "%" in the id is escaped.
-        shown = "-" if client_id is None else client_id.replace("%", "%%")
-        self._prefix = f"[Producer clientId={shown}] "
+        # In front of the format string: escaped when there are arguments to format with.
+        prefix = f"[Producer clientId={'-' if client_id is None else client_id}] "
+        self._prefix = prefix
+        self._escaped_prefix = prefix.replace("%", "%%")
         # key -> (monotonic time before which the key stays quiet, messages held back since).
         self._quiet: dict[Hashable, tuple[float, int]] = {}
 
-    def process(
-        self, msg: Any, kwargs: MutableMapping[str, Any]
-    ) -> tuple[Any, MutableMapping[str, Any]]:
+    def log(self, level: int, msg: object, *args: object, **kwargs: Any) -> None:
+        if not self.isEnabledFor(level):
+            return
         kwargs["extra"] = {**(kwargs.get("extra") or {}), CLIENT_ID_ATTRIBUTE: self.client_id}
-        return self._prefix + str(msg), kwargs
+        # The record names the call site, not this method.
+        kwargs["stacklevel"] = kwargs.get("stacklevel", 1) + 1
+        prefix = self._escaped_prefix if args else self._prefix
+        self.logger.log(level, prefix + str(msg), *args, **kwargs)
 
     def repeated(self, key: Hashable, level: int, msg: str, *args: object) -> None:
         """Logs ``msg`` unless a message of the same ``key`` (say ``("reconnect", node)``) was
@@ -80,7 +87,7 @@ class ClientLog(_Adapter):
         is appended to the next one that is logged."""
         if not self.isEnabledFor(level):
             return
-        now = time.monotonic()
+        now = _clock()
         quiet_until, held = self._quiet.get(key, (0.0, 0))
         if now < quiet_until:
             self._quiet[key] = (quiet_until, held + 1)
@@ -88,7 +95,7 @@ class ClientLog(_Adapter):
         self._quiet[key] = (now + REPEAT_INTERVAL_S, 0)
         if held:
             msg = f"{msg} ({held} similar message{'s' if held > 1 else ''} suppressed)"
-        self.log(level, msg, *args)
+        self.log(level, msg, *args, stacklevel=2)
 
     def settled(self, key: Hashable) -> int:
         """Forgets ``key`` (what it reported is over) and returns how many of its messages
