@@ -15,7 +15,6 @@ call from another loop or thread, the per-record native path once per batch.
 from __future__ import annotations
 
 import enum
-import logging
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
@@ -70,8 +69,6 @@ if TYPE_CHECKING:
     from ferrokafka._sender import Sender
     from ferrokafka._transactions.manager import TransactionManager
     from ferrokafka.serializers import Serializer
-
-log = logging.getLogger("ferrokafka.producer")
 
 
 class ProducerState(enum.Enum):
@@ -190,11 +187,11 @@ class Producer(TransactionalMethods):
         self._thread = owner.thread
         self._produce_credit = _enqueue.YIELD_EVERY
         self._sender_task = BackgroundTask(
-            self._sender.run, f"ferrokafka-sender-{self}", on_exit=self._on_sender_exit
+            self._sender.run, f"ferrokafka-sender-{self}", self._on_sender_exit, self._inflight.log
         )
         self._state = ProducerState.STARTED
         _fast_paths.install(self, Producer)
-        log.info("producer %s started", self._config.client_id)
+        self._inflight.log.info("producer started")
 
     async def __aenter__(self) -> Self:
         await self.start()
@@ -243,7 +240,7 @@ class Producer(TransactionalMethods):
             self._accumulator.close()
             self._state = ProducerState.CLOSED
             self._closed.set()
-        log.info("producer %s closed", self._config.client_id)
+        self._inflight.log.info("producer closed")
 
     # --- sending -------------------------------------------------------------------------
 

@@ -413,12 +413,13 @@ class ProducerConfig:
         for name, declared in OPTIONS.items():
             value = declared.spec.check.normalize(declared, getattr(self, name))
             object.__setattr__(self, name, value)
-        rules.resolve_idempotence(self)
-        rules.resolve_delivery_timeout(self)
-        rules.check_security(self)
         if "client_id" not in self._given:
             suffix = self.transactional_id or str(next(_CLIENT_IDS))
             object.__setattr__(self, "client_id", f"ferrokafka-producer-{suffix}")
+        # After the client id: what the rules log carries it.
+        rules.resolve_idempotence(self)
+        rules.resolve_delivery_timeout(self)
+        rules.check_security(self)
 
     # --- construction ----------------------------------------------------------------------
 
