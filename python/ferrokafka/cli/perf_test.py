@@ -36,6 +36,8 @@ DEFAULT_CLIENT_ID = "perf-producer-client"
 # Java's transactional id when none is given, and how long a transaction lasts by default.
 DEFAULT_TRANSACTION_ID_PREFIX = "performance-producer-"
 DEFAULT_TRANSACTION_DURATION_MS = 3000
+# Java's Throttler.MIN_SLEEP_NS: the shortest sleep that pacing takes.
+MIN_SLEEP_S = 0.002
 # Distinct random payloads cycled through (Java draws a new one per record; drawing here would
 # measure Python's random module, not the producer).
 _PAYLOAD_POOL = 64
@@ -261,11 +263,13 @@ async def _send_all(
             await producer.commit_transaction()
             in_transaction = 0
         if throughput > 0:
-            due = started + (i + 1) / throughput
-            delay = due - time.monotonic()
-            if delay > 0:
+            # Ahead of the rate by a sleep's worth: as Java's Throttler, which sleeps off
+            # its deficit once it reaches MIN_SLEEP_NS, not a few microseconds per record.
+            delay = started + (i + 1) / throughput - time.monotonic()
+            if delay >= MIN_SLEEP_S:
                 await asyncio.sleep(delay)
-        elif i % YIELD_EVERY == 0:
+                continue
+        if i % YIELD_EVERY == 0:
             # The sender drains and the responses are read only while the loop waits.
             await give_turn()
     if transaction_ms is not None and in_transaction:
