@@ -4,9 +4,10 @@ per-record latencies taken from one acknowledgement per batch.
 Java registers a callback per record and reads the clock in it. Every record of a batch is
 acknowledged at the same moment, and the send times are whole milliseconds, so the same numbers
 come from far less work: the send loop groups consecutive records of one batch into runs of
-records sent in the same millisecond (`Acknowledgements.add`), and one callback per batch
+records sent in the same millisecond (`Acknowledgements.open_run`), and one callback per batch
 records each run as that many records of one latency (`Stats.record_run`). Per record, the loop
-only compares its batch and clock with the previous record's.
+only compares its batch and clock with the previous record's. The records of a batch split
+after MESSAGE_TOO_LARGE are recorded when its last piece ends.
 """
 
 from __future__ import annotations

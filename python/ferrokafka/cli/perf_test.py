@@ -6,10 +6,11 @@ Same flags (``--topic --num-records --record-size --throughput --producer-props 
 ``--print-metrics``, ``--transactional-id``, ``--transaction-duration-ms``) and the same output
 lines as Java's ``ProducerPerformance``: one every five seconds, ``N records sent, X
 records/sec (Y MB/sec), A ms avg latency, M ms max latency.``, then the total with the 50th,
-95th, 99th and 99.9th percentiles. Latency is from the send call to its acknowledgement, in
-whole milliseconds, as in Java (the lines are those of Kafka 4.1's
-``ProducerPerformance.Stats``); records that fail are reported on stderr and not counted (Java
-prints their stack trace); the exit status is then 1.
+95th, 99th and 99.9th percentiles (the lines of Kafka 4.1's ``ProducerPerformance.Stats``).
+Latency is from just before the send call to its acknowledgement, in whole milliseconds, as in
+Java, and taken from one acknowledgement per batch (`ferrokafka.cli._perf_stats`); records that
+fail are reported on stderr and not counted (Java prints their stack trace); the exit status is
+then 1.
 """
 
 from __future__ import annotations
