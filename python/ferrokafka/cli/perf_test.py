@@ -239,10 +239,12 @@ async def _send_all(
             steady = Stats(num_records - warmup, steady_state=True)
             acknowledgements.stats.printing = False
             run_batch = None
-        if transaction_ms is not None and in_transaction == 0:
-            producer.begin_transaction()
-            commit_at_ns = (now_ms() + transaction_ms) * 1_000_000
-            # A transactional producer has its native send_nowait only inside a transaction.
+        if transaction_ms is not None:
+            if in_transaction == 0:
+                producer.begin_transaction()
+                commit_at_ns = (now_ms() + transaction_ms) * 1_000_000
+            # A transactional producer has its native send_nowait only while the transaction
+            # accepts records (a failed batch ends that): looked up for every record.
             send = producer.send_nowait
         sent_ns = clock()
         try:
