@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ferrokafka import _enqueue
@@ -21,6 +21,7 @@ from ferrokafka.interceptors import ProducerRecord
 from ferrokafka.records import DeliveryFuture, RecordMetadata
 
 if TYPE_CHECKING:
+    from ferrokafka.config import ProducerConfig
     from ferrokafka.producer import Producer
 
 log = logging.getLogger("ferrokafka.producer.interceptors")
@@ -33,11 +34,17 @@ Outputs = list[ProducerRecord] | None
 class InterceptorChain:
     """The interceptors of one producer, in the order given."""
 
-    def __init__(self, interceptors: Sequence[Any], client_id: str) -> None:
-        self._interceptors = tuple(interceptors)
+    def __init__(self, config: ProducerConfig) -> None:
+        self._interceptors = config.interceptors
         self._takes_record = tuple(_takes_record(i) for i in self._interceptors)
         self._keep_outputs = any(self._takes_record)
-        self._client_id = client_id
+        self._client_id = config.client_id
+        for interceptor in self._interceptors:
+            configure = getattr(interceptor, "configure", None)
+            if callable(configure):
+                # Java's Configurable: the interceptor learns the producer's config (its
+                # client id, say); a failure here is a setup error and is raised.
+                configure(config)
 
     def on_send(self, record: ProducerRecord) -> tuple[ProducerRecord, Outputs]:
         """The record the last interceptor returned, and what each one returned."""

@@ -99,5 +99,5 @@ def assemble(producer: Producer) -> None:
     producer._value_serializer = config.value_serializer
     producer._delivery_timeout_ms = config.delivery_timeout_ms
     producer._interceptors = (
-        InterceptorChain(config.interceptors, config.client_id) if config.interceptors else None
+        InterceptorChain(config) if config.interceptors else None
     )

@@ -20,6 +20,8 @@ Java's semantics (``ProducerInterceptor``, ``ProducerInterceptors``):
 - An interceptor's exception is logged (logger ``ferrokafka.producer.interceptors``) and never
   fails the send: the next interceptor gets the record the failing one was given.
 - `ProducerInterceptor.close` runs once, when the producer closes.
+- An interceptor may also have ``configure(config)`` (Java's ``Configurable``): it is called
+  with the producer's `ProducerConfig` when the producer is built.
 
 `send_many` and `produce_many` take records in bulk and are refused on a producer with
 interceptors (each record would have to be intercepted alone): use `send_nowait` or `produce`.
