@@ -38,8 +38,9 @@ Key = tuple[str, str]
 
 
 class ProducerMetricsObserver:
-    """Observes the metrics of one or more producers (`add` more later) for a meter provider
-    (the global one by default). Keep it referenced as long as the producers are observed."""
+    """Observes the metrics of one or more producers (`add` more, `remove` one) for a meter
+    provider (the global one by default). The instruments are created once and stay with the
+    meter; a removed producer is no longer read."""
 
     def __init__(
         self, *producers: Producer, meter_provider: metrics.MeterProvider | None = None
@@ -56,6 +57,9 @@ class ProducerMetricsObserver:
         for key, description in _catalogue(producer).items():
             if key not in self._instruments:
                 self._instruments[key] = self._create(key, description)
+
+    def remove(self, producer: Producer) -> None:
+        self._producers.remove(producer)
 
     def _create(self, key: Key, description: str) -> object:
         group, name = key
