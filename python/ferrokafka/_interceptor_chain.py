@@ -75,7 +75,9 @@ class InterceptorChain:
         for index, interceptor in enumerate(self._interceptors):
             try:
                 if outputs is not None and self._takes_record[index]:
-                    interceptor.on_acknowledgement(metadata, error, outputs[index])
+                    # The optional third parameter, which the protocol does not declare.
+                    with_record: Callable[..., object] = interceptor.on_acknowledgement
+                    with_record(metadata, error, outputs[index])
                 else:
                     interceptor.on_acknowledgement(metadata, error)
             except Exception:
@@ -203,7 +205,9 @@ def install(producer: Producer, base: type[Producer], chain: InterceptorChain) -
             raise
         except BaseException:
             # Cancelled while waiting: the record was not queued and never will be.
-            chain.failed(record, KafkaError("the send was cancelled before its record was queued"), outputs)
+            chain.failed(
+                record, KafkaError("the send was cancelled before its record was queued"), outputs
+            )
             raise
         chain.acknowledge_when_done(future, outputs)
         return future

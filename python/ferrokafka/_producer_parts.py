@@ -98,6 +98,4 @@ def assemble(producer: Producer) -> None:
     producer._key_serializer = config.key_serializer
     producer._value_serializer = config.value_serializer
     producer._delivery_timeout_ms = config.delivery_timeout_ms
-    producer._interceptors = (
-        InterceptorChain(config) if config.interceptors else None
-    )
+    producer._interceptors = InterceptorChain(config) if config.interceptors else None

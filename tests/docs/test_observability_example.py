@@ -56,7 +56,8 @@ def test_the_example_traces_its_record_and_stamps_its_headers(
     assert headers["source"] == b"billing"
     send, charge = exporter.get_finished_spans()
     assert (send.name, charge.name) == (f"send {name}", "charge")
-    assert send.parent is not None and send.parent.span_id == charge.context.span_id
+    assert send.parent is not None
+    assert send.parent.span_id == charge.context.span_id
     assert send.context is not None
     assert f"{send.context.span_id:016x}".encode() in headers["traceparent"]
     collected = reader.get_metrics_data()

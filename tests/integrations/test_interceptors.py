@@ -110,7 +110,10 @@ async def test_a_chain_rewrites_records_and_acknowledges_each_once(
         # Every entry point passes through the chain: send_nowait, send and produce.
         futures = [
             producer.send_nowait(
-                given, b"v0", key=b"k0", on_delivery=lambda m, e: (delivered.append(m), events.append("delivery"))
+                given,
+                b"v0",
+                key=b"k0",
+                on_delivery=lambda m, e: (delivered.append(m), events.append("delivery")),
             ),
             producer.send_nowait(given, b"v1", headers={"h": b"x"}),
         ]
@@ -124,7 +127,8 @@ async def test_a_chain_rewrites_records_and_acknowledges_each_once(
     assert second.sent[1].headers == (("h", b"x"),)
     assert [r.topic for r in first.sent] == [given] * 4
     assert first.sent[3].timestamp_ms == 1_700_000_000_000
-    assert "interceptor bug" in caplog.text and "intercepted" in caplog.text
+    assert "interceptor bug" in caplog.text
+    assert "intercepted" in caplog.text
     # One acknowledgement per record and interceptor, with the record's real metadata; the
     # interceptors run before the send's own callback.
     for recorder in (first, second, third):
@@ -135,7 +139,8 @@ async def test_a_chain_rewrites_records_and_acknowledges_each_once(
         assert recorder.closed == 1
     assert raising.acks == 4
     assert events[:3] == ["first ack", "third ack", "delivery"]
-    assert delivered[0] is not None and delivered[0].topic == moved
+    assert delivered[0] is not None
+    assert delivered[0].topic == moved
 
     records = kafka.consume(moved, 4)
     assert [r.value for r in records] == [b"v0", b"v1", b"v2", b"v3"]

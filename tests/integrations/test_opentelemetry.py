@@ -83,9 +83,7 @@ async def test_metrics_are_observable_instruments_with_semconv_names(
         sent = "messaging.client.sent.messages"
         assert only(found, sent, **common, **{"messaging.destination.name": orders}) == 30
         assert only(found, sent, **{"messaging.destination.name": clicks}) == 10
-        assert all(
-            attrs["messaging.operation.name"] == "send" for attrs, _ in found[sent]
-        )
+        assert all(attrs["messaging.operation.name"] == "send" for attrs, _ in found[sent])
         assert only(found, "kafka.producer.record_send_total", **common) == 40
         assert only(found, "kafka.producer.record_error_total") == 0
         assert only(found, "kafka.producer.topic.byte_total", topic=orders) > 3000
@@ -100,10 +98,15 @@ async def test_metrics_are_observable_instruments_with_semconv_names(
             }[name.group]
             instrument = prefix + name.name.replace("-", "_")
             tags = {k: v for k, v in name.tags.items() if k != "client-id"}
-            attrs = [a for a, _ in found.get(instrument, []) if all(a.get(k) == v for k, v in tags.items())]
+            attrs = [
+                a
+                for a, _ in found.get(instrument, [])
+                if all(a.get(k) == v for k, v in tags.items())
+            ]
             assert attrs or value != value, instrument  # NaN (no data yet) is not reported
         nodes = [attrs for attrs, _ in found["kafka.producer.node.request_total"]]
-        assert nodes and all(attrs["node-id"].startswith("node-") for attrs in nodes)
+        assert nodes
+        assert all(attrs["node-id"].startswith("node-") for attrs in nodes)
 
         # A new collection reads the producer again.
         await producer.send(clicks, b"c")
@@ -146,7 +149,8 @@ async def test_a_span_per_record_with_its_destination_and_trace_context(
     for key, span in by_key.items():
         assert span.name == f"send {name}"
         assert span.kind is SpanKind.PRODUCER
-        assert span.parent is not None and span.parent.span_id == parent.get_span_context().span_id
+        assert span.parent is not None
+        assert span.parent.span_id == parent.get_span_context().span_id
         assert span.context is not None
         attributes = dict(span.attributes or {})
         record = records[str(key).encode()]

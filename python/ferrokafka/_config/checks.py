@@ -295,7 +295,9 @@ class Interceptors(Check):
         if isinstance(value, str | bytes) or not isinstance(value, list | tuple):
             raise option.bad(value, "a list of ProducerInterceptor objects")
         for interceptor in value:
-            missing = [m for m in _INTERCEPTOR_METHODS if not callable(getattr(interceptor, m, None))]
+            missing = [
+                m for m in _INTERCEPTOR_METHODS if not callable(getattr(interceptor, m, None))
+            ]
             if missing:
                 raise ConfigError(
                     f"{option.describe()}: {interceptor!r} has no {', '.join(missing)}; an "

@@ -39,12 +39,11 @@ class TracingInterceptor(ProducerInterceptor):
         inject_context: bool = True,
     ) -> None:
         self._tracer = trace.get_tracer("ferrokafka", __version__, tracer_provider)
-        self._duration = metrics.get_meter(
-            "ferrokafka", __version__, meter_provider
-        ).create_histogram(
+        meter = metrics.get_meter("ferrokafka", __version__, meter_provider)
+        self._duration = meter.create_histogram(
             a.OPERATION_DURATION,
             unit="s",
-            description="Duration of messaging operation initiated by a producer or consumer client",
+            description="Seconds from a send to the end of its record (delivered or failed)",
             explicit_bucket_boundaries_advisory=_DURATION_BUCKETS,
         )
         self._inject = inject_context

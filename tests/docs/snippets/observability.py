@@ -33,6 +33,8 @@ class FailureCounter(ProducerInterceptor):
     def on_acknowledgement(self, metadata: RecordMetadata, error: KafkaError | None) -> None:
         if error is not None:
             self.failed += 1
+
+
 # --8<-- [end:interceptors]
 
 
