@@ -31,8 +31,7 @@ def points(reader: InMemoryMetricReader) -> Points:
     """Every data point collected now: instrument name -> [(attributes, value or point)]."""
     found: Points = {}
     data = reader.get_metrics_data()
-    assert data is not None
-    for resource in data.resource_metrics:
+    for resource in data.resource_metrics if data is not None else []:
         for scope in resource.scope_metrics:
             for metric in scope.metrics:
                 for point in metric.data.data_points:
