@@ -24,6 +24,7 @@ from ferrokafka.errors import (
     RecordTooLargeError,
     SerializationError,
 )
+from ferrokafka.sync import Producer as SyncProducer
 from ferrokafka.testing import BaseCluster
 from ferrokafka.testing.pytest_plugin import TopicFactory
 
@@ -232,3 +233,17 @@ async def test_the_native_path_is_kept_without_interceptors_and_bypassed_with_th
             intercepted.send_many(name, [b"a"])
         with pytest.raises(IllegalStateError, match="interceptors"):
             await intercepted.produce_many(name, [b"a"])
+
+
+def test_the_synchronous_producer_sends_through_the_interceptors(
+    kafka: BaseCluster, topic: TopicFactory
+) -> None:
+    name = topic()
+    recorder = Recorder("r", {"headers": [("via", b"sync")]})
+    with SyncProducer(bootstrap_servers=kafka.bootstrap_servers, interceptors=[recorder]) as sync:
+        futures = [sync.send(name, b"%d" % i) for i in range(10)]
+        offsets = sorted(future.result(timeout=60).offset for future in futures)
+    assert offsets == list(range(10))
+    assert sorted(m.offset for m, _ in recorder.acks) == offsets
+    assert recorder.closed == 1
+    assert all(r.headers == [("via", b"sync")] for r in kafka.consume(name, 10))

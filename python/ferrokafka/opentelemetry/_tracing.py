@@ -114,13 +114,6 @@ class TracingInterceptor(ProducerInterceptor):
         span.end()
         self._duration.record(time.monotonic() - start, attributes)
 
-    def close(self) -> None:
-        # Every record was acknowledged before the producer closes its interceptors; anything
-        # left was never sent.
-        for span, _ in self._spans.values():
-            span.end()
-        self._spans.clear()
-
 
 def _key_text(key: object) -> str | None:
     """The key as the semantic conventions want it: a string, or its string representation;
