@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ferrokafka import _enqueue
@@ -143,8 +143,19 @@ def _record(
     partition: int | None,
     timestamp_ms: int | None,
 ) -> ProducerRecord:
-    pairs = tuple(header_pairs(headers)) if headers else ()
-    return ProducerRecord(topic, value, key, pairs, partition, timestamp_ms)
+    return ProducerRecord(topic, value, key, _header_tuple(headers), partition, timestamp_ms)
+
+
+def _header_tuple(headers: HeadersArg) -> tuple[tuple[str, bytes | None], ...]:
+    """The headers as given, in a tuple; they are checked after the interceptors, with the
+    rest of the record (a bad header fails the send, and is acknowledged, as in Java)."""
+    if not headers:
+        return ()
+    items = headers.items() if isinstance(headers, Mapping) else headers
+    try:
+        return tuple(items)
+    except TypeError:
+        return tuple(header_pairs(headers))  # raises the SerializationError that says why
 
 
 def install(producer: Producer, base: type[Producer], chain: InterceptorChain) -> None:

@@ -184,6 +184,8 @@ async def test_failures_are_acknowledged_once_whether_before_or_after_a_batch(
         # Before a batch: a value that is not bytes, a partition that does not exist.
         with pytest.raises(SerializationError):
             producer.send_nowait(small, "not bytes")
+        with pytest.raises(SerializationError):
+            producer.send_nowait(small, b"v", headers=[("h", "not bytes")])
         with pytest.raises(PartitionOutOfRangeError):
             await producer.send(small, b"x", partition=7)
         # After a batch: the broker refuses it.
@@ -192,8 +194,16 @@ async def test_failures_are_acknowledged_once_whether_before_or_after_a_batch(
         await producer.send(small, b"fine")
 
     errors = [type(error) for _, error in recorder.acks]
-    assert errors == [SerializationError, PartitionOutOfRangeError, RecordTooLargeError, type(None)]
+    assert errors == [
+        SerializationError,
+        SerializationError,
+        PartitionOutOfRangeError,
+        RecordTooLargeError,
+        type(None),
+    ]
+    assert recorder.sent[1].headers == (("h", "not bytes"),)  # seen before it was checked
     metadata = [m for m, _ in recorder.acks]
+    del metadata[1]
     # Java's metadata of a failed record: the topic, the partition if known, -1 elsewhere.
     assert metadata[0] == RecordMetadata(small, -1, -1, -1, "CreateTime", -1, -1)
     assert (metadata[1].partition, metadata[1].offset) == (7, -1)
