@@ -9,6 +9,7 @@ runs exactly the code it ran before, and one with interceptors never takes the n
 
 from __future__ import annotations
 
+import concurrent.futures
 import inspect
 import logging
 from collections.abc import Callable, Mapping
@@ -105,6 +106,36 @@ class InterceptorChain:
                 self.on_acknowledgement(failed_metadata(batch.topic, partition), error, outputs)
 
         future.add_done_callback(acknowledge)
+
+    def intercept_for(
+        self,
+        future: concurrent.futures.Future[RecordMetadata],
+        topic: str,
+        value: Any,
+        key: Any,
+        headers: HeadersArg,
+        partition: int | None,
+        timestamp_ms: int | None,
+    ) -> ProducerRecord:
+        """`ferrokafka.sync`'s send: on_send now, in the caller's thread (as Java calls it,
+        and where the caller's context is), and on_acknowledgement once ``future`` ends,
+        however often a full buffer made the producer's thread offer the record again."""
+        record, outputs = self.on_send(_record(topic, value, key, headers, partition, timestamp_ms))
+
+        def acknowledge(done: concurrent.futures.Future[RecordMetadata]) -> None:
+            error = None if done.cancelled() else done.exception()
+            if done.cancelled():
+                self.failed(
+                    record, KafkaError("the send was cancelled before it was queued"), outputs
+                )
+            elif error is None:
+                self.on_acknowledgement(done.result(), None, outputs)
+            else:
+                failure = error if isinstance(error, KafkaError) else KafkaError(str(error))
+                self.failed(record, failure, outputs)
+
+        future.add_done_callback(acknowledge)
+        return record
 
     def close(self) -> None:
         for interceptor in self._interceptors:

@@ -245,15 +245,26 @@ async def test_the_native_path_is_kept_without_interceptors_and_bypassed_with_th
             await intercepted.produce_many(name, [b"a"])
 
 
-def test_the_synchronous_producer_sends_through_the_interceptors(
+def test_the_synchronous_producer_intercepts_each_record_once_under_backpressure(
     kafka: BaseCluster, topic: TopicFactory
 ) -> None:
     name = topic()
     recorder = Recorder("r", {"headers": [("via", b"sync")]})
-    with SyncProducer(bootstrap_servers=kafka.bootstrap_servers, interceptors=[recorder]) as sync:
-        futures = [sync.send(name, b"%d" % i) for i in range(10)]
+    count = 600
+    with SyncProducer(
+        bootstrap_servers=kafka.bootstrap_servers,
+        interceptors=[recorder],
+        # Room for a few records only: the producer's thread finds the buffer full and offers
+        # records again; the interceptors still see each record once.
+        buffer_memory=32 * 1024,
+        batch_size=8 * 1024,
+    ) as sync:
+        futures = [sync.send(name, b"%04d" % i + b"x" * 1000) for i in range(count)]
         offsets = sorted(future.result(timeout=60).offset for future in futures)
-    assert offsets == list(range(10))
+        assert sync.metrics()["buffer-exhausted-total"] > 0
+    assert offsets == list(range(count))
+    assert len(recorder.sent) == count
     assert sorted(m.offset for m, _ in recorder.acks) == offsets
+    assert all(error is None for _, error in recorder.acks)
     assert recorder.closed == 1
-    assert all(r.headers == [("via", b"sync")] for r in kafka.consume(name, 10))
+    assert all(r.headers == [("via", b"sync")] for r in kafka.consume(name, count))

@@ -21,6 +21,7 @@ from ferrokafka import Producer
 from ferrokafka.errors import RecordTooLargeError, SerializationError
 from ferrokafka.metrics import TOPIC_GROUP
 from ferrokafka.opentelemetry import ProducerMetricsObserver, TracingInterceptor
+from ferrokafka.sync import Producer as SyncProducer
 from ferrokafka.testing import BaseCluster
 from ferrokafka.testing.pytest_plugin import TopicFactory
 
@@ -204,3 +205,24 @@ def test_the_missing_extra_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "opentelemetry.metrics", None)
     with pytest.raises(ImportError, match=r"pip install 'ferrokafka\[opentelemetry\]'"):
         importlib.import_module("ferrokafka.opentelemetry")
+
+
+def test_a_synchronous_send_is_a_child_of_the_calling_threads_span(
+    kafka: BaseCluster,
+    topic: TopicFactory,
+    spans: tuple[TracerProvider, InMemorySpanExporter],
+) -> None:
+    name = topic()
+    provider, exporter = spans
+    interceptor = TracingInterceptor(tracer_provider=provider)
+    with (
+        SyncProducer(bootstrap_servers=kafka.bootstrap_servers, interceptors=[interceptor]) as sync,
+        provider.get_tracer("test").start_as_current_span("job") as job,
+    ):
+        sync.send(name, b"v").result(timeout=60)
+    [send] = [s for s in exporter.get_finished_spans() if s.name != "job"]
+    assert send.parent is not None
+    assert send.parent.span_id == job.get_span_context().span_id
+    assert send.context is not None
+    [record] = kafka.consume(name, 1)
+    assert f"{send.context.span_id:016x}".encode() in dict(record.headers)["traceparent"]
