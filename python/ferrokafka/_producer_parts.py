@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from ferrokafka import _held_records, _native
 from ferrokafka._broker_pool import BrokerPool
 from ferrokafka._inflight import InFlight
+from ferrokafka._interceptor_chain import InterceptorChain
 from ferrokafka._logging import PRODUCER, TRANSACTIONS, client_log
 from ferrokafka._metrics import ProducerMetrics, WindowConfig
 from ferrokafka._producer_id import ProducerIdManager
@@ -103,3 +104,4 @@ def assemble(producer: Producer) -> None:
     producer._key_serializer = config.key_serializer
     producer._value_serializer = config.value_serializer
     producer._delivery_timeout_ms = config.delivery_timeout_ms
+    producer._interceptors = InterceptorChain(config) if config.interceptors else None

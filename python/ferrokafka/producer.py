@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     from ferrokafka._broker_pool import BrokerPool
     from ferrokafka._held import HeldTopic
     from ferrokafka._inflight import InFlight
+    from ferrokafka._interceptor_chain import InterceptorChain
     from ferrokafka._metrics import ProducerMetrics
     from ferrokafka._producer_id import ProducerIdManager
     from ferrokafka._sender import Sender
@@ -127,6 +128,7 @@ class Producer(TransactionalMethods):
         _key_serializer: Serializer[Any] | None
         _value_serializer: Serializer[Any] | None
         _delivery_timeout_ms: int
+        _interceptors: InterceptorChain | None
 
     @document_options
     def __init__(
@@ -221,6 +223,7 @@ class Producer(TransactionalMethods):
         if self._state is ProducerState.NEW:
             self._state = ProducerState.CLOSED
             await self._pool.close()
+            _closing.close_interceptors(self)
             return
         self._state = ProducerState.CLOSING
         _fast_paths.remove(self)
@@ -239,6 +242,7 @@ class Producer(TransactionalMethods):
             await _closing.stop_everything(self, task)
             self._accumulator.close()
             self._state = ProducerState.CLOSED
+            _closing.close_interceptors(self)
             self._closed.set()
         self._inflight.log.info("producer closed")
 
@@ -355,6 +359,11 @@ class Producer(TransactionalMethods):
             self._check_owner()
         if self._transactions is not None:
             self._transactions.check_send()
+        if self._interceptors is not None:
+            raise IllegalStateError(
+                "send_many and produce_many are not available with interceptors, which see "
+                "records one by one: use send_nowait or produce"
+            )
         count = self._partition_counts.get(topic)
         if count is None:
             check_topic(topic)
