@@ -212,3 +212,38 @@ async def test_retries_counts_tries_after_the_first() -> None:
         clock.advance(500)
     assert tries == 3
     assert isinstance(future.exception(), NotLeaderOrFollowerError)
+
+
+async def test_maybe_written_is_the_registry_word_for_failures_and_their_messages() -> None:
+    """A and B go out in two requests; A's is lost before the leader read it, B's is refused
+    out of order (A's echo). Both back off past their delivery deadline. A may be in the log,
+    B is not (refused by sequence): the registry says so, and so do their errors."""
+    clock = FakeClock()
+    stage = SenderStage(
+        clock,
+        max_in_flight_requests_per_connection=5,
+        retry_backoff_ms=20_000,
+        retry_backoff_max_ms=20_000,
+    )
+    await _start(stage)
+    a = stage.send("t", 0, b"A")
+    await stage.turn()
+    b = stage.send("t", 0, b"B")
+    await stage.turn()
+    first, second = stage.wire.requests
+    a_batch, b_batch = (stage.registry.get(i) for i in stage.registry.unsettled("t", 0))
+    first.lost()
+    second.answer()
+    assert (a_batch.maybe_written, b_batch.maybe_written) == (True, False)
+    assert b_batch.attempts == 1  # sent, but not written: attempts alone do not say
+    assert stage.producer_ids is not None
+    assert stage.producer_ids.ready
+    clock.advance(30_000)
+    await stage.turn(rounds=1)
+    a_error, b_error = str(a.exception()), str(b.exception())
+    assert "may have been written" in a_error
+    assert "may have been written" not in b_error
+    assert "not written within delivery_timeout_ms=30000: the broker refused it" in b_error
+    assert _log_of(stage) == []
+    # Both spent sequence numbers: the next batch goes out under a new epoch.
+    assert not stage.producer_ids.ready
