@@ -23,8 +23,9 @@ can still tell a duplicate, as Java's producer resolves "unresolved sequences" b
 
 The producer adds batches (`add`), the sender moves them (`sent`, `retry`, `split`), records
 what the broker said of them (`refused_by_sequence`) and ends them (`settle`); it reads
-``maybe_written`` from here to decide on an epoch bump and to word a delivery timeout, the native send path looks them up (`get` through the producer's
-``batch_for``). What is true between calls is written in docs/DESIGN.md ("Invariants").
+``maybe_written`` from here to word a delivery timeout. The native send path looks batches up
+(`get` through the producer's ``batch_for``). What is true between calls is written in
+docs/DESIGN.md ("Invariants").
 """
 
 from __future__ import annotations

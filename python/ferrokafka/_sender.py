@@ -180,6 +180,10 @@ class Sender:
         now = self._now()
         self._metrics.collect(self._acc)
         self._expire(now)
+        # Every round, also those that drain and return at once: a request that never gets an
+        # answer times out even while other brokers keep the sender busy, and while an epoch
+        # bump waits for every request out.
+        request_wait_ms = self._expire_requests()
         next_timer = self._run_timers(now)
         if now >= self._pool.next_idle_check_ms:
             await self._pool.close_idle_connections()
@@ -191,7 +195,7 @@ class Sender:
         if ids is not None and not ids.ready:
             only = self._resolve_before_bump(tasks)
             if not only:
-                return min(self._config.retry_backoff_ms, IDLE_TICK_MS)
+                return min(self._config.retry_backoff_ms, IDLE_TICK_MS, request_wait_ms)
 
         ready, next_ready_ms = self._acc.ready(now)
         if only is not None:
@@ -252,7 +256,7 @@ class Sender:
             if drained:
                 # More may be drainable right away (one batch per partition per drain).
                 return 0
-        wait = min(IDLE_TICK_MS, max(next_timer - now, 1), self._expire_requests())
+        wait = min(IDLE_TICK_MS, max(next_timer - now, 1), request_wait_ms)
         # Wake for the earliest delivery deadline, so records fail on time rather than at the
         # next tick.
         deadline = self._inflight.next_deadline()

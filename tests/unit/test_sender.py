@@ -247,3 +247,51 @@ async def test_maybe_written_is_the_registry_word_for_failures_and_their_message
     assert _log_of(stage) == []
     # Both spent sequence numbers: the next batch goes out under a new epoch.
     assert not stage.producer_ids.ready
+
+
+async def test_a_request_never_answered_times_out_while_the_bump_waits() -> None:
+    """A's request reaches the leader and its answer never comes (the connection stays up):
+    A's delivery timeout passes in flight, so the epoch must be bumped, and the bump waits
+    until no request is out. That request's own timeout must still be enforced, or the bump
+    would wait forever and B, for another partition, would never be sent."""
+    clock = FakeClock()
+    stage = SenderStage(clock, max_in_flight_requests_per_connection=5)
+    await _start(stage)
+    a = stage.send("t", 0, b"A")
+    await stage.turn()
+    (silent,) = stage.wire.requests
+    clock.advance(30_000)
+    await stage.turn()
+    assert "maybe written" in str(a.exception())
+    b = stage.send("t", 1, b"B")
+    await stage.turn()
+    assert stage.wire.requests == [silent], "nothing goes out while the bump waits"
+    silent.overdue = True
+    for _ in range(3):
+        clock.advance(200)
+        await stage.turn()
+        for request in list(stage.wire.requests):
+            if request is not silent:
+                request.answer()
+    assert silent not in stage.wire.requests, "timed out, its connection closed"
+    assert stage.producer_ids is not None
+    assert stage.producer_ids.epoch == 1
+    assert b.result().offset == 0
+    assert stage.wire.log(("t", 1)).epoch == 1
+
+
+async def test_a_silent_request_times_out_in_a_round_that_drains() -> None:
+    """A round that drains returns at once for the next; the request timeouts are enforced in
+    it too, so a silent broker is noticed while other partitions keep the sender busy."""
+    import anyio
+
+    clock = FakeClock()
+    stage = SenderStage(clock, enable_idempotence=False, acks=1)
+    stage.send("t", 0, b"A")
+    await stage.turn()
+    (silent,) = stage.wire.requests
+    silent.overdue = True
+    stage.send("t", 1, b"B")
+    async with anyio.create_task_group() as tasks:
+        assert await stage.sender._round(tasks) == 0  # drained B: the next round at once
+    assert silent not in stage.wire.requests
