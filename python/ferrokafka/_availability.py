@@ -10,15 +10,13 @@ it never looks them up itself. Only with the built-in adaptive partitioner, as i
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 
 from ferrokafka import _native
 from ferrokafka._error_codes import ErrorCode
+from ferrokafka._logging import METADATA, client_log
 from ferrokafka._metadata import MetadataCache
 from ferrokafka.config import ProducerConfig
-
-log = logging.getLogger("ferrokafka.producer")
 
 
 class PartitionAvailability:
@@ -31,7 +29,7 @@ class PartitionAvailability:
             if config.partitioner is None and config.partitioner_adaptive_partitioning_enable
             else 0
         )
-        self._client_id = config.client_id
+        self._log = client_log(METADATA, config.client_id)
         self._acc = accumulator
         self._metadata = metadata
         # Per leader node id, monotonic ms: the last round it led a ready partition, and the
@@ -76,12 +74,11 @@ class PartitionAvailability:
         )
         if slow != self._slow:
             if slow:
-                log.info(
+                self._log.info(
                     "brokers %s made no progress for partitioner_availability_timeout_ms=%d: "
-                    "unkeyed records avoid their partitions (client %s)",
+                    "unkeyed records avoid their partitions",
                     sorted(slow),
                     self.timeout_ms,
-                    self._client_id,
                 )
             self._slow = slow
             self.update()

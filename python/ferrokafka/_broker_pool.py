@@ -33,14 +33,13 @@ from ferrokafka._connection import (
     connect_any,
 )
 from ferrokafka._error_codes import ErrorCode
+from ferrokafka._logging import CONNECTION, METADATA, client_log
 from ferrokafka._metadata import MetadataCache
 from ferrokafka._metrics.network import NetworkMetrics
 from ferrokafka._runtime import now_ms
 from ferrokafka._sasl.authenticator import SaslAuthenticator
 from ferrokafka.config import ProducerConfig
 from ferrokafka.errors import AuthenticationError, KafkaTimeoutError
-
-log = logging.getLogger("ferrokafka.producer")
 
 #: The key of the bootstrap servers in the per-node connect state (node ids are >= 0).
 BOOTSTRAP = -1
@@ -61,6 +60,8 @@ class BrokerPool:
         authenticator: SaslAuthenticator | None = None,
     ) -> None:
         self._config = config
+        self._log = client_log(CONNECTION, config.client_id)
+        self._metadata_log = client_log(METADATA, config.client_id)
         self._ssl_context = ssl_context
         # Authenticates every connection (SASL), or None.
         self._authenticator = authenticator
@@ -179,12 +180,38 @@ class BrokerPool:
             self._note_failure(key)
             if isinstance(exc, Exception):
                 self.last_error = exc
+                self._report_failure(key, exc)
             raise
-        self._failures.pop(key, None)
+        self._report_recovery(key, self._failures.pop(key, 0))
         self._retry_at.pop(key, None)
         if self.network is not None:
             conn.observer = self.network.connection_opened(key)
         return conn
+
+    def _report_failure(self, key: int, exc: Exception) -> None:
+        # Authentication refusals are the sender's to report (as errors: nothing heals them).
+        if isinstance(exc, KafkaConnectionError) and not isinstance(exc, AuthenticationError):
+            # Every attempt at DEBUG; a few of a long outage at WARNING.
+            self._log.debug("connect attempt to %s failed: %s", _broker_name(key), exc)
+            self._log.repeated(
+                ("connect", key),
+                logging.WARNING,
+                "cannot connect to %s (%d failed attempt(s), next in %d ms): %s",
+                _broker_name(key),
+                self._failures.get(key, 0),
+                max(self._retry_at.get(key, 0) - now_ms(), 0),
+                exc,
+            )
+
+    def _report_recovery(self, key: int, failures: int) -> None:
+        held = self._log.settled(("connect", key))
+        if failures:
+            self._log.info(
+                "connected to %s again after %d failed attempt(s)%s",
+                _broker_name(key),
+                failures,
+                f" ({held} not logged)" if held else "",
+            )
 
     def _note_failure(self, key: int) -> None:
         failures = self._failures[key] = self._failures.get(key, 0) + 1
@@ -237,7 +264,6 @@ class BrokerPool:
                     if isinstance(exc, AuthenticationError):
                         raise
                     reason = str(exc)
-                    log.info("no broker answered yet (client %s): %s", self.client_id, exc)
             if scope.cancelled_caught:
                 reason = "an attempt was still under way when the time ran out"
             wait_ms = max(self._retry_at.get(BOOTSTRAP, 0) - now_ms(), 0)
@@ -267,7 +293,7 @@ class BrokerPool:
         ]
         for node_id in idle:
             conn = self._connections.pop(node_id)
-            log.debug("closing %s: idle for %d ms (client %s)", conn, limit_ms, self.client_id)
+            self._log.debug("closing %s: idle for %d ms", conn, limit_ms)
             await conn.close()
         boot = self._bootstrap_conn
         if boot is not None and boot.idle_seconds(clock) * 1000 >= limit_ms:
@@ -320,10 +346,11 @@ class BrokerPool:
         except KafkaConnectionError as exc:
             self.last_error = exc
             self._note_refresh(complete=False)
+            self._metadata_log.repeated("refresh", logging.INFO, "metadata refresh failed: %s", exc)
             raise
         self.last_refresh_ms = now_ms()
         self.last_error = None
-        self._note_refresh(complete=all(self._has_metadata(t) for t in topics))
+        self._note_refresh(complete=self._report_missing(topics))
         self.on_metadata()
         # Connections to brokers that left the cluster are of no use any more.
         for node_id in [n for n in self._connections if n not in self.metadata.brokers]:
@@ -341,9 +368,30 @@ class BrokerPool:
         for name in idle:
             del self._wanted_topics[name]
         if idle:
-            log.debug("no longer refreshing idle topics %s (client %s)", idle, self.client_id)
+            self._metadata_log.debug("no longer refreshing idle topics %s", idle)
             self.metadata.forget(idle)
         return sorted(self._wanted_topics)
+
+    def _report_missing(self, topics: list[str]) -> bool:
+        """Whether every one of ``topics`` has metadata now; warns of each that has not (its
+        records wait for it, up to max_block_ms)."""
+        complete = True
+        for name in topics:
+            if self._has_metadata(name):
+                self._metadata_log.settled(("missing", name))
+                continue
+            complete = False
+            state = self.metadata.topic(name)
+            code = ErrorCode.NONE if state is None else state.error_code
+            member = ErrorCode._value2member_map_.get(code)
+            self._metadata_log.repeated(
+                ("missing", name),
+                logging.WARNING,
+                "no metadata for topic %r yet (%s): its records wait for it",
+                name,
+                "no partitions" if code == ErrorCode.NONE else getattr(member, "name", code),
+            )
+        return complete
 
     def _has_metadata(self, topic: str) -> bool:
         state = self.metadata.topic(topic)
@@ -370,4 +418,8 @@ class BrokerPool:
             with anyio.CancelScope(shield=True):
                 await conn.close()
         if connections:
-            log.debug("closed %d connection(s) of client %s", len(connections), self.client_id)
+            self._log.debug("closed %d connection(s)", len(connections))
+
+
+def _broker_name(key: int) -> str:
+    return "the bootstrap servers" if key == BOOTSTRAP else f"broker {key}"

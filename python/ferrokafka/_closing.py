@@ -3,7 +3,6 @@ given, then stop the sender, fail every record not delivered and close the conne
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING
 
 import anyio
@@ -14,8 +13,6 @@ from ferrokafka.errors import KafkaError, ProducerClosedError
 if TYPE_CHECKING:
     from ferrokafka._runtime import BackgroundTask
     from ferrokafka.producer import Producer
-
-log = logging.getLogger("ferrokafka.producer")
 
 
 async def send_what_is_left(
@@ -32,7 +29,9 @@ async def send_what_is_left(
             try:
                 await producer.abort_transaction()
             except KafkaError as exc:
-                log.warning("close(): the open transaction was not aborted: %s", exc)
+                producer._inflight.log.warning(
+                    "close(): the open transaction was not aborted: %s", exc
+                )
     with anyio.move_on_after(limit):
         while producer._held:
             await next(iter(producer._held.values())).placeholder.wait()
@@ -42,7 +41,7 @@ async def send_what_is_left(
     with anyio.move_on_after(max(deadline - anyio.current_time(), 0.0)):
         await task.join()
     if not task.done:
-        log.warning("close(): records left after %.3g s are failed", limit)
+        producer._inflight.log.warning("close(): records left after %.3g s are failed", limit)
 
 
 async def stop_everything(producer: Producer, task: BackgroundTask) -> None:
@@ -69,3 +68,9 @@ def fail_everything(producer: Producer, error: KafkaError) -> None:
     producer._accumulator.abort_all()
     for pending in producer._inflight.take_all():
         pending.fail(error)
+
+
+def close_interceptors(producer: Producer) -> None:
+    """Java closes the interceptors last, once the records have ended (each was acknowledged)."""
+    if producer._interceptors is not None:
+        producer._interceptors.close()

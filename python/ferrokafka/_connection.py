@@ -50,6 +50,7 @@ from ferrokafka import _dns
 from ferrokafka._address import BrokerAddress as BrokerAddress
 from ferrokafka._address import parse_bootstrap_servers as parse_bootstrap_servers
 from ferrokafka._error_codes import ErrorCode
+from ferrokafka._logging import CONNECTION, ClientLog, client_log
 from ferrokafka._requests import (
     SUPPORTED_VERSIONS,
     ApiKey,
@@ -74,8 +75,6 @@ if TYPE_CHECKING:
     from ferrokafka._metrics.network import ConnectionObserver
     from ferrokafka._native import VersionRange
     from ferrokafka._sasl.authenticator import SaslAuthenticator
-
-log = logging.getLogger("ferrokafka.connection")
 
 T = TypeVar("T")
 
@@ -124,7 +123,9 @@ class _InFlight:
     def name(self) -> str:
         return self.request.name
 
-    def finish(self, frame: bytes | None, error: KafkaConnectionError | None) -> None:
+    def finish(
+        self, frame: bytes | None, error: KafkaConnectionError | None, log: ClientLog
+    ) -> None:
         on_done, self.on_done = self.on_done, None
         if on_done is None:
             return
@@ -172,6 +173,7 @@ class BrokerConnection:
         self.address = address
         self.node_id = node_id
         self.client_id = client_id
+        self.log = client_log(CONNECTION, client_id)
         self.request_timeout = request_timeout
         #: ``{api_key: VersionRange}`` from the broker's ApiVersions answer.
         self.api_versions: dict[int, VersionRange] = {}
@@ -272,7 +274,7 @@ class BrokerConnection:
             if isinstance(exc, KafkaConnectionError) and isinstance(refusal, ssl.SSLError):
                 raise handshake_error(where, refusal) from refusal
             raise
-        log.debug("connected to %s (client %s)", conn, client_id)
+        conn.log.debug("connected to %s", conn)
         return conn
 
     async def _negotiate_versions(self, remaining_s: float, connect_timeout: float) -> None:
@@ -411,7 +413,7 @@ class BrokerConnection:
             self._in_flight.append(entry)
         else:
             # Handed to the transport, in order: as far as this client can tell, sent.
-            entry.finish(b"", None)
+            entry.finish(b"", None, self.log)
 
     def expire_requests(self, now: float | None = None) -> float | None:
         """Closes the connection if a request is past its timeout (failing every request on
@@ -508,7 +510,7 @@ class BrokerConnection:
             self.observer.response_received(len(frame) + 4)
         if not self._in_flight:
             self.last_active = time.monotonic()
-        entry.finish(frame, None)
+        entry.finish(frame, None, self.log)
         if not self._in_flight and self._idle is not None:
             self._idle.set()
 
@@ -529,7 +531,7 @@ class BrokerConnection:
         if self._error is None:
             self._error = error
             level = logging.INFO if self._in_flight else logging.DEBUG
-            log.log(level, "%s (client %s)", error, self.client_id)
+            self.log.log(level, "%s", error)
             if self.observer is not None:
                 self.observer.connection_closed()
         root = self._error
@@ -539,7 +541,7 @@ class BrokerConnection:
         for entry in [*self._in_flight, *(entry for entry, _, _ in held)]:
             failure = kind(f"{entry.name} to {self} failed: {root}")
             failure.__cause__ = root
-            entry.finish(None, failure)
+            entry.finish(None, failure, self.log)
         self._in_flight.clear()
         if self._idle is not None:
             self._idle.set()
@@ -564,7 +566,9 @@ class BrokerConnection:
             return False
         self._held = collections.deque()
         self._held_since = time.monotonic()
-        self._reauth_task = BackgroundTask(self._reauthenticate, f"ferrokafka-reauth {self}")
+        self._reauth_task = BackgroundTask(
+            self._reauthenticate, f"ferrokafka-reauth {self}", log=self.log
+        )
         return True
 
     async def _reauthenticate(self) -> None:

@@ -108,16 +108,20 @@ async def produce_slowly(
     partition: int | None,
     timestamp_ms: int | None,
     turn: bool,
+    *,
+    send_nowait: Callable[..., DeliveryFuture] | None = None,
 ) -> DeliveryFuture:
     """`produce` off its fast path, the loop checked: the turn is due, the call has options,
-    the topic's metadata is missing, or the buffer is full."""
+    the topic's metadata is missing, or the buffer is full. ``send_nowait`` replaces the
+    producer's (the interceptors pass the one they wrap)."""
     if turn:
         # Before the append: a produce() cancelled here has enqueued nothing.
         await give_turn()
     deadline = await _wait_for_metadata(producer, topic)
+    send = producer.send_nowait if send_nowait is None else send_nowait
     while True:
         try:
-            return producer.send_nowait(
+            return send(
                 topic, value, key, headers=headers, partition=partition, timestamp_ms=timestamp_ms
             )
         except BufferFullError:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ferrokafka._logging import UNNAMED, ClientLog
 from ferrokafka._pending import PendingBatch
 from ferrokafka.errors import KafkaError
 from ferrokafka.records import DeliveryFuture
@@ -35,10 +36,12 @@ class HeldRecord:
 class HeldTopic:
     """The held records of one topic, sharing one placeholder batch their futures wait on."""
 
-    def __init__(self, topic: str, deadline_ms: int, delivery_deadline_ms: int) -> None:
+    def __init__(
+        self, topic: str, deadline_ms: int, delivery_deadline_ms: int, log: ClientLog = UNNAMED
+    ) -> None:
         self.topic = topic
         self.deadline_ms = deadline_ms
-        self.placeholder = PendingBatch(topic, -1, delivery_deadline_ms)
+        self.placeholder = PendingBatch(topic, -1, delivery_deadline_ms, log)
         self.records: list[HeldRecord] = []
         self.size = 0
 
@@ -74,7 +77,7 @@ class HeldTopic:
             try:
                 batch, index = append(record)
             except KafkaError as error:
-                batch, index = PendingBatch(self.topic, -1, 0), 0
+                batch, index = PendingBatch(self.topic, -1, 0, self.placeholder.log), 0
                 batch.fail(error)
             record.future.rebind(batch, index)
         for future, callback in callbacks:

@@ -52,7 +52,10 @@ def hold(
     if held is None:
         now = now_ms()
         held = producer._held[topic] = HeldTopic(
-            topic, now + producer._config.max_block_ms, now + producer._delivery_timeout_ms
+            topic,
+            now + producer._config.max_block_ms,
+            now + producer._delivery_timeout_ms,
+            producer._inflight.log,
         )
         producer._pool.want_topic(topic)
         producer._sender.request_metadata()

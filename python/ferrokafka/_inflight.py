@@ -33,15 +33,18 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterator
 
+from ferrokafka._logging import UNNAMED, ClientLog
 from ferrokafka._pending import PendingBatch
 
 Partition = tuple[str, int]
 
 
 class InFlight:
-    __slots__ = ("_batches", "_deadlines", "_delivery_timeout_ms", "_order")
+    __slots__ = ("_batches", "_deadlines", "_delivery_timeout_ms", "_order", "log")
 
-    def __init__(self, delivery_timeout_ms: int) -> None:
+    def __init__(self, delivery_timeout_ms: int, log: ClientLog = UNNAMED) -> None:
+        # Given to every batch (delivery callbacks that raise are logged with the client id).
+        self.log = log
         self._delivery_timeout_ms = delivery_timeout_ms
         self._batches: dict[int, PendingBatch] = {}
         self._deadlines: list[tuple[int, int]] = []
@@ -104,7 +107,7 @@ class InFlight:
         """Registers a batch the accumulator just opened; every record of it ends by
         ``now_ms + delivery_timeout_ms``."""
         deadline = now_ms + self._delivery_timeout_ms
-        pending = self._batches[batch_id] = PendingBatch(topic, partition, deadline)
+        pending = self._batches[batch_id] = PendingBatch(topic, partition, deadline, self.log)
         heapq.heappush(self._deadlines, (deadline, batch_id))
         return pending
 
@@ -148,7 +151,7 @@ class InFlight:
         parts = []
         piece_ids = []
         for piece_id, first_index, count in runs:
-            piece = PendingBatch(parent.topic, parent.partition, parent.deadline_ms)
+            piece = PendingBatch(parent.topic, parent.partition, parent.deadline_ms, parent.log)
             piece.parent = parent
             piece.last_error = parent.last_error
             piece.placed = parent.placed

@@ -14,19 +14,17 @@ methods `done`, `record_metadata`, `record_error`, `add_done_callback` and `asyn
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import anyio
 
+from ferrokafka._logging import UNNAMED, ClientLog
 from ferrokafka._runtime import running_loop
 from ferrokafka.records import DeliveryFuture, InvalidStateError, RecordMetadata
 
 if TYPE_CHECKING:
     from ferrokafka.errors import KafkaError
-
-log = logging.getLogger("ferrokafka.producer")
 
 DoneCallback = Callable[[DeliveryFuture], Any]
 
@@ -48,6 +46,7 @@ class PendingBatch:
         "error",
         "in_flight",
         "last_error",
+        "log",
         "log_append_time_ms",
         "maybe_written",
         "parent",
@@ -59,8 +58,12 @@ class PendingBatch:
         "waiters",
     )
 
-    def __init__(self, topic: str, partition: int, deadline_ms: int) -> None:
+    def __init__(
+        self, topic: str, partition: int, deadline_ms: int, log: ClientLog = UNNAMED
+    ) -> None:
         self.topic = topic
+        # Its producer's: a delivery callback that raises is logged under its client id.
+        self.log = log
         self.partition = partition
         # delivery_timeout_ms after the first record: every record ends by then.
         self.deadline_ms = deadline_ms
@@ -201,7 +204,7 @@ class PendingBatch:
     def add_done_callback(self, future: DeliveryFuture, callback: DoneCallback) -> None:
         """Runs ``callback(future)`` once the batch has ended (now, if it has)."""
         if self.resolved:
-            run_callback(callback, future)
+            run_callback(callback, future, self.log)
         elif self.callbacks is None:
             self.callbacks = [(future, callback)]
         else:
@@ -219,12 +222,12 @@ class PendingBatch:
         callbacks, self.callbacks = self.callbacks, None
         if callbacks:
             for future, callback in callbacks:
-                run_callback(callback, future)
+                run_callback(callback, future, self.log)
 
 
-def run_callback(callback: DoneCallback, future: DeliveryFuture) -> None:
+def run_callback(callback: DoneCallback, future: DeliveryFuture, log: ClientLog) -> None:
     """Runs a user's delivery callback; its exceptions are logged, never raised into the sender."""
     try:
         callback(future)
     except Exception:
-        log.exception("delivery callback %r raised", callback)
+        log.exception("delivery callback %r raised (the record's outcome stands)", callback)

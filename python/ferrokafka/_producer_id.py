@@ -16,6 +16,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from ferrokafka._error_codes import ErrorCode
+from ferrokafka._logging import UNNAMED, ClientLog
 from ferrokafka._requests import ApiKey, init_producer_id_request
 from ferrokafka.errors import KafkaError, error_for_code
 
@@ -23,13 +24,13 @@ if TYPE_CHECKING:
     from ferrokafka import _native
     from ferrokafka._broker_pool import BrokerPool
 
-log = logging.getLogger("ferrokafka.producer")
-
 MAX_EPOCH = 32767
 
 
 class ProducerIdManager:
-    def __init__(self, transaction_timeout_ms: int) -> None:
+    def __init__(self, transaction_timeout_ms: int, log: ClientLog = UNNAMED) -> None:
+        # ferrokafka.transactions with the client id: ids, epochs, and (transactional) more.
+        self.log = log
         self.producer_id = -1
         self.epoch = -1
         self._transaction_timeout_ms = transaction_timeout_ms
@@ -69,7 +70,7 @@ class ProducerIdManager:
             producer_id, epoch = await self._init(pool)
         except KafkaError as exc:
             self.last_error = exc
-            log.info("InitProducerId failed (client %s): %s", pool.client_id, exc)
+            self.log.repeated("init", logging.INFO, "InitProducerId failed: %s", exc)
             return
         self._install(accumulator, producer_id, epoch)
         self._unknown_id_bumped_epoch = -1
@@ -82,7 +83,7 @@ class ProducerIdManager:
             accumulator.reset_sequences()
         self._bump_requested = False
         self.last_error = None
-        log.info("producer id %d, epoch %d", producer_id, epoch)
+        self.log.info("producer id %d, epoch %d", producer_id, epoch)
 
     async def _init(self, pool: BrokerPool) -> tuple[int, int]:
         conn = await pool.any_connection()

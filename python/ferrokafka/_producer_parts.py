@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 from ferrokafka import _held_records, _native, _waits
 from ferrokafka._broker_pool import BrokerPool
 from ferrokafka._inflight import InFlight
+from ferrokafka._interceptor_chain import InterceptorChain
+from ferrokafka._logging import PRODUCER, TRANSACTIONS, client_log
 from ferrokafka._metrics import ProducerMetrics, WindowConfig
 from ferrokafka._producer_id import ProducerIdManager
 from ferrokafka._sasl import authenticator_for
@@ -55,17 +57,22 @@ def assemble(producer: Producer) -> None:
     if authenticator is not None:
         producer._metrics.authentications = authenticator.counts
     # Every batch from its first record to its end: the registry the sender moves them in.
-    producer._inflight = InFlight(config.delivery_timeout_ms)
+    producer._inflight = InFlight(
+        config.delivery_timeout_ms, client_log(PRODUCER, config.client_id)
+    )
     producer._held = {}
     producer._held_bytes = 0
     producer._partition_counts = {}
+    ids_log = client_log(TRANSACTIONS, config.client_id)
     transactional_ids = (
-        TransactionalProducerIds(config.transaction_timeout_ms)
+        TransactionalProducerIds(config.transaction_timeout_ms, ids_log)
         if config.transactional_id is not None
         else None
     )
     producer._producer_ids = transactional_ids or (
-        ProducerIdManager(config.transaction_timeout_ms) if config.enable_idempotence else None
+        ProducerIdManager(config.transaction_timeout_ms, ids_log)
+        if config.enable_idempotence
+        else None
     )
     producer._pool = BrokerPool(config, ssl_context_for(config), authenticator)
     producer._pool.on_metadata = partial(_held_records.on_metadata, producer)
@@ -97,3 +104,4 @@ def assemble(producer: Producer) -> None:
     producer._key_serializer = config.key_serializer
     producer._value_serializer = config.value_serializer
     producer._delivery_timeout_ms = config.delivery_timeout_ms
+    producer._interceptors = InterceptorChain(config) if config.interceptors else None

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import _thread
 import asyncio
-import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -23,10 +22,8 @@ from collections.abc import Awaitable, Callable
 import anyio
 import sniffio
 
+from ferrokafka._logging import UNNAMED, ClientLog
 from ferrokafka.errors import IllegalStateError
-
-log = logging.getLogger("ferrokafka")
-
 
 # The C function behind asyncio.get_running_loop, without its exception when no loop runs
 # (None instead). On CPython 3.11 each call also makes a getpid() system call (~0.1 µs), so the
@@ -70,8 +67,10 @@ class BackgroundTask:
         fn: Callable[[], Awaitable[None]],
         name: str,
         on_exit: Callable[[], None] | None = None,
+        log: ClientLog = UNNAMED,
     ) -> None:
         self.name = name
+        self._log = log
         self._fn = fn
         # Called when the task ends for any reason, its loop's shutdown included.
         self._on_exit = on_exit
@@ -102,7 +101,7 @@ class BackgroundTask:
             with self._scope:
                 await self._fn()
         except Exception:
-            log.exception("background task %s failed", self.name)
+            self._log.exception("background task %s failed", self.name)
         finally:
             if self._on_exit is not None:
                 self._on_exit()

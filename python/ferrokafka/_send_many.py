@@ -34,6 +34,11 @@ def send_many(
         producer._check_owner()
     if producer._transactions is not None:
         producer._transactions.check_send()
+    if producer._interceptors is not None:
+        raise IllegalStateError(
+            "send_many and produce_many are not available with interceptors, which see "
+            "records one by one: use send_nowait or produce"
+        )
     count = producer._partition_counts.get(topic)
     if count is None:
         check_topic(topic)

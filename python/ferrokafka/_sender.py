@@ -42,6 +42,7 @@ from ferrokafka import _native
 from ferrokafka._availability import PartitionAvailability
 from ferrokafka._connection import BrokerConnection
 from ferrokafka._error_codes import ErrorCode
+from ferrokafka._logging import SENDER, client_log
 from ferrokafka._native import BrokerMetadata, PartitionProduceResult, ProduceResult
 from ferrokafka._requests import ApiKey, Request, produce_decoder
 from ferrokafka._runtime import Signal, now_ms
@@ -64,7 +65,6 @@ if TYPE_CHECKING:
     from ferrokafka._transactions.manager import TransactionManager
     from ferrokafka.config import ProducerConfig
 
-log = logging.getLogger("ferrokafka.producer")
 
 # Produce v13 addresses topics by id; the codec speaks v3..v12, where topics have names.
 PRODUCE_MAX_VERSION = 12
@@ -88,6 +88,7 @@ class Sender:
         clock: Callable[[], int] = now_ms,
     ) -> None:
         self._config = config
+        self._log = client_log(SENDER, config.client_id)
         self._acc = accumulator
         self._pool = pool
         # The batches, their deadlines and each partition's unsettled order: the registry's;
@@ -165,7 +166,7 @@ class Sender:
                 try:
                     delay_ms = await self._round(tasks)
                 except Exception:
-                    log.exception("sender round failed (client %s)", self._config.client_id)
+                    self._log.exception("sender round failed")
                     delay_ms = self._config.retry_backoff_ms
                 if delay_ms > 0:
                     await self._wakeup.wait(delay_ms / 1000)
@@ -356,12 +357,7 @@ class Sender:
     def _fail_request(self, node: int, batch_ids: list[int], exc: Exception) -> None:
         # A bug must not take the sender down with it (every other record would hang): the
         # batches of this request fail, the sender goes on.
-        log.error(
-            "sending to broker %d failed (client %s)",
-            node,
-            self._config.client_id,
-            exc_info=exc,
-        )
+        self._log.error("sending to broker %d failed", node, exc_info=exc)
         for batch_id in batch_ids:
             pending = self._inflight.get(batch_id)
             if pending is not None:
@@ -443,12 +439,11 @@ class Sender:
                 self._retry_or_fail(batch_id, pending, error, force_retriable=True)
                 return
             assert self._producer_ids is not None
-            log.warning(
-                "%s on %s-%s: bumping the producer epoch (client %s)",
+            self._log.warning(
+                "%s on %s-%s: bumping the producer epoch",
                 error.name,
                 pending.topic,
                 pending.partition,
-                self._config.client_id,
             )
             self._producer_ids.request_bump(
                 unknown_producer_id=code == ErrorCode.UNKNOWN_PRODUCER_ID
@@ -485,12 +480,14 @@ class Sender:
                 backoff = max(pending.deadline_ms - now, 0)
             self._inflight.retry(batch_id)
             self._acc.retry(batch_id, now, backoff)
-            log.debug(
-                "retrying batch %d of %s-%s in %d ms: %s",
-                batch_id,
+            self._log.repeated(
+                ("retry", pending.topic, pending.partition),
+                logging.WARNING,
+                "retrying a batch of %s-%s in %d ms (attempt %d): %s",
                 pending.topic,
                 pending.partition,
                 backoff,
+                pending.attempts + 1,
                 error,
             )
             return
@@ -532,7 +529,14 @@ class Sender:
             # whole life is bounded, even when its request is still unanswered. The bump waits
             # until no partition starts with a maybe-written batch (_resolve_before_bump).
             self._producer_ids.request_bump()
-        log.debug("batch %d of %s-%s failed: %s", batch_id, pending.topic, pending.partition, error)
+        self._log.repeated(
+            ("fail", pending.topic, pending.partition),
+            logging.WARNING,
+            "a batch of %s-%s failed (its records raise it): %s",
+            pending.topic,
+            pending.partition,
+            error,
+        )
         pending.fail(error)
 
     def _split(self, batch_id: int, pending: PendingBatch) -> bool:
@@ -568,7 +572,7 @@ class Sender:
         """TLS or SASL refused: retrying cannot help, so every record waiting to be sent fails
         with the error now, not after delivery_timeout_ms. Nothing reconnects until a new
         record asks for it (and the broker's reconnect backoff has passed)."""
-        log.error("%s (client %s)", error, self._config.client_id)
+        self._log.error("%s", error)
         self._fail_all(error)
         ids = self._producer_ids
         if ids is not None and ids.producer_id >= 0:
@@ -609,9 +613,8 @@ class Sender:
             await self._pool.refresh_metadata()
         except AuthenticationError as exc:
             self._authentication_failed(exc)
-        except KafkaError as exc:
-            # The pool holds the next refresh back (retry_backoff_ms, growing).
-            log.info("metadata refresh failed (client %s): %s", self._config.client_id, exc)
+        except KafkaError:
+            # The pool logged it, and holds the next refresh back (retry_backoff_ms, growing).
             self._metadata_wanted = True
         finally:
             self._refreshing = False
@@ -638,7 +641,6 @@ class Sender:
         except AuthenticationError as exc:
             self._authentication_failed(exc)
         except KafkaConnectionError as exc:
-            log.info("cannot reach broker %d (client %s): %s", node, self._config.client_id, exc)
             self._metadata_wanted = True
             # The batches waiting for this broker report why if their delivery times out.
             error = KafkaConnectionError(str(exc))

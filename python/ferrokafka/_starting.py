@@ -29,7 +29,8 @@ async def start(producer: Producer) -> None:
     producer._sender_task = BackgroundTask(
         producer._sender.run,
         f"ferrokafka-sender-{producer}",
-        on_exit=partial(sender_exited, producer),
+        partial(sender_exited, producer),
+        producer._inflight.log,
     )
 
 

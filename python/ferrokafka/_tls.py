@@ -10,7 +10,6 @@ the terminal for a missing password, so a password callback that refuses is alwa
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import secrets
 import ssl
@@ -18,10 +17,9 @@ import tempfile
 from collections.abc import Iterator
 from typing import Final, NoReturn
 
+from ferrokafka._logging import CONNECTION, client_log
 from ferrokafka.config import JKS_CONVERSION, ProducerConfig
 from ferrokafka.errors import ConfigError, SslAuthenticationError
-
-log = logging.getLogger("ferrokafka.producer")
 
 _VERSIONS: Final = {"TLSv1.2": ssl.TLSVersion.TLSv1_2, "TLSv1.3": ssl.TLSVersion.TLSv1_3}
 # A JKS file starts with this magic number (0xFEEDFEED).
@@ -61,7 +59,7 @@ def ssl_context_for(config: ProducerConfig) -> ssl.SSLContext | None:
         )
     if not config.ssl_check_hostname:
         context.check_hostname = False
-        _warn_no_hostname_check()
+        _warn_no_hostname_check(config.client_id)
     return context
 
 
@@ -240,11 +238,11 @@ def _loading(option: str, meaning: str) -> Iterator[None]:
         raise ConfigError(f"{option}: {exc.strerror or exc}", option=option) from exc
 
 
-def _warn_no_hostname_check() -> None:
+def _warn_no_hostname_check(client_id: str) -> None:
     global _warned_no_hostname_check
     if not _warned_no_hostname_check:
         _warned_no_hostname_check = True
-        log.warning(
+        client_log(CONNECTION, client_id).warning(
             "TLS host name verification is off (ssl.endpoint.identification.algorithm=''): "
             "any certificate signed by a trusted CA is accepted for any broker"
         )

@@ -16,7 +16,6 @@ Both report to a `FrameSink` (the connection): each frame, and once, why the byt
 from __future__ import annotations
 
 import asyncio
-import logging
 import socket
 import ssl
 from typing import Protocol, cast
@@ -25,16 +24,18 @@ import anyio
 import anyio.abc
 from anyio.streams.buffered import BufferedByteReceiveStream
 
+from ferrokafka._logging import ClientLog
 from ferrokafka._runtime import BackgroundTask, Signal, running_loop
 from ferrokafka.errors import KafkaConnectionError
-
-log = logging.getLogger("ferrokafka.connection")
 
 # How often `drain` looks whether the bytes are out (only when closing).
 DRAIN_POLL_S = 0.001
 
 
 class FrameSink(Protocol):
+    #: Where the wire's own tasks report a failure (the connection's client id is on it).
+    log: ClientLog
+
     def frame_size(self, size_bytes: bytes) -> int:
         """The size announced by a frame's 4-byte prefix; raises `KafkaConnectionError` for a
         size no Kafka response has."""
@@ -266,8 +267,12 @@ class StreamWire(_Reporter):
 
     def attach(self, sink: FrameSink, name: str) -> None:
         super().attach(sink, name)
-        self._reader = BackgroundTask(self._read_loop, name=f"ferrokafka-reader-{name}")
-        self._writer = BackgroundTask(self._write_loop, name=f"ferrokafka-writer-{name}")
+        self._reader = BackgroundTask(
+            self._read_loop, name=f"ferrokafka-reader-{name}", log=sink.log
+        )
+        self._writer = BackgroundTask(
+            self._write_loop, name=f"ferrokafka-writer-{name}", log=sink.log
+        )
 
     def write(self, data: bytes) -> None:
         if not self._outbox:

@@ -15,7 +15,6 @@ call from another loop or thread, the per-record native path once per batch.
 from __future__ import annotations
 
 import enum
-import logging
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
@@ -64,13 +63,12 @@ if TYPE_CHECKING:
     from ferrokafka._broker_pool import BrokerPool
     from ferrokafka._held import HeldTopic
     from ferrokafka._inflight import InFlight
+    from ferrokafka._interceptor_chain import InterceptorChain
     from ferrokafka._metrics import ProducerMetrics
     from ferrokafka._producer_id import ProducerIdManager
     from ferrokafka._sender import Sender
     from ferrokafka._transactions.manager import TransactionManager
     from ferrokafka.serializers import Serializer
-
-log = logging.getLogger("ferrokafka.producer")
 
 
 class ProducerState(enum.Enum):
@@ -129,6 +127,7 @@ class Producer(TransactionalMethods):
         _key_serializer: Serializer[Any] | None
         _value_serializer: Serializer[Any] | None
         _delivery_timeout_ms: int
+        _interceptors: InterceptorChain | None
 
     @document_options
     def __init__(
@@ -183,7 +182,7 @@ class Producer(TransactionalMethods):
         await _starting.start(self)
         self._state = ProducerState.STARTED
         _fast_paths.install(self, Producer)
-        log.info("producer %s started", self._config.client_id)
+        self._inflight.log.info("producer started")
 
     async def __aenter__(self) -> Self:
         await self.start()
@@ -213,6 +212,7 @@ class Producer(TransactionalMethods):
         if self._state is ProducerState.NEW:
             self._state = ProducerState.CLOSED
             await self._pool.close()
+            _closing.close_interceptors(self)
             return
         self._state = ProducerState.CLOSING
         _fast_paths.remove(self)
@@ -231,8 +231,9 @@ class Producer(TransactionalMethods):
             await _closing.stop_everything(self, task)
             self._accumulator.close()
             self._state = ProducerState.CLOSED
+            _closing.close_interceptors(self)
             self._closed.set()
-        log.info("producer %s closed", self._config.client_id)
+        self._inflight.log.info("producer closed")
 
     # --- sending -------------------------------------------------------------------------
 

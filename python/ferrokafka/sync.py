@@ -15,6 +15,9 @@ timeout; after `close` every future has ended (records not delivered fail with
 `ProducerClosedError`) and the thread is gone. Errors are the same classes the asyncio
 `ferrokafka.Producer` raises. Calling a blocking method from the producer's own thread (from an
 ``on_delivery`` callback, say) would wait on itself, so it raises `IllegalStateError` instead.
+
+With ``transactional_id``, ``with producer.transaction():`` and the other transaction methods
+of the async producer are here too (``ferrokafka._sync_transactions``).
 """
 
 from __future__ import annotations
@@ -23,7 +26,6 @@ import asyncio
 import concurrent.futures
 import contextlib
 import enum
-import logging
 import os
 import threading
 import time
@@ -34,6 +36,8 @@ from types import TracebackType
 from typing import Any, NamedTuple, Self, TypeVar, Unpack
 
 from ferrokafka._config.arguments import ProducerOptions, document_options
+from ferrokafka._logging import SYNC, ClientLog, client_log
+from ferrokafka._sync_transactions import SyncTransactionalMethods
 from ferrokafka.config import ProducerConfig
 from ferrokafka.errors import (
     BufferFullError,
@@ -47,8 +51,6 @@ from ferrokafka.producer import Producer as AsyncProducer
 from ferrokafka.records import DeliveryFuture, RecordMetadata
 
 __all__ = ["Producer", "SyncProducerState"]
-
-log = logging.getLogger("ferrokafka.sync")
 
 T = TypeVar("T")
 
@@ -88,7 +90,7 @@ class _Queued(NamedTuple):
     plain: bool
 
 
-class Producer:
+class Producer(SyncTransactionalMethods):
     """A thread-safe, blocking front of `ferrokafka.Producer`.
 
     Takes the same options (``Producer(bootstrap_servers="b:9092", linger_ms=5)``, or
@@ -149,6 +151,10 @@ class Producer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         _live.add(self)
+
+    @property
+    def _log(self) -> ClientLog:
+        return client_log(SYNC, self._producer.config.client_id)
 
     @property
     def config(self) -> ProducerConfig:
@@ -217,7 +223,7 @@ class Producer:
                 self._run(self._close_on_loop(limit), limit + _CLOSE_GRACE_S)
             except Exception as exc:
                 # A loop stuck in a user callback, say: nothing more to wait for.
-                log.warning("close(): the producer's thread did not finish closing: %r", exc)
+                self._log.warning("close(): the producer's thread did not finish closing: %r", exc)
             finally:
                 self._fail_leftovers()
                 self._stop_loop(_CLOSE_GRACE_S)
@@ -260,6 +266,13 @@ class Producer:
         elif threading.current_thread() is self._thread:
             raise self._own_thread_error("send")
         future: concurrent.futures.Future[RecordMetadata] = concurrent.futures.Future()
+        interceptors = self._producer._interceptors
+        if interceptors is not None:
+            record = interceptors.intercept_for(
+                future, topic, value, key, headers, partition, timestamp_ms
+            )
+            topic, value, key = record.topic, record.value, record.key
+            headers, partition, timestamp_ms = record.headers, record.partition, record.timestamp_ms
         if on_delivery is not None:
             future.add_done_callback(_delivery_callback(on_delivery))
         plain = partition is None and timestamp_ms is None and not headers
@@ -367,7 +380,7 @@ class Producer:
         if thread is not None:
             thread.join(timeout)
             if thread.is_alive():
-                log.warning(
+                self._log.warning(
                     "the producer's thread %s did not end within %g s", thread.name, timeout
                 )
         self._thread = None
@@ -408,7 +421,13 @@ class Producer:
     def _hand_over(self) -> bool:
         """True once the queue is empty; False if the head record waits for buffer space (a
         later drain is scheduled)."""
-        send_nowait = self._producer.send_nowait
+        producer = self._producer
+        # With interceptors, send() has run them: the producer's own method, not theirs.
+        send_nowait = (
+            producer.send_nowait
+            if producer._interceptors is None
+            else type(producer).send_nowait.__get__(producer)
+        )
         while True:
             with self._lock:
                 if not self._queue:

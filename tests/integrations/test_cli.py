@@ -275,9 +275,65 @@ def test_perf_test_refuses_what_it_cannot_do(kafka: BaseCluster) -> None:
     result = ferrokafka([*common, "--num-records", "5"])
     assert result.returncode == 2
     assert "Either --producer-props or --producer.config must be specified." in result.stderr
-    result = ferrokafka([*common, "--num-records", "5", *props, "--transactional-id", "x"])
-    assert result.returncode == 2
-    assert "transactions are not available" in result.stderr
+    result = ferrokafka([*common, "--num-records", "5", *props, "--transaction-duration-ms", "0"])
+    assert (result.returncode, result.stderr.strip()) == (
+        2,
+        "perf-test: --transaction-duration-ms should be greater than zero",
+    )
+
+
+def test_perf_test_transactions_as_javas(kafka: BaseCluster, topic: TopicFactory) -> None:
+    """--transactional-id and --transaction-duration-ms: a transaction commits once a record is
+    sent that long after it began, and the last one at the end, for ferrokafka and for Java's
+    tool alike; every record is read back with read_committed, and the commit markers between
+    them (one offset each) show that several transactions were committed."""
+    outputs = []
+    for tool in ("ours", "java"):
+        name = topic(partitions=1)
+        args = [
+            "--topic", name, "--num-records", "3000", "--record-size", "50",
+            "--throughput", "2000", "--transactional-id", f"perf-{tool}-{name}",
+            "--transaction-duration-ms", "400",
+            "--producer-props", f"bootstrap.servers={kafka.bootstrap_servers}", "linger.ms=5",
+        ]  # fmt: skip
+        if tool == "ours":
+            result = ferrokafka(["perf-test", *args])
+        else:
+            result = kafka.run_tool(
+                "org.apache.kafka.tools.ProducerPerformance", args, timeout=TIMEOUT_S
+            )
+        assert result.returncode == 0, result.stderr
+        outputs.append(result.stdout.strip().splitlines()[-1])
+        records = kafka.consume(name, 3000, isolation_level="read_committed")
+        assert len(records) == 3000
+        offsets = [r.offset for r in records]
+        markers = offsets[-1] + 1 - len(offsets)
+        # 1.5 s of records in transactions of 0.4 s: a few commit markers between them.
+        assert 2 <= markers <= 10, (tool, markers)
+    ours, java = outputs
+    assert ours.startswith("3000 records sent, ")
+    assert exact_shape(ours) == exact_shape(java)
+
+
+def test_perf_test_transactional_id_as_javas() -> None:
+    """Which id and duration, from which flag or property (ConfigPostProcessor's rules)."""
+    from argparse import Namespace
+
+    from ferrokafka.cli.perf_test import _transactions
+
+    def decide(props: dict[str, str], **flags: object) -> tuple[int | None, str | None]:
+        args = Namespace(**{"transactional_id": None, "transaction_duration_ms": None, **flags})
+        duration = _transactions(args, props)
+        return duration, props.get("transactional.id")
+
+    assert decide({}) == (None, None)
+    assert decide({}, transactional_id="a") == (3000, "a")
+    assert decide({"transactional.id": "p"}) == (3000, "p")
+    assert decide({"transactional.id": "p"}, transactional_id="a") == (3000, "a")
+    duration, generated = decide({}, transaction_duration_ms=250)
+    assert duration == 250
+    assert generated is not None
+    assert re.fullmatch(r"performance-producer-[A-Za-z0-9_-]{22}", generated)
 
 
 # --- describe --------------------------------------------------------------------------------

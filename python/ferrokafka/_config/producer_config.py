@@ -25,6 +25,7 @@ from ferrokafka._config.checks import (
     Choice,
     ExistingPath,
     Flag,
+    Interceptors,
     IntRange,
     Long,
     PythonObject,
@@ -38,6 +39,7 @@ from ferrokafka._config.names import OptionNames
 from ferrokafka._config.spec import Option, option, options_of
 from ferrokafka._sasl.oauth import OidcClientCredentials
 from ferrokafka.errors import ConfigError
+from ferrokafka.interceptors import ProducerInterceptor
 from ferrokafka.serializers import Serializer
 
 if TYPE_CHECKING:
@@ -264,6 +266,15 @@ class ProducerConfig:
         c.DEFAULT_METRICS_NUM_SAMPLES, "metrics.num.samples", IntRange(low=1),
         group=_OBSERVABILITY, doc="How many samples a windowed metric spans.",
     )  # fmt: skip
+    interceptors: tuple[ProducerInterceptor, ...] = option(
+        (), "interceptor.classes", Interceptors(), group=_OBSERVABILITY,
+        accepts=c.InterceptorsOption,
+        doc="""`ProducerInterceptor` objects, called in order: ``on_send(record)`` first in
+        every send (before serialization; may change the record), ``on_acknowledgement(metadata,
+        error)`` once per record when it is delivered or fails, ``close()`` at close. Their
+        exceptions are logged, never raised. With interceptors every record takes the Python
+        path, and send_many/produce_many are refused. See ferrokafka.interceptors.""",
+    )  # fmt: skip
 
     # --- security: SASL ------------------------------------------------------------------
     security_protocol: c.SecurityProtocol = option(
@@ -413,12 +424,13 @@ class ProducerConfig:
         for name, declared in OPTIONS.items():
             value = declared.spec.check.normalize(declared, getattr(self, name))
             object.__setattr__(self, name, value)
-        rules.resolve_idempotence(self)
-        rules.resolve_delivery_timeout(self)
-        rules.check_security(self)
         if "client_id" not in self._given:
             suffix = self.transactional_id or str(next(_CLIENT_IDS))
             object.__setattr__(self, "client_id", f"ferrokafka-producer-{suffix}")
+        # After the client id: what the rules log carries it.
+        rules.resolve_idempotence(self)
+        rules.resolve_delivery_timeout(self)
+        rules.check_security(self)
 
     # --- construction ----------------------------------------------------------------------
 

@@ -11,18 +11,17 @@ Like Java's ``ProducerConfig``, a few defaults depend on what the user set expli
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING, Final
 
 from ferrokafka._address import parse_bootstrap_servers
 from ferrokafka._config.constants import INT32_MAX, MAX_IN_FLIGHT_FOR_IDEMPOTENCE
+from ferrokafka._logging import CONFIG, client_log
 from ferrokafka.errors import ConfigError
 
 if TYPE_CHECKING:
     from ferrokafka._config.producer_config import ProducerConfig
 
 # The module users know: its log records keep the name they had before the split.
-_log = logging.getLogger("ferrokafka.config")
 
 OIDC_OPTIONS: Final = (
     "sasl_oauthbearer_token_endpoint_url",
@@ -84,7 +83,9 @@ def resolve_idempotence(config: ProducerConfig) -> None:
                 option="max_in_flight_requests_per_connection",
             )
     if turned_off_by:
-        _log.info("idempotence disabled because %s", " and ".join(turned_off_by))
+        client_log(CONFIG, config.client_id).info(
+            "idempotence disabled because %s", " and ".join(turned_off_by)
+        )
         _set(config, "enable_idempotence", False)
     if config.transactional_id is not None and not config.enable_idempotence:
         because = " and ".join(turned_off_by) or "enable_idempotence=False"
@@ -106,7 +107,9 @@ def resolve_delivery_timeout(config: ProducerConfig) -> None:
             "completes. Raise delivery_timeout_ms, or lower linger_ms or request_timeout_ms",
             option="delivery_timeout_ms",
         )
-    _log.warning("delivery_timeout_ms raised to linger_ms + request_timeout_ms = %d ms", floor)
+    client_log(CONFIG, config.client_id).warning(
+        "delivery_timeout_ms raised to linger_ms + request_timeout_ms = %d ms", floor
+    )
     _set(config, "delivery_timeout_ms", floor)
 
 

@@ -37,7 +37,9 @@ def authenticator_for(config: ProducerConfig) -> SaslAuthenticator | None:
         provider = config.oauth_token_provider()
         assert provider is not None
         extensions = dict(config.sasl_oauthbearer_extensions)
-        mechanism = OAuthBearerMechanism(TokenCache(provider), extensions)
+        mechanism = OAuthBearerMechanism(
+            TokenCache(provider, client_id=config.client_id), extensions
+        )
     else:
         # The config has checked that PLAIN and SCRAM have both.
         assert config.sasl_username is not None

@@ -16,13 +16,13 @@ Their messages and the log lines never carry a password or a token (`redact`).
 
 from __future__ import annotations
 
-import logging
 import random
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
+from ferrokafka._logging import SASL, client_log
 from ferrokafka._requests import ApiKey, sasl_authenticate_request, sasl_handshake_request
 from ferrokafka._sasl.mechanisms import OAuthBearerExchange, SaslExchange, SaslMechanism
 from ferrokafka.errors import (
@@ -37,7 +37,6 @@ from ferrokafka.errors import (
 if TYPE_CHECKING:
     from ferrokafka._connection import BrokerConnection
 
-log = logging.getLogger("ferrokafka.sasl")
 
 # Kafka 4 removed SaslHandshake v0 (raw SASL frames, KIP-896); v1 is the only other version.
 HANDSHAKE_VERSION: Final = 1
@@ -97,7 +96,7 @@ class SaslAuthenticator:
         else:
             self.counts.successful += 1
         renew_at = self.renewal_time(started, lifetime_ms)
-        log.debug(
+        client_log(SASL, conn.client_id).debug(
             "%s with %s as SASL/%s (session %s)",
             "re-authenticated" if reauthenticating else "authenticated",
             conn,

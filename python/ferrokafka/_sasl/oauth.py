@@ -23,7 +23,6 @@ import base64
 import binascii
 import inspect
 import json
-import logging
 import random
 import ssl
 import time
@@ -39,6 +38,7 @@ from typing import Any, Final
 import anyio
 import anyio.to_thread
 
+from ferrokafka._logging import SASL, client_log
 from ferrokafka.errors import OAuthTokenError
 
 # HTTP answers of a token endpoint that mean the client's credentials or request were refused.
@@ -46,7 +46,6 @@ _CREDENTIAL_REFUSALS: Final = frozenset(
     {HTTPStatus.BAD_REQUEST, HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN}
 )
 
-log = logging.getLogger("ferrokafka.sasl")
 
 #: Java's sasl.login.refresh.window.factor and .jitter.
 REFRESH_WINDOW_FACTOR: Final = 0.8
@@ -124,8 +123,10 @@ class TokenCache:
         *,
         clock_ms: Callable[[], int] = lambda: time.time_ns() // 1_000_000,
         rng: Callable[[], float] = random.random,
+        client_id: str | None = None,
     ) -> None:
         self._provider = provider
+        self._log = client_log(SASL, client_id)
         self._clock_ms = clock_ms
         self._rng = rng
         # The last token obtained, and the wall-clock ms after which it is renewed.
@@ -154,7 +155,9 @@ class TokenCache:
                 held = self._token
                 if held is not None and now < held.expires_at_ms:
                     # As Java's refresh thread: keep using the old token while it is valid.
-                    log.warning("OAuth token refresh failed, the current token is used: %s", exc)
+                    self._log.warning(
+                        "OAuth token refresh failed, the current token is used: %s", exc
+                    )
                     return held
                 raise
             lifetime = token.expires_at_ms - now
@@ -167,7 +170,7 @@ class TokenCache:
             self._token = token
             self._refresh_at_ms = now + int(lifetime * factor)
             self.refreshes += 1
-            log.debug(
+            self._log.debug(
                 "OAuth token for %s obtained, valid for %.0f s, renewed after %.0f s",
                 token.principal or "(unnamed principal)",
                 lifetime / 1000,

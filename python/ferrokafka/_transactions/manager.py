@@ -72,7 +72,6 @@ if TYPE_CHECKING:
     from ferrokafka._connection import BrokerConnection
     from ferrokafka.config import ProducerConfig
 
-log = logging.getLogger("ferrokafka.producer")
 
 T = TypeVar("T")
 S = TransactionState
@@ -124,6 +123,7 @@ class TransactionManager:
         self._pool = pool
         self._acc = accumulator
         self._ids = producer_ids
+        self._log = producer_ids.log
         self._wake_sender = wake_sender
         self._backoff = ExponentialBackoff(config.retry_backoff_ms, config.retry_backoff_max_ms)
         self.state = S.UNINITIALIZED
@@ -219,7 +219,7 @@ class TransactionManager:
             await self._init_producer_id(bump=False)
             coordinator = await self._coordinator(self._transaction_key)
             self.uses_v2 = transactions_v2_available(coordinator)
-            log.info(
+            self._log.info(
                 "transactional id %r: transactions v%d",
                 self.transactional_id,
                 2 if self.uses_v2 else 1,
@@ -335,7 +335,7 @@ class TransactionManager:
             self._fatal(error)
             raise error
         self._ids.install(self._acc, result.producer_id, result.producer_epoch)
-        log.info(
+        self._log.info(
             "transactional id %r: producer id %d, epoch %d",
             self.transactional_id,
             self._ids.producer_id,
@@ -401,7 +401,9 @@ class TransactionManager:
             self._transition(S.INITIALIZING)
             await self._init_producer_id(bump=True)
         self._transition(S.READY)
-        log.info("transactional id %r: transaction %sed", self.transactional_id, what.rstrip("e"))
+        self._log.debug(
+            "transactional id %r: transaction %sed", self.transactional_id, what.rstrip("e")
+        )
 
     async def _call(
         self,
@@ -440,7 +442,9 @@ class TransactionManager:
                     f"{api.display_name} for transactional id {self.transactional_id!r} did "
                     f"not succeed within max_block_ms={self._max_block_ms}; last: {why}"
                 )
-            log.debug("%s: %s, retrying", api.display_name, why)
+            self._log.repeated(
+                ("retry", api), logging.DEBUG, "%s: %s, retrying", api.display_name, why
+            )
             await anyio.sleep(self._backoff.backoff_ms(attempts) / 1000)
             attempts += 1
 
@@ -475,7 +479,7 @@ class TransactionManager:
             raise IllegalStateError(
                 f"internal error: transaction state {self.state.name} -> {target.name}"
             )
-        log.debug("transaction state %s -> %s", self.state.name, target.name)
+        self._log.debug("transaction state %s -> %s", self.state.name, target.name)
         self.state = target
 
     def _raise_for(self, code: int, what: str) -> None:
@@ -497,7 +501,7 @@ class TransactionManager:
     def _fatal(self, error: KafkaError) -> None:
         self.last_error = error
         self._transition(S.FATAL_ERROR)
-        log.warning("transactional id %r: %s", self.transactional_id, error)
+        self._log.error("transactional id %r: %s", self.transactional_id, error)
 
     def _explain(self, error: KafkaError, what: str) -> KafkaError:
         """Says why a fencing answer may have come. PRODUCER_FENCED (or INVALID_PRODUCER_EPOCH,

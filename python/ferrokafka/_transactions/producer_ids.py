@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from ferrokafka._logging import UNNAMED, ClientLog
 from ferrokafka._producer_id import ProducerIdManager
 
 if TYPE_CHECKING:
@@ -19,8 +20,8 @@ class TransactionalProducerIds(ProducerIdManager):
     transaction: the transaction becomes abortable, and the epoch is bumped at the
     coordinator (InitProducerId with the current id and epoch, KIP-360) when it is aborted."""
 
-    def __init__(self, transaction_timeout_ms: int) -> None:
-        super().__init__(transaction_timeout_ms)
+    def __init__(self, transaction_timeout_ms: int, log: ClientLog = UNNAMED) -> None:
+        super().__init__(transaction_timeout_ms, log)
         self.on_bump_requested: Callable[[], None] = lambda: None
 
     def request_bump(self, *, unknown_producer_id: bool = False) -> None:

@@ -3,21 +3,24 @@
 Same flags (``--topic --num-records --record-size --throughput --producer-props k=v ...
 --producer.config FILE``, the 4.2 spellings ``--bootstrap-server --command-property
 --command-config``, ``--payload-file``, ``--payload-monotonic``, ``--warmup-records``,
-``--print-metrics``) and the same output lines as Java's ``ProducerPerformance``: one every five
-seconds, ``N records sent, X records/sec (Y MB/sec), A ms avg latency, M ms max latency.``, then
-the total with the 50th, 95th, 99th and 99.9th percentiles. Latency is from the send call to its
-acknowledgement, in whole milliseconds, as in Java (the lines are those of Kafka 4.1's
-``ProducerPerformance.Stats``); records that fail are reported on stderr and
-not counted (Java prints their stack trace); the exit status is then 1.
+``--print-metrics``, ``--transactional-id``, ``--transaction-duration-ms``) and the same output
+lines as Java's ``ProducerPerformance``: one every five seconds, ``N records sent, X
+records/sec (Y MB/sec), A ms avg latency, M ms max latency.``, then the total with the 50th,
+95th, 99th and 99.9th percentiles. Latency is from the send call to its acknowledgement, in
+whole milliseconds, as in Java (the lines are those of Kafka 4.1's
+``ProducerPerformance.Stats``); records that fail are reported on stderr and not counted (Java
+prints their stack trace); the exit status is then 1.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import random
 import sys
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +34,9 @@ REPORTING_INTERVAL_MS = 5000
 MAX_LATENCY_SAMPLES = 500_000
 # Java's default client.id for this tool.
 DEFAULT_CLIENT_ID = "perf-producer-client"
+# Java's transactional id when none is given, and how long a transaction lasts by default.
+DEFAULT_TRANSACTION_ID_PREFIX = "performance-producer-"
+DEFAULT_TRANSACTION_DURATION_MS = 3000
 # Distinct random payloads cycled through (Java draws a new one per record; drawing here would
 # measure Python's random module, not the producer).
 _PAYLOAD_POOL = 64
@@ -158,13 +164,7 @@ def run(args: argparse.Namespace) -> int:
     # Java forces byte-array serializers; ferrokafka sends bytes without any.
     for name in ("key.serializer", "value.serializer"):
         props.pop(name, None)
-    if args.transactional_id or args.transaction_duration_ms or "transactional.id" in props:
-        print(
-            "perf-test: transactions are not available in this version of ferrokafka: remove "
-            "--transactional-id, --transaction-duration-ms and transactional.id",
-            file=sys.stderr,
-        )
-        return 2
+    transaction_ms = _transactions(args, props)
     try:
         payloads = _payloads(args)
         producer = Producer.from_config(props)
@@ -172,7 +172,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"perf-test: {exc}", file=sys.stderr)
         return 2
     try:
-        failed = asyncio.run(_perf(producer, args, payloads))
+        failed = asyncio.run(_perf(producer, args, payloads, transaction_ms))
     except KafkaError as exc:
         print(f"perf-test: {exc}", file=sys.stderr)
         return 1
@@ -191,7 +191,33 @@ def _check(args: argparse.Namespace) -> str | None:
         return "--record-size should be greater than zero"
     if not args.props and not args.config_files and not args.bootstrap_server:
         return "Either --producer-props or --producer.config must be specified."
+    if args.transaction_duration_ms is not None and args.transaction_duration_ms <= 0:
+        return "--transaction-duration-ms should be greater than zero"
     return None
+
+
+def _transactions(args: argparse.Namespace, props: dict[str, str]) -> int | None:
+    """As Java's tool: transactions are on with --transactional-id, --transaction-duration-ms
+    or a transactional.id property. The id is --transactional-id, else the property, else
+    ``performance-producer-<random>``; each transaction commits once a record is sent
+    --transaction-duration-ms (default 3000) after it began. Returns the duration, or None."""
+    if not (
+        args.transactional_id is not None
+        or args.transaction_duration_ms is not None
+        or "transactional.id" in props
+    ):
+        return None
+    props["transactional.id"] = (
+        args.transactional_id
+        or props.get("transactional.id")
+        or DEFAULT_TRANSACTION_ID_PREFIX + _random_id()
+    )
+    return args.transaction_duration_ms or DEFAULT_TRANSACTION_DURATION_MS
+
+
+def _random_id() -> str:
+    # Java's Uuid.randomUuid().toString(): 16 random bytes, URL-safe base64 without padding.
+    return base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
 
 
 def _payloads(args: argparse.Namespace) -> list[bytes] | None:
@@ -213,7 +239,12 @@ def _payloads(args: argparse.Namespace) -> list[bytes] | None:
     return [bytes(draw.randrange(65, 91) for _ in range(size)) for _ in range(_PAYLOAD_POOL)]
 
 
-async def _perf(producer: Producer, args: argparse.Namespace, payloads: list[bytes] | None) -> int:
+async def _perf(
+    producer: Producer,
+    args: argparse.Namespace,
+    payloads: list[bytes] | None,
+    transaction_ms: int | None,
+) -> int:
     await producer.start()
     stats = Stats(args.num_records)
     steady: Stats | None = None
@@ -226,6 +257,10 @@ async def _perf(producer: Producer, args: argparse.Namespace, payloads: list[byt
     metrics: dict[str, float] = {}
     throughput = args.throughput
     started = time.monotonic()
+    # Records in the open transaction, and when it began (Java's currentTransactionSize and
+    # transactionStartTime).
+    in_transaction = 0
+    transaction_started = 0
     try:
         # Java's first send waits for the topic's metadata too, inside the measured time.
         await producer.wait_for_topic(args.topic)
@@ -234,8 +269,16 @@ async def _perf(producer: Producer, args: argparse.Namespace, payloads: list[byt
             if args.warmup_records and i == args.warmup_records:
                 steady = Stats(args.num_records - args.warmup_records, steady_state=True)
                 stats.printing = False
+            if transaction_ms is not None and in_transaction == 0:
+                producer.begin_transaction()
+                transaction_started = _now_ms()
+            send_started = _now_ms()
             future = await _send(producer, args.topic, payload)
-            future.add_done_callback(_callback(_now_ms(), len(payload), stats, steady, failures))
+            future.add_done_callback(_callback(send_started, len(payload), stats, steady, failures))
+            in_transaction += 1
+            if transaction_ms is not None and send_started - transaction_started >= transaction_ms:
+                await producer.commit_transaction()
+                in_transaction = 0
             if throughput > 0:
                 due = started + (i + 1) / throughput
                 delay = due - time.monotonic()
@@ -243,6 +286,8 @@ async def _perf(producer: Producer, args: argparse.Namespace, payloads: list[byt
                     await asyncio.sleep(delay)
             elif i % _YIELD_EVERY == 0:
                 await asyncio.sleep(0)
+        if transaction_ms is not None and in_transaction:
+            await producer.commit_transaction()
         if args.print_metrics:
             # As Java: everything delivered, then the metrics read before closing.
             await producer.flush()
