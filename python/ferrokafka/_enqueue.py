@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 import anyio.lowlevel
 
+from ferrokafka import _waits
+from ferrokafka._record_args import check_topic
 from ferrokafka._runtime import current_thread
 from ferrokafka.bulk import BulkDelivery
 from ferrokafka.errors import BufferFullError, SerializationError
@@ -126,7 +128,7 @@ async def produce_slowly(
             if deadline is None:
                 deadline = time.monotonic() + producer.config.max_block_ms / 1000
             # Raises KafkaTimeoutError once max_block_ms has passed without room, as send().
-            await producer._wait_for_space(deadline)
+            await _waits.wait_for_space(producer, deadline)
 
 
 async def produce_many(
@@ -165,7 +167,7 @@ async def produce_many(
                 deadline = None
             if deadline is None:
                 deadline = time.monotonic() + producer.config.max_block_ms / 1000
-            await producer._wait_for_space(deadline)
+            await _waits.wait_for_space(producer, deadline)
         # One turn per chunk, as produce() gives one per YIELD_EVERY records.
         await give_turn()
     if delivery is None:
@@ -200,7 +202,7 @@ async def _wait_for_metadata(producer: Producer, topic: str) -> float | None:
     """Waits for ``topic``'s metadata if it is not known; returns the deadline it used."""
     if topic in producer._partition_counts:
         return None
-    producer._check_topic_name(topic)
+    check_topic(topic)
     deadline = time.monotonic() + producer.config.max_block_ms / 1000
-    await producer._wait_for_metadata(topic, deadline)
+    await _waits.wait_for_metadata(producer, topic, deadline)
     return deadline

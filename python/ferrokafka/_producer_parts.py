@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
-from ferrokafka import _held_records, _native
+from ferrokafka import _held_records, _native, _waits
 from ferrokafka._broker_pool import BrokerPool
 from ferrokafka._inflight import InFlight
 from ferrokafka._interceptor_chain import InterceptorChain
@@ -92,7 +92,7 @@ def assemble(producer: Producer) -> None:
         )
     )
     producer._sender.transactions = producer._transactions
-    producer._sender.on_memory_freed = producer._on_memory_freed
+    producer._sender.on_memory_freed = partial(_waits.memory_freed, producer)
     producer._metrics.attach(producer._accumulator, producer._producer_ids)
     producer._metrics.requests_in_flight = producer._sender.requests_in_flight
     producer._pool.network = producer._metrics.network
