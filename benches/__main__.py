@@ -4,22 +4,18 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import importlib.metadata
 import json
 import os
-import platform
 import shlex
 import shutil
-import struct
-import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from benches import report
+from benches import environment, report
 from benches.broker import Broker
-from benches.runner import CLIENTS, CLIENTS_BY_KEY, REPO, Client, launch
+from benches.runner import CLIENTS, CLIENTS_BY_KEY, Client, launch
 from benches.workloads import (
     TOPIC_PARTITIONS,
     WORKLOAD_NAMES,
@@ -123,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.from_results is not None:
         saved = json.loads(args.from_results.read_text())
         return _publish(saved["meta"], saved["runs"], out=args.out, publish=args.publish)
-    native = _native_build()
+    native = environment.native_build()
     if native.startswith("debug") and not args.allow_debug_build:
         print(
             f"ferrokafka's native module is {native}: build it optimised first "
@@ -180,14 +176,14 @@ def main(argv: list[str] | None = None) -> int:
                     )
                     runs.append(run)
                     _save(out / "results.json", meta, runs)
-    environment = _environment(broker, native, load_before, os.getloadavg(), started_at)
+    machine = environment.describe(broker, native, load_before, os.getloadavg(), started_at)
     if java_startup is not None and java_startup["status"] == "ok":
-        environment.append(
+        machine.append(
             f"JVM fixed cost, measured with a 1,000-record ProducerPerformance run: "
             f"{java_startup['cpu_s']:.2f} CPU s, {java_startup['process_wall_s']:.1f} s "
             "(included in Java's CPU figures)"
         )
-    meta["environment"] = environment
+    meta["environment"] = machine
     _save(out / "results.json", meta, runs)
     return _publish(meta, runs, out=out, publish=args.publish, must_pass=args.must_pass_keys)
 
@@ -351,57 +347,6 @@ def _save(path: Path, meta: dict[str, Any], runs: list[dict[str, Any]]) -> None:
     path.write_text(json.dumps({"meta": meta, "runs": runs}, indent=1))
 
 
-# --- what the results were measured on ---------------------------------------------------------
-
-
-def _environment(
-    broker: Broker,
-    native: str,
-    load_before: tuple[float, float, float],
-    load_after: tuple[float, float, float],
-    started_at: datetime.datetime,
-) -> list[str]:
-    import confluent_kafka
-
-    def version(package: str) -> str:
-        try:
-            return importlib.metadata.version(package)
-        except importlib.metadata.PackageNotFoundError:
-            return "not installed"
-
-    cores = os.cpu_count() or 1
-    busy = (
-        [
-            f"**the machine was busy with other work** (load average {load_before[0]:.1f} on "
-            f"{cores} cores): figures vary from run to run; compare ratios, not absolute values"
-        ]
-        if max(load_before[0], load_after[0]) > cores / 2
-        else []
-    )
-    return [
-        *busy,
-        f"date: {started_at:%Y-%m-%d %H:%M} UTC",
-        f"CPU: {_cpu_model()}, {os.cpu_count()} logical cores; RAM {_memory_gib():.0f} GiB; "
-        f"{platform.system()} {platform.release()}",
-        "load average (1/5/15 min) before: "
-        + " / ".join(f"{v:.2f}" for v in load_before)
-        + ", after: "
-        + " / ".join(f"{v:.2f}" for v in load_after),
-        f"broker: Kafka {broker.version}, "
-        + (
-            f"external at {broker.bootstrap_servers}"
-            if broker.external
-            else "one KRaft node on 127.0.0.1, same machine as the clients"
-        ),
-        f"Python {platform.python_version()} ({sys.executable})",
-        f"ferrokafka {version('ferrokafka')} ({_ferrokafka_source()}), native module: {native}",
-        f"confluent-kafka {version('confluent-kafka')} (librdkafka "
-        f"{confluent_kafka.libversion()[0]})",
-        f"aiokafka {version('aiokafka')}, kafka-python {version('kafka-python')}",
-        f"Java: {_java_version()}",
-    ]
-
-
 def _method_notes() -> list[str]:
     return [
         "Each run is one client in its own subprocess, on a fresh topic of "
@@ -437,102 +382,6 @@ def _method_notes() -> list[str]:
         "timer on every round (the awaited workload stops such a run at half its time limit).",
         "Compression ratio is payload bytes ÷ bytes of the topic's log segments on the broker.",
     ]
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
-def _memory_gib() -> float:
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                return int(line.split()[1]) / 1024**2
-    except OSError:
-        pass
-    return float("nan")
-
-
-def _ferrokafka_source() -> str:
-    import ferrokafka
-
-    package = Path(ferrokafka.__file__ or "").resolve().parent
-    if package.is_relative_to(REPO):
-        return f"git {_git_revision()}"
-    # A copy installed elsewhere (e.g. a wheel built for the measurement): the work tree's
-    # revision says nothing about it.
-    built = datetime.datetime.fromtimestamp(package.stat().st_mtime, datetime.UTC)
-    return f"a copy in {package}, installed {built:%Y-%m-%d %H:%M} UTC"
-
-
-def _git_revision() -> str:
-    git = shutil.which("git")
-    if git is None:
-        return "unknown"
-    result = subprocess.run(
-        [git, "-C", str(REPO), "describe", "--always", "--dirty"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return result.stdout.strip() or "unknown"
-
-
-def _java_version() -> str:
-    java = shutil.which("java")
-    if java is None:
-        return "not found"
-    result = subprocess.run([java, "-version"], capture_output=True, text=True, check=False)
-    lines = result.stderr.strip().splitlines()
-    return "; ".join(lines[:2]) if lines else "unknown"
-
-
-def _native_build() -> str:
-    """'optimised' or 'debug (...)': a debug build measures Rust without optimisations."""
-    import ferrokafka._native
-
-    path = Path(ferrokafka._native.__file__ or "")
-    sections = _elf_sections(path)
-    if sections is None:
-        return f"unknown build ({path.name})"
-    if ".debug_info" in sections:
-        return f"debug (DWARF in {path.name})"
-    return f"optimised, {path.stat().st_size / 1e6:.1f} MB"
-
-
-def _elf_sections(path: Path) -> set[str] | None:
-    # Reading the section names takes the ELF header and section table only: no dependency
-    # on binutils being installed.
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return None
-    if data[:4] != b"\x7fELF" or data[4] != 2:
-        return None
-    order = "<" if data[5] == 1 else ">"
-    (table,) = struct.unpack_from(order + "Q", data, 0x28)
-    entry, count, names_index = struct.unpack_from(order + "HHH", data, 0x3A)
-
-    def section(index: int) -> tuple[int, int, int]:
-        base = table + index * entry
-        (name,) = struct.unpack_from(order + "I", data, base)
-        offset, size = struct.unpack_from(order + "QQ", data, base + 0x18)
-        return name, offset, size
-
-    _, names_offset, names_size = section(names_index)
-    names = data[names_offset : names_offset + names_size]
-    found = set()
-    for index in range(count):
-        name, _, _ = section(index)
-        end = names.find(b"\0", name)
-        found.add(names[name:end].decode(errors="replace"))
-    return found
 
 
 if __name__ == "__main__":

@@ -30,10 +30,17 @@ BROKER_JVM_OPTIONS = (
 
 
 class Broker:
-    def __init__(self, bootstrap_servers: str | None = None) -> None:
+    def __init__(
+        self,
+        bootstrap_servers: str | None = None,
+        *,
+        broker_properties: dict[str, str] | None = None,
+    ) -> None:
         servers = bootstrap_servers or os.environ.get(BOOTSTRAP_ENV, "").strip()
         self.cluster: BaseCluster = (
-            ExternalCluster(servers) if servers else KafkaCluster(jvm_options=BROKER_JVM_OPTIONS)
+            ExternalCluster(servers)
+            if servers
+            else KafkaCluster(jvm_options=BROKER_JVM_OPTIONS, broker_properties=broker_properties)
         )
         self.external = bool(servers)
 
@@ -81,9 +88,16 @@ class Broker:
         self.delete_topic(topic)
         return written
 
-    def fresh_topic(self, prefix: str, partitions: int) -> str:
+    def fresh_topic(
+        self,
+        prefix: str,
+        partitions: int,
+        config: dict[str, str] | None = None,
+        *,
+        timeout: float = 30.0,
+    ) -> str:
         name = f"bench-{prefix}-{uuid.uuid4().hex[:8]}"
-        self.cluster.create_topic(name, partitions=partitions)
+        self.cluster.create_topic(name, partitions=partitions, config=config, timeout=timeout)
         return name
 
     def delete_topic(self, name: str) -> None:
