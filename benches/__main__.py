@@ -16,7 +16,9 @@ from typing import Any
 from benches import environment, report
 from benches.broker import Broker
 from benches.runner import CLIENTS, CLIENTS_BY_KEY, Client, launch
+from benches.soak import with_soak_section
 from benches.workloads import (
+    SCALE_WORKLOADS,
     TOPIC_PARTITIONS,
     WORKLOAD_NAMES,
     Mode,
@@ -29,9 +31,13 @@ from benches.workloads import (
 HERE = Path(__file__).resolve().parent
 # A run gets a minute to start and stop, plus its records at this slow rate.
 _SLOWEST_RATE = 5_000
+# Thousands of partitions on one broker sharing two cores: far fewer records/s.
+_SLOWEST_SCALE_RATE = 1_000
 # Load on a broker started here before anything is measured (its JIT warms up).
 WARM_UP_SECONDS = 20.0
 WARM_UP_SECONDS_QUICK = 8.0
+# Creating (and deleting) a topic of 3,000 partitions on one broker sharing two cores.
+TOPIC_ADMIN_TIMEOUT_S = 300.0
 
 
 def _arguments(argv: list[str]) -> argparse.Namespace:
@@ -45,8 +51,8 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--reps", type=int, help="repetitions (default 3, quick 1)")
     parser.add_argument(
         "--workloads",
-        default=",".join(WORKLOAD_NAMES),
-        help=f"comma-separated, from {', '.join(WORKLOAD_NAMES)}",
+        help=f"comma-separated, from {', '.join(WORKLOAD_NAMES)} (default: all; with --quick, "
+        f"all but {', '.join(SCALE_WORKLOADS)}, which create thousands of partitions)",
     )
     parser.add_argument(
         "--clients",
@@ -88,6 +94,9 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     )
     args = parser.parse_args(argv)
     known = set(WORKLOAD_NAMES)
+    if args.workloads is None:
+        skipped = SCALE_WORKLOADS if args.quick else ()
+        args.workloads = ",".join(name for name in WORKLOAD_NAMES if name not in skipped)
     args.workload_names = [w for w in args.workloads.split(",") if w]
     if unknown := set(args.workload_names) - known:
         parser.error(f"unknown workloads {sorted(unknown)}; known: {', '.join(WORKLOAD_NAMES)}")
@@ -110,6 +119,8 @@ def _timeout(workload: Workload, override: float | None) -> float:
         return override
     if workload.mode is Mode.LATENCY:
         return 60 + 3 * workload.records / workload.rate
+    if workload.shared_topics:
+        return 60 + workload.records / _SLOWEST_SCALE_RATE
     return 60 + workload.records / _SLOWEST_RATE
 
 
@@ -162,7 +173,8 @@ def main(argv: list[str] | None = None) -> int:
         if any(client.key == "java" for client in clients):
             java_startup = _java_startup(broker, out)
         for workload in chosen:
-            takers = [client for client in clients if workload.mode in client.modes]
+            takers = [client for client in clients if _takes(client, workload)]
+            shared = _shared_topics(broker, workload, meta) if takers else ()
             for rep in range(args.reps):
                 for client in takers:
                     run = _one_run(
@@ -173,15 +185,23 @@ def main(argv: list[str] | None = None) -> int:
                         payload_file=payload_files[workload.payload],
                         timeout_s=_timeout(workload, args.timeout),
                         out=out,
+                        shared_topics=shared,
                     )
                     runs.append(run)
                     _save(out / "results.json", meta, runs)
+            for topic in shared:
+                broker.delete_topic(topic, timeout=TOPIC_ADMIN_TIMEOUT_S)
     machine = environment.describe(broker, native, load_before, os.getloadavg(), started_at)
     if java_startup is not None and java_startup["status"] == "ok":
         machine.append(
             f"JVM fixed cost, measured with a 1,000-record ProducerPerformance run: "
             f"{java_startup['cpu_s']:.2f} CPU s, {java_startup['process_wall_s']:.1f} s "
             "(included in Java's CPU figures)"
+        )
+    if created := meta.get("topic_creation_s"):
+        machine.append(
+            "topics created once per run and shared by every client: "
+            + ", ".join(f"{name} in {seconds:.1f} s" for name, seconds in created.items())
         )
     meta["environment"] = machine
     _save(out / "results.json", meta, runs)
@@ -216,6 +236,11 @@ def _publish(
             notes=_method_notes(),
             chart=chart_path.name if chart_path.exists() else None,
         )
+        soak = HERE / "soak.md"
+        if soak.exists():
+            # The soak is its own command (`python -m benches.soak --publish`): its last
+            # section, with its own commit and load, stays in RESULTS.md.
+            text = with_soak_section(text, soak.read_text())
         (directory / "RESULTS.md").write_text(text)
     print()
     for rows in table.values():
@@ -236,6 +261,28 @@ def _publish(
     return 1 if any(must_pass is None or run["client"] in must_pass for run in failed) else 0
 
 
+def _takes(client: Client, workload: Workload) -> bool:
+    return workload.mode in client.modes and (
+        not workload.clients or client.key in workload.clients
+    )
+
+
+def _shared_topics(broker: Broker, workload: Workload, meta: dict[str, Any]) -> tuple[str, ...]:
+    """A scale workload's topics, created once for every client and repetition; the time it
+    took goes into the results."""
+    if not workload.shared_topics:
+        return ()
+    started = time.monotonic()
+    topics = tuple(
+        broker.fresh_topic(workload.name, workload.partitions, timeout=TOPIC_ADMIN_TIMEOUT_S)
+        for _ in range(workload.topics)
+    )
+    took = time.monotonic() - started
+    meta.setdefault("topic_creation_s", {})[workload.name] = took
+    print(f"{workload.name}: created {workload.describe_topics()} in {took:.1f} s", flush=True)
+    return topics
+
+
 def _one_run(
     broker: Broker,
     client: Client,
@@ -245,24 +292,33 @@ def _one_run(
     payload_file: Path,
     timeout_s: float,
     out: Path,
+    shared_topics: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    topic = broker.fresh_topic(f"{workload.name}-{client.key}", TOPIC_PARTITIONS)
+    topics = shared_topics or (
+        broker.fresh_topic(f"{workload.name}-{client.key}", workload.partitions),
+    )
+    before = _stored(broker, workload, topics) if shared_topics else 0
     log_path = out / "logs" / f"{workload.name}-{client.key}-{rep + 1}.log"
     result = launch(
         client,
         workload,
-        topic=topic,
+        topics=topics,
         bootstrap_servers=broker.bootstrap_servers,
         payload_file=payload_file,
         timeout_s=timeout_s,
         log_path=log_path,
     )
-    result.update(workload=workload.name, client=client.key, rep=rep, topic=topic)
+    result.update(workload=workload.name, client=client.key, rep=rep, topic=topics[0])
     if result["status"] == "ok":
-        _check_delivery(broker, workload, result)
-    broker.delete_topic(topic)
+        _check_delivery(broker, workload, result, topics, before)
+    if not shared_topics:
+        broker.delete_topic(topics[0])
     _print_run(client, workload, rep, result)
     return result
+
+
+def _stored(broker: Broker, workload: Workload, topics: tuple[str, ...]) -> int:
+    return sum(broker.record_count(topic, workload.partitions) for topic in topics)
 
 
 def _java_startup(broker: Broker, out: Path) -> dict[str, Any]:
@@ -282,7 +338,7 @@ def _java_startup(broker: Broker, out: Path) -> dict[str, Any]:
         result = launch(
             CLIENTS_BY_KEY["java"],
             workload,
-            topic=topic,
+            topics=(topic,),
             bootstrap_servers=broker.bootstrap_servers,
             payload_file=write_payload_file("text-100", out / "payloads-text-100.txt"),
             timeout_s=120,
@@ -295,11 +351,18 @@ def _java_startup(broker: Broker, out: Path) -> dict[str, Any]:
     return result
 
 
-def _check_delivery(broker: Broker, workload: Workload, result: dict[str, Any]) -> None:
+def _check_delivery(
+    broker: Broker,
+    workload: Workload,
+    result: dict[str, Any],
+    topics: tuple[str, ...],
+    before: int,
+) -> None:
     """Counts what the broker holds against what the client reported: a client that lost
     records fails its run, even if it said nothing (fire-and-forget drops every future), and so
-    does one that wrote some twice (a retry the broker did not deduplicate)."""
-    stored = broker.record_count(result["topic"], TOPIC_PARTITIONS)
+    does one that wrote some twice (a retry the broker did not deduplicate). Shared topics
+    count what this run added."""
+    stored = _stored(broker, workload, topics) - before
     result["stored_records"] = stored
     problem = delivery_problem(stored, result["records"], result["errors"])
     if problem is not None:
@@ -351,6 +414,12 @@ def _method_notes() -> list[str]:
     return [
         "Each run is one client in its own subprocess, on a fresh topic of "
         f"{TOPIC_PARTITIONS} partitions; clients take turns and repetitions are interleaved.",
+        "Cost at scale (keyed-6, keyed-600, keyed-3000, topics-100): the same keyed records "
+        "(10,007 keys, the default partitioner) over 6, 600 and 3,000 partitions of one topic, "
+        "and over 100 topics of 6 partitions taken in turn (600 partitions: beside keyed-600 it "
+        "isolates the cost of a topic). Those topics are created once per benchmark run and "
+        "shared by every client and repetition (a run's records are the growth of the end "
+        "offsets); confluent-kafka Producer and aiokafka are the peers.",
         "records/s and MB/s (10⁶ payload bytes) run from the first send to the last "
         "acknowledgement (flush). The broker's end offsets are checked after each run: a run "
         "whose topic holds fewer records than were reported delivered (lost), or more "

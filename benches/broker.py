@@ -100,8 +100,8 @@ class Broker:
         self.cluster.create_topic(name, partitions=partitions, config=config, timeout=timeout)
         return name
 
-    def delete_topic(self, name: str) -> None:
-        self.cluster.delete_topic(name)
+    def delete_topic(self, name: str, *, timeout: float = 30.0) -> None:
+        self.cluster.delete_topic(name, timeout=timeout)
 
     def record_count(self, topic: str, partitions: int) -> int:
         """Records the topic holds: the sum of its partitions' end offsets (fresh topics start

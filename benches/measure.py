@@ -28,7 +28,8 @@ class Job:
     """One run of one client on one workload, as handed to the subprocess."""
 
     workload: Workload
-    topic: str
+    # Every topic of the run (the scale workloads' 100 topics); most runs have one.
+    topics: tuple[str, ...]
     bootstrap_servers: str
     variant: str
     values: list[bytes]
@@ -37,6 +38,17 @@ class Job:
     # Closed-loop runs stop starting sends after this long (a client can be slow enough to need
     # hours); their rate stays valid and the report says the run was cut short.
     budget_s: float
+    keys: list[bytes] = field(default_factory=list)
+
+    @property
+    def topic(self) -> str:
+        return self.topics[0]
+
+    def keyed_stream(self) -> Iterator[tuple[str, bytes, bytes]]:
+        """(topic, key, value) of every record of a keyed workload: the topics in turn, keys
+        and values cycling through their pools."""
+        triples = zip(cycle(self.topics), cycle(self.keys), cycle(self.values), strict=False)
+        return islice(triples, self.workload.records)
 
     def stream(self, start: int = 0, count: int | None = None) -> Iterator[bytes]:
         """The values to send, cycling through the pool."""

@@ -18,6 +18,7 @@ from benches.workloads import (
     FIRE_AND_FORGET,
     LATENCY_LINGER0,
     LATENCY_LINGER5,
+    SCALE_WORKLOADS,
     Mode,
     Workload,
 )
@@ -260,6 +261,30 @@ def workload_table(rows: list[Row]) -> list[str]:
     return lines
 
 
+def scale_table(table: dict[str, list[Row]]) -> list[str]:
+    """CPU per record and peak RSS of each client across the scale workloads, side by side."""
+    present = [name for name in SCALE_WORKLOADS if name in table]
+    if not present:
+        return []
+    labels = list(dict.fromkeys(row.client.label for name in present for row in table[name]))
+    lines = [
+        "| client | " + " | ".join(present) + " |",
+        "|---|" + "---|" * len(present),
+    ]
+    for label in labels:
+        cells = []
+        for name in present:
+            row = next((r for r in table[name] if r.client.label == label and r.ok), None)
+            cells.append(
+                "–"
+                if row is None
+                else f"{_fmt(row.cpu_s_per_m, 2)} µs, {_fmt(row.rss_mb)} MB"
+                + (" (cut short)" if row.cut_short else "")
+            )
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def _times(value: float) -> str:
     return "–" if math.isnan(value) else f"{value:,.2f}×"
 
@@ -309,6 +334,17 @@ def markdown(
                 remarks.append(f"- {row.client.label} stopped at its time budget, {cut}")
         if remarks:
             lines += [*remarks, ""]
+    if scale := scale_table(table):
+        lines += [
+            "## Cost at scale (CPU per record, peak RSS; medians)",
+            "",
+            "The same keyed records over 6, 600 and 3,000 partitions of one topic, and over 100 "
+            "topics of 6 partitions; records/s of these runs is mostly the broker's (one node "
+            "appending to thousands of logs on the same cores).",
+            "",
+            *scale,
+            "",
+        ]
     lines += [
         "## Ratios, pair by pair (ferrokafka ÷ peer, from the medians)",
         "",

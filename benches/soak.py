@@ -207,14 +207,12 @@ async def _soak(spec: Spec) -> SoakResult:
         tracemalloc.stop()
     warm = paced.warm_snapshot
     assert warm is not None
-    sites = []
-    for stat in end.filter_traces(_noise()).compare_to(warm.filter_traces(_noise()), "lineno")[
-        :TOP_SITES
-    ]:
-        frame = stat.traceback[0]
-        sites.append(
-            (f"{frame.filename}:{frame.lineno}", stat.size, stat.size_diff, stat.count_diff)
-        )
+    changes = end.filter_traces(_noise()).compare_to(warm.filter_traces(_noise()), "lineno")
+    changes.sort(key=lambda stat: stat.size_diff, reverse=True)
+    sites = [
+        (_site(stat.traceback[0]), stat.size, stat.size_diff, stat.count_diff)
+        for stat in changes[:TOP_SITES]
+    ]
     return SoakResult(
         max_rate=max_rate,
         target_rate=target,
@@ -226,6 +224,10 @@ async def _soak(spec: Spec) -> SoakResult:
         traced_end_bytes=traced_end,
         sites=sites,
     )
+
+
+def _site(frame: tracemalloc.Frame) -> str:
+    return f"{frame.filename}:{frame.lineno}"
 
 
 def _noise() -> list[tracemalloc.Filter]:
@@ -331,7 +333,7 @@ def section(
             else f"no allocation site grew by more than {GREW_BYTES // 1024} KiB"
         ),
         "",
-        "| allocation site (top by growth) | KiB at the end | KiB grown | blocks grown |",
+        "| allocation site (largest growth first) | KiB at the end | KiB grown | blocks grown |",
         "|---|---|---|---|",
     ]
     for site, size, diff, count in result.sites:
