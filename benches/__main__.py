@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benches import environment, report
+from benches import broker_view, environment, report
 from benches.broker import Broker
 from benches.runner import CLIENTS, CLIENTS_BY_KEY, Client, launch
 from benches.soak import with_soak_section
@@ -294,10 +294,16 @@ def _one_run(
     out: Path,
     shared_topics: tuple[str, ...] = (),
 ) -> dict[str, Any]:
+    latency = workload.mode is Mode.LATENCY
     topics = shared_topics or (
-        broker.fresh_topic(f"{workload.name}-{client.key}", workload.partitions),
+        broker.fresh_topic(
+            f"{workload.name}-{client.key}",
+            workload.partitions,
+            broker_view.APPEND_TIME_CONFIG if latency else None,
+        ),
     )
     before = _stored(broker, workload, topics) if shared_topics else 0
+    started = time.time()
     log_path = out / "logs" / f"{workload.name}-{client.key}-{rep + 1}.log"
     result = launch(
         client,
@@ -309,8 +315,12 @@ def _one_run(
         log_path=log_path,
     )
     result.update(workload=workload.name, client=client.key, rep=rep, topic=topics[0])
+    ended = time.time()
     if result["status"] == "ok":
         _check_delivery(broker, workload, result, topics, before)
+    if result["status"] == "ok" and latency:
+        result["append"] = broker_view.append_latency(broker, topics[0], workload)
+        result["broker_gc"] = broker_view.gc_pauses(broker, started, ended)
     if not shared_topics:
         broker.delete_topic(topics[0])
     _print_run(client, workload, rep, result)

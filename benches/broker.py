@@ -16,6 +16,7 @@ from confluent_kafka.admin import OffsetSpec  # type: ignore[attr-defined]
 from ferrokafka.testing import BaseCluster, ExternalCluster, KafkaCluster
 
 BOOTSTRAP_ENV = "KAFKA_BOOTSTRAP_SERVERS"
+GC_LOG = "gc.log"
 # The test harness gives its brokers a small heap and only the C1 JIT, to start fast on shared
 # machines; a broker under benchmark load gets the optimising JIT and room for its buffers.
 BROKER_JVM_OPTIONS = (
@@ -26,6 +27,9 @@ BROKER_JVM_OPTIONS = (
     "-XX:-UsePerfData",
     "-XX:+ExitOnOutOfMemoryError",
     "-Djava.awt.headless=true",
+    # Every stop-the-world pause, stamped in epoch milliseconds, in the node's directory (the
+    # JVM's working directory): `broker_view.gc_pauses` finds those that fell inside a run.
+    f"-Xlog:gc:file={GC_LOG}:timemillis",
 )
 
 
@@ -58,6 +62,13 @@ class Broker:
     @property
     def version(self) -> str:
         return self.cluster.version
+
+    @property
+    def gc_log(self) -> Path | None:
+        """The broker's GC log (the first node's), or None for a broker started elsewhere."""
+        if isinstance(self.cluster, KafkaCluster) and self.cluster.nodes:
+            return self.cluster.nodes[0].directory / GC_LOG
+        return None
 
     def warm_up(self, seconds: float, partitions: int) -> int:
         """Produces to a scratch topic for ``seconds`` (large batches, then small acks=all
