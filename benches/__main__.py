@@ -18,7 +18,7 @@ from benches.broker import Broker
 from benches.runner import CLIENTS, CLIENTS_BY_KEY, Client, launch
 from benches.soak import with_soak_section
 from benches.workloads import (
-    SCALE_WORKLOADS,
+    SLOW_WORKLOADS,
     TOPIC_PARTITIONS,
     WORKLOAD_NAMES,
     Mode,
@@ -52,7 +52,8 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--workloads",
         help=f"comma-separated, from {', '.join(WORKLOAD_NAMES)} (default: all; with --quick, "
-        f"all but {', '.join(SCALE_WORKLOADS)}, which create thousands of partitions)",
+        f"all but {', '.join(SLOW_WORKLOADS)}, which take minutes or run a Kafka tool around "
+        "every run)",
     )
     parser.add_argument(
         "--clients",
@@ -95,7 +96,7 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     args = parser.parse_args(argv)
     known = set(WORKLOAD_NAMES)
     if args.workloads is None:
-        skipped = SCALE_WORKLOADS if args.quick else ()
+        skipped = SLOW_WORKLOADS if args.quick else ()
         args.workloads = ",".join(name for name in WORKLOAD_NAMES if name not in skipped)
     args.workload_names = [w for w in args.workloads.split(",") if w]
     if unknown := set(args.workload_names) - known:
@@ -303,6 +304,8 @@ def _one_run(
         ),
     )
     before = _stored(broker, workload, topics) if shared_topics else 0
+    request_log = workload.request_log and broker_view.set_request_log(broker, "DEBUG")
+    log_from = broker_view.log_size(broker)
     started = time.time()
     log_path = out / "logs" / f"{workload.name}-{client.key}-{rep + 1}.log"
     result = launch(
@@ -316,11 +319,17 @@ def _one_run(
     )
     result.update(workload=workload.name, client=client.key, rep=rep, topic=topics[0])
     ended = time.time()
+    if request_log:
+        broker_view.set_request_log(broker, "WARN")
     if result["status"] == "ok":
         _check_delivery(broker, workload, result, topics, before)
     if result["status"] == "ok" and latency:
         result["append"] = broker_view.append_latency(broker, topics[0], workload)
         result["broker_gc"] = broker_view.gc_pauses(broker, started, ended)
+        if request_log:
+            result["broker_requests"] = broker_view.produce_request_times(
+                broker, topics[0], log_from, workload
+            )
     if not shared_topics:
         broker.delete_topic(topics[0])
     _print_run(client, workload, rep, result)

@@ -70,6 +70,13 @@ class Broker:
             return self.cluster.nodes[0].directory / GC_LOG
         return None
 
+    @property
+    def log(self) -> Path | None:
+        """The broker's own log (the first node's), or None for a broker started elsewhere."""
+        if isinstance(self.cluster, KafkaCluster) and self.cluster.nodes:
+            return self.cluster.nodes[0].log_path
+        return None
+
     def warm_up(self, seconds: float, partitions: int) -> int:
         """Produces to a scratch topic for ``seconds`` (large batches, then small acks=all
         requests) so that the broker's JIT has compiled its produce path before the first

@@ -3,6 +3,7 @@ RESULTS.md and the chart."""
 
 from __future__ import annotations
 
+import functools
 import math
 import statistics
 from collections.abc import Callable, Sequence
@@ -56,6 +57,8 @@ class Row:
     gc_pauses: float = math.nan
     gc_max_ms: float = math.nan
     gc_total_ms: float = math.nan
+    # The broker's request log (request-log workload): medians of broker_view's figures.
+    broker_requests: dict[str, float] = field(default_factory=dict)
     compression_ratio: float = math.nan
 
 
@@ -124,6 +127,8 @@ def _summarise_client(workload: Workload, runs: list[Run]) -> Row:
     row.gc_pauses = _median(good, _latency("count", "broker_gc"))
     row.gc_max_ms = _median(good, _latency("max_ms", "broker_gc"))
     row.gc_total_ms = _median(good, _latency("total_ms", "broker_gc"))
+    keys = {key for run in good for key in (run.get("broker_requests") or {})}
+    row.broker_requests = {key: _median(good, _latency(key, "broker_requests")) for key in keys}
     row.compression_ratio = _median(good, compression)
     return row
 
@@ -315,6 +320,37 @@ def latency_methods_table(rows: list[Row]) -> list[str]:
     return lines
 
 
+def _or_nan(values: dict[str, float], key: str) -> float:
+    return values.get(key, math.nan)
+
+
+def broker_request_table(rows: list[Row]) -> list[str]:
+    """The broker's time per produce request (its request log) beside the client's latency."""
+    lines = [
+        "| client | send → ack p50 / p99 / p99.9 | produce requests | records per request | "
+        "broker total p50 / p99 / p99.9 | p99 queued · handled · response queued · sending |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        if not row.ok or not row.broker_requests:
+            continue
+        get = functools.partial(_or_nan, row.broker_requests)
+        parts = " · ".join(
+            _fmt(get(f"{part}_p99"), 2)
+            for part in ("requestQueueTimeMs", "localTimeMs", "responseQueueTimeMs", "sendTimeMs")
+        )
+        cells = [
+            row.client.label,
+            " / ".join(_fmt(v, 2) for v in (row.p50_ms, row.p99_ms, row.p999_ms)),
+            _fmt(get("requests")),
+            _fmt(get("records_per_request"), 1),
+            " / ".join(_fmt(get(k), 2) for k in ("p50_ms", "p99_ms", "p999_ms")),
+            parts,
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
 def scale_table(table: dict[str, list[Row]]) -> list[str]:
     """CPU per record and peak RSS of each client across the scale workloads, side by side."""
     present = [name for name in SCALE_WORKLOADS if name in table]
@@ -386,6 +422,16 @@ def markdown(
                 "back from the topic (whole ms on the broker's side, ±0.5 ms):",
                 "",
                 *latency_methods_table(rows),
+                "",
+            ]
+        if any(row.broker_requests for row in rows):
+            lines += [
+                "The broker's own view, from its request log (DEBUG during these runs only): "
+                "time from a produce request's arrival to its response's last byte, and its "
+                "p99 parts; what the client sees beyond it is the client's share and the "
+                "network's:",
+                "",
+                *broker_request_table(rows),
                 "",
             ]
         # Not `notes`: that is the method notes, rendered at the end.

@@ -78,6 +78,8 @@ class Workload:
     # (creating thousands of partitions takes long); each run's records are counted as the
     # growth of the end offsets.
     shared_topics: bool = False
+    # The broker logs every request during the run (its share of each request's latency).
+    request_log: bool = False
 
     @property
     def value_size(self) -> int:
@@ -122,7 +124,12 @@ TOPICS_100 = "topics-100"
 # Cost at scale: the same keyed records over more and more partitions, and over 100 topics of
 # 6 partitions (as many partitions as keyed-600, so the two isolate the cost of a topic).
 SCALE_WORKLOADS = (KEYED_6, KEYED_600, KEYED_3000, TOPICS_100)
-SCALE_CLIENTS = ("ferrokafka", "confluent", "aiokafka")
+# ferrokafka and the peers the scale and request-log workloads compare it with.
+MAIN_CLIENTS = ("ferrokafka", "confluent", "aiokafka")
+LATENCY_REQUEST_LOG = "latency-linger0-request-log"
+# Left out of quick runs unless named: they take minutes (thousands of partitions) or run a
+# Kafka tool around every run.
+SLOW_WORKLOADS = (*SCALE_WORKLOADS, LATENCY_REQUEST_LOG)
 
 WORKLOAD_NAMES = (
     FIRE_AND_FORGET,
@@ -131,6 +138,7 @@ WORKLOAD_NAMES = (
     LATENCY_LINGER5,
     COMPRESSION_LZ4,
     COMPRESSION_ZSTD,
+    LATENCY_REQUEST_LOG,
     *SCALE_WORKLOADS,
 )
 KEY_POOL_SIZE = 10_007
@@ -173,6 +181,17 @@ def workloads(*, quick: bool) -> dict[str, Workload]:
             )
             for name, linger in ((LATENCY_LINGER0, 0), (LATENCY_LINGER5, 5))
         ),
+        Workload(
+            LATENCY_REQUEST_LOG,
+            Mode.LATENCY,
+            LATENCY_RATE * latency_seconds,
+            "text-100",
+            Settings(acks="all", linger_ms=0, enable_idempotence=True),
+            rate=LATENCY_RATE,
+            warmup_records=LATENCY_RATE * warmup_seconds,
+            clients=MAIN_CLIENTS,
+            request_log=True,
+        ),
         *(
             Workload(
                 name,
@@ -193,7 +212,7 @@ def workloads(*, quick: bool) -> dict[str, Workload]:
                 partitions=partitions,
                 topics=topics,
                 keyed=True,
-                clients=SCALE_CLIENTS,
+                clients=MAIN_CLIENTS,
                 shared_topics=True,
             )
             for name, partitions, topics in (
