@@ -152,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     runs: list[dict[str, Any]] = []
     java_startup: dict[str, Any] | None = None
     meta: dict[str, Any] = {
+        # Read before measuring: the code the figures describe.
+        "commit": environment.git_revision(),
         "quick": args.quick,
         "reps": args.reps,
         "workloads": args.workload_names,
@@ -236,6 +238,7 @@ def _publish(
             commands=meta["commands"],
             notes=_method_notes(),
             chart=chart_path.name if chart_path.exists() else None,
+            commit=meta.get("commit"),
         )
         soak = HERE / "soak.md"
         if soak.exists():
@@ -279,6 +282,8 @@ def _shared_topics(broker: Broker, workload: Workload, meta: dict[str, Any]) -> 
         for _ in range(workload.topics)
     )
     took = time.monotonic() - started
+    for topic in topics:
+        broker.prime(topic, workload.partitions)
     meta.setdefault("topic_creation_s", {})[workload.name] = took
     print(f"{workload.name}: created {workload.describe_topics()} in {took:.1f} s", flush=True)
     return topics
@@ -436,9 +441,11 @@ def _method_notes() -> list[str]:
         "Cost at scale (keyed-6, keyed-600, keyed-3000, topics-100): the same keyed records "
         "(10,007 keys, the default partitioner) over 6, 600 and 3,000 partitions of one topic, "
         "and over 100 topics of 6 partitions taken in turn (600 partitions: beside keyed-600 it "
-        "isolates the cost of a topic). Those topics are created once per benchmark run and "
-        "shared by every client and repetition (a run's records are the growth of the end "
-        "offsets); confluent-kafka Producer and aiokafka are the peers.",
+        "isolates the cost of a topic). Those topics are created once per benchmark run, "
+        "primed with a record per partition (the broker's first append to a partition is slow, "
+        "and the first client would pay for it) and shared by every client and repetition (a "
+        "run's records are the growth of the end offsets); confluent-kafka Producer and "
+        "aiokafka are the peers.",
         "records/s and MB/s (10⁶ payload bytes) run from the first send to the last "
         "acknowledgement (flush). The broker's end offsets are checked after each run: a run "
         "whose topic holds fewer records than were reported delivered (lost), or more "
@@ -455,6 +462,16 @@ def _method_notes() -> list[str]:
         "latency is send call → acknowledgement callback; 'p99 from schedule' counts from when "
         "the record was due, and 'send lag' is how late the send was, so a client that stalls "
         "cannot hide it (no coordinated omission). Java's percentiles are its own, in whole ms.",
+        "Latency, second method: every value starts with its index and the wall-clock time it "
+        "was due, the topic has message.timestamp.type=LogAppendTime, and after the run the "
+        "topic is read back: broker append time (whole ms, + 0.5) − due time is 'due → broker "
+        "append', free of the client's callbacks and of the response's way back (client and "
+        "broker share this machine's clock; Java's tool sends its own payloads, so it has "
+        "none). 'loop wake-up lag' is how late the pacing loop's sleeps (asyncio) or polls "
+        "(threaded clients) returned: the loop's own lag. Broker GC pauses are those of its "
+        "-Xlog:gc log that ended during the run. In latency-linger0-request-log the broker's "
+        "request logger is at DEBUG during each run (a line per request, parsed for the "
+        "run's topic); that costs the broker, so it is a workload of its own.",
         "Async clients run on asyncio's default loop; their send loops yield to the loop every "
         "1,000 records. Threaded clients (confluent-kafka Producer, kafka-python) run the "
         "awaited workload as a window of 1,000 outstanding records. ferrokafka's send_nowait "

@@ -400,9 +400,16 @@ def markdown(
     commands: list[str],
     notes: list[str],
     chart: str | None,
+    commit: str | None = None,
 ) -> str:
     all_ratios = ratios(table)
     lines = [f"# {title}", ""]
+    if commit:
+        lines += [
+            f"Measured on ferrokafka commit **{commit}** by `{commands[-1]}`; machine, load and "
+            "versions below.",
+            "",
+        ]
     lines += ["## Machine and versions", "", *[f"- {item}" for item in environment], ""]
     lines += ["## Commands", "", "```sh", *commands, "```", ""]
     lines += ["## Targets (SPEC §4; reported, never asserted)", ""]
