@@ -192,8 +192,7 @@ def main(argv: list[str] | None = None) -> int:
                     )
                     runs.append(run)
                     _save(out / "results.json", meta, runs)
-            for topic in shared:
-                broker.delete_topic(topic, timeout=TOPIC_ADMIN_TIMEOUT_S)
+            broker.delete_topics(shared, timeout=TOPIC_ADMIN_TIMEOUT_S)
     machine = environment.describe(broker, native, load_before, os.getloadavg(), started_at)
     if java_startup is not None and java_startup["status"] == "ok":
         machine.append(

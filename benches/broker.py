@@ -7,6 +7,7 @@ import json
 import os
 import time
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 
 from confluent_kafka import Producer as ConfluentProducer
@@ -136,6 +137,19 @@ class Broker:
 
     def delete_topic(self, name: str, *, timeout: float = 30.0) -> None:
         self.cluster.delete_topic(name, timeout=timeout)
+
+    def delete_topics(self, names: Sequence[str], *, timeout: float = 300.0) -> None:
+        """Deletes many topics in one request, and waits until the cluster reports none."""
+        if not names:
+            return
+        futures = self.cluster.admin().delete_topics(list(names), operation_timeout=timeout)
+        for future in futures.values():
+            future.result(timeout=timeout)
+        deadline = time.monotonic() + timeout
+        while set(names) & set(self.cluster.metadata(timeout=timeout).topics):
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"topics still reported {timeout:g} s after their deletion")
+            time.sleep(0.5)
 
     def record_count(self, topic: str, partitions: int) -> int:
         """Records the topic holds: the sum of its partitions' end offsets (fresh topics start
