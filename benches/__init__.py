@@ -8,6 +8,10 @@ test CI runs: small workloads, one repetition, no speed assertions, non-zero exi
 crashes, hangs, loses records or writes some twice.
 
 Modules: `workloads` (what is sent, with which settings), one `client_*` adapter per client,
-`runner` (the per-run subprocess and its measurements), `broker` (cluster, topics, checks),
-`report` (medians, ratios, RESULTS.md and the chart).
+`runner` (the per-run subprocess and its measurements), `measure` (the loops and latency logs
+adapters share), `broker` (cluster, topics, checks), `broker_view` (the broker's side of a
+latency run: log-append times, GC pauses, its request log), `environment` (machine, versions,
+the commit measured), `report` (medians, ratios, RESULTS.md and the chart). `soak` is its own
+command, `python -m benches.soak`: ferrokafka at half its maximum rate for minutes, RSS and
+tracemalloc checked; `asyncio_floor` measures asyncio's own cost per awaited record.
 """

@@ -4,23 +4,21 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import importlib.metadata
 import json
 import os
-import platform
 import shlex
 import shutil
-import struct
-import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from benches import report
+from benches import broker_view, environment, report
 from benches.broker import Broker
-from benches.runner import CLIENTS, CLIENTS_BY_KEY, REPO, Client, launch
+from benches.runner import CLIENTS, CLIENTS_BY_KEY, Client, launch
+from benches.soak import with_soak_section
 from benches.workloads import (
+    SLOW_WORKLOADS,
     TOPIC_PARTITIONS,
     WORKLOAD_NAMES,
     Mode,
@@ -33,9 +31,13 @@ from benches.workloads import (
 HERE = Path(__file__).resolve().parent
 # A run gets a minute to start and stop, plus its records at this slow rate.
 _SLOWEST_RATE = 5_000
+# Thousands of partitions on one broker sharing two cores: far fewer records/s.
+_SLOWEST_SCALE_RATE = 1_000
 # Load on a broker started here before anything is measured (its JIT warms up).
 WARM_UP_SECONDS = 20.0
 WARM_UP_SECONDS_QUICK = 8.0
+# Creating (and deleting) a topic of 3,000 partitions on one broker sharing two cores.
+TOPIC_ADMIN_TIMEOUT_S = 300.0
 
 
 def _arguments(argv: list[str]) -> argparse.Namespace:
@@ -49,8 +51,9 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--reps", type=int, help="repetitions (default 3, quick 1)")
     parser.add_argument(
         "--workloads",
-        default=",".join(WORKLOAD_NAMES),
-        help=f"comma-separated, from {', '.join(WORKLOAD_NAMES)}",
+        help=f"comma-separated, from {', '.join(WORKLOAD_NAMES)} (default: all; with --quick, "
+        f"all but {', '.join(SLOW_WORKLOADS)}, which take minutes or run a Kafka tool around "
+        "every run)",
     )
     parser.add_argument(
         "--clients",
@@ -92,6 +95,9 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     )
     args = parser.parse_args(argv)
     known = set(WORKLOAD_NAMES)
+    if args.workloads is None:
+        skipped = SLOW_WORKLOADS if args.quick else ()
+        args.workloads = ",".join(name for name in WORKLOAD_NAMES if name not in skipped)
     args.workload_names = [w for w in args.workloads.split(",") if w]
     if unknown := set(args.workload_names) - known:
         parser.error(f"unknown workloads {sorted(unknown)}; known: {', '.join(WORKLOAD_NAMES)}")
@@ -114,6 +120,8 @@ def _timeout(workload: Workload, override: float | None) -> float:
         return override
     if workload.mode is Mode.LATENCY:
         return 60 + 3 * workload.records / workload.rate
+    if workload.shared_topics:
+        return 60 + workload.records / _SLOWEST_SCALE_RATE
     return 60 + workload.records / _SLOWEST_RATE
 
 
@@ -123,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.from_results is not None:
         saved = json.loads(args.from_results.read_text())
         return _publish(saved["meta"], saved["runs"], out=args.out, publish=args.publish)
-    native = _native_build()
+    native = environment.native_build()
     if native.startswith("debug") and not args.allow_debug_build:
         print(
             f"ferrokafka's native module is {native}: build it optimised first "
@@ -144,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     runs: list[dict[str, Any]] = []
     java_startup: dict[str, Any] | None = None
     meta: dict[str, Any] = {
+        # Read before measuring: the code the figures describe.
+        "commit": environment.git_revision(),
         "quick": args.quick,
         "reps": args.reps,
         "workloads": args.workload_names,
@@ -166,9 +176,10 @@ def main(argv: list[str] | None = None) -> int:
         if any(client.key == "java" for client in clients):
             java_startup = _java_startup(broker, out)
         for workload in chosen:
-            takers = [client for client in clients if workload.mode in client.modes]
+            takers = [client for client in clients if _takes(client, workload)]
+            shared = _shared_topics(broker, workload, meta) if takers else ()
             for rep in range(args.reps):
-                for client in takers:
+                for client in _turns(takers, workload, rep):
                     run = _one_run(
                         broker,
                         client,
@@ -177,17 +188,24 @@ def main(argv: list[str] | None = None) -> int:
                         payload_file=payload_files[workload.payload],
                         timeout_s=_timeout(workload, args.timeout),
                         out=out,
+                        shared_topics=shared,
                     )
                     runs.append(run)
                     _save(out / "results.json", meta, runs)
-    environment = _environment(broker, native, load_before, os.getloadavg(), started_at)
+            broker.delete_topics(shared, timeout=TOPIC_ADMIN_TIMEOUT_S)
+    machine = environment.describe(broker, native, load_before, os.getloadavg(), started_at)
     if java_startup is not None and java_startup["status"] == "ok":
-        environment.append(
+        machine.append(
             f"JVM fixed cost, measured with a 1,000-record ProducerPerformance run: "
             f"{java_startup['cpu_s']:.2f} CPU s, {java_startup['process_wall_s']:.1f} s "
             "(included in Java's CPU figures)"
         )
-    meta["environment"] = environment
+    if created := meta.get("topic_creation_s"):
+        machine.append(
+            "topics created once per run and shared by every client: "
+            + ", ".join(f"{name} in {seconds:.1f} s" for name, seconds in created.items())
+        )
+    meta["environment"] = machine
     _save(out / "results.json", meta, runs)
     return _publish(meta, runs, out=out, publish=args.publish, must_pass=args.must_pass_keys)
 
@@ -219,7 +237,13 @@ def _publish(
             commands=meta["commands"],
             notes=_method_notes(),
             chart=chart_path.name if chart_path.exists() else None,
+            commit=meta.get("commit"),
         )
+        soak = HERE / "soak.md"
+        if soak.exists():
+            # The soak is its own command (`python -m benches.soak --publish`): its last
+            # section, with its own commit and load, stays in RESULTS.md.
+            text = with_soak_section(text, soak.read_text())
         (directory / "RESULTS.md").write_text(text)
     print()
     for rows in table.values():
@@ -240,6 +264,41 @@ def _publish(
     return 1 if any(must_pass is None or run["client"] in must_pass for run in failed) else 0
 
 
+def _takes(client: Client, workload: Workload) -> bool:
+    return workload.mode in client.modes and (
+        not workload.clients or client.key in workload.clients
+    )
+
+
+def _turns(takers: list[Client], workload: Workload, rep: int) -> list[Client]:
+    """The clients in the order they run in repetition ``rep``. On shared topics the order
+    rotates, so that each client runs first once in as many repetitions as there are clients:
+    the first run after thousands of partitions were created meets a broker still busy with
+    them (the medians then leave that run out)."""
+    if not workload.shared_topics or not takers:
+        return takers
+    shift = rep % len(takers)
+    return takers[shift:] + takers[:shift]
+
+
+def _shared_topics(broker: Broker, workload: Workload, meta: dict[str, Any]) -> tuple[str, ...]:
+    """A scale workload's topics, created once for every client and repetition; the time it
+    took goes into the results."""
+    if not workload.shared_topics:
+        return ()
+    started = time.monotonic()
+    topics = tuple(
+        broker.fresh_topic(workload.name, workload.partitions, timeout=TOPIC_ADMIN_TIMEOUT_S)
+        for _ in range(workload.topics)
+    )
+    took = time.monotonic() - started
+    for topic in topics:
+        broker.prime(topic, workload.partitions)
+    meta.setdefault("topic_creation_s", {})[workload.name] = took
+    print(f"{workload.name}: created {workload.describe_topics()} in {took:.1f} s", flush=True)
+    return topics
+
+
 def _one_run(
     broker: Broker,
     client: Client,
@@ -249,24 +308,51 @@ def _one_run(
     payload_file: Path,
     timeout_s: float,
     out: Path,
+    shared_topics: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    topic = broker.fresh_topic(f"{workload.name}-{client.key}", TOPIC_PARTITIONS)
+    latency = workload.mode is Mode.LATENCY
+    topics = shared_topics or (
+        broker.fresh_topic(
+            f"{workload.name}-{client.key}",
+            workload.partitions,
+            broker_view.APPEND_TIME_CONFIG if latency else None,
+        ),
+    )
+    before = _stored(broker, workload, topics) if shared_topics else 0
+    request_log = workload.request_log and broker_view.set_request_log(broker, "DEBUG")
+    log_from = broker_view.log_size(broker)
+    started = time.time()
     log_path = out / "logs" / f"{workload.name}-{client.key}-{rep + 1}.log"
     result = launch(
         client,
         workload,
-        topic=topic,
+        topics=topics,
         bootstrap_servers=broker.bootstrap_servers,
         payload_file=payload_file,
         timeout_s=timeout_s,
         log_path=log_path,
     )
-    result.update(workload=workload.name, client=client.key, rep=rep, topic=topic)
+    result.update(workload=workload.name, client=client.key, rep=rep, topic=topics[0])
+    ended = time.time()
+    if request_log:
+        broker_view.set_request_log(broker, "WARN")
     if result["status"] == "ok":
-        _check_delivery(broker, workload, result)
-    broker.delete_topic(topic)
+        _check_delivery(broker, workload, result, topics, before)
+    if result["status"] == "ok" and latency:
+        result["append"] = broker_view.append_latency(broker, topics[0], workload)
+        result["broker_gc"] = broker_view.gc_pauses(broker, started, ended)
+        if request_log:
+            result["broker_requests"] = broker_view.produce_request_times(
+                broker, topics[0], log_from, workload
+            )
+    if not shared_topics:
+        broker.delete_topic(topics[0])
     _print_run(client, workload, rep, result)
     return result
+
+
+def _stored(broker: Broker, workload: Workload, topics: tuple[str, ...]) -> int:
+    return sum(broker.record_count(topic, workload.partitions) for topic in topics)
 
 
 def _java_startup(broker: Broker, out: Path) -> dict[str, Any]:
@@ -286,7 +372,7 @@ def _java_startup(broker: Broker, out: Path) -> dict[str, Any]:
         result = launch(
             CLIENTS_BY_KEY["java"],
             workload,
-            topic=topic,
+            topics=(topic,),
             bootstrap_servers=broker.bootstrap_servers,
             payload_file=write_payload_file("text-100", out / "payloads-text-100.txt"),
             timeout_s=120,
@@ -299,11 +385,18 @@ def _java_startup(broker: Broker, out: Path) -> dict[str, Any]:
     return result
 
 
-def _check_delivery(broker: Broker, workload: Workload, result: dict[str, Any]) -> None:
+def _check_delivery(
+    broker: Broker,
+    workload: Workload,
+    result: dict[str, Any],
+    topics: tuple[str, ...],
+    before: int,
+) -> None:
     """Counts what the broker holds against what the client reported: a client that lost
     records fails its run, even if it said nothing (fire-and-forget drops every future), and so
-    does one that wrote some twice (a retry the broker did not deduplicate)."""
-    stored = broker.record_count(result["topic"], TOPIC_PARTITIONS)
+    does one that wrote some twice (a retry the broker did not deduplicate). Shared topics
+    count what this run added."""
+    stored = _stored(broker, workload, topics) - before
     result["stored_records"] = stored
     problem = delivery_problem(stored, result["records"], result["errors"])
     if problem is not None:
@@ -351,61 +444,20 @@ def _save(path: Path, meta: dict[str, Any], runs: list[dict[str, Any]]) -> None:
     path.write_text(json.dumps({"meta": meta, "runs": runs}, indent=1))
 
 
-# --- what the results were measured on ---------------------------------------------------------
-
-
-def _environment(
-    broker: Broker,
-    native: str,
-    load_before: tuple[float, float, float],
-    load_after: tuple[float, float, float],
-    started_at: datetime.datetime,
-) -> list[str]:
-    import confluent_kafka
-
-    def version(package: str) -> str:
-        try:
-            return importlib.metadata.version(package)
-        except importlib.metadata.PackageNotFoundError:
-            return "not installed"
-
-    cores = os.cpu_count() or 1
-    busy = (
-        [
-            f"**the machine was busy with other work** (load average {load_before[0]:.1f} on "
-            f"{cores} cores): figures vary from run to run; compare ratios, not absolute values"
-        ]
-        if max(load_before[0], load_after[0]) > cores / 2
-        else []
-    )
-    return [
-        *busy,
-        f"date: {started_at:%Y-%m-%d %H:%M} UTC",
-        f"CPU: {_cpu_model()}, {os.cpu_count()} logical cores; RAM {_memory_gib():.0f} GiB; "
-        f"{platform.system()} {platform.release()}",
-        "load average (1/5/15 min) before: "
-        + " / ".join(f"{v:.2f}" for v in load_before)
-        + ", after: "
-        + " / ".join(f"{v:.2f}" for v in load_after),
-        f"broker: Kafka {broker.version}, "
-        + (
-            f"external at {broker.bootstrap_servers}"
-            if broker.external
-            else "one KRaft node on 127.0.0.1, same machine as the clients"
-        ),
-        f"Python {platform.python_version()} ({sys.executable})",
-        f"ferrokafka {version('ferrokafka')} ({_ferrokafka_source()}), native module: {native}",
-        f"confluent-kafka {version('confluent-kafka')} (librdkafka "
-        f"{confluent_kafka.libversion()[0]})",
-        f"aiokafka {version('aiokafka')}, kafka-python {version('kafka-python')}",
-        f"Java: {_java_version()}",
-    ]
-
-
 def _method_notes() -> list[str]:
     return [
         "Each run is one client in its own subprocess, on a fresh topic of "
         f"{TOPIC_PARTITIONS} partitions; clients take turns and repetitions are interleaved.",
+        "Cost at scale (keyed-6, keyed-600, keyed-3000, topics-100): the same keyed records "
+        "(10,007 keys, the default partitioner) over 6, 600 and 3,000 partitions of one topic, "
+        "and over 100 topics of 6 partitions taken in turn (600 partitions: beside keyed-600 it "
+        "isolates the cost of a topic). Those topics are created once per benchmark run, "
+        "primed with a record per partition (the broker's first append to a partition is slow, "
+        "and the first client would pay for it) and shared by every client and repetition (a "
+        "run's records are the growth of the end offsets); the clients' order rotates from "
+        "one repetition to the next, as the first run after the topics' creation is often "
+        "slow. confluent-kafka Producer and aiokafka are the peers; aiokafka stops starting "
+        "sends at half the run's time limit.",
         "records/s and MB/s (10⁶ payload bytes) run from the first send to the last "
         "acknowledgement (flush). The broker's end offsets are checked after each run: a run "
         "whose topic holds fewer records than were reported delivered (lost), or more "
@@ -422,6 +474,16 @@ def _method_notes() -> list[str]:
         "latency is send call → acknowledgement callback; 'p99 from schedule' counts from when "
         "the record was due, and 'send lag' is how late the send was, so a client that stalls "
         "cannot hide it (no coordinated omission). Java's percentiles are its own, in whole ms.",
+        "Latency, second method: every value starts with its index and the wall-clock time it "
+        "was due, the topic has message.timestamp.type=LogAppendTime, and after the run the "
+        "topic is read back: broker append time (whole ms, + 0.5) − due time is 'due → broker "
+        "append', free of the client's callbacks and of the response's way back (client and "
+        "broker share this machine's clock; Java's tool sends its own payloads, so it has "
+        "none). 'loop wake-up lag' is how late the pacing loop's sleeps (asyncio) or polls "
+        "(threaded clients) returned: the loop's own lag. Broker GC pauses are those of its "
+        "-Xlog:gc log that ended during the run. In latency-linger0-request-log the broker's "
+        "request logger is at DEBUG during each run (a line per request, parsed for the "
+        "run's topic); that costs the broker, so it is a workload of its own.",
         "Async clients run on asyncio's default loop; their send loops yield to the loop every "
         "1,000 records. Threaded clients (confluent-kafka Producer, kafka-python) run the "
         "awaited workload as a window of 1,000 outstanding records. ferrokafka's send_nowait "
@@ -437,102 +499,6 @@ def _method_notes() -> list[str]:
         "timer on every round (the awaited workload stops such a run at half its time limit).",
         "Compression ratio is payload bytes ÷ bytes of the topic's log segments on the broker.",
     ]
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
-def _memory_gib() -> float:
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                return int(line.split()[1]) / 1024**2
-    except OSError:
-        pass
-    return float("nan")
-
-
-def _ferrokafka_source() -> str:
-    import ferrokafka
-
-    package = Path(ferrokafka.__file__ or "").resolve().parent
-    if package.is_relative_to(REPO):
-        return f"git {_git_revision()}"
-    # A copy installed elsewhere (e.g. a wheel built for the measurement): the work tree's
-    # revision says nothing about it.
-    built = datetime.datetime.fromtimestamp(package.stat().st_mtime, datetime.UTC)
-    return f"a copy in {package}, installed {built:%Y-%m-%d %H:%M} UTC"
-
-
-def _git_revision() -> str:
-    git = shutil.which("git")
-    if git is None:
-        return "unknown"
-    result = subprocess.run(
-        [git, "-C", str(REPO), "describe", "--always", "--dirty"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return result.stdout.strip() or "unknown"
-
-
-def _java_version() -> str:
-    java = shutil.which("java")
-    if java is None:
-        return "not found"
-    result = subprocess.run([java, "-version"], capture_output=True, text=True, check=False)
-    lines = result.stderr.strip().splitlines()
-    return "; ".join(lines[:2]) if lines else "unknown"
-
-
-def _native_build() -> str:
-    """'optimised' or 'debug (...)': a debug build measures Rust without optimisations."""
-    import ferrokafka._native
-
-    path = Path(ferrokafka._native.__file__ or "")
-    sections = _elf_sections(path)
-    if sections is None:
-        return f"unknown build ({path.name})"
-    if ".debug_info" in sections:
-        return f"debug (DWARF in {path.name})"
-    return f"optimised, {path.stat().st_size / 1e6:.1f} MB"
-
-
-def _elf_sections(path: Path) -> set[str] | None:
-    # Reading the section names takes the ELF header and section table only: no dependency
-    # on binutils being installed.
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return None
-    if data[:4] != b"\x7fELF" or data[4] != 2:
-        return None
-    order = "<" if data[5] == 1 else ">"
-    (table,) = struct.unpack_from(order + "Q", data, 0x28)
-    entry, count, names_index = struct.unpack_from(order + "HHH", data, 0x3A)
-
-    def section(index: int) -> tuple[int, int, int]:
-        base = table + index * entry
-        (name,) = struct.unpack_from(order + "I", data, base)
-        offset, size = struct.unpack_from(order + "QQ", data, base + 0x18)
-        return name, offset, size
-
-    _, names_offset, names_size = section(names_index)
-    names = data[names_offset : names_offset + names_size]
-    found = set()
-    for index in range(count):
-        name, _, _ = section(index)
-        end = names.find(b"\0", name)
-        found.add(names[name:end].decode(errors="replace"))
-    return found
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import json
 import os
 import time
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 
 from confluent_kafka import Producer as ConfluentProducer
@@ -16,6 +17,7 @@ from confluent_kafka.admin import OffsetSpec  # type: ignore[attr-defined]
 from ferrokafka.testing import BaseCluster, ExternalCluster, KafkaCluster
 
 BOOTSTRAP_ENV = "KAFKA_BOOTSTRAP_SERVERS"
+GC_LOG = "gc.log"
 # The test harness gives its brokers a small heap and only the C1 JIT, to start fast on shared
 # machines; a broker under benchmark load gets the optimising JIT and room for its buffers.
 BROKER_JVM_OPTIONS = (
@@ -26,14 +28,24 @@ BROKER_JVM_OPTIONS = (
     "-XX:-UsePerfData",
     "-XX:+ExitOnOutOfMemoryError",
     "-Djava.awt.headless=true",
+    # Every stop-the-world pause, stamped in epoch milliseconds, in the node's directory (the
+    # JVM's working directory): `broker_view.gc_pauses` finds those that fell inside a run.
+    f"-Xlog:gc:file={GC_LOG}:timemillis",
 )
 
 
 class Broker:
-    def __init__(self, bootstrap_servers: str | None = None) -> None:
+    def __init__(
+        self,
+        bootstrap_servers: str | None = None,
+        *,
+        broker_properties: dict[str, str] | None = None,
+    ) -> None:
         servers = bootstrap_servers or os.environ.get(BOOTSTRAP_ENV, "").strip()
         self.cluster: BaseCluster = (
-            ExternalCluster(servers) if servers else KafkaCluster(jvm_options=BROKER_JVM_OPTIONS)
+            ExternalCluster(servers)
+            if servers
+            else KafkaCluster(jvm_options=BROKER_JVM_OPTIONS, broker_properties=broker_properties)
         )
         self.external = bool(servers)
 
@@ -51,6 +63,20 @@ class Broker:
     @property
     def version(self) -> str:
         return self.cluster.version
+
+    @property
+    def gc_log(self) -> Path | None:
+        """The broker's GC log (the first node's), or None for a broker started elsewhere."""
+        if isinstance(self.cluster, KafkaCluster) and self.cluster.nodes:
+            return self.cluster.nodes[0].directory / GC_LOG
+        return None
+
+    @property
+    def log(self) -> Path | None:
+        """The broker's own log (the first node's), or None for a broker started elsewhere."""
+        if isinstance(self.cluster, KafkaCluster) and self.cluster.nodes:
+            return self.cluster.nodes[0].log_path
+        return None
 
     def warm_up(self, seconds: float, partitions: int) -> int:
         """Produces to a scratch topic for ``seconds`` (large batches, then small acks=all
@@ -81,13 +107,49 @@ class Broker:
         self.delete_topic(topic)
         return written
 
-    def fresh_topic(self, prefix: str, partitions: int) -> str:
+    def fresh_topic(
+        self,
+        prefix: str,
+        partitions: int,
+        config: dict[str, str] | None = None,
+        *,
+        timeout: float = 30.0,
+    ) -> str:
         name = f"bench-{prefix}-{uuid.uuid4().hex[:8]}"
-        self.cluster.create_topic(name, partitions=partitions)
+        self.cluster.create_topic(name, partitions=partitions, config=config, timeout=timeout)
         return name
 
-    def delete_topic(self, name: str) -> None:
-        self.cluster.delete_topic(name)
+    def prime(self, topic: str, partitions: int, *, timeout: float = 120.0) -> None:
+        """Writes one record to every partition of a fresh topic: the broker's first append to
+        a partition costs far more than the next ones, and would otherwise be paid by whichever
+        client runs first."""
+        producer = ConfluentProducer({"bootstrap.servers": self.bootstrap_servers, "acks": "all"})
+        for partition in range(partitions):
+            while True:
+                try:
+                    producer.produce(topic, b"p" * 100, partition=partition)
+                    break
+                except BufferError:
+                    producer.poll(0.01)
+        left = producer.flush(timeout)
+        if left:
+            raise RuntimeError(f"priming {topic}: {left} records unsent after {timeout:g} s")
+
+    def delete_topic(self, name: str, *, timeout: float = 30.0) -> None:
+        self.cluster.delete_topic(name, timeout=timeout)
+
+    def delete_topics(self, names: Sequence[str], *, timeout: float = 300.0) -> None:
+        """Deletes many topics in one request, and waits until the cluster reports none."""
+        if not names:
+            return
+        futures = self.cluster.admin().delete_topics(list(names), operation_timeout=timeout)
+        for future in futures.values():
+            future.result(timeout=timeout)
+        deadline = time.monotonic() + timeout
+        while set(names) & set(self.cluster.metadata(timeout=timeout).topics):
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"topics still reported {timeout:g} s after their deletion")
+            time.sleep(0.5)
 
     def record_count(self, topic: str, partitions: int) -> int:
         """Records the topic holds: the sum of its partitions' end offsets (fresh topics start

@@ -41,12 +41,15 @@ def librdkafka_config(bootstrap_servers: str, settings: Settings) -> dict[str, A
 
 def run(job: Job) -> Outcome:
     producer = Producer(config(job))
-    producer.list_topics(job.topic, timeout=30)
+    for topic in job.topics:
+        producer.list_topics(topic, timeout=30)
     mode = job.workload.mode
     if mode is Mode.LATENCY:
         outcome = _latency(producer, job)
     elif mode is Mode.AWAITED:
         outcome = _awaited(producer, job)
+    elif job.workload.keyed:
+        outcome = _keyed(producer, job)
     else:
         outcome = _fire_and_forget(producer, job)
     left = producer.flush(30)
@@ -66,6 +69,26 @@ def _fire_and_forget(producer: Producer, job: Job) -> Outcome:
         while True:
             try:
                 produce(topic, value)
+                break
+            except BufferError:
+                full_waits += 1
+                poll(FULL_POLL_S)
+        poll(0)
+    producer.flush()
+    return Outcome(job.workload.records, clock.stop(), extra={"buffer_full_waits": full_waits})
+
+
+def _keyed(producer: Producer, job: Job) -> Outcome:
+    # The fire-and-forget loop with a key and a topic per record (the scale workloads).
+    produce = producer.produce
+    poll = producer.poll
+    full_waits = 0
+    clock = Stopwatch()
+    clock.start()
+    for topic, key, value in job.keyed_stream():
+        while True:
+            try:
+                produce(topic, value, key)
                 break
             except BufferError:
                 full_waits += 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from benches.measure import (
@@ -44,7 +45,8 @@ def _producer(job: Job) -> Producer:
 
 async def _run(job: Job) -> Outcome:
     async with _producer(job) as producer:
-        await producer.wait_for_topic(job.topic)
+        for topic in job.topics:
+            await producer.wait_for_topic(topic)
         mode = job.workload.mode
         if mode is Mode.LATENCY:
             return await _latency(producer, job)
@@ -56,6 +58,8 @@ async def _run(job: Job) -> Outcome:
             return await _produce(producer, job)
         if job.variant == "produce-many":
             return await _produce_many(producer, job)
+        if job.workload.keyed:
+            return await _keyed(producer, job)
         return await _fire_and_forget(producer, job)
 
 
@@ -69,18 +73,42 @@ async def _fire_and_forget(producer: Producer, job: Job) -> Outcome:
         try:
             send(topic, value)
         except BufferFullError:
-            while True:
-                full_waits += 1
-                await asyncio.sleep(FULL_BACKOFF_S)
-                try:
-                    send(topic, value)
-                    break
-                except BufferFullError:
-                    continue
+            full_waits += await _send_when_room(send, topic, value)
         if index % YIELD_EVERY == 0:
             await asyncio.sleep(0)
     await producer.flush()
     return Outcome(job.workload.records, clock.stop(), extra={"buffer_full_waits": full_waits})
+
+
+async def _keyed(producer: Producer, job: Job) -> Outcome:
+    # The fire-and-forget loop with a key and a topic per record (the scale workloads).
+    send = producer.send_nowait
+    full_waits = 0
+    clock = Stopwatch()
+    clock.start()
+    for index, (topic, key, value) in enumerate(job.keyed_stream()):
+        try:
+            send(topic, value, key)
+        except BufferFullError:
+            full_waits += await _send_when_room(send, topic, value, key)
+        if index % YIELD_EVERY == 0:
+            await asyncio.sleep(0)
+    await producer.flush()
+    return Outcome(job.workload.records, clock.stop(), extra={"buffer_full_waits": full_waits})
+
+
+async def _send_when_room(send: Callable[..., object], *record: object) -> int:
+    """Sends a record that found buffer_memory full, retrying every `FULL_BACKOFF_S` while the
+    sender drains; returns how many times it waited."""
+    waits = 0
+    while True:
+        waits += 1
+        await asyncio.sleep(FULL_BACKOFF_S)
+        try:
+            send(*record)
+            return waits
+        except BufferFullError:
+            continue
 
 
 async def _produce(producer: Producer, job: Job) -> Outcome:

@@ -7,6 +7,7 @@ around the whole adapter by `runner`, which owns the process.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from array import array
 from collections.abc import Awaitable, Callable, Iterator
@@ -28,7 +29,8 @@ class Job:
     """One run of one client on one workload, as handed to the subprocess."""
 
     workload: Workload
-    topic: str
+    # Every topic of the run (the scale workloads' 100 topics); most runs have one.
+    topics: tuple[str, ...]
     bootstrap_servers: str
     variant: str
     values: list[bytes]
@@ -37,6 +39,17 @@ class Job:
     # Closed-loop runs stop starting sends after this long (a client can be slow enough to need
     # hours); their rate stays valid and the report says the run was cut short.
     budget_s: float
+    keys: list[bytes] = field(default_factory=list)
+
+    @property
+    def topic(self) -> str:
+        return self.topics[0]
+
+    def keyed_stream(self) -> Iterator[tuple[str, bytes, bytes]]:
+        """(topic, key, value) of every record of a keyed workload: the topics in turn, keys
+        and values cycling through their pools."""
+        triples = zip(cycle(self.topics), cycle(self.keys), cycle(self.values), strict=False)
+        return islice(triples, self.workload.records)
 
     def stream(self, start: int = 0, count: int | None = None) -> Iterator[bytes]:
         """The values to send, cycling through the pool."""
@@ -80,9 +93,23 @@ class LatencyLog:
     Sends follow a fixed schedule whatever the client does, so a client that stalls delays the
     records due meanwhile instead of sending fewer (no coordinated omission): `lag` shows how late
     sends were against the schedule, `from_schedule` the latency a caller at that rate observes.
+    Every value carries its index and its scheduled time (`stamped`), so that a reader can
+    compare the broker's log-append time with the schedule: a second method, independent of
+    the client's callbacks. `wake_lag` is how late the event loop (or poll) came back from each
+    pause of the pacing loop: the loop's own lag, whoever caused it.
     """
 
-    __slots__ = ("acked", "count", "failed", "rate", "sent", "started", "warmup")
+    __slots__ = (
+        "acked",
+        "count",
+        "failed",
+        "rate",
+        "sent",
+        "started",
+        "wake_lag",
+        "wall_started",
+        "warmup",
+    )
 
     def __init__(self, workload: Workload) -> None:
         self.count = workload.records
@@ -92,9 +119,26 @@ class LatencyLog:
         self.acked = array("d", bytes(8 * self.count))
         self.failed = 0
         self.started = 0.0
+        self.wall_started = 0.0
+        # How late the pacing loop woke up before sending record i (NaN: no pause before it).
+        self.wake_lag = array("d", [math.nan]) * self.count
+
+    def start(self) -> None:
+        self.started = time.perf_counter()
+        self.wall_started = time.time()
 
     def due(self, index: int) -> float:
         return self.started + index / self.rate
+
+    def stamped(self, index: int, value: bytes) -> bytes:
+        """``value`` with its first bytes replaced by the record's index and the wall-clock
+        time it is due at (µs since the epoch): `STAMP_BYTES` ASCII digits."""
+        due_us = int((self.wall_started + index / self.rate) * 1e6)
+        return b"%08d%016d" % (index, due_us) + value[STAMP_BYTES:]
+
+    def woke(self, index: int, target: float) -> None:
+        if index < self.count:
+            self.wake_lag[index] = max(0.0, time.perf_counter() - target)
 
     def ack(self, index: int) -> None:
         self.acked[index] = time.perf_counter()
@@ -122,15 +166,24 @@ class LatencyLog:
         latencies.sort()
         from_schedule.sort()
         lags.sort()
+        wake = sorted(lag for lag in self.wake_lag[self.warmup :] if not math.isnan(lag))
         return {
             "p50_ms": 1000 * percentile(latencies, 50),
             "p99_ms": 1000 * percentile(latencies, 99),
             "p999_ms": 1000 * percentile(latencies, 99.9),
             "max_ms": 1000 * (latencies[-1] if latencies else float("nan")),
+            "schedule_p50_ms": 1000 * percentile(from_schedule, 50),
             "schedule_p99_ms": 1000 * percentile(from_schedule, 99),
+            "schedule_p999_ms": 1000 * percentile(from_schedule, 99.9),
             "lag_p99_ms": 1000 * percentile(lags, 99),
+            "wake_lag_p99_ms": 1000 * percentile(wake, 99),
+            "wake_lag_p999_ms": 1000 * percentile(wake, 99.9),
             "samples": float(len(latencies)),
         }
+
+
+# Bytes at the start of a latency record's value: its index (8 digits) and due time (16).
+STAMP_BYTES = 24
 
 
 def percentile(ordered: list[float], pct: float) -> float:
@@ -147,16 +200,19 @@ async def paced_async(
     """Calls `send(index, value)` for every record at `log.rate` records/s, on schedule."""
     count = log.count
     pool = len(values)
-    log.started = time.perf_counter()
+    log.start()
     index = 0
     while index < count:
         due = min(count, int((time.perf_counter() - log.started) * log.rate) + 1)
         while index < due:
+            value = log.stamped(index, values[index % pool])
             log.sent[index] = time.perf_counter()
-            await send(index, values[index % pool])
+            await send(index, value)
             index += 1
         # asyncio.sleep(0) still polls the sockets: acknowledgements are read while waiting.
-        await asyncio.sleep(max(0.0, log.due(index) - time.perf_counter()))
+        wake_at = log.due(index)
+        await asyncio.sleep(max(0.0, wake_at - time.perf_counter()))
+        log.woke(index, wake_at)
 
 
 def paced_sync(
@@ -168,15 +224,18 @@ def paced_sync(
     """`paced_async` for threaded clients; `idle(seconds)` waits (and serves callbacks)."""
     count = log.count
     pool = len(values)
-    log.started = time.perf_counter()
+    log.start()
     index = 0
     while index < count:
         due = min(count, int((time.perf_counter() - log.started) * log.rate) + 1)
         while index < due:
+            value = log.stamped(index, values[index % pool])
             log.sent[index] = time.perf_counter()
-            send(index, values[index % pool])
+            send(index, value)
             index += 1
-        idle(max(0.0, log.due(index) - time.perf_counter()))
+        wake_at = log.due(index)
+        idle(max(0.0, wake_at - time.perf_counter()))
+        log.woke(index, wake_at)
 
 
 @dataclass(slots=True)

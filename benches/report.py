@@ -3,6 +3,7 @@ RESULTS.md and the chart."""
 
 from __future__ import annotations
 
+import functools
 import math
 import statistics
 from collections.abc import Callable, Sequence
@@ -18,6 +19,7 @@ from benches.workloads import (
     FIRE_AND_FORGET,
     LATENCY_LINGER0,
     LATENCY_LINGER5,
+    SCALE_WORKLOADS,
     Mode,
     Workload,
 )
@@ -44,6 +46,19 @@ class Row:
     p999_ms: float = math.nan
     schedule_p99_ms: float = math.nan
     lag_p99_ms: float = math.nan
+    schedule_p50_ms: float = math.nan
+    schedule_p999_ms: float = math.nan
+    wake_lag_p99_ms: float = math.nan
+    wake_lag_p999_ms: float = math.nan
+    # The second method: broker append time − due time (broker_view).
+    append_p50_ms: float = math.nan
+    append_p99_ms: float = math.nan
+    append_p999_ms: float = math.nan
+    gc_pauses: float = math.nan
+    gc_max_ms: float = math.nan
+    gc_total_ms: float = math.nan
+    # The broker's request log (request-log workload): medians of broker_view's figures.
+    broker_requests: dict[str, float] = field(default_factory=dict)
     compression_ratio: float = math.nan
 
 
@@ -52,9 +67,9 @@ def _median(runs: Sequence[Run], metric: Callable[[Run], float | None]) -> float
     return statistics.median(values) if values else math.nan
 
 
-def _latency(key: str) -> Callable[[Run], float | None]:
+def _latency(key: str, part: str = "latency") -> Callable[[Run], float | None]:
     def metric(run: Run) -> float | None:
-        latency = run.get("latency") or {}
+        latency = run.get(part) or {}
         value = latency.get(key)
         return None if value is None else float(value)
 
@@ -102,6 +117,18 @@ def _summarise_client(workload: Workload, runs: list[Run]) -> Row:
     row.p999_ms = _median(good, _latency("p999_ms"))
     row.schedule_p99_ms = _median(good, _latency("schedule_p99_ms"))
     row.lag_p99_ms = _median(good, _latency("lag_p99_ms"))
+    row.schedule_p50_ms = _median(good, _latency("schedule_p50_ms"))
+    row.schedule_p999_ms = _median(good, _latency("schedule_p999_ms"))
+    row.wake_lag_p99_ms = _median(good, _latency("wake_lag_p99_ms"))
+    row.wake_lag_p999_ms = _median(good, _latency("wake_lag_p999_ms"))
+    row.append_p50_ms = _median(good, _latency("p50_ms", "append"))
+    row.append_p99_ms = _median(good, _latency("p99_ms", "append"))
+    row.append_p999_ms = _median(good, _latency("p999_ms", "append"))
+    row.gc_pauses = _median(good, _latency("count", "broker_gc"))
+    row.gc_max_ms = _median(good, _latency("max_ms", "broker_gc"))
+    row.gc_total_ms = _median(good, _latency("total_ms", "broker_gc"))
+    keys = {key for run in good for key in (run.get("broker_requests") or {})}
+    row.broker_requests = {key: _median(good, _latency(key, "broker_requests")) for key in keys}
     row.compression_ratio = _median(good, compression)
     return row
 
@@ -260,6 +287,94 @@ def workload_table(rows: list[Row]) -> list[str]:
     return lines
 
 
+def latency_methods_table(rows: list[Row]) -> list[str]:
+    """Both latency methods side by side (p50 / p99 / p99.9, ms), with the loop's own lag and
+    the broker's GC pauses during the run."""
+    lines = [
+        "| client | send → ack | due → ack | due → broker append | send lag p99 | "
+        "loop wake-up lag p99 / p99.9 | broker GC pauses (count, max, total ms) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+
+    def three(a: float, b: float, c: float) -> str:
+        return " / ".join(_fmt(v, 2) for v in (a, b, c))
+
+    for row in rows:
+        if not row.ok:
+            continue
+        gc = (
+            "–"
+            if math.isnan(row.gc_pauses)
+            else f"{row.gc_pauses:.0f}, {row.gc_max_ms:.1f}, {row.gc_total_ms:.0f}"
+        )
+        cells = [
+            row.client.label,
+            three(row.p50_ms, row.p99_ms, row.p999_ms),
+            three(row.schedule_p50_ms, row.schedule_p99_ms, row.schedule_p999_ms),
+            three(row.append_p50_ms, row.append_p99_ms, row.append_p999_ms),
+            _fmt(row.lag_p99_ms, 2),
+            f"{_fmt(row.wake_lag_p99_ms, 2)} / {_fmt(row.wake_lag_p999_ms, 2)}",
+            gc,
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def _or_nan(values: dict[str, float], key: str) -> float:
+    return values.get(key, math.nan)
+
+
+def broker_request_table(rows: list[Row]) -> list[str]:
+    """The broker's time per produce request (its request log) beside the client's latency."""
+    lines = [
+        "| client | send → ack p50 / p99 / p99.9 | produce requests | records per request | "
+        "broker total p50 / p99 / p99.9 | p99 queued · handled · response queued · sending |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        if not row.ok or not row.broker_requests:
+            continue
+        get = functools.partial(_or_nan, row.broker_requests)
+        parts = " · ".join(
+            _fmt(get(f"{part}_p99"), 2)
+            for part in ("requestQueueTimeMs", "localTimeMs", "responseQueueTimeMs", "sendTimeMs")
+        )
+        cells = [
+            row.client.label,
+            " / ".join(_fmt(v, 2) for v in (row.p50_ms, row.p99_ms, row.p999_ms)),
+            _fmt(get("requests")),
+            _fmt(get("records_per_request"), 1),
+            " / ".join(_fmt(get(k), 2) for k in ("p50_ms", "p99_ms", "p999_ms")),
+            parts,
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def scale_table(table: dict[str, list[Row]]) -> list[str]:
+    """CPU per record and peak RSS of each client across the scale workloads, side by side."""
+    present = [name for name in SCALE_WORKLOADS if name in table]
+    if not present:
+        return []
+    labels = list(dict.fromkeys(row.client.label for name in present for row in table[name]))
+    lines = [
+        "| client | " + " | ".join(present) + " |",
+        "|---|" + "---|" * len(present),
+    ]
+    for label in labels:
+        cells = []
+        for name in present:
+            row = next((r for r in table[name] if r.client.label == label and r.ok), None)
+            cells.append(
+                "–"
+                if row is None
+                else f"{_fmt(row.cpu_s_per_m, 2)} µs, {_fmt(row.rss_mb)} MB"
+                + (" (cut short)" if row.cut_short else "")
+            )
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def _times(value: float) -> str:
     return "–" if math.isnan(value) else f"{value:,.2f}×"
 
@@ -285,9 +400,16 @@ def markdown(
     commands: list[str],
     notes: list[str],
     chart: str | None,
+    commit: str | None = None,
 ) -> str:
     all_ratios = ratios(table)
     lines = [f"# {title}", ""]
+    if commit:
+        lines += [
+            f"Measured on ferrokafka commit **{commit}** by `{commands[-1]}`; machine, load and "
+            "versions below.",
+            "",
+        ]
     lines += ["## Machine and versions", "", *[f"- {item}" for item in environment], ""]
     lines += ["## Commands", "", "```sh", *commands, "```", ""]
     lines += ["## Targets (SPEC §4; reported, never asserted)", ""]
@@ -299,6 +421,26 @@ def markdown(
     lines += ["## Results (medians over the repetitions)", ""]
     for name, rows in table.items():
         lines += [f"### {name}", "", rows[0].workload.describe(), "", *workload_table(rows), ""]
+        if rows[0].workload.mode is Mode.LATENCY:
+            lines += [
+                "Two methods (p50 / p99 / p99.9 ms, after the first records): the harness's "
+                "(send call → acknowledgement callback, and from when the record was due), and "
+                "the broker's log-append time of each record against the time it was due, read "
+                "back from the topic (whole ms on the broker's side, ±0.5 ms):",
+                "",
+                *latency_methods_table(rows),
+                "",
+            ]
+        if any(row.broker_requests for row in rows):
+            lines += [
+                "The broker's own view, from its request log (DEBUG during these runs only): "
+                "time from a produce request's arrival to its response's last byte, and its "
+                "p99 parts; what the client sees beyond it is the client's share and the "
+                "network's:",
+                "",
+                *broker_request_table(rows),
+                "",
+            ]
         # Not `notes`: that is the method notes, rendered at the end.
         remarks = []
         for row in rows:
@@ -309,6 +451,17 @@ def markdown(
                 remarks.append(f"- {row.client.label} stopped at its time budget, {cut}")
         if remarks:
             lines += [*remarks, ""]
+    if scale := scale_table(table):
+        lines += [
+            "## Cost at scale (CPU per record, peak RSS; medians)",
+            "",
+            "The same keyed records over 6, 600 and 3,000 partitions of one topic, and over 100 "
+            "topics of 6 partitions; records/s of these runs is mostly the broker's (one node "
+            "appending to thousands of logs on the same cores).",
+            "",
+            *scale,
+            "",
+        ]
     lines += [
         "## Ratios, pair by pair (ferrokafka ÷ peer, from the medians)",
         "",

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from benches.measure import Job, Outcome
-from benches.workloads import Mode, Settings, Workload, payloads
+from benches.workloads import Mode, Settings, Workload, keys, payloads
 
 REPO = Path(__file__).resolve().parent.parent
 _ALL_MODES = frozenset(Mode)
@@ -110,7 +110,7 @@ def launch(
     client: Client,
     workload: Workload,
     *,
-    topic: str,
+    topics: tuple[str, ...],
     bootstrap_servers: str,
     payload_file: Path,
     timeout_s: float,
@@ -128,7 +128,7 @@ def launch(
         spec = {
             "client": client.key,
             "workload": _workload_to_dict(workload),
-            "topic": topic,
+            "topics": list(topics),
             "bootstrap_servers": bootstrap_servers,
             "payload_file": str(payload_file),
             "timeout_s": timeout_s,
@@ -183,6 +183,7 @@ def workload_from_dict(data: dict[str, Any]) -> Workload:
             **data,
             "mode": Mode(data["mode"]),
             "settings": Settings(**data["settings"]),
+            "clients": tuple(data["clients"]),
         }
     )
 
@@ -208,13 +209,14 @@ def _child(spec_path: Path, result_path: Path) -> None:
     client = CLIENTS_BY_KEY[spec["client"]]
     job = Job(
         workload=workload,
-        topic=spec["topic"],
+        topics=tuple(spec["topics"]),
         bootstrap_servers=spec["bootstrap_servers"],
         variant=client.variant,
         values=payloads(workload.payload),
         payload_file=spec["payload_file"],
         timeout_s=spec["timeout_s"],
         budget_s=spec["budget_s"],
+        keys=keys() if workload.keyed else [],
     )
     module = importlib.import_module(client.module)
     gc.collect()

@@ -66,6 +66,20 @@ class Workload:
     # Offered records/s of a latency run; its first `warmup_records` are not counted.
     rate: int = 0
     warmup_records: int = 0
+    # Where records go: `topics` topics of `partitions` partitions each, records taking the
+    # topics in turn; keyed records carry keys from a pool of `KEY_POOL_SIZE`, so that the
+    # default partitioner spreads them over every partition.
+    partitions: int = TOPIC_PARTITIONS
+    topics: int = 1
+    keyed: bool = False
+    # The clients that take this workload (by key); empty: every client of its mode.
+    clients: tuple[str, ...] = ()
+    # The topics are created once per benchmark run and shared by every client and repetition
+    # (creating thousands of partitions takes long); each run's records are counted as the
+    # growth of the end offsets.
+    shared_topics: bool = False
+    # The broker logs every request during the run (its share of each request's latency).
+    request_log: bool = False
 
     @property
     def value_size(self) -> int:
@@ -82,8 +96,17 @@ class Workload:
                 f"first {self.warmup_records:,} not counted"
             )
         else:
-            what = f"{self.records:,} records of {size}, no key"
-        return f"{what}; {self.settings.describe()}; {TOPIC_PARTITIONS} partitions"
+            key = f"keyed ({KEY_POOL_SIZE:,} keys)" if self.keyed else "no key"
+            what = f"{self.records:,} records of {size}, {key}"
+        return f"{what}; {self.settings.describe()}; {self.describe_topics()}"
+
+    def describe_topics(self) -> str:
+        if self.topics == 1:
+            return f"{self.partitions:,} partitions"
+        return (
+            f"{self.topics:,} topics of {self.partitions:,} partitions "
+            f"({self.topics * self.partitions:,} partitions), records taking the topics in turn"
+        )
 
 
 PAYLOAD_SIZES: dict[PayloadKind, int] = {"text-100": 100, "json-1k": 1024}
@@ -94,6 +117,19 @@ LATENCY_LINGER0 = "latency-linger0"
 LATENCY_LINGER5 = "latency-linger5"
 COMPRESSION_LZ4 = "compression-lz4"
 COMPRESSION_ZSTD = "compression-zstd"
+KEYED_6 = "keyed-6"
+KEYED_600 = "keyed-600"
+KEYED_3000 = "keyed-3000"
+TOPICS_100 = "topics-100"
+# Cost at scale: the same keyed records over more and more partitions, and over 100 topics of
+# 6 partitions (as many partitions as keyed-600, so the two isolate the cost of a topic).
+SCALE_WORKLOADS = (KEYED_6, KEYED_600, KEYED_3000, TOPICS_100)
+# ferrokafka and the peers the scale and request-log workloads compare it with.
+MAIN_CLIENTS = ("ferrokafka", "confluent", "aiokafka")
+LATENCY_REQUEST_LOG = "latency-linger0-request-log"
+# Left out of quick runs unless named: they take minutes (thousands of partitions) or run a
+# Kafka tool around every run.
+SLOW_WORKLOADS = (*SCALE_WORKLOADS, LATENCY_REQUEST_LOG)
 
 WORKLOAD_NAMES = (
     FIRE_AND_FORGET,
@@ -102,7 +138,10 @@ WORKLOAD_NAMES = (
     LATENCY_LINGER5,
     COMPRESSION_LZ4,
     COMPRESSION_ZSTD,
+    LATENCY_REQUEST_LOG,
+    *SCALE_WORKLOADS,
 )
+KEY_POOL_SIZE = 10_007
 
 LATENCY_RATE = 20_000
 _CODECS: tuple[tuple[str, Codec], ...] = ((COMPRESSION_LZ4, "lz4"), (COMPRESSION_ZSTD, "zstd"))
@@ -142,6 +181,17 @@ def workloads(*, quick: bool) -> dict[str, Workload]:
             )
             for name, linger in ((LATENCY_LINGER0, 0), (LATENCY_LINGER5, 5))
         ),
+        Workload(
+            LATENCY_REQUEST_LOG,
+            Mode.LATENCY,
+            LATENCY_RATE * latency_seconds,
+            "text-100",
+            Settings(acks="all", linger_ms=0, enable_idempotence=True),
+            rate=LATENCY_RATE,
+            warmup_records=LATENCY_RATE * warmup_seconds,
+            clients=MAIN_CLIENTS,
+            request_log=True,
+        ),
         *(
             Workload(
                 name,
@@ -151,6 +201,26 @@ def workloads(*, quick: bool) -> dict[str, Workload]:
                 Settings(acks="1", linger_ms=5, enable_idempotence=False, compression=codec),
             )
             for name, codec in _CODECS
+        ),
+        *(
+            Workload(
+                name,
+                Mode.THROUGHPUT,
+                100_000 if quick else 1_000_000,
+                "text-100",
+                fire_and_forget,
+                partitions=partitions,
+                topics=topics,
+                keyed=True,
+                clients=MAIN_CLIENTS,
+                shared_topics=True,
+            )
+            for name, partitions, topics in (
+                (KEYED_6, 6, 1),
+                (KEYED_600, 600, 1),
+                (KEYED_3000, 3000, 1),
+                (TOPICS_100, 6, 100),
+            )
         ),
     ]
     return {workload.name: workload for workload in chosen}
@@ -211,6 +281,12 @@ def _json_record(rng: random.Random, index: int) -> bytes:
     if len(encoded) != size:
         raise AssertionError(f"JSON payload is {len(encoded)} bytes, not {size}")
     return encoded
+
+
+def keys() -> list[bytes]:
+    """`KEY_POOL_SIZE` distinct keys, as a service's entity ids (a prime count, so that key and
+    value pairs do not repeat with the value pool's period)."""
+    return [f"customer-{index:06d}".encode() for index in range(KEY_POOL_SIZE)]
 
 
 def write_payload_file(kind: PayloadKind, path: Path) -> Path:

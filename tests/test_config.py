@@ -87,6 +87,7 @@ def test_default_constants_match_the_fields() -> None:
 def test_every_option_names_its_java_or_librdkafka_equivalent_in_its_doc() -> None:
     renamed = {
         "partitioner": "partitioner.class",
+        "interceptors": "interceptor.classes",
         "sasl_username": "sasl.username",
         "sasl_password": "sasl.password",
         "sasl_oauth_token_provider": None,
@@ -606,7 +607,7 @@ def test_from_config_security_properties(pem: str) -> None:
         ({"sasl.kerberos.service.name": "kafka"}, "Kerberos (GSSAPI) is not supported"),
         ({"sasl.oauthbearer.jwks.endpoint.url": "https://x"}, "sasl_oauth_token_provider"),
         ({"metrics.recording.level": "DEBUG"}, "producer.metrics()"),
-        ({"interceptor.classes": "x.Y"}, "on_delivery"),
+        ({"interceptor.classes": "x.Y"}, "pass Python objects as interceptors"),
         ({"sasl.jaas.config": "com.sun.security.auth.module.Krb5LoginModule required;"},
          "only PlainLoginModule, ScramLoginModule and OAuthBearerLoginModule"),
         ({"sasl.jaas.config": "org.apache.kafka.common.security.plain.PlainLoginModule "

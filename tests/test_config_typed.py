@@ -27,6 +27,7 @@ WIDENED = {
     "value_serializer": constants.SerializerOption,
     "sasl_oauthbearer_extensions": constants.ExtensionsOption,
     "ssl_enabled_protocols": constants.TlsVersionsOption,
+    "interceptors": constants.InterceptorsOption,
 }
 
 

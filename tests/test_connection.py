@@ -30,6 +30,7 @@ from ferrokafka._connection import (
     connect_any,
     parse_bootstrap_servers,
 )
+from ferrokafka._native import VersionRange
 from ferrokafka._requests import SUPPORTED_VERSIONS, ApiKey, metadata_request
 from ferrokafka.cluster import describe_cluster
 from ferrokafka.errors import ConfigError, ProtocolError
@@ -205,11 +206,15 @@ def test_negotiated_versions_agree_with_kafka_tools(kafka: Any, backend: str) ->
         host, port = host_port(kafka.bootstrap_servers)
         conn = await BrokerConnection.connect(host, port, client_id="versions-test")
         try:
-            assert {k: v for k, v in conn.api_versions.items() if k in reported} == reported
-            for api_key, (ours_lo, ours_hi) in SUPPORTED_VERSIONS.items():
+            assert {
+                k: (v.min_version, v.max_version)
+                for k, v in conn.api_versions.items()
+                if k in reported
+            } == reported
+            for api_key, ours in SUPPORTED_VERSIONS.items():
                 theirs_lo, theirs_hi = reported[api_key]
-                assert conn.api_version(api_key) == min(ours_hi, theirs_hi)
-                assert conn.api_version(api_key) >= max(ours_lo, theirs_lo)
+                assert conn.api_version(api_key) == min(ours.max_version, theirs_hi)
+                assert conn.api_version(api_key) >= max(ours.min_version, theirs_lo)
             assert "transaction.version" in conn.finalized_features
         finally:
             await conn.close()
@@ -387,7 +392,10 @@ def test_old_api_versions_is_downgraded(backend: str, fake: Any) -> None:
 
     async def main() -> None:
         conn = await BrokerConnection.connect("127.0.0.1", server.port, connect_timeout=10)
-        assert conn.api_versions == {API_VERSIONS: (0, 2), METADATA: (0, 4)}
+        assert conn.api_versions == {
+            API_VERSIONS: VersionRange(0, 2),
+            METADATA: VersionRange(min_version=0, max_version=4),
+        }
         assert conn.api_version(ApiKey.METADATA) == 4
         with pytest.raises(NoCommonVersionError, match="does not support Produce"):
             conn.api_version(ApiKey.PRODUCE)

@@ -24,6 +24,7 @@ from ferrokafka.errors import (
     SerializationError,
     SslAuthenticationError,
 )
+from ferrokafka.interceptors import ProducerInterceptor, ProducerRecord
 from ferrokafka.metrics import MetricName
 from ferrokafka.producer import Producer, ProducerState
 from ferrokafka.records import DeliveryFuture, RecordMetadata
@@ -68,6 +69,8 @@ __all__ = [
     "Producer",
     "ProducerClosedError",
     "ProducerConfig",
+    "ProducerInterceptor",
+    "ProducerRecord",
     "ProducerState",
     "RecordMetadata",
     "RecordTooLargeError",

@@ -68,3 +68,9 @@ def fail_everything(producer: Producer, error: KafkaError) -> None:
     producer._accumulator.abort_all()
     for pending in producer._inflight.take_all():
         pending.fail(error)
+
+
+def close_interceptors(producer: Producer) -> None:
+    """Java closes the interceptors last, once the records have ended (each was acknowledged)."""
+    if producer._interceptors is not None:
+        producer._interceptors.close()

@@ -73,6 +73,7 @@ from ferrokafka.errors import (
 
 if TYPE_CHECKING:
     from ferrokafka._metrics.network import ConnectionObserver
+    from ferrokafka._native import VersionRange
     from ferrokafka._sasl.authenticator import SaslAuthenticator
 
 T = TypeVar("T")
@@ -174,10 +175,10 @@ class BrokerConnection:
         self.client_id = client_id
         self.log = client_log(CONNECTION, client_id)
         self.request_timeout = request_timeout
-        #: ``{api_key: (min_version, max_version)}`` from the broker's ApiVersions answer.
-        self.api_versions: dict[int, tuple[int, int]] = {}
+        #: ``{api_key: VersionRange}`` from the broker's ApiVersions answer.
+        self.api_versions: dict[int, VersionRange] = {}
         #: Cluster-wide finalized feature levels, e.g. ``transaction.version`` (KIP-890).
-        self.finalized_features: dict[str, tuple[int, int]] = {}
+        self.finalized_features: dict[str, VersionRange] = {}
         self._max_response_size = max_response_size
         # Bounds the awaitable `request`s; submitters keep their own window.
         self._slots = anyio.Semaphore(max_in_flight)
@@ -277,7 +278,7 @@ class BrokerConnection:
         return conn
 
     async def _negotiate_versions(self, remaining_s: float, connect_timeout: float) -> None:
-        version = SUPPORTED_VERSIONS[ApiKey.API_VERSIONS][1]
+        version = SUPPORTED_VERSIONS[ApiKey.API_VERSIONS].max_version
         for _ in range(2):
             try:
                 result = await self.request(
@@ -291,8 +292,8 @@ class BrokerConnection:
                 ) from exc
             if result.error_code == ErrorCode.UNSUPPORTED_VERSION and version > 0:
                 # The broker answered in v0 with the ApiVersions range it does support.
-                _, broker_max = result.api_versions.get(ApiKey.API_VERSIONS, (0, 0))
-                version = min(version - 1, broker_max)
+                theirs = result.api_versions.get(ApiKey.API_VERSIONS)
+                version = min(version - 1, 0 if theirs is None else theirs.max_version)
                 continue
             if result.error_code != ErrorCode.NONE:
                 raise KafkaConnectionError(
@@ -355,17 +356,17 @@ class BrokerConnection:
         implements (`SUPPORTED_VERSIONS`). The choice needs the broker's ApiVersions answer,
         which this connection holds and renews on reconnect, and callers narrow the range per
         request (an epoch bump needs InitProducerId v3+), both of which live here."""
-        default_min, default_max = SUPPORTED_VERSIONS.get(api_key, (0, -1))
-        lo = default_min if ours_min is None else ours_min
-        hi = default_max if ours_max is None else ours_max
+        ours = SUPPORTED_VERSIONS.get(api_key)
+        lo = ours_min if ours_min is not None else 0 if ours is None else ours.min_version
+        hi = ours_max if ours_max is not None else -1 if ours is None else ours.max_version
         theirs = self.api_versions.get(api_key)
         if theirs is None:
             raise NoCommonVersionError(f"broker {self} does not support {api_name(api_key)}")
-        common_lo, common_hi = max(lo, theirs[0]), min(hi, theirs[1])
+        common_lo, common_hi = max(lo, theirs.min_version), min(hi, theirs.max_version)
         if common_lo > common_hi:
             raise NoCommonVersionError(
                 f"no common {api_name(api_key)} version with broker {self}: it supports "
-                f"v{theirs[0]}..v{theirs[1]}, this client v{lo}..v{hi}"
+                f"v{theirs.min_version}..v{theirs.max_version}, this client v{lo}..v{hi}"
             )
         return common_hi
 

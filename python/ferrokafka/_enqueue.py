@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 import anyio.lowlevel
 
+from ferrokafka import _waits
+from ferrokafka._record_args import check_topic
 from ferrokafka._runtime import current_thread
 from ferrokafka.bulk import BulkDelivery
 from ferrokafka.errors import BufferFullError, SerializationError
@@ -106,23 +108,27 @@ async def produce_slowly(
     partition: int | None,
     timestamp_ms: int | None,
     turn: bool,
+    *,
+    send_nowait: Callable[..., DeliveryFuture] | None = None,
 ) -> DeliveryFuture:
     """`produce` off its fast path, the loop checked: the turn is due, the call has options,
-    the topic's metadata is missing, or the buffer is full."""
+    the topic's metadata is missing, or the buffer is full. ``send_nowait`` replaces the
+    producer's (the interceptors pass the one they wrap)."""
     if turn:
         # Before the append: a produce() cancelled here has enqueued nothing.
         await give_turn()
     deadline = await _wait_for_metadata(producer, topic)
+    send = producer.send_nowait if send_nowait is None else send_nowait
     while True:
         try:
-            return producer.send_nowait(
+            return send(
                 topic, value, key, headers=headers, partition=partition, timestamp_ms=timestamp_ms
             )
         except BufferFullError:
             if deadline is None:
                 deadline = time.monotonic() + producer.config.max_block_ms / 1000
             # Raises KafkaTimeoutError once max_block_ms has passed without room, as send().
-            await producer._wait_for_space(deadline)
+            await _waits.wait_for_space(producer, deadline)
 
 
 async def produce_many(
@@ -161,7 +167,7 @@ async def produce_many(
                 deadline = None
             if deadline is None:
                 deadline = time.monotonic() + producer.config.max_block_ms / 1000
-            await producer._wait_for_space(deadline)
+            await _waits.wait_for_space(producer, deadline)
         # One turn per chunk, as produce() gives one per YIELD_EVERY records.
         await give_turn()
     if delivery is None:
@@ -196,7 +202,7 @@ async def _wait_for_metadata(producer: Producer, topic: str) -> float | None:
     """Waits for ``topic``'s metadata if it is not known; returns the deadline it used."""
     if topic in producer._partition_counts:
         return None
-    producer._check_topic_name(topic)
+    check_topic(topic)
     deadline = time.monotonic() + producer.config.max_block_ms / 1000
-    await producer._wait_for_metadata(topic, deadline)
+    await _waits.wait_for_metadata(producer, topic, deadline)
     return deadline

@@ -1,7 +1,7 @@
 """The native fast paths that shadow `Producer.send_nowait` and `Producer.produce` on a started
-producer's instance: put there by `Producer.start`, taken away when the producer closes or its
-sender ends (close, or the end of the asyncio.run that started it), after which every call takes
-the checked method again.
+producer's instance (with interceptors, `_interceptor_chain`'s methods instead): put there by
+`Producer.start`, taken away when the producer closes or its sender ends (close, or the end of
+the asyncio.run that started it), after which every call takes the checked method again.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from ferrokafka import _enqueue, _native
+from ferrokafka import _enqueue, _interceptor_chain, _native
 from ferrokafka._runtime import now_ms
 
 if TYPE_CHECKING:
@@ -21,6 +21,10 @@ if TYPE_CHECKING:
 def install(producer: Producer, base: type[Producer]) -> None:
     """Shadows the methods whose fast path fits ``producer``; ``base`` is `Producer` itself,
     whose methods the fast paths fall back to (a subclass's own methods are left alone)."""
+    if producer._interceptors is not None:
+        # Every record passes through the interceptors: no native path.
+        _interceptor_chain.install(producer, base, producer._interceptors)
+        return
     if (
         producer._key_serializer is None
         and producer._value_serializer is None
@@ -66,5 +70,6 @@ def remove(producer: Producer) -> None:
     """Takes the fast paths away: every call goes to the checked methods again."""
     producer.__dict__.pop("send_nowait", None)
     producer.__dict__.pop("produce", None)
+    producer.__dict__.pop("send", None)
     if producer._transactions is not None:
         producer._transactions.on_sending_allowed = None

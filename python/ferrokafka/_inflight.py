@@ -21,9 +21,11 @@ unacknowledged batch, so it must wait until no partition starts with a batch tha
 written (`unresolved`): such a batch is sent again under the old epoch first, where the broker
 can still tell a duplicate, as Java's producer resolves "unresolved sequences" before bumping.
 
-The producer adds batches (`add`), the sender moves them (`sent`, `retry`, `split`) and ends
-them (`settle`), the native send path looks them up (`get` through the producer's
-``batch_for``). What is true between calls is written in docs/DESIGN.md ("Invariants").
+The producer adds batches (`add`), the sender moves them (`sent`, `retry`, `split`), records
+what the broker said of them (`refused_by_sequence`) and ends them (`settle`); it reads
+``maybe_written`` from here to word a delivery timeout. The native send path looks batches up
+(`get` through the producer's ``batch_for``). What is true between calls is written in
+docs/DESIGN.md ("Invariants").
 """
 
 from __future__ import annotations
@@ -123,15 +125,19 @@ class InFlight:
             self._order.setdefault((pending.topic, pending.partition), []).append(batch_id)
         return pending
 
-    def retry(self, batch_id: int, *, refused_by_sequence: bool = False) -> int:
+    def refused_by_sequence(self, batch_id: int) -> None:
+        """The broker answered that the batch's sequence does not follow what the partition
+        holds (OUT_OF_ORDER_SEQUENCE_NUMBER, UNKNOWN_PRODUCER_ID): no attempt wrote it, whether
+        it is tried again or fails now. The one place a batch stops being "maybe written"."""
+        pending = self._batches[batch_id]
+        pending.maybe_written = False
+
+    def retry(self, batch_id: int) -> int:
         """The batch's request failed and it goes back for another try, keeping its place in
-        the partition's order. ``refused_by_sequence``: the broker answered that its sequence
-        does not follow what the partition holds, so no attempt wrote it. Returns the attempts
-        so far, this one included: the one count of retries."""
+        the partition's order. Returns the attempts so far, this one included: the one count
+        of retries."""
         pending = self._batches[batch_id]
         pending.in_flight = False
-        if refused_by_sequence:
-            pending.maybe_written = False
         pending.attempts += 1
         return pending.attempts
 

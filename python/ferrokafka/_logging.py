@@ -5,7 +5,8 @@ application turns up or silences one kind at a time::
 
     ferrokafka
     ├─ ferrokafka.producer       a producer's life: started, closed, records left at close,
-    │                            delivery callbacks that raised
+    │  │                         delivery callbacks that raised
+    │  └─ .interceptors          interceptors that raised (never failing the send)
     ├─ ferrokafka.sender         batches: retries, failures, epoch bumps after sequence errors
     ├─ ferrokafka.connection     connections: refused, lost, re-established, TLS
     ├─ ferrokafka.metadata       cluster metadata: refreshes, topics without metadata, brokers
@@ -42,6 +43,7 @@ SASL = "ferrokafka.sasl"
 TRANSACTIONS = "ferrokafka.transactions"
 CONFIG = "ferrokafka.config"
 SYNC = "ferrokafka.sync"
+INTERCEPTORS = "ferrokafka.producer.interceptors"
 
 #: The least time between two messages of one kind about one broker, partition or topic.
 #: A broker that stays away for a minute gives a handful of lines, not one per reconnect.

@@ -29,6 +29,7 @@ __all__ = [
     "TxnCoordinatorResult",
     "TxnPartitionError",
     "TxnPartitionsResult",
+    "VersionRange",
     "__version__",
     "compress",
     "crc32c",
@@ -71,7 +72,7 @@ __version__: str
 # message names the API and version; a request that cannot be encoded raises ValueError.
 # Result classes take their fields in the order shown, compare and hash by value.
 
-def supported_versions() -> dict[int, tuple[int, int]]: ...
+def supported_versions() -> dict[int, VersionRange]: ...
 def encode_api_versions_request(
     correlation_id: int, client_id: str | None, version: int
 ) -> bytes: ...
@@ -118,23 +119,34 @@ def encode_sasl_authenticate_request(
 def decode_sasl_authenticate_response(frame: bytes, version: int) -> SaslAuthenticateResult: ...
 
 @final
+class VersionRange:
+    """The versions of one API a broker or this codec speaks, or the levels of one finalized
+    feature: both ends included."""
+
+    def __new__(cls, min_version: int, max_version: int) -> VersionRange: ...
+    @property
+    def min_version(self) -> int: ...
+    @property
+    def max_version(self) -> int: ...
+
+@final
 class ApiVersionsResult:
     def __new__(
         cls,
         error_code: int,
-        api_versions: Mapping[int, tuple[int, int]],
+        api_versions: Mapping[int, VersionRange],
         throttle_time_ms: int,
-        finalized_features: Mapping[str, tuple[int, int]],
+        finalized_features: Mapping[str, VersionRange],
     ) -> ApiVersionsResult: ...
     @property
     def error_code(self) -> int: ...
     @property
-    def api_versions(self) -> dict[int, tuple[int, int]]:
-        """``{api_key: (min_version, max_version)}`` the broker supports."""
+    def api_versions(self) -> dict[int, VersionRange]:
+        """``{api_key: VersionRange}`` the broker supports."""
     @property
     def throttle_time_ms(self) -> int: ...
     @property
-    def finalized_features(self) -> dict[str, tuple[int, int]]:
+    def finalized_features(self) -> dict[str, VersionRange]:
         """Cluster-wide finalized feature levels (v3+), e.g. ``transaction.version``."""
 
 @final

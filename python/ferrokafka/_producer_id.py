@@ -45,7 +45,10 @@ class ProducerIdManager:
         return self.producer_id >= 0 and not self._bump_requested
 
     def request_bump(self, *, unknown_producer_id: bool = False) -> None:
-        self._bump_for_unknown_id = unknown_producer_id
+        # Several batches may ask for the same bump (a refusal, then that batch's failure):
+        # an UNKNOWN_PRODUCER_ID among them is not forgotten by a later plain request.
+        pending_unknown = self._bump_requested and self._bump_for_unknown_id
+        self._bump_for_unknown_id = unknown_producer_id or pending_unknown
         self._bump_requested = True
 
     @property

@@ -10,9 +10,10 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
-from ferrokafka import _held_records, _native
+from ferrokafka import _held_records, _native, _waits
 from ferrokafka._broker_pool import BrokerPool
 from ferrokafka._inflight import InFlight
+from ferrokafka._interceptor_chain import InterceptorChain
 from ferrokafka._logging import PRODUCER, TRANSACTIONS, client_log
 from ferrokafka._metrics import ProducerMetrics, WindowConfig
 from ferrokafka._producer_id import ProducerIdManager
@@ -91,7 +92,7 @@ def assemble(producer: Producer) -> None:
         )
     )
     producer._sender.transactions = producer._transactions
-    producer._sender.on_memory_freed = producer._on_memory_freed
+    producer._sender.on_memory_freed = partial(_waits.memory_freed, producer)
     producer._metrics.attach(producer._accumulator, producer._producer_ids)
     producer._metrics.requests_in_flight = producer._sender.requests_in_flight
     producer._pool.network = producer._metrics.network
@@ -103,3 +104,4 @@ def assemble(producer: Producer) -> None:
     producer._key_serializer = config.key_serializer
     producer._value_serializer = config.value_serializer
     producer._delivery_timeout_ms = config.delivery_timeout_ms
+    producer._interceptors = InterceptorChain(config) if config.interceptors else None

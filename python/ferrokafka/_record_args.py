@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ferrokafka._argument_errors import check_header_name
 from ferrokafka._runtime import wall_ms
@@ -22,6 +22,10 @@ from ferrokafka.errors import (
     SerializationError,
 )
 from ferrokafka.records import DeliveryFuture, RecordMetadata
+
+if TYPE_CHECKING:
+    from ferrokafka._held import Headers
+    from ferrokafka.producer import Producer
 
 # Bound once: the fast path reads the clocks for every record.
 _TOPIC_NAME = re.compile(r"[a-zA-Z0-9._-]{1,249}")
@@ -62,6 +66,21 @@ def header_pairs(headers: HeadersArg) -> list[tuple[str, bytes | None]]:
                 )
         out.append((name, value))
     return out
+
+
+def serialize(
+    producer: Producer, topic: str, key: Any, value: Any, headers: Headers
+) -> tuple[bytes | None, bytes | None]:
+    """The key and value as bytes: through the producer's serializers, or as given."""
+    if producer._value_serializer is not None:
+        value = producer._value_serializer.serialize(topic, value, headers)
+    elif value is not None and type(value) is not bytes:
+        value = as_bytes(value, "value", topic)
+    if producer._key_serializer is not None:
+        key = producer._key_serializer.serialize(topic, key, headers)
+    elif key is not None and type(key) is not bytes:
+        key = as_bytes(key, "key", topic)
+    return key, value
 
 
 def as_bytes(data: Any, what: str, topic: str) -> bytes:

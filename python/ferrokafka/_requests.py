@@ -23,6 +23,7 @@ from ferrokafka._native import (
     ProduceResult,
     SaslAuthenticateResult,
     SaslHandshakeResult,
+    VersionRange,
 )
 
 T = TypeVar("T")
@@ -57,8 +58,8 @@ def api_name(api_key: int) -> str:
         return f"API {api_key}"
 
 
-#: ``{api_key: (min_version, max_version)}`` implemented by the native codec.
-SUPPORTED_VERSIONS: dict[int, tuple[int, int]] = _native.supported_versions()
+#: ``{api_key: VersionRange}`` implemented by the native codec.
+SUPPORTED_VERSIONS: dict[int, VersionRange] = _native.supported_versions()
 
 
 @dataclass(frozen=True, slots=True)

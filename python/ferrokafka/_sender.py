@@ -181,6 +181,10 @@ class Sender:
         now = self._now()
         self._metrics.collect(self._acc)
         self._expire(now)
+        # Every round, also those that drain and return at once: a request that never gets an
+        # answer times out even while other brokers keep the sender busy, and while an epoch
+        # bump waits for every request out.
+        request_wait_ms = self._expire_requests()
         next_timer = self._run_timers(now)
         if now >= self._pool.next_idle_check_ms:
             await self._pool.close_idle_connections()
@@ -192,7 +196,7 @@ class Sender:
         if ids is not None and not ids.ready:
             only = self._resolve_before_bump(tasks)
             if not only:
-                return min(self._config.retry_backoff_ms, IDLE_TICK_MS)
+                return min(self._config.retry_backoff_ms, IDLE_TICK_MS, request_wait_ms)
 
         ready, next_ready_ms = self._acc.ready(now)
         if only is not None:
@@ -253,7 +257,7 @@ class Sender:
             if drained:
                 # More may be drainable right away (one batch per partition per drain).
                 return 0
-        wait = min(IDLE_TICK_MS, max(next_timer - now, 1), self._expire_requests())
+        wait = min(IDLE_TICK_MS, max(next_timer - now, 1), request_wait_ms)
         # Wake for the earliest delivery deadline, so records fail on time rather than at the
         # next tick.
         deadline = self._inflight.next_deadline()
@@ -429,11 +433,10 @@ class Sender:
             ErrorCode.UNKNOWN_PRODUCER_ID,
         ):
             # Either way the broker's sequence stops before this batch: no attempt wrote it.
+            self._inflight.refused_by_sequence(batch_id)
             if self._inflight.first_unsettled(pending.topic, pending.partition) != batch_id:
                 # A predecessor is unsettled (retried, or still in flight): its echo.
-                self._retry_or_fail(
-                    batch_id, pending, error, force_retriable=True, refused_by_sequence=True
-                )
+                self._retry_or_fail(batch_id, pending, error, force_retriable=True)
                 return
             assert self._producer_ids is not None
             self._log.warning(
@@ -445,9 +448,7 @@ class Sender:
             self._producer_ids.request_bump(
                 unknown_producer_id=code == ErrorCode.UNKNOWN_PRODUCER_ID
             )
-            self._retry_or_fail(
-                batch_id, pending, error, force_retriable=True, refused_by_sequence=True
-            )
+            self._retry_or_fail(batch_id, pending, error, force_retriable=True)
             return
         self._retry_or_fail(batch_id, pending, error)
 
@@ -469,7 +470,6 @@ class Sender:
         error: KafkaError,
         *,
         force_retriable: bool = False,
-        refused_by_sequence: bool = False,
     ) -> None:
         now = self._now()
         retriable = force_retriable or error.retriable
@@ -478,7 +478,7 @@ class Sender:
             backoff = self._backoff_ms(pending.attempts)
             if now + backoff >= pending.deadline_ms:
                 backoff = max(pending.deadline_ms - now, 0)
-            self._inflight.retry(batch_id, refused_by_sequence=refused_by_sequence)
+            self._inflight.retry(batch_id)
             self._acc.retry(batch_id, now, backoff)
             self._log.repeated(
                 ("retry", pending.topic, pending.partition),
@@ -512,8 +512,6 @@ class Sender:
         pending.succeed(base_offset, log_append_time_ms)
 
     def _fail(self, batch_id: int, pending: PendingBatch, error: KafkaError) -> None:
-        # Read before settling, which ends the batch's flight.
-        maybe_written = pending.in_flight or pending.attempts > 0
         self._inflight.settle(batch_id)
         # KeyError: the accumulator let it go already (aborted on close).
         with contextlib.suppress(KeyError):
@@ -522,9 +520,14 @@ class Sender:
         if self.transactions is not None:
             # First, so that the transaction's error is this batch's, not the epoch bump's.
             self.transactions.batch_failed(error)
-        if maybe_written and self._producer_ids is not None:
-            # It may have been written: later batches of its partition would leave a gap in
-            # the sequence, so start a new epoch (as the Java client does) before sending more.
+        if pending.placed and self._producer_ids is not None:
+            # It took sequence numbers (it went out, or is a piece of a batch that did) and will
+            # never be acknowledged: whether it is in the log ("maybe written", the registry's
+            # word) or not (refused), the partition's later sequences cannot be trusted, so
+            # start a new epoch before sending more, as the Java client does for a failed batch.
+            # That covers a batch whose delivery timeout passed while its request was out: its
+            # whole life is bounded, even when its request is still unanswered. The bump waits
+            # until no partition starts with a maybe-written batch (_resolve_before_bump).
             self._producer_ids.request_bump()
         self._log.repeated(
             ("fail", pending.topic, pending.partition),
@@ -562,11 +565,6 @@ class Sender:
         # In flight, backing off, or split pieces (which keep their parent's earlier deadline):
         # the registry's heap gives every overdue batch, whatever its place in the registry.
         for batch_id, pending in self._inflight.expired(now):
-            if pending.in_flight and self._producer_ids is not None:
-                # As the Java client: the record's whole life is bounded, even when its request
-                # is still unanswered. The batch may still be written, so later batches of its
-                # partition must not follow it under the old epoch (a gap if it is not).
-                self._producer_ids.request_bump()
             last = pending.last_error or no_id
             self._fail(batch_id, pending, _delivery_timeout(timeout_ms, last, pending))
 
@@ -666,12 +664,19 @@ def _delivery_timeout(
     timeout_ms: int, last: KafkaError | None, pending: PendingBatch
 ) -> KafkaTimeoutError:
     cause = f"; last error: {last}" if last is not None else ""
-    if pending.in_flight or pending.attempts > 0:
-        # Its request reached the broker, which may have written it: "maybe written".
+    if pending.maybe_written:
+        # Its request may have reached the broker, which may have written it.
         outcome = (
             "the record was sent but not acknowledged within delivery_timeout_ms="
-            f'{timeout_ms}: it may have been written ("maybe written") unless the broker '
-            "refused every attempt; check the topic before sending it again"
+            f'{timeout_ms}: it may have been written ("maybe written"); check the topic '
+            "before sending it again"
+        )
+    elif pending.placed:
+        # Sent, and refused since in a way that says it is not in the log (by sequence, or
+        # too large as a whole before its split).
+        outcome = (
+            f"the record was not written within delivery_timeout_ms={timeout_ms}: the "
+            "broker refused it"
         )
     else:
         outcome = f"the record was not sent within delivery_timeout_ms={timeout_ms}"

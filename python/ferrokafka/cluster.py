@@ -113,8 +113,10 @@ async def describe_cluster(
             )
         ),
         topics={t.name: _topic(t) for t in result.topics},
-        api_versions=dict(conn.api_versions),
-        finalized_features=dict(conn.finalized_features),
+        api_versions={api: (r.min_version, r.max_version) for api, r in conn.api_versions.items()},
+        finalized_features={
+            name: (r.min_version, r.max_version) for name, r in conn.finalized_features.items()
+        },
     )
 
 

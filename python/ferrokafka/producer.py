@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Self, Unpack
 
 import anyio
 
-from ferrokafka import _closing, _enqueue, _fast_paths, _held_records
+from ferrokafka import _closing, _enqueue, _fast_paths, _held_records, _send_many, _starting, _waits
 from ferrokafka._argument_errors import APPEND_ERRORS, append_error, check_partition
 from ferrokafka._config.arguments import ProducerOptions, config_for, document_options
 from ferrokafka._held import Headers
@@ -31,12 +31,12 @@ from ferrokafka._producer_parts import assemble
 from ferrokafka._record_args import HeadersArg as HeadersArg
 from ferrokafka._record_args import OnDelivery as OnDelivery
 from ferrokafka._record_args import (
-    as_bytes,
     check_timestamp,
     check_topic,
     custom_partition,
     delivery_callback,
     header_pairs,
+    serialize,
 )
 from ferrokafka._runtime import (
     BackgroundTask,
@@ -53,7 +53,6 @@ from ferrokafka.errors import (
     BufferFullError,
     IllegalStateError,
     KafkaError,
-    KafkaTimeoutError,
     ProducerClosedError,
 )
 from ferrokafka.metrics import MetricName
@@ -64,6 +63,7 @@ if TYPE_CHECKING:
     from ferrokafka._broker_pool import BrokerPool
     from ferrokafka._held import HeldTopic
     from ferrokafka._inflight import InFlight
+    from ferrokafka._interceptor_chain import InterceptorChain
     from ferrokafka._metrics import ProducerMetrics
     from ferrokafka._producer_id import ProducerIdManager
     from ferrokafka._sender import Sender
@@ -127,6 +127,7 @@ class Producer(TransactionalMethods):
         _key_serializer: Serializer[Any] | None
         _value_serializer: Serializer[Any] | None
         _delivery_timeout_ms: int
+        _interceptors: InterceptorChain | None
 
     @document_options
     def __init__(
@@ -178,17 +179,7 @@ class Producer(TransactionalMethods):
         configuration errors are raised at once."""
         if self._state is not ProducerState.NEW:
             raise IllegalStateError(f"start() on a producer that is {self._state.value}")
-        await self._pool.wait_for_cluster(self._config.max_block_ms)
-        if self._transactions is not None:
-            # Before the sender runs: it drains nothing without the producer id.
-            await self._transactions.initialize()
-        owner = self._owner = LoopOwner()
-        self._loop = owner.owner_value
-        self._thread = owner.thread
-        self._produce_credit = _enqueue.YIELD_EVERY
-        self._sender_task = BackgroundTask(
-            self._sender.run, f"ferrokafka-sender-{self}", self._on_sender_exit, self._inflight.log
-        )
+        await _starting.start(self)
         self._state = ProducerState.STARTED
         _fast_paths.install(self, Producer)
         self._inflight.log.info("producer started")
@@ -221,6 +212,7 @@ class Producer(TransactionalMethods):
         if self._state is ProducerState.NEW:
             self._state = ProducerState.CLOSED
             await self._pool.close()
+            _closing.close_interceptors(self)
             return
         self._state = ProducerState.CLOSING
         _fast_paths.remove(self)
@@ -239,6 +231,7 @@ class Producer(TransactionalMethods):
             await _closing.stop_everything(self, task)
             self._accumulator.close()
             self._state = ProducerState.CLOSED
+            _closing.close_interceptors(self)
             self._closed.set()
         self._inflight.log.info("producer closed")
 
@@ -267,7 +260,7 @@ class Producer(TransactionalMethods):
         if partition is not None:
             check_partition(topic, partition, self._partition_counts.get(topic))
         header_list = header_pairs(headers) if headers else None
-        key_bytes, value_bytes = self._serialize(topic, key, value, header_list)
+        key_bytes, value_bytes = serialize(self, topic, key, value, header_list)
         if timestamp_ms is None:
             timestamp_ms = wall_ms()
         else:
@@ -313,7 +306,7 @@ class Producer(TransactionalMethods):
         if topic not in self._partition_counts:
             check_topic(topic)
             deadline = time.monotonic() + self._config.max_block_ms / 1000
-            await self._wait_for_metadata(topic, deadline)
+            await _waits.wait_for_metadata(self, topic, deadline)
         plain = headers is None and partition is None and timestamp_ms is None
         while True:
             try:
@@ -333,7 +326,7 @@ class Producer(TransactionalMethods):
             except BufferFullError:
                 if deadline is None:
                     deadline = time.monotonic() + self._config.max_block_ms / 1000
-                await self._wait_for_space(deadline)
+                await _waits.wait_for_space(self, deadline)
         return await future
 
     def send_many(
@@ -351,39 +344,7 @@ class Producer(TransactionalMethods):
         the rest can be sent again after awaiting."""
         if self._state is not ProducerState.STARTED:
             raise self._not_started()
-        if current_thread() != self._thread:
-            self._check_owner()
-        if self._transactions is not None:
-            self._transactions.check_send()
-        count = self._partition_counts.get(topic)
-        if count is None:
-            check_topic(topic)
-            # send_many never waits, and its records cannot be held like send_nowait's.
-            raise IllegalStateError(
-                f"send_many needs the partition count of topic {topic!r}, which is not known "
-                f"yet: await producer.wait_for_topic({topic!r}) (or one send) first"
-            )
-        if partition is not None:
-            check_partition(topic, partition, count)
-        if timestamp_ms is None:
-            timestamp_ms = wall_ms()
-        else:
-            check_timestamp(timestamp_ms)
-        now = now_ms()
-        try:
-            runs = self._accumulator.append_many(
-                topic,
-                count,
-                values,
-                keys,
-                partition=partition,
-                timestamp_ms=timestamp_ms,
-                now_ms=now,
-            )
-        except APPEND_ERRORS as exc:
-            raise append_error(exc, self._config, topic, partition, count, bulk=True) from exc
-        parts = [(self._batch_for(batch_id, now), first, n) for batch_id, first, n in runs]
-        return BulkDelivery(parts, timestamp_ms)
+        return _send_many.send_many(self, topic, values, keys, partition, timestamp_ms)
 
     async def produce(
         self,
@@ -434,14 +395,7 @@ class Producer(TransactionalMethods):
 
     async def wait_for_topic(self, topic: str, timeout: float | None = None) -> int:
         """Waits until ``topic``'s metadata is known; returns its partition count."""
-        self._check_owner()
-        check_topic(topic)
-        limit = self._config.max_block_ms / 1000 if timeout is None else timeout
-        waited = (
-            f"max_block_ms={self._config.max_block_ms}" if timeout is None else f"{timeout:g} s"
-        )
-        await self._wait_for_metadata(topic, time.monotonic() + limit, waited)
-        return self._partition_counts[topic]
+        return await _waits.wait_for_topic(self, topic, timeout)
 
     async def partitions_for(self, topic: str) -> list[int]:
         """The partition ids of ``topic`` (fetching its metadata if needed)."""
@@ -454,22 +408,7 @@ class Producer(TransactionalMethods):
         if self._state is ProducerState.NEW:
             return
         self._check_owner()
-        self._accumulator.begin_flush()
-        self._sender.wake()
-        try:
-            with anyio.fail_after(timeout):
-                # Held records join batches once their topic's metadata arrives (or fail
-                # after max_block_ms); then every batch that exists now is waited for.
-                while self._held:
-                    await next(iter(self._held.values())).placeholder.wait()
-                for pending in self._inflight:
-                    await pending.wait()
-        except TimeoutError:
-            raise KafkaTimeoutError(
-                f"flush() did not finish within {timeout} s; records are still being sent"
-            ) from None
-        finally:
-            self._accumulator.end_flush()
+        await _waits.flush(self, timeout)
 
     def metrics(self) -> dict[str, float]:
         """The producer-wide metrics under the Java client's names (``record-send-rate``,
@@ -540,84 +479,15 @@ class Producer(TransactionalMethods):
         self._sender.wake()
         return pending
 
-    def _serialize(
-        self, topic: str, key: Any, value: Any, headers: Headers
-    ) -> tuple[bytes | None, bytes | None]:
-        if self._value_serializer is not None:
-            value = self._value_serializer.serialize(topic, value, headers)
-        elif value is not None and type(value) is not bytes:
-            value = as_bytes(value, "value", topic)
-        if self._key_serializer is not None:
-            key = self._key_serializer.serialize(topic, key, headers)
-        elif key is not None and type(key) is not bytes:
-            key = as_bytes(key, "key", topic)
-        return key, value
-
-    # --- records waiting for metadata ----------------------------------------------------
-
-    async def _wait_for_metadata(self, topic: str, deadline: float, waited: str = "") -> None:
-        self._pool.want_topic(topic)
-        while topic not in self._partition_counts:
-            if self._state is not ProducerState.STARTED:
-                raise self._not_started()
-            refused = _held_records.refused_topic(self, topic)
-            if refused is not None:
-                raise refused
-            if self._metadata_arrived is None:
-                self._metadata_arrived = anyio.Event()
-            arrived = self._metadata_arrived
-            # Asked again after every metadata update that still lacks the topic; the pool's
-            # backoff paces the requests, and a failed refresh is retried by the sender. No
-            # polling: thousands of awaiting tasks would wake the loop thousands of times a
-            # second for nothing.
-            self._sender.request_metadata()
-            with anyio.move_on_after(max(deadline - time.monotonic(), 0)):
-                await arrived.wait()
-            if time.monotonic() >= deadline and topic not in self._partition_counts:
-                waited = waited or f"max_block_ms={self._config.max_block_ms}"
-                raise _held_records.no_metadata_error(topic, waited, self._pool)
-
-    async def _wait_for_space(self, deadline: float) -> None:
-        started = time.monotonic_ns()
-        if self._space_freed is None:
-            self._space_freed = anyio.Event()
-        freed = self._space_freed
-        self._accumulator.begin_flush()  # waiting appenders make everything sendable (Java)
-        self._sender.wake()
-        try:
-            with anyio.move_on_after(deadline - time.monotonic()):
-                await freed.wait()
-        finally:
-            self._accumulator.end_flush()
-            self._metrics.buffer_waited(time.monotonic_ns() - started)
-        if not freed.is_set():
-            raise KafkaTimeoutError(
-                f"no buffer space freed within max_block_ms={self._config.max_block_ms}: "
-                "the brokers are not keeping up or are unreachable; raise buffer_memory or "
-                "max_block_ms, or slow down"
-            )
-
-    def _on_memory_freed(self) -> None:
-        if self._space_freed is not None:
-            self._space_freed.set()
-            self._space_freed = None
-
     def _check_owner(self) -> None:
         """Refuses a call from outside the event loop that started the producer."""
         owner = self._owner
         if owner is not None and not owner.is_current():
             raise owner.error(repr(self))
 
-    def _on_sender_exit(self) -> None:
-        # Closed, or its loop is gone (the end of asyncio.run cancels the sender): the fast
-        # paths, which check nothing per record, step aside, and every per-call check fails
-        # over to the full one, which names the loop.
-        self._thread = -1
-        _fast_paths.remove(self)
-
-    @staticmethod
-    def _check_topic_name(topic: str) -> None:
-        check_topic(topic)
+    def _check_started(self) -> None:
+        if self._state is not ProducerState.STARTED:
+            raise self._not_started()
 
     def _not_started(self) -> KafkaError:
         if self._state is ProducerState.NEW:

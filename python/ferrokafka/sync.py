@@ -266,6 +266,13 @@ class Producer(SyncTransactionalMethods):
         elif threading.current_thread() is self._thread:
             raise self._own_thread_error("send")
         future: concurrent.futures.Future[RecordMetadata] = concurrent.futures.Future()
+        interceptors = self._producer._interceptors
+        if interceptors is not None:
+            record = interceptors.intercept_for(
+                future, topic, value, key, headers, partition, timestamp_ms
+            )
+            topic, value, key = record.topic, record.value, record.key
+            headers, partition, timestamp_ms = record.headers, record.partition, record.timestamp_ms
         if on_delivery is not None:
             future.add_done_callback(_delivery_callback(on_delivery))
         plain = partition is None and timestamp_ms is None and not headers
@@ -414,7 +421,13 @@ class Producer(SyncTransactionalMethods):
     def _hand_over(self) -> bool:
         """True once the queue is empty; False if the head record waits for buffer space (a
         later drain is scheduled)."""
-        send_nowait = self._producer.send_nowait
+        producer = self._producer
+        # With interceptors, send() has run them: the producer's own method, not theirs.
+        send_nowait = (
+            producer.send_nowait
+            if producer._interceptors is None
+            else type(producer).send_nowait.__get__(producer)
+        )
         while True:
             with self._lock:
                 if not self._queue:

@@ -14,6 +14,7 @@ from docs_pages import DOCS, pages
 
 import ferrokafka
 import ferrokafka.aiokafka
+import ferrokafka.opentelemetry
 import ferrokafka.sync
 from ferrokafka import Producer, ProducerConfig
 from ferrokafka.config import OAuthToken
@@ -62,7 +63,13 @@ def public_parameters() -> set[str]:
                     names |= _parameters(member)
                 except (TypeError, ValueError):
                     continue
-    for cls in (BaseCluster, SecuredKafkaCluster, OAuthToken):
+    for cls in (
+        BaseCluster,
+        SecuredKafkaCluster,
+        OAuthToken,
+        ferrokafka.opentelemetry.TracingInterceptor,
+        ferrokafka.opentelemetry.ProducerMetricsObserver,
+    ):
         names |= _parameters(cls.__init__)
         for _, member in inspect.getmembers(cls, inspect.isfunction):
             names |= _parameters(member)

@@ -74,9 +74,9 @@ def test_the_supported_versions_are_the_ones_fuzzed() -> None:
         "sasl_handshake": 17,
         "sasl_authenticate": 36,
     }
-    assert {name: ranges[key] for name, key in keys.items()} == {
-        name: DECODERS[name][1] for name in keys
-    }
+    assert {
+        name: (ranges[key].min_version, ranges[key].max_version) for name, key in keys.items()
+    } == {name: DECODERS[name][1] for name in keys}
 
 
 @pytest.mark.parametrize("name", sorted(DECODERS))

@@ -19,12 +19,13 @@ from ferrokafka._native import (
     ProduceResult,
     RecordError,
     TopicMetadata,
+    VersionRange,
 )
 
 RESULT_CLASSES = [
     name
     for name in _native.__all__
-    if isinstance(getattr(_native, name), type) and name.endswith(("Result", "Metadata"))
+    if isinstance(getattr(_native, name), type) and name.endswith(("Result", "Metadata", "Range"))
 ]
 
 
@@ -102,7 +103,8 @@ def test_decoders_return_their_classes() -> None:
     frame = struct.pack(">ihihhh", 1, 0, 1, 0, 3, 12)
     result = _native.decode_api_versions_response(frame, 0)
     assert type(result) is ApiVersionsResult
-    assert result.api_versions == {0: (3, 12)}
+    assert result.api_versions == {0: VersionRange(3, 12)}
+    assert (result.api_versions[0].min_version, result.api_versions[0].max_version) == (3, 12)
     assert (result.error_code, result.throttle_time_ms, result.finalized_features) == (0, 0, {})
 
 

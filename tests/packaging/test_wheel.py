@@ -71,7 +71,7 @@ public = ["ferrokafka"] + [
     and m.name != "ferrokafka.testing.pytest_plugin"
 ]
 # Modules of an optional extra: without it, importing says which extra to install.
-extras = {"ferrokafka.prometheus": "prometheus"}
+extras = {"ferrokafka.prometheus": "prometheus", "ferrokafka.opentelemetry": "opentelemetry"}
 for name, extra in extras.items():
     try:
         importlib.import_module(name)

@@ -13,6 +13,7 @@ import anyio
 import pytest
 
 from ferrokafka._connection import BrokerConnection, KafkaConnectionError
+from ferrokafka._native import VersionRange
 from ferrokafka._requests import api_versions_request
 from ferrokafka._sasl.authenticator import SaslAuthenticator
 from ferrokafka._sasl.mechanisms import PlainMechanism
@@ -114,7 +115,11 @@ def _connection(wire: FakeSaslWire) -> BrokerConnection:
         max_in_flight=5,
         max_response_size=1 << 20,
     )
-    conn.api_versions = {SASL_HANDSHAKE: (1, 1), SASL_AUTHENTICATE: (0, 1), API_VERSIONS: (0, 3)}
+    conn.api_versions = {
+        SASL_HANDSHAKE: VersionRange(1, 1),
+        SASL_AUTHENTICATE: VersionRange(0, 1),
+        API_VERSIONS: VersionRange(0, 3),
+    }
     return conn
 
 

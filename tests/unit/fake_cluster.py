@@ -180,6 +180,8 @@ class Outstanding:
     on_done: OnDone
     correlation_id: int
     batches: list[SentBatch]
+    #: Past its request timeout: the sender's next check closes the connection.
+    overdue: bool = False
 
     def answer(self, errors: dict[tuple[str, int], int] | None = None) -> None:
         """The leader reads the request: each batch goes to its partition's log, unless
@@ -236,6 +238,11 @@ class FakeWire:
         pass
 
     def expire_requests(self, now: float | None = None) -> float | None:
+        """As `BrokerConnection`: a request past its timeout closes the connection, which
+        fails every request on it."""
+        if any(request.overdue for request in self.requests):
+            for request in list(self.requests):
+                request.lost()
         return None
 
     def fail_invalid_response(self, detail: str) -> Exception:

@@ -83,11 +83,13 @@ def test_unresolved_names_partitions_whose_oldest_batch_may_be_written() -> None
         registry.sent(batch_id)
     assert registry.unresolved() == {("t", 0): True, ("t", 1): True}
     registry.retry(1)  # a lost connection: may be written
-    registry.retry(3, refused_by_sequence=True)
+    registry.refused_by_sequence(3)
+    registry.retry(3)
     assert registry.unresolved() == {("t", 0): False}
     registry.settle(1)
     assert registry.unresolved() == {("t", 0): True}  # 2 is in flight
-    registry.retry(2, refused_by_sequence=True)
+    registry.refused_by_sequence(2)
+    registry.retry(2)
     assert registry.unresolved() == {}
 
 

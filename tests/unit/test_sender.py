@@ -212,3 +212,86 @@ async def test_retries_counts_tries_after_the_first() -> None:
         clock.advance(500)
     assert tries == 3
     assert isinstance(future.exception(), NotLeaderOrFollowerError)
+
+
+async def test_maybe_written_is_the_registry_word_for_failures_and_their_messages() -> None:
+    """A and B go out in two requests; A's is lost before the leader read it, B's is refused
+    out of order (A's echo). Both back off past their delivery deadline. A may be in the log,
+    B is not (refused by sequence): the registry says so, and so do their errors."""
+    clock = FakeClock()
+    stage = SenderStage(
+        clock,
+        max_in_flight_requests_per_connection=5,
+        retry_backoff_ms=20_000,
+        retry_backoff_max_ms=20_000,
+    )
+    await _start(stage)
+    a = stage.send("t", 0, b"A")
+    await stage.turn()
+    b = stage.send("t", 0, b"B")
+    await stage.turn()
+    first, second = stage.wire.requests
+    a_batch, b_batch = (stage.registry.get(i) for i in stage.registry.unsettled("t", 0))
+    first.lost()
+    second.answer()
+    assert (a_batch.maybe_written, b_batch.maybe_written) == (True, False)
+    assert b_batch.attempts == 1  # sent, but not written: attempts alone do not say
+    assert stage.producer_ids is not None
+    assert stage.producer_ids.ready
+    clock.advance(30_000)
+    await stage.turn(rounds=1)
+    a_error, b_error = str(a.exception()), str(b.exception())
+    assert "may have been written" in a_error
+    assert "may have been written" not in b_error
+    assert "not written within delivery_timeout_ms=30000: the broker refused it" in b_error
+    assert _log_of(stage) == []
+    # Both spent sequence numbers: the next batch goes out under a new epoch.
+    assert not stage.producer_ids.ready
+
+
+async def test_a_request_never_answered_times_out_while_the_bump_waits() -> None:
+    """A's request reaches the leader and its answer never comes (the connection stays up):
+    A's delivery timeout passes in flight, so the epoch must be bumped, and the bump waits
+    until no request is out. That request's own timeout must still be enforced, or the bump
+    would wait forever and B, for another partition, would never be sent."""
+    clock = FakeClock()
+    stage = SenderStage(clock, max_in_flight_requests_per_connection=5)
+    await _start(stage)
+    a = stage.send("t", 0, b"A")
+    await stage.turn()
+    (silent,) = stage.wire.requests
+    clock.advance(30_000)
+    await stage.turn()
+    assert "maybe written" in str(a.exception())
+    b = stage.send("t", 1, b"B")
+    await stage.turn()
+    assert stage.wire.requests == [silent], "nothing goes out while the bump waits"
+    silent.overdue = True
+    for _ in range(3):
+        clock.advance(200)
+        await stage.turn()
+        for request in list(stage.wire.requests):
+            if request is not silent:
+                request.answer()
+    assert silent not in stage.wire.requests, "timed out, its connection closed"
+    assert stage.producer_ids is not None
+    assert stage.producer_ids.epoch == 1
+    assert b.result().offset == 0
+    assert stage.wire.log(("t", 1)).epoch == 1
+
+
+async def test_a_silent_request_times_out_in_a_round_that_drains() -> None:
+    """A round that drains returns at once for the next; the request timeouts are enforced in
+    it too, so a silent broker is noticed while other partitions keep the sender busy."""
+    import anyio
+
+    clock = FakeClock()
+    stage = SenderStage(clock, enable_idempotence=False, acks=1)
+    stage.send("t", 0, b"A")
+    await stage.turn()
+    (silent,) = stage.wire.requests
+    silent.overdue = True
+    stage.send("t", 1, b"B")
+    async with anyio.create_task_group() as tasks:
+        assert await stage.sender._round(tasks) == 0  # drained B: the next round at once
+    assert silent not in stage.wire.requests

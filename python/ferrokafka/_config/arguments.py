@@ -60,6 +60,7 @@ class ProducerOptions(TypedDict, total=False):
     transaction_timeout_ms: int
     metrics_sample_window_ms: int
     metrics_num_samples: int
+    interceptors: c.InterceptorsOption
     security_protocol: c.SecurityProtocol
     sasl_mechanism: c.SaslMechanism
     sasl_username: str | None

@@ -283,6 +283,38 @@ class PythonObject(Check):
         )
 
 
+_INTERCEPTOR_METHODS: Final = ("on_send", "on_acknowledgement", "close")
+
+
+@dataclass(frozen=True, slots=True)
+class Interceptors(Check):
+    """A sequence of objects with ``on_send``, ``on_acknowledgement`` and ``close`` (a
+    `ProducerInterceptor` or anything shaped like one); stored as a tuple."""
+
+    def normalize(self, option: Option, value: object) -> object:
+        if isinstance(value, str | bytes) or not isinstance(value, list | tuple):
+            raise option.bad(value, "a list of ProducerInterceptor objects")
+        for interceptor in value:
+            missing = [
+                m for m in _INTERCEPTOR_METHODS if not callable(getattr(interceptor, m, None))
+            ]
+            if missing:
+                raise ConfigError(
+                    f"{option.describe()}: {interceptor!r} has no {', '.join(missing)}; an "
+                    "interceptor has on_send, on_acknowledgement and close (subclass "
+                    "ferrokafka.ProducerInterceptor, whose methods do nothing by default)",
+                    option=option.name,
+                )
+        return tuple(value)
+
+    def parse(self, option: Option, key: str, text: str) -> object:
+        raise ConfigError(
+            f"{key}={text!r}: Java classes cannot be loaded; pass Python objects as "
+            f"interceptors=[...]",
+            option=option.name,
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class SaslExtensions(Check):
     def normalize(self, option: Option, value: object) -> object:

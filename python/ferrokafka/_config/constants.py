@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, Literal
 
 from ferrokafka._sasl.oauth import TokenProvider
+from ferrokafka.interceptors import ProducerInterceptor
 from ferrokafka.serializers import SerializerLike
 
 INT32_MAX: Final = 2**31 - 1
@@ -58,6 +59,9 @@ JKS_CONVERSION: Final = (
 
 Partitioner = Callable[[str, Any, bytes | None, Any, int], int]
 """``(topic, key, key_bytes, value, num_partitions) -> partition`` (Java's ``Partitioner``)."""
+
+InterceptorsOption = Sequence[ProducerInterceptor]
+"""A list (or tuple) of interceptors, called in its order."""
 
 OAuthTokenProvider = TokenProvider
 """Returns an `OAuthToken` (the token and its expiry; a bare JWT string also does), plainly or

@@ -33,7 +33,7 @@ _LIBRDKAFKA_NAMES: Final = MappingProxyType(
 # Java 4.1 producer options without an equivalent here (from ProducerConfig.configNames()).
 # fmt: off
 JAVA_UNSUPPORTED: Final = frozenset((
-    "auto.include.jmx.reporter", "enable.metrics.push", "interceptor.classes",
+    "auto.include.jmx.reporter", "enable.metrics.push",
     "metadata.recovery.rebootstrap.trigger.ms", "metadata.recovery.strategy", "metric.reporters",
     "metrics.recording.level",
     "sasl.client.callback.handler.class", "sasl.kerberos.kinit.cmd",
@@ -82,8 +82,6 @@ def unsupported_hint(key: str) -> str:
         )
     if "metric" in key:
         return "read producer.metrics() instead"
-    if key == "interceptor.classes":
-        return "wrap send() or use on_delivery callbacks instead"
     return "remove it"
 
 

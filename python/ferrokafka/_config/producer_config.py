@@ -25,6 +25,7 @@ from ferrokafka._config.checks import (
     Choice,
     ExistingPath,
     Flag,
+    Interceptors,
     IntRange,
     Long,
     PythonObject,
@@ -38,6 +39,7 @@ from ferrokafka._config.names import OptionNames
 from ferrokafka._config.spec import Option, option, options_of
 from ferrokafka._sasl.oauth import OidcClientCredentials
 from ferrokafka.errors import ConfigError
+from ferrokafka.interceptors import ProducerInterceptor
 from ferrokafka.serializers import Serializer
 
 if TYPE_CHECKING:
@@ -263,6 +265,15 @@ class ProducerConfig:
     metrics_num_samples: int = option(
         c.DEFAULT_METRICS_NUM_SAMPLES, "metrics.num.samples", IntRange(low=1),
         group=_OBSERVABILITY, doc="How many samples a windowed metric spans.",
+    )  # fmt: skip
+    interceptors: tuple[ProducerInterceptor, ...] = option(
+        (), "interceptor.classes", Interceptors(), group=_OBSERVABILITY,
+        accepts=c.InterceptorsOption,
+        doc="""`ProducerInterceptor` objects, called in order: ``on_send(record)`` first in
+        every send (before serialization; may change the record), ``on_acknowledgement(metadata,
+        error)`` once per record when it is delivered or fails, ``close()`` at close. Their
+        exceptions are logged, never raised. With interceptors every record takes the Python
+        path, and send_many/produce_many are refused. See ferrokafka.interceptors.""",
     )  # fmt: skip
 
     # --- security: SASL ------------------------------------------------------------------

@@ -559,7 +559,8 @@ class TransactionManager:
 def transactions_v2_available(conn: BrokerConnection) -> bool:
     """Whether the cluster finalized ``transaction.version`` >= 2 and this broker speaks the
     versions that mean it (Produce v12, EndTxn v5)."""
-    _, level = conn.finalized_features.get(TRANSACTION_VERSION_FEATURE, (0, 0))
+    feature = conn.finalized_features.get(TRANSACTION_VERSION_FEATURE)
+    level = 0 if feature is None else feature.max_version
     try:
         produce = conn.api_version(ApiKey.PRODUCE, ours_max=PRODUCE_VERSION_V2)
         end_txn = conn.api_version(ApiKey.END_TXN)

@@ -66,6 +66,7 @@ class FerrokafkaOptions(TypedDict, total=False):
     receive_buffer_bytes: int
     metrics_sample_window_ms: int
     metrics_num_samples: int
+    interceptors: c.InterceptorsOption
     sasl_username: str | None
     sasl_password: str | None
     sasl_oauthbearer_token_endpoint_url: str | None

@@ -18,7 +18,7 @@ use pyo3::pybacked::PyBackedBytes;
 use super::errors::protocol_error;
 use super::responses::{
     ApiVersionsResult, FindCoordinatorResult, InitProducerIdResult, MetadataResult, ProduceResult,
-    SaslAuthenticateResult, SaslHandshakeResult,
+    SaslAuthenticateResult, SaslHandshakeResult, VersionRange,
 };
 use crate::protocol::{self, RequestHeader, SUPPORTED_VERSIONS};
 
@@ -43,12 +43,12 @@ pub(crate) fn header(
     }
 }
 
-/// `{api_key: (min_version, max_version)}` for every API this codec implements.
+/// `{api_key: VersionRange}` for every API this codec implements.
 #[pyfunction]
-fn supported_versions() -> HashMap<i16, (i16, i16)> {
+fn supported_versions(py: Python<'_>) -> PyResult<HashMap<i16, Py<VersionRange>>> {
     SUPPORTED_VERSIONS
         .iter()
-        .map(|(api, range)| (*api as i16, (range.min, range.max)))
+        .map(|(api, range)| Ok((*api as i16, VersionRange::new_py(py, range.min, range.max)?)))
         .collect()
 }
 
@@ -64,9 +64,13 @@ fn encode_api_versions_request(
 }
 
 #[pyfunction]
-fn decode_api_versions_response(frame: &[u8], version: i16) -> PyResult<ApiVersionsResult> {
+fn decode_api_versions_response(
+    py: Python<'_>,
+    frame: &[u8],
+    version: i16,
+) -> PyResult<ApiVersionsResult> {
     let r = protocol::decode_api_versions_response(frame, version).map_err(to_py)?;
-    Ok(r.into())
+    ApiVersionsResult::from_core(py, r)
 }
 
 #[pyfunction]

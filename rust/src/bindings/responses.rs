@@ -86,33 +86,64 @@ macro_rules! response_class {
 // --- ApiVersions ---------------------------------------------------------------------------
 
 response_class! {
-    /// An `ApiVersions` response.
-    ApiVersionsResult {
-        error_code: i16,
-        /// `{api_key: (min_version, max_version)}` the broker supports.
-        api_versions: HashMap<i16, (i16, i16)>,
-        throttle_time_ms: i32,
-        /// Cluster-wide finalized feature levels (v3+), e.g. `transaction.version`.
-        finalized_features: HashMap<String, (i16, i16)>,
+    /// The versions of one API a broker or this codec speaks, or the levels of one finalized
+    /// feature: both ends included.
+    VersionRange {
+        min_version: i16,
+        max_version: i16,
     }
 }
 
-impl From<protocol::ApiVersionsResponse> for ApiVersionsResult {
-    fn from(r: protocol::ApiVersionsResponse) -> Self {
-        Self {
+impl VersionRange {
+    pub fn new_py(py: Python<'_>, min_version: i16, max_version: i16) -> PyResult<Py<Self>> {
+        Py::new(
+            py,
+            Self {
+                min_version,
+                max_version,
+            },
+        )
+    }
+}
+
+response_class! {
+    /// An `ApiVersions` response.
+    ApiVersionsResult {
+        error_code: i16,
+        /// `{api_key: VersionRange}` the broker supports.
+        api_versions: HashMap<i16, Py<VersionRange>>,
+        throttle_time_ms: i32,
+        /// Cluster-wide finalized feature levels (v3+), e.g. `transaction.version`.
+        finalized_features: HashMap<String, Py<VersionRange>>,
+    }
+}
+
+impl ApiVersionsResult {
+    pub fn from_core(py: Python<'_>, r: protocol::ApiVersionsResponse) -> PyResult<Self> {
+        Ok(Self {
             error_code: r.error_code,
             api_versions: r
                 .api_keys
                 .iter()
-                .map(|k| (k.api_key, (k.min_version, k.max_version)))
-                .collect(),
+                .map(|k| {
+                    Ok((
+                        k.api_key,
+                        VersionRange::new_py(py, k.min_version, k.max_version)?,
+                    ))
+                })
+                .collect::<PyResult<_>>()?,
             throttle_time_ms: r.throttle_time_ms,
             finalized_features: r
                 .finalized_features
                 .into_iter()
-                .map(|f| (f.name, (f.min_version, f.max_version)))
-                .collect(),
-        }
+                .map(|f| {
+                    Ok((
+                        f.name,
+                        VersionRange::new_py(py, f.min_version, f.max_version)?,
+                    ))
+                })
+                .collect::<PyResult<_>>()?,
+        })
     }
 }
 
@@ -441,6 +472,7 @@ response_class! {
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<VersionRange>()?;
     m.add_class::<ApiVersionsResult>()?;
     m.add_class::<BrokerMetadata>()?;
     m.add_class::<PartitionMetadata>()?;
