@@ -100,6 +100,40 @@ async def test_several_partitions_and_topics(
             assert got == [b"%d-%02d" % (r, i) for r in range(3) for i in range(p, 30, parts)]
 
 
+async def test_the_native_send_path_serves_inside_a_transaction_only(
+    kafka: BaseCluster, topic: TopicFactory, txn_protocol: bool
+) -> None:
+    """Inside a transaction, send_nowait is the native path (the sender adds each partition to
+    the transaction before it drains the partition's first batch); outside, the checked method
+    refuses the send. Keyed records spread over the partitions, so each transaction adds
+    several."""
+    name = topic(partitions=3)
+
+    def native(producer: Producer) -> bool:
+        bound_to = getattr(producer.send_nowait, "__self__", None)
+        return type(bound_to).__name__ == "SendFastPath"
+
+    async with Producer(**options(kafka, linger_ms=5)) as producer:
+        assert not native(producer)
+        for round_ in range(3):
+            producer.begin_transaction()
+            assert native(producer)
+            for i in range(300):
+                producer.send_nowait(name, b"%d-%03d" % (round_, i), key=b"%d" % i)
+            if round_ == 1:
+                await producer.abort_transaction()
+            else:
+                await producer.commit_transaction()
+            assert not native(producer)
+            with pytest.raises(IllegalStateError, match="begin_transaction"):
+                producer.send_nowait(name, b"outside")
+    records = kafka.consume(name)
+    assert len({r.partition for r in records}) == 3
+    assert sorted(r.value for r in records) == [
+        b"%d-%03d" % (round_, i) for round_ in (0, 2) for i in range(300)
+    ]
+
+
 async def test_a_second_instance_fences_the_first(
     kafka: BaseCluster, topic: TopicFactory, txn_protocol: bool
 ) -> None:

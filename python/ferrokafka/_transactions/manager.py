@@ -149,6 +149,9 @@ class TransactionManager:
         # because transaction_timeout_ms had passed.
         self._began_at = 0.0
         producer_ids.on_bump_requested = self._on_bump_requested
+        # Called with `sending_allowed` each time it changes: the producer's native send
+        # path, which checks nothing per record, is on the instance only while it is True.
+        self.on_sending_allowed: Callable[[bool], None] | None = None
         # The Java client's txn-*-time-ns-total metrics: time spent in each call, in total.
         self.times_ns_total: dict[str, float] = dict.fromkeys(
             (
@@ -160,6 +163,11 @@ class TransactionManager:
             ),
             0.0,
         )
+
+    @property
+    def sending_allowed(self) -> bool:
+        """Records may be sent (what `check_send` lets through)."""
+        return self.state is S.IN_TRANSACTION
 
     @property
     def is_open(self) -> bool:
@@ -237,7 +245,7 @@ class TransactionManager:
             self._began_at = time.monotonic()
 
     def check_send(self) -> None:
-        if self.state is not S.IN_TRANSACTION:
+        if not self.sending_allowed:
             raise illegal_state("send", self.state, self.last_error)
 
     async def commit(self, flush: Callable[[], Awaitable[None]]) -> None:
@@ -480,7 +488,10 @@ class TransactionManager:
                 f"internal error: transaction state {self.state.name} -> {target.name}"
             )
         self._log.debug("transaction state %s -> %s", self.state.name, target.name)
+        was_allowed = self.sending_allowed
         self.state = target
+        if self.on_sending_allowed is not None and self.sending_allowed != was_allowed:
+            self.on_sending_allowed(self.sending_allowed)
 
     def _raise_for(self, code: int, what: str) -> None:
         if code == ErrorCode.NONE:

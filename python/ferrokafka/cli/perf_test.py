@@ -6,10 +6,11 @@ Same flags (``--topic --num-records --record-size --throughput --producer-props 
 ``--print-metrics``, ``--transactional-id``, ``--transaction-duration-ms``) and the same output
 lines as Java's ``ProducerPerformance``: one every five seconds, ``N records sent, X
 records/sec (Y MB/sec), A ms avg latency, M ms max latency.``, then the total with the 50th,
-95th, 99th and 99.9th percentiles. Latency is from the send call to its acknowledgement, in
-whole milliseconds, as in Java (the lines are those of Kafka 4.1's
-``ProducerPerformance.Stats``); records that fail are reported on stderr and not counted (Java
-prints their stack trace); the exit status is then 1.
+95th, 99th and 99.9th percentiles (the lines of Kafka 4.1's ``ProducerPerformance.Stats``).
+Latency is from just before the send call to its acknowledgement, in whole milliseconds, as in
+Java, and taken from one acknowledgement per batch (`ferrokafka.cli._perf_stats`); records that
+fail are reported on stderr and not counted (Java prints their stack trace); the exit status is
+then 1.
 """
 
 from __future__ import annotations
@@ -21,27 +22,26 @@ import random
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ferrokafka._enqueue import YIELD_EVERY, give_turn
 from ferrokafka.cli._options import key_value, producer_props
+from ferrokafka.cli._perf_stats import Acknowledgements, Run, Stats, now_ms
 from ferrokafka.errors import BufferFullError, ConfigError, KafkaError
 from ferrokafka.producer import Producer
-from ferrokafka.records import DeliveryFuture
 
-# Java reports every five seconds and keeps at most 500,000 latency samples.
-REPORTING_INTERVAL_MS = 5000
-MAX_LATENCY_SAMPLES = 500_000
 # Java's default client.id for this tool.
 DEFAULT_CLIENT_ID = "perf-producer-client"
 # Java's transactional id when none is given, and how long a transaction lasts by default.
 DEFAULT_TRANSACTION_ID_PREFIX = "performance-producer-"
 DEFAULT_TRANSACTION_DURATION_MS = 3000
+# Java's Throttler.MIN_SLEEP_NS: the shortest sleep that pacing takes.
+MIN_SLEEP_S = 0.002
 # Distinct random payloads cycled through (Java draws a new one per record; drawing here would
 # measure Python's random module, not the producer).
 _PAYLOAD_POOL = 64
-# The send loop yields to the event loop this often so the sender runs while it sends.
-_YIELD_EVERY = 256
 
 
 def add_parser(commands: Any) -> None:
@@ -82,76 +82,6 @@ def add_parser(commands: Any) -> None:
     parser.add_argument("--transactional-id", metavar="TRANSACTIONAL-ID")
     parser.add_argument("--transaction-duration-ms", type=int, metavar="TRANSACTION-DURATION")
     parser.set_defaults(run=run)
-
-
-class Stats:
-    """Java's ``ProducerPerformance.Stats``: totals, a five-second window, sampled latencies."""
-
-    def __init__(self, num_records: int, *, steady_state: bool = False) -> None:
-        self.start = _now_ms()
-        self.window_start = self.start
-        self.sampling = max(num_records // min(num_records, MAX_LATENCY_SAMPLES), 1)
-        self.latencies: list[int] = []
-        self.iteration = 0
-        self.count = 0
-        self.bytes = 0
-        self.max_latency = 0
-        self.total_latency = 0
-        self.window_count = 0
-        self.window_bytes = 0
-        self.window_max_latency = 0
-        self.window_total_latency = 0
-        self.steady_state = steady_state
-        self.printing = True
-
-    def record(self, latency: int, size: int, now: int) -> None:
-        self.count += 1
-        self.bytes += size
-        self.total_latency += latency
-        self.max_latency = max(self.max_latency, latency)
-        self.window_count += 1
-        self.window_bytes += size
-        self.window_total_latency += latency
-        self.window_max_latency = max(self.window_max_latency, latency)
-        if self.iteration % self.sampling == 0:
-            self.latencies.append(latency)
-        if now - self.window_start >= REPORTING_INTERVAL_MS:
-            if self.steady_state and self.count == self.window_count:
-                print("In steady state.")
-            if self.printing:
-                print(self.window_line(now))
-            self.window_start = now
-            self.window_count = self.window_bytes = 0
-            self.window_max_latency = self.window_total_latency = 0
-        self.iteration += 1
-
-    def window_line(self, now: int) -> str:
-        elapsed = max(now - self.window_start, 1)
-        return (
-            f"{self.window_count} records sent, "
-            f"{1000.0 * self.window_count / elapsed:.1f} records/sec "
-            f"({1000.0 * self.window_bytes / elapsed / 1048576:.2f} MB/sec), "
-            f"{self.window_total_latency / max(self.window_count, 1):.1f} ms avg latency, "
-            f"{float(self.window_max_latency):.1f} ms max latency."
-        )
-
-    def total_line(self, now: int) -> str:
-        elapsed = max(now - self.start, 1)
-        p50, p95, p99, p999 = self.percentiles(0.5, 0.95, 0.99, 0.999)
-        steady = " steady state" if self.steady_state else ""
-        return (
-            f"{self.count}{steady} records sent, {1000.0 * self.count / elapsed:.1f} records/sec "
-            f"({1000.0 * self.bytes / elapsed / 1048576:.2f} MB/sec), "
-            f"{self.total_latency / max(self.count, 1):.2f} ms avg latency, "
-            f"{float(self.max_latency):.2f} ms max latency, "
-            f"{p50} ms 50th, {p95} ms 95th, {p99} ms 99th, {p999} ms 99.9th."
-        )
-
-    def percentiles(self, *quantiles: float) -> list[int]:
-        ordered = sorted(self.latencies)
-        if not ordered:
-            return [0 for _ in quantiles]
-        return [ordered[min(int(q * len(ordered)), len(ordered) - 1)] for q in quantiles]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -247,90 +177,117 @@ async def _perf(
 ) -> int:
     await producer.start()
     stats = Stats(args.num_records)
-    steady: Stats | None = None
+    acknowledgements = Acknowledgements(stats, _sizes(payloads))
     if args.warmup_records > 0:
         print(
             f"Warmup first {args.warmup_records} records. Steady state results will print "
             "after the complete test summary."
         )
-    failures: list[int] = [0]
     metrics: dict[str, float] = {}
-    throughput = args.throughput
-    started = time.monotonic()
-    # Records in the open transaction, and when it began (Java's currentTransactionSize and
-    # transactionStartTime).
-    in_transaction = 0
-    transaction_started = 0
     try:
         # Java's first send waits for the topic's metadata too, inside the measured time.
         await producer.wait_for_topic(args.topic)
-        for i in range(args.num_records):
-            payload = str(i).encode() if payloads is None else payloads[i % len(payloads)]
-            if args.warmup_records and i == args.warmup_records:
-                steady = Stats(args.num_records - args.warmup_records, steady_state=True)
-                stats.printing = False
-            if transaction_ms is not None and in_transaction == 0:
-                producer.begin_transaction()
-                transaction_started = _now_ms()
-            send_started = _now_ms()
-            future = await _send(producer, args.topic, payload)
-            future.add_done_callback(_callback(send_started, len(payload), stats, steady, failures))
-            in_transaction += 1
-            if transaction_ms is not None and send_started - transaction_started >= transaction_ms:
-                await producer.commit_transaction()
-                in_transaction = 0
-            if throughput > 0:
-                due = started + (i + 1) / throughput
-                delay = due - time.monotonic()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-            elif i % _YIELD_EVERY == 0:
-                await asyncio.sleep(0)
-        if transaction_ms is not None and in_transaction:
-            await producer.commit_transaction()
+        steady = await _send_all(producer, args, payloads, transaction_ms, acknowledgements)
         if args.print_metrics:
             # As Java: everything delivered, then the metrics read before closing.
             await producer.flush()
             metrics = producer.metrics()
     finally:
         await producer.close()
-    now = _now_ms()
+    now = now_ms()
     print(stats.total_line(now))
     if steady is not None:
         print(steady.total_line(now))
     if args.print_metrics:
         _print_metrics(metrics)
-    return failures[0]
+    return acknowledgements.failures
 
 
-async def _send(producer: Producer, topic: str, payload: bytes) -> DeliveryFuture:
-    """send_nowait; while buffer_memory is full, lets the sender free some (as Java's send
-    blocks)."""
-    pause = 0.0005
-    while True:
+async def _send_all(
+    producer: Producer,
+    args: argparse.Namespace,
+    payloads: list[bytes] | None,
+    transaction_ms: int | None,
+    acknowledgements: Acknowledgements,
+) -> Stats | None:
+    """Java's send loop; returns the steady-state stats (after --warmup-records), if any.
+
+    Per record: the clock read just before the send (Java's sendStartMs), the send, and a
+    comparison of the record's batch and millisecond with the previous record's; a record that
+    differs opens a run (`Acknowledgements.open_run`), whose batch's acknowledgement records
+    the whole run at once."""
+    topic = args.topic
+    num_records = args.num_records
+    warmup = args.warmup_records or -1
+    throughput = args.throughput
+    clock = time.monotonic_ns
+    send = producer.send_nowait
+    steady: Stats | None = None
+    # The run the next record may join: same batch, sent before run_end_ns.
+    run = Run(sent_ms=-1, first=0, steady=None, batch=None)
+    run_batch = run.batch
+    run_end_ns = 0
+    # Records in the open transaction, and the clock (ns) from which a send commits it:
+    # Java's transactionStartTime + transactionDurationMs, in whole milliseconds as there.
+    in_transaction = 0
+    commit_at_ns = 0
+    started = time.monotonic()
+    payload_count = 0 if payloads is None else len(payloads)
+    for i in range(num_records):
+        payload = str(i).encode() if payloads is None else payloads[i % payload_count]
+        if i == warmup:
+            steady = Stats(num_records - warmup, steady_state=True)
+            acknowledgements.stats.printing = False
+            run_batch = None
+        if transaction_ms is not None:
+            if in_transaction == 0:
+                producer.begin_transaction()
+                commit_at_ns = (now_ms() + transaction_ms) * 1_000_000
+            # A transactional producer has its native send_nowait only while the transaction
+            # accepts records (a failed batch ends that): looked up for every record.
+            send = producer.send_nowait
+        sent_ns = clock()
         try:
-            return producer.send_nowait(topic, payload)
+            future = send(topic, payload)
         except BufferFullError:
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, 0.02)
-
-
-def _callback(
-    started_ms: int, size: int, stats: Stats, steady: Stats | None, failures: list[int]
-) -> Any:
-    def done(future: DeliveryFuture) -> None:
-        now = _now_ms()
-        error = future.exception()
-        if error is None:
-            latency = now - started_ms
-            stats.record(latency, size, now)
-            if steady is not None:
-                steady.record(latency, size, now)
+            # Java's send blocks while buffer memory is full (up to max.block.ms), inside
+            # the measured latency: produce() waits the same way.
+            future = await producer.produce(topic, payload)
+        batch = future.batch_and_index()[0]
+        if batch is run_batch and sent_ns < run_end_ns:
+            run.count += 1
         else:
-            failures[0] += 1
-            print(f"{type(error).__name__}: {error}", file=sys.stderr)
+            sent_ms = sent_ns // 1_000_000
+            run = acknowledgements.open_run(future, sent_ms, i, steady)
+            run_batch = run.batch
+            run_end_ns = (sent_ms + 1) * 1_000_000
+        in_transaction += 1
+        if transaction_ms is not None and sent_ns >= commit_at_ns:
+            await producer.commit_transaction()
+            in_transaction = 0
+        if throughput > 0:
+            # Ahead of the rate by a sleep's worth: as Java's Throttler, which sleeps off
+            # its deficit once it reaches MIN_SLEEP_NS, not a few microseconds per record.
+            delay = started + (i + 1) / throughput - time.monotonic()
+            if delay >= MIN_SLEEP_S:
+                await asyncio.sleep(delay)
+                continue
+        if i % YIELD_EVERY == 0:
+            # The sender drains and the responses are read only while the loop waits.
+            await give_turn()
+    if transaction_ms is not None and in_transaction:
+        await producer.commit_transaction()
+    return steady
 
-    return done
+
+def _sizes(payloads: list[bytes] | None) -> Callable[[int, int], int]:
+    """The bytes of ``count`` records from record number ``first`` on."""
+    if payloads is None:
+        return lambda first, count: sum(len(str(i)) for i in range(first, first + count))
+    lengths = [len(payload) for payload in payloads]
+    if len(set(lengths)) == 1:
+        return lambda _, count: lengths[0] * count
+    return lambda first, count: sum(lengths[i % len(lengths)] for i in range(first, first + count))
 
 
 def _print_metrics(metrics: dict[str, float]) -> None:
@@ -341,7 +298,3 @@ def _print_metrics(metrics: dict[str, float]) -> None:
     print(f"\n{'Metric Name':<{width}} Value")
     for name in sorted(metrics):
         print(f"{name:<{width}}: {metrics[name]:.3f}")
-
-
-def _now_ms() -> int:
-    return time.monotonic_ns() // 1_000_000
