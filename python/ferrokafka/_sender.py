@@ -151,6 +151,9 @@ class Sender:
 
     async def run(self) -> None:
         async with anyio.create_task_group() as tasks:
+            compressed_fd = self._acc.compression_wake_fd()
+            if compressed_fd is not None:
+                tasks.start_soon(self._take_compressed, compressed_fd)
             while True:
                 if self._abort_on_close:
                     self._fail_all(
@@ -594,6 +597,15 @@ class Sender:
         return min((t[0] for t in self._timers), default=now + IDLE_TICK_MS)
 
     # --- background work -----------------------------------------------------------------
+
+    async def _take_compressed(self, fd: int) -> None:
+        """Batches come back from the compression worker threads (which never take the GIL):
+        their socket wakes this task, which files them as drainable and wakes the loop. Many
+        batches finished between two turns of the loop cost one wake-up."""
+        while True:
+            await anyio.wait_readable(fd)
+            if self._acc.take_compressed():
+                self._wakeup.set()
 
     def _start_metadata_refresh(self, tasks: anyio.abc.TaskGroup) -> None:
         if self._refreshing:

@@ -53,6 +53,11 @@ fn runs(runs: &[Run]) -> Vec<(BatchId, u32, u32)> {
 
 type PyHeaders = Vec<(PyBackedStr, Option<PyBackedBytes>)>;
 
+/// Batches of at least this many uncompressed bytes are compressed on the worker threads;
+/// smaller ones at the drain, where compressing them costs less than a hand-over (measured:
+/// see docs/DESIGN.md, "Compression").
+const COMPRESS_ON_WORKERS_FROM: usize = 4096;
+
 /// Per-partition record batches for the producer: appends, readiness, draining into Produce
 /// requests, and the outcome of each sent batch. All times are milliseconds on the caller's
 /// clock (monotonic); the accumulator never reads one itself.
@@ -83,6 +88,7 @@ impl PyAccumulator {
         partitioner_ignore_keys = false,
         partitioner_adaptive = true,
         mute_while_in_flight = false,
+        compress_on_workers_from = Some(COMPRESS_ON_WORKERS_FROM),
     ))]
     #[allow(clippy::too_many_arguments, clippy::fn_params_excessive_bools)]
     fn new(
@@ -97,6 +103,7 @@ impl PyAccumulator {
         partitioner_ignore_keys: bool,
         partitioner_adaptive: bool,
         mute_while_in_flight: bool,
+        compress_on_workers_from: Option<usize>,
     ) -> PyResult<Self> {
         let compression = Compression::parse(compression, compression_level)
             .map_err(|e| PyValueError::new_err(e.to_string()))?;
@@ -111,6 +118,7 @@ impl PyAccumulator {
             partitioner_ignore_keys,
             partitioner_adaptive,
             mute_while_in_flight,
+            compress_on_workers_from,
         };
         Ok(Self {
             inner: Accumulator::new(config).map_err(to_py)?,
@@ -270,6 +278,24 @@ impl PyAccumulator {
             out.set_item(node, ids)?;
         }
         Ok(out)
+    }
+
+    /// The file descriptor that becomes readable when batches come back from the compression
+    /// worker threads: wait on it, call `take_compressed`, then look at `ready` again. `None`
+    /// when this accumulator compresses nothing on them (no codec).
+    fn compression_wake_fd(&self) -> Option<i32> {
+        self.inner.compression_wake_fd()
+    }
+
+    /// Files batches the workers finished as drainable (`ready` does it too) and consumes
+    /// the wake-up; returns how many became drainable.
+    fn take_compressed(&mut self) -> usize {
+        self.inner.take_compressed()
+    }
+
+    /// Batches on the compression workers now.
+    fn compressing_batches(&self) -> usize {
+        self.inner.compressing_batches()
     }
 
     /// Batches a drain had to drop because they could not be sealed, with the reason; their
