@@ -534,7 +534,7 @@ class Accumulator:
         partitioner_ignore_keys: bool = False,
         partitioner_adaptive: bool = True,
         mute_while_in_flight: bool = False,
-        compress_on_workers_from: int | None = 4096,
+        compress_on_workers: bool = True,
     ) -> Accumulator: ...
     def append(
         self,

@@ -44,7 +44,7 @@ from ferrokafka._connection import BrokerConnection
 from ferrokafka._error_codes import ErrorCode
 from ferrokafka._native import BrokerMetadata, PartitionProduceResult, ProduceResult
 from ferrokafka._requests import ApiKey, Request, produce_decoder
-from ferrokafka._runtime import Signal, now_ms
+from ferrokafka._runtime import Signal, now_ms, running_loop
 from ferrokafka.errors import (
     AuthenticationError,
     KafkaConnectionError,
@@ -599,13 +599,26 @@ class Sender:
     # --- background work -----------------------------------------------------------------
 
     async def _take_compressed(self, fd: int) -> None:
-        """Batches come back from the compression worker threads (which never take the GIL):
-        their socket wakes this task, which files them as drainable and wakes the loop. Many
-        batches finished between two turns of the loop cost one wake-up."""
-        while True:
-            await anyio.wait_readable(fd)
-            if self._acc.take_compressed():
-                self._wakeup.set()
+        """Batches come back from the compression worker threads (which never take the GIL)
+        and their socket becomes readable: they are filed as drainable and the loop is woken.
+        The workers wake it only for their last batch out or every few (`ready` takes the rest
+        on its own), so a wake-up is per several batches, not per batch."""
+        loop = running_loop()
+        if loop is not None:
+            # One reader for the producer's life: no task switch or reader churn per wake-up.
+            loop.add_reader(fd, self._on_compressed)
+            try:
+                await anyio.sleep_forever()
+            finally:
+                loop.remove_reader(fd)
+        else:
+            while True:
+                await anyio.wait_readable(fd)
+                self._on_compressed()
+
+    def _on_compressed(self) -> None:
+        if self._acc.take_compressed():
+            self._wakeup.set()
 
     def _start_metadata_refresh(self, tasks: anyio.abc.TaskGroup) -> None:
         if self._refreshing:

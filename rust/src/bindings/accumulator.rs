@@ -20,6 +20,7 @@ use crate::producer::{
     partition_for_key as key_partition, Accumulator, AccumulatorConfig, AccumulatorError, BatchId,
     Route, Run, TopicId,
 };
+use crate::producer::workers::hand_over_from;
 use crate::protocol::RequestHeader;
 use crate::record::{Compression, Header};
 
@@ -53,11 +54,6 @@ fn runs(runs: &[Run]) -> Vec<(BatchId, u32, u32)> {
 
 type PyHeaders = Vec<(PyBackedStr, Option<PyBackedBytes>)>;
 
-/// Batches of at least this many uncompressed bytes are compressed on the worker threads;
-/// smaller ones at the drain, where compressing them costs less than a hand-over (measured:
-/// see docs/DESIGN.md, "Compression").
-const COMPRESS_ON_WORKERS_FROM: usize = 4096;
-
 /// Per-partition record batches for the producer: appends, readiness, draining into Produce
 /// requests, and the outcome of each sent batch. All times are milliseconds on the caller's
 /// clock (monotonic); the accumulator never reads one itself.
@@ -88,7 +84,7 @@ impl PyAccumulator {
         partitioner_ignore_keys = false,
         partitioner_adaptive = true,
         mute_while_in_flight = false,
-        compress_on_workers_from = Some(COMPRESS_ON_WORKERS_FROM),
+        compress_on_workers = true,
     ))]
     #[allow(clippy::too_many_arguments, clippy::fn_params_excessive_bools)]
     fn new(
@@ -103,7 +99,7 @@ impl PyAccumulator {
         partitioner_ignore_keys: bool,
         partitioner_adaptive: bool,
         mute_while_in_flight: bool,
-        compress_on_workers_from: Option<usize>,
+        compress_on_workers: bool,
     ) -> PyResult<Self> {
         let compression = Compression::parse(compression, compression_level)
             .map_err(|e| PyValueError::new_err(e.to_string()))?;
@@ -118,7 +114,8 @@ impl PyAccumulator {
             partitioner_ignore_keys,
             partitioner_adaptive,
             mute_while_in_flight,
-            compress_on_workers_from,
+            compress_on_workers_from: compress_on_workers
+                .then(|| hand_over_from(compression.codec)),
         };
         Ok(Self {
             inner: Accumulator::new(config).map_err(to_py)?,

@@ -141,11 +141,8 @@ fn many_results_make_one_wake_up_until_taken() {
 
 #[test]
 fn a_failed_job_reports_its_error() {
-    let mailbox = Arc::new(Mailbox {
-        done: Mutex::new(Vec::new()),
-        signalled: AtomicBool::new(false),
-        wake: UnixStream::pair().unwrap().0,
-    });
+    let mailbox = Arc::new(Mailbox::new(UnixStream::pair().unwrap().0));
+    mailbox.outstanding.store(1, Ordering::Release);
     let posted = Arc::clone(&mailbox);
     let (tx, rx) = channel();
     pool(1).submit(move || {
@@ -302,3 +299,4 @@ mod in_the_accumulator {
         assert!(acc.compression_wake_fd().is_none());
     }
 }
+
