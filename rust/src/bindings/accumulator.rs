@@ -16,11 +16,11 @@ use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 
 use super::errors::record_too_large_error;
+use crate::producer::workers::hand_over_from;
 use crate::producer::{
     partition_for_key as key_partition, Accumulator, AccumulatorConfig, AccumulatorError, BatchId,
     Route, Run, TopicId,
 };
-use crate::producer::workers::hand_over_from;
 use crate::protocol::RequestHeader;
 use crate::record::{Compression, Header};
 

@@ -58,8 +58,9 @@ impl DrainSelection {
                 let stamp = batch.stamp.unwrap_or(ProducerStamp::NO_PRODUCER);
                 let sealed = match std::mem::take(&mut batch.compressing) {
                     Compressing::NotStarted => batch.builder.seal(&stamp, compression),
-                    Compressing::Done(body) => body
-                        .and_then(|body| batch.builder.frame(body, &stamp, compression.codec)),
+                    Compressing::Done(body) => {
+                        body.and_then(|body| batch.builder.frame(body, &stamp, compression.codec))
+                    }
                     Compressing::OnWorker(_) => Err(RecordError::Compress {
                         codec: compression.codec.name(),
                         reason: "drained while its records were on a worker".into(),

@@ -22,9 +22,9 @@ pub mod metrics;
 pub mod partitioner;
 pub mod queue;
 mod ready;
-pub mod workers;
 #[cfg(test)]
 mod test_support;
+pub mod workers;
 
 pub use accumulator::{Accumulator, AccumulatorConfig, AppendManyOutcome, Appended, Run};
 pub use batch::{BatchId, TopicId};

@@ -44,7 +44,10 @@ fn jobs_run_on_worker_threads() {
         .map(|_| rx.recv_timeout(Duration::from_secs(10)).unwrap())
         .collect();
     seen.sort_by_key(|&(n, _)| n);
-    assert_eq!(seen.iter().map(|&(n, _)| n).collect::<Vec<_>>(), (0..8).collect::<Vec<_>>());
+    assert_eq!(
+        seen.iter().map(|&(n, _)| n).collect::<Vec<_>>(),
+        (0..8).collect::<Vec<_>>()
+    );
     assert!(seen.iter().all(|&(_, id)| id != thread::current().id()));
 }
 
@@ -62,8 +65,14 @@ fn offered_batches_come_back_compressed_and_frame_into_valid_batches() {
         let mut batch = closed_batch(7, 50);
         let raw = batch.builder.records_bytes().to_vec();
         sealer.offer(&mut batch);
-        assert!(matches!(batch.compressing, Compressing::OnWorker(_)), "{codec}");
-        assert!(batch.builder.records_bytes().is_empty(), "records moved, not copied");
+        assert!(
+            matches!(batch.compressing, Compressing::OnWorker(_)),
+            "{codec}"
+        );
+        assert!(
+            batch.builder.records_bytes().is_empty(),
+            "records moved, not copied"
+        );
         assert!(!sealer.wants(&batch), "handed over once");
 
         wait_until_woken(&sealer);
@@ -126,7 +135,11 @@ fn many_results_make_one_wake_up_until_taken() {
     let deadline = Instant::now() + Duration::from_secs(10);
     let mut finished = Vec::new();
     while finished.len() < 20 {
-        assert!(Instant::now() < deadline, "only {} of 20 back", finished.len());
+        assert!(
+            Instant::now() < deadline,
+            "only {} of 20 back",
+            finished.len()
+        );
         wait_until_woken(&sealer);
         finished.extend(sealer.take_finished());
     }
@@ -135,7 +148,11 @@ fn many_results_make_one_wake_up_until_taken() {
     assert_eq!(back, tickets);
     let mut byte = [0_u8; 1];
     let unread = (&sealer.woken).read(&mut byte);
-    assert_eq!(unread.unwrap_err().kind(), ErrorKind::WouldBlock, "the wake-up was consumed");
+    assert_eq!(
+        unread.unwrap_err().kind(),
+        ErrorKind::WouldBlock,
+        "the wake-up was consumed"
+    );
     assert!(!sealer.expecting());
 }
 
@@ -299,4 +316,3 @@ mod in_the_accumulator {
         assert!(acc.compression_wake_fd().is_none());
     }
 }
-

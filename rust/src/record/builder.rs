@@ -236,7 +236,10 @@ impl BatchBuilder {
         stamp: &ProducerStamp,
         codec: Codec,
     ) -> Result<Vec<u8>, RecordError> {
-        debug_assert!(out.len() >= RECORD_BATCH_OVERHEAD, "body without header room");
+        debug_assert!(
+            out.len() >= RECORD_BATCH_OVERHEAD,
+            "body without header room"
+        );
         let batch_length = i32::try_from(out.len() - offsets::AFTER_LENGTH)
             .map_err(|_| RecordError::BatchTooLarge { size: out.len() })?;
         let count = i32::try_from(self.timestamps.len())
