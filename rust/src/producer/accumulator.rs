@@ -467,10 +467,15 @@ impl Accumulator {
     /// Puts batches back from the compression workers into their queues, drainable; results
     /// for batches that are gone (failed, expired, aborted) are dropped. Returns how many
     /// batches became drainable.
+    /// Also sends the batches handed over since the last call to the workers.
     pub fn take_compressed(&mut self) -> usize {
-        let Some(sealer) = self.sealer.as_mut().filter(|s| s.expecting()) else {
+        let Some(sealer) = self.sealer.as_mut() else {
             return 0;
         };
+        sealer.submit();
+        if !sealer.expecting() {
+            return 0;
+        }
         let mut taken = 0;
         for done in sealer.take_finished() {
             let Some(&(topic, partition)) = self.locations.get(&done.batch_id) else {

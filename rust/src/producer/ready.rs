@@ -66,6 +66,7 @@ impl Accumulator {
                 head.closed = true;
                 sealer.offer(head);
             }
+            sealer.submit();
         }
         check
     }

@@ -2,7 +2,8 @@
 //! producer of the process, and the mailbox through which one accumulator gets its batches
 //! back.
 //!
-//! A closed batch's records are moved (not copied) to a worker with a ticket; the worker
+//! A closed batch's records are moved (not copied) to a worker with a ticket (those handed
+//! over between two rounds of the sender go as one job per worker); the worker
 //! compresses them and posts the records and the result to the batch's mailbox, then wakes the
 //! owner through a socket it can wait on (the event loop watches its other end). The
 //! accumulator takes finished batches from the mailbox when it next looks at its queues
@@ -111,7 +112,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 /// Results that may wait in a mailbox before their owner is woken while more of its batches
 /// are still on the workers: the owner takes results whenever it looks at its queues, so a busy
 /// owner needs no wake-up, and an idle one gets one when its last batch is back.
-const WAKE_AFTER_RESULTS: usize = 8;
+const WAKE_AFTER_RESULTS: usize = 16;
 
 /// Which hand-over a result answers: a batch dropped and its id reused meanwhile must not take
 /// another batch's bytes.
@@ -175,6 +176,8 @@ pub struct Sealer {
     /// The end the owner waits on ([`Self::wake_fd`]); drained by [`Self::take_finished`].
     woken: UnixStream,
     next_ticket: Ticket,
+    /// Handed over, not yet sent to the workers: `(batch, ticket, records)`.
+    handed: Vec<(BatchId, Ticket, Vec<u8>)>,
     /// Handed over and not yet taken back.
     pub(crate) on_workers: usize,
 }
@@ -195,6 +198,7 @@ impl Sealer {
             mailbox: Arc::new(Mailbox::new(wake)),
             woken,
             next_ticket: 0,
+            handed: Vec::new(),
             on_workers: 0,
         })
     }
@@ -220,24 +224,44 @@ impl Sealer {
         }
     }
 
-    /// Compresses `records` on a worker; returns the ticket its result will carry.
+    /// Queues `records` for the workers (sent by [`Self::submit`]); returns the ticket its
+    /// result will carry.
     pub fn hand_over(&mut self, batch_id: BatchId, records: Vec<u8>) -> Ticket {
         let ticket = self.next_ticket;
         self.next_ticket += 1;
         self.on_workers += 1;
-        self.mailbox.outstanding.fetch_add(1, Ordering::AcqRel);
-        let compression = self.compression;
-        let mailbox = Arc::clone(&self.mailbox);
-        self.pool.submit(move || {
-            let result = compress_records(&records, &compression);
-            mailbox.post(Compressed {
-                batch_id,
-                ticket,
-                records,
-                result,
-            });
-        });
+        self.handed.push((batch_id, ticket, records));
         ticket
+    }
+
+    /// Sends what was handed over since the last call to the workers, in as many jobs as
+    /// there are workers: one wake-up of a worker per job, not per batch (appends hand over
+    /// many batches between two rounds of the sender, which calls this).
+    pub fn submit(&mut self) {
+        if self.handed.is_empty() {
+            return;
+        }
+        let mut handed = std::mem::take(&mut self.handed);
+        self.mailbox
+            .outstanding
+            .fetch_add(handed.len(), Ordering::AcqRel);
+        let per_job = handed.len().div_ceil(self.pool.size());
+        while !handed.is_empty() {
+            let job: Vec<_> = handed.drain(..per_job.min(handed.len())).collect();
+            let compression = self.compression;
+            let mailbox = Arc::clone(&self.mailbox);
+            self.pool.submit(move || {
+                for (batch_id, ticket, records) in job {
+                    let result = compress_records(&records, &compression);
+                    mailbox.post(Compressed {
+                        batch_id,
+                        ticket,
+                        records,
+                        result,
+                    });
+                }
+            });
+        }
     }
 
     /// Whether [`Self::take_finished`] may find anything, or has a wake-up to consume.

@@ -65,6 +65,7 @@ fn offered_batches_come_back_compressed_and_frame_into_valid_batches() {
         let mut batch = closed_batch(7, 50);
         let raw = batch.builder.records_bytes().to_vec();
         sealer.offer(&mut batch);
+        sealer.submit();
         assert!(
             matches!(batch.compressing, Compressing::OnWorker(_)),
             "{codec}"
@@ -132,6 +133,7 @@ fn many_results_make_one_wake_up_until_taken() {
         };
         tickets.push(ticket);
     }
+    sealer.submit();
     let deadline = Instant::now() + Duration::from_secs(10);
     let mut finished = Vec::new();
     while finished.len() < 20 {
