@@ -31,10 +31,13 @@ const MAX_WORKERS: usize = 4;
 type Job = Box<dyn FnOnce() + Send>;
 
 /// The smallest batch (uncompressed bytes, header included) worth a worker for `codec`. A
-/// hand-over costs the caller about 10 µs (a job, waking a worker, taking the result back);
-/// compressing on the caller costs, measured on 1 KiB JSON records: lz4 2 µs at 2 KiB, 6.5 µs
-/// at 8 KiB, 27 µs at 16 KiB; zstd 14-17 µs from 2 KiB up; gzip 30 µs at 2 KiB. So the fast
-/// codecs keep batches below 8 KiB, the others hand over anything from 2 KiB.
+/// hand-over of one batch as its own job cost the caller about 10 µs (waking a worker, taking
+/// the result back; less per batch now that a round's batches go as one job, but a batch then
+/// also waits for the next round and a wake-up), while compressing on the caller costs,
+/// measured on 1 KiB JSON records: lz4 2 µs at 2 KiB, 6.5 µs at 8 KiB, 27 µs at 16 KiB; zstd
+/// 14-17 µs from 2 KiB up; gzip 30 µs at 2 KiB. So the fast codecs keep batches below 8 KiB
+/// (mostly batches that linger closed, where latency counts), the others hand over anything
+/// from 2 KiB.
 pub fn hand_over_from(codec: Codec) -> usize {
     match codec {
         Codec::Lz4 | Codec::Snappy => 8 * 1024,
