@@ -14,6 +14,7 @@ from typing import Any
 from benches.runner import CLIENTS_BY_KEY, Client
 from benches.workloads import (
     AWAITED,
+    COMPRESSION_GZIP,
     COMPRESSION_LZ4,
     COMPRESSION_ZSTD,
     FIRE_AND_FORGET,
@@ -479,7 +480,7 @@ def markdown(
 # --- chart --------------------------------------------------------------------------------------
 
 # Bars of a panel's second workload (linger 5, zstd) are hatched; colour marks ferrokafka.
-_HATCHES = ("", "////")
+_HATCHES = ("", "////", "....")
 
 
 def chart(table: dict[str, list[Row]], path: Path, title: str) -> None:
@@ -509,7 +510,7 @@ def chart(table: dict[str, list[Row]], path: Path, title: str) -> None:
         ),
         (
             "compression (1 KiB JSON): records/s",
-            [COMPRESSION_LZ4, COMPRESSION_ZSTD],
+            [COMPRESSION_LZ4, COMPRESSION_ZSTD, COMPRESSION_GZIP],
             lambda r: r.records_per_s,
             "",
             False,

@@ -23,7 +23,7 @@ BATCH_SIZE = 16384
 
 PayloadKind = Literal["text-100", "json-1k"]
 Acks = Literal["1", "all"]
-Codec = Literal["none", "lz4", "zstd"]
+Codec = Literal["none", "lz4", "zstd", "gzip"]
 
 
 class Mode(enum.StrEnum):
@@ -117,6 +117,7 @@ LATENCY_LINGER0 = "latency-linger0"
 LATENCY_LINGER5 = "latency-linger5"
 COMPRESSION_LZ4 = "compression-lz4"
 COMPRESSION_ZSTD = "compression-zstd"
+COMPRESSION_GZIP = "compression-gzip"
 KEYED_6 = "keyed-6"
 KEYED_600 = "keyed-600"
 KEYED_3000 = "keyed-3000"
@@ -138,13 +139,18 @@ WORKLOAD_NAMES = (
     LATENCY_LINGER5,
     COMPRESSION_LZ4,
     COMPRESSION_ZSTD,
+    COMPRESSION_GZIP,
     LATENCY_REQUEST_LOG,
     *SCALE_WORKLOADS,
 )
 KEY_POOL_SIZE = 10_007
 
 LATENCY_RATE = 20_000
-_CODECS: tuple[tuple[str, Codec], ...] = ((COMPRESSION_LZ4, "lz4"), (COMPRESSION_ZSTD, "zstd"))
+_CODECS: tuple[tuple[str, Codec], ...] = (
+    (COMPRESSION_LZ4, "lz4"),
+    (COMPRESSION_ZSTD, "zstd"),
+    (COMPRESSION_GZIP, "gzip"),
+)
 
 
 def workloads(*, quick: bool) -> dict[str, Workload]:

@@ -546,6 +546,7 @@ class Accumulator:
         partitioner_ignore_keys: bool = False,
         partitioner_adaptive: bool = True,
         mute_while_in_flight: bool = False,
+        compress_on_workers: bool = True,
     ) -> Accumulator: ...
     def append(
         self,
@@ -577,6 +578,10 @@ class Accumulator:
         self, routing: dict[tuple[str, int], int], max_request_size: int, now_ms: int
     ) -> dict[int, list[int]]: ...
     def take_failed(self) -> list[tuple[int, str]]: ...
+    def compression_wake_fd(self) -> int | None:
+        """Readable when batches come back from the compression workers."""
+    def take_compressed(self) -> int: ...
+    def compressing_batches(self) -> int: ...
     def produce_request(
         self,
         batch_ids: Sequence[int],

@@ -45,7 +45,7 @@ from ferrokafka._error_codes import ErrorCode
 from ferrokafka._logging import SENDER, client_log
 from ferrokafka._native import BrokerMetadata, PartitionProduceResult, ProduceResult
 from ferrokafka._requests import ApiKey, Request, produce_decoder
-from ferrokafka._runtime import Signal, now_ms
+from ferrokafka._runtime import Signal, now_ms, running_loop
 from ferrokafka.errors import (
     AuthenticationError,
     KafkaConnectionError,
@@ -152,6 +152,9 @@ class Sender:
 
     async def run(self) -> None:
         async with anyio.create_task_group() as tasks:
+            compressed_fd = self._acc.compression_wake_fd()
+            if compressed_fd is not None:
+                tasks.start_soon(self._take_compressed, compressed_fd)
             while True:
                 if self._abort_on_close:
                     self._fail_all(
@@ -596,6 +599,28 @@ class Sender:
         return min((t[0] for t in self._timers), default=now + IDLE_TICK_MS)
 
     # --- background work -----------------------------------------------------------------
+
+    async def _take_compressed(self, fd: int) -> None:
+        """Batches come back from the compression worker threads (which never take the GIL)
+        and their socket becomes readable: they are filed as drainable and the loop is woken.
+        The workers wake it only for their last batch out or every few (`ready` takes the rest
+        on its own), so a wake-up is per several batches, not per batch."""
+        loop = running_loop()
+        if loop is not None:
+            # One reader for the producer's life: no task switch or reader churn per wake-up.
+            loop.add_reader(fd, self._on_compressed)
+            try:
+                await anyio.sleep_forever()
+            finally:
+                loop.remove_reader(fd)
+        else:
+            while True:
+                await anyio.wait_readable(fd)
+                self._on_compressed()
+
+    def _on_compressed(self) -> None:
+        if self._acc.take_compressed():
+            self._wakeup.set()
 
     def _start_metadata_refresh(self, tasks: anyio.abc.TaskGroup) -> None:
         if self._refreshing:

@@ -16,6 +16,7 @@ use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 
 use super::errors::record_too_large_error;
+use crate::producer::workers::hand_over_from;
 use crate::producer::{
     partition_for_key as key_partition, Accumulator, AccumulatorConfig, AccumulatorError, BatchId,
     Route, Run, TopicId,
@@ -83,6 +84,7 @@ impl PyAccumulator {
         partitioner_ignore_keys = false,
         partitioner_adaptive = true,
         mute_while_in_flight = false,
+        compress_on_workers = true,
     ))]
     #[allow(clippy::too_many_arguments, clippy::fn_params_excessive_bools)]
     fn new(
@@ -97,6 +99,7 @@ impl PyAccumulator {
         partitioner_ignore_keys: bool,
         partitioner_adaptive: bool,
         mute_while_in_flight: bool,
+        compress_on_workers: bool,
     ) -> PyResult<Self> {
         let compression = Compression::parse(compression, compression_level)
             .map_err(|e| PyValueError::new_err(e.to_string()))?;
@@ -111,6 +114,8 @@ impl PyAccumulator {
             partitioner_ignore_keys,
             partitioner_adaptive,
             mute_while_in_flight,
+            compress_on_workers_from: compress_on_workers
+                .then(|| hand_over_from(compression.codec)),
         };
         Ok(Self {
             inner: Accumulator::new(config).map_err(to_py)?,
@@ -270,6 +275,24 @@ impl PyAccumulator {
             out.set_item(node, ids)?;
         }
         Ok(out)
+    }
+
+    /// The file descriptor that becomes readable when batches come back from the compression
+    /// worker threads: wait on it, call `take_compressed`, then look at `ready` again. `None`
+    /// when this accumulator compresses nothing on them (no codec).
+    fn compression_wake_fd(&self) -> Option<i32> {
+        self.inner.compression_wake_fd()
+    }
+
+    /// Files batches the workers finished as drainable (`ready` does it too) and consumes
+    /// the wake-up; returns how many became drainable.
+    fn take_compressed(&mut self) -> usize {
+        self.inner.take_compressed()
+    }
+
+    /// Batches on the compression workers now.
+    fn compressing_batches(&self) -> usize {
+        self.inner.compressing_batches()
     }
 
     /// Batches a drain had to drop because they could not be sealed, with the reason; their

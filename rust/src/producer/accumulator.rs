@@ -7,14 +7,15 @@
 
 use std::collections::HashMap;
 
-use super::batch::{Batch, BatchId, TopicId};
+use super::batch::{Batch, BatchId, Compressing, TopicId};
 pub use super::config::AccumulatorConfig;
 use super::error::AccumulatorError;
 use super::memory::BufferMemory;
 use super::metrics::{AccumulatorMetrics, BatchEvent};
 use super::partitioner::{partition_for_key, validate_partition, StickyPartitioner};
 use super::queue::PartitionQueue;
-use crate::record::{BatchBuilder, Header, RECORD_BATCH_OVERHEAD};
+use super::workers::{Sealer, WorkerPool};
+use crate::record::{BatchBuilder, Codec, Header, RECORD_BATCH_OVERHEAD};
 
 /// Where a record went. [`Appended::handle`] packs it into one integer for Python.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,12 +88,23 @@ pub struct Accumulator {
     /// Per node, where the next drain starts among its partitions, so none starves.
     pub(crate) drain_cursor: HashMap<i32, usize>,
     pub(crate) metrics: AccumulatorMetrics,
+    /// With a codec and `compress_on_workers_from`: compresses closed batches on the worker
+    /// threads. `None` also when its wake-up socket could not be made (then the drain
+    /// compresses, as without workers).
+    pub(crate) sealer: Option<Sealer>,
 }
 
 impl Accumulator {
     pub fn new(config: AccumulatorConfig) -> Result<Self, AccumulatorError> {
         config.validate()?;
+        let sealer = match config.compress_on_workers_from {
+            Some(min_bytes) if config.compression.codec != Codec::None => {
+                Sealer::new(config.compression, min_bytes, WorkerPool::shared()).ok()
+            }
+            _ => None,
+        };
         Ok(Self {
+            sealer,
             memory: BufferMemory::new(config.buffer_memory),
             config,
             topics: Vec::new(),
@@ -324,6 +336,9 @@ impl Accumulator {
                 // Java closes the batch here too, even if the new one cannot be allocated:
                 // the full batch becomes sendable, which is what frees memory.
                 last.closed = true;
+                if let Some(sealer) = &mut self.sealer {
+                    sealer.offer(last);
+                }
             } else {
                 if let Some(size) = exact {
                     if let Err(e) = self.memory.try_reserve(size) {
@@ -441,6 +456,47 @@ impl Accumulator {
     /// Queued or in flight: what a flush waits for.
     pub fn live_batches(&self) -> usize {
         self.locations.len()
+    }
+
+    /// The socket that becomes readable when batches come back from the compression workers
+    /// (then call [`Self::take_compressed`]); `None` when nothing is compressed on them.
+    pub fn compression_wake_fd(&self) -> Option<std::os::fd::RawFd> {
+        self.sealer.as_ref().map(Sealer::wake_fd)
+    }
+
+    /// Puts batches back from the compression workers into their queues, drainable; results
+    /// for batches that are gone (failed, expired, aborted) are dropped. Returns how many
+    /// batches became drainable.
+    /// Also sends the batches handed over since the last call to the workers.
+    pub fn take_compressed(&mut self) -> usize {
+        let Some(sealer) = self.sealer.as_mut() else {
+            return 0;
+        };
+        sealer.submit();
+        if !sealer.expecting() {
+            return 0;
+        }
+        let mut taken = 0;
+        for done in sealer.take_finished() {
+            let Some(&(topic, partition)) = self.locations.get(&done.batch_id) else {
+                continue;
+            };
+            let queue = &mut self.topics[topic.index()].partitions[partition as usize];
+            let Some(batch) = queue.find_mut(done.batch_id) else {
+                continue;
+            };
+            if matches!(batch.compressing, Compressing::OnWorker(t) if t == done.ticket) {
+                batch.builder.restore_records(done.records);
+                batch.compressing = Compressing::Done(done.result);
+                taken += 1;
+            }
+        }
+        taken
+    }
+
+    /// Batches on the compression workers now.
+    pub fn compressing_batches(&self) -> usize {
+        self.sealer.as_ref().map_or(0, |s| s.on_workers)
     }
 
     pub fn has_undrained(&self) -> bool {

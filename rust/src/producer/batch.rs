@@ -10,7 +10,8 @@
 //! queued ──expire / fail / abort──▶ gone
 //! ```
 
-use crate::record::{restamp, BatchBuilder, ProducerStamp};
+use super::workers::Ticket;
+use crate::record::{restamp, BatchBuilder, ProducerStamp, RecordError};
 
 /// Identifies a live batch. Ids wrap after 2^32 batches; an id still in use is never reused.
 pub type BatchId = u32;
@@ -49,6 +50,21 @@ pub struct Batch {
     pub stamp: Option<ProducerStamp>,
     /// The wire bytes, made at the first drain and reused by retries; always match `stamp`.
     pub sealed: Option<Vec<u8>>,
+    /// Compression ahead of the drain, on the worker threads (see `workers.rs`).
+    pub compressing: Compressing,
+}
+
+/// Where a batch's compression stands before its first drain.
+#[derive(Debug, Default)]
+pub enum Compressing {
+    /// Not handed over: the drain compresses it (no codec, a small batch, a split piece).
+    #[default]
+    NotStarted,
+    /// On a worker, with its records: not drainable until it comes back.
+    OnWorker(Ticket),
+    /// Back from a worker: the compressed records after room for the header, which the drain
+    /// writes with the batch's stamp; or why compression failed (the drain fails the batch).
+    Done(Result<Vec<u8>, RecordError>),
 }
 
 impl Batch {
@@ -71,6 +87,7 @@ impl Batch {
             retry_at_ms: 0,
             stamp: None,
             sealed: None,
+            compressing: Compressing::NotStarted,
         }
     }
 

@@ -28,6 +28,10 @@ pub struct AccumulatorConfig {
     /// Keep at most one batch per partition in flight (`max.in.flight.requests.per.connection`
     /// = 1, Java's `guaranteeMessageOrder`).
     pub mute_while_in_flight: bool,
+    /// With a codec: closed batches of at least this many uncompressed bytes (header included)
+    /// are compressed on the worker threads while they wait in their queue; smaller ones, and
+    /// every batch when `None`, at the drain on the caller's thread.
+    pub compress_on_workers_from: Option<usize>,
 }
 
 impl Default for AccumulatorConfig {
@@ -43,6 +47,7 @@ impl Default for AccumulatorConfig {
             partitioner_ignore_keys: false,
             partitioner_adaptive: true,
             mute_while_in_flight: false,
+            compress_on_workers_from: None,
         }
     }
 }

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use super::accumulator::Accumulator;
-use super::batch::{increment_sequence, Batch, BatchId, TopicId};
+use super::batch::{increment_sequence, Batch, BatchId, Compressing, TopicId};
 use super::error::AccumulatorError;
 use super::ready::Readiness;
 use crate::protocol::produce::encode_produce_request;
@@ -49,13 +49,24 @@ impl DrainSelection {
         self.nodes.is_empty()
     }
 
-    /// Seals (compresses, stamps, checksums) every batch that has no wire bytes yet.
+    /// Seals (compresses, stamps, checksums) every batch that has no wire bytes yet; a batch
+    /// the workers compressed only gets its header and checksum.
     pub fn seal(&mut self, compression: &Compression) {
         for (_, batches) in &mut self.nodes {
             for selected in batches.iter_mut().filter(|s| s.batch.sealed.is_none()) {
                 let batch = &mut selected.batch;
                 let stamp = batch.stamp.unwrap_or(ProducerStamp::NO_PRODUCER);
-                match batch.builder.seal(&stamp, compression) {
+                let sealed = match std::mem::take(&mut batch.compressing) {
+                    Compressing::NotStarted => batch.builder.seal(&stamp, compression),
+                    Compressing::Done(body) => {
+                        body.and_then(|body| batch.builder.frame(body, &stamp, compression.codec))
+                    }
+                    Compressing::OnWorker(_) => Err(RecordError::Compress {
+                        codec: compression.codec.name(),
+                        reason: "drained while its records were on a worker".into(),
+                    }),
+                };
+                match sealed {
                     Ok(bytes) => {
                         batch.sealed = Some(bytes);
                         selected.fresh = true;

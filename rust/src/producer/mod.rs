@@ -6,8 +6,9 @@
 //!   (sequences, sealing, the Produce request) and what follows (complete, retry, split, fail,
 //!   expire).
 //! - `config`, [`batch`], [`queue`], [`memory`], [`metrics`], [`error`]: the state those work on.
+//! - [`workers`]: the compression worker threads and the mailbox batches come back through.
 //!
-//! Nothing here does I/O or reads a clock: times are passed in, partition counts come with
+//! Nothing here does I/O (but wake the owner when compressed batches are back) or reads a clock: times are passed in, partition counts come with
 //! each append and leaders with each drain.
 
 pub mod accumulator;
@@ -23,6 +24,7 @@ pub mod queue;
 mod ready;
 #[cfg(test)]
 mod test_support;
+pub mod workers;
 
 pub use accumulator::{Accumulator, AccumulatorConfig, AppendManyOutcome, Appended, Run};
 pub use batch::{BatchId, TopicId};

@@ -2,7 +2,7 @@
 //! adaptive partitioner's queue statistics gathered on the way (as Java's `ready` does).
 
 use super::accumulator::{Accumulator, Topic};
-use super::batch::TopicId;
+use super::batch::{Compressing, TopicId};
 use super::queue::PartitionQueue;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -27,12 +27,26 @@ impl Accumulator {
     /// Partitions with something to send now, and when the next one will have. Also
     /// refreshes the adaptive partitioner's weights from the queue lengths (as Java's
     /// `ready` does).
+    ///
+    /// With compression workers: takes back what they finished first, and a sendable head
+    /// batch big enough to be worth the hand-over (one that linger or a flush made sendable
+    /// before it filled) is closed and handed over instead of reported; it becomes sendable
+    /// when it comes back.
     pub fn ready(&mut self, now_ms: i64) -> ReadyCheck {
+        self.take_compressed();
         let mut check = ReadyCheck::default();
+        let mut hand_over = Vec::new();
         for t in 0..self.topics.len() {
             let topic = &self.topics[t];
             for (p, queue) in topic.partitions.iter().enumerate() {
                 match self.readiness(queue, now_ms) {
+                    Readiness::Sendable
+                        if self.sealer.as_ref().is_some_and(|s| {
+                            s.wants(queue.batches.front().expect("sendable queues have a head"))
+                        }) =>
+                    {
+                        hand_over.push((t, p));
+                    }
                     Readiness::Sendable => check.ready.push((TopicId(t as u32), p as i32)),
                     Readiness::WaitUntil(at) => {
                         check.next_ready_ms =
@@ -44,6 +58,15 @@ impl Accumulator {
             if self.config.partitioner_adaptive {
                 self.topics[t].refresh_load_stats();
             }
+        }
+        if let Some(sealer) = &mut self.sealer {
+            for (t, p) in hand_over {
+                let head = self.topics[t].partitions[p].batches.front_mut();
+                let head = head.expect("sendable queues have a head");
+                head.closed = true;
+                sealer.offer(head);
+            }
+            sealer.submit();
         }
         check
     }
@@ -59,6 +82,9 @@ impl Accumulator {
         }
         if head.is_backing_off(now_ms) {
             return false;
+        }
+        if matches!(head.compressing, Compressing::OnWorker(_)) {
+            return false; // the worker's wake-up brings it back
         }
         if self.config.idempotent {
             if self.producer.is_none() {

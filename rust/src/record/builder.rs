@@ -25,7 +25,7 @@
 //! `length, attributes i8 (0), timestampDelta varlong, offsetDelta, keyLength (-1 = null), key,
 //! valueLength (-1 = null), value, headerCount, [keyLength, key (UTF-8), valueLength, value]*`.
 
-use super::compression::Compression;
+use super::compression::{Codec, Compression};
 use super::error::RecordError;
 use super::varint::{read_varint, read_varlong, varlong_size, write_varlong};
 
@@ -212,9 +212,34 @@ impl BatchBuilder {
         stamp: &ProducerStamp,
         compression: &Compression,
     ) -> Result<Vec<u8>, RecordError> {
-        let mut out = Vec::with_capacity(self.size_in_bytes() + 64);
-        out.resize(RECORD_BATCH_OVERHEAD, 0);
-        compression.compress_into(&self.records, &mut out)?;
+        let body = compress_records(&self.records, compression)?;
+        self.frame(body, stamp, compression.codec)
+    }
+
+    /// Moves the encoded records out, for compression elsewhere; until
+    /// [`Self::restore_records`] the builder holds no records bytes (its record count and
+    /// timestamps stay).
+    pub fn take_records(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.records)
+    }
+
+    /// Puts back what [`Self::take_records`] moved out.
+    pub fn restore_records(&mut self, records: Vec<u8>) {
+        self.records = records;
+    }
+
+    /// Writes the header of this batch and its CRC-32C into `body`, which is
+    /// [`compress_records`]' output for this builder's records with `codec`.
+    pub fn frame(
+        &self,
+        mut out: Vec<u8>,
+        stamp: &ProducerStamp,
+        codec: Codec,
+    ) -> Result<Vec<u8>, RecordError> {
+        debug_assert!(
+            out.len() >= RECORD_BATCH_OVERHEAD,
+            "body without header room"
+        );
         let batch_length = i32::try_from(out.len() - offsets::AFTER_LENGTH)
             .map_err(|_| RecordError::BatchTooLarge { size: out.len() })?;
         let count = i32::try_from(self.timestamps.len())
@@ -244,7 +269,7 @@ impl BatchBuilder {
             &self.max_timestamp.to_be_bytes(),
         );
         put(&mut out, offsets::RECORD_COUNT, &count.to_be_bytes());
-        write_stamp(&mut out, stamp, compression.codec.id());
+        write_stamp(&mut out, stamp, codec.id());
         Ok(out)
     }
 
@@ -299,6 +324,15 @@ impl BatchBuilder {
         self.timestamps.push(timestamp);
         self.max_timestamp = self.max_timestamp.max(timestamp);
     }
+}
+
+/// A batch's records compressed after room for its header: what [`BatchBuilder::frame`]
+/// completes. Needs nothing but the records, so it can run on any thread.
+pub fn compress_records(records: &[u8], compression: &Compression) -> Result<Vec<u8>, RecordError> {
+    let mut out = Vec::with_capacity(RECORD_BATCH_OVERHEAD + records.len() + 64);
+    out.resize(RECORD_BATCH_OVERHEAD, 0);
+    compression.compress_into(records, &mut out)?;
+    Ok(out)
 }
 
 /// For the record starting at `pos` in a buffer this module wrote: where its key length starts

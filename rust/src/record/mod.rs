@@ -11,7 +11,9 @@ pub mod error;
 pub mod reader;
 mod varint;
 
-pub use builder::{restamp, BatchBuilder, Header, ProducerStamp, RECORD_BATCH_OVERHEAD};
+pub use builder::{
+    compress_records, restamp, BatchBuilder, Header, ProducerStamp, RECORD_BATCH_OVERHEAD,
+};
 pub use compression::{decompress, Codec, Compression, DEFAULT_DECOMPRESSION_LIMIT};
 pub use error::RecordError;
 pub use reader::{decode_batches, decode_batches_with_limit, DecodedBatch, DecodedRecord};
