@@ -11,7 +11,8 @@ from typing import Any
 import anyio
 import pytest
 
-from ferrokafka._connection import BrokerConnection, KafkaConnectionError
+from ferrokafka._connect import connect
+from ferrokafka._connection import KafkaConnectionError
 from ferrokafka._metadata import MetadataCache
 from ferrokafka._native import BrokerMetadata, MetadataResult, PartitionMetadata, TopicMetadata
 from ferrokafka.cluster import ClusterDescription, describe_cluster
@@ -98,7 +99,7 @@ def test_metadata_cache_refresh_against_broker(kafka: Any, backend: str) -> None
 
     async def main() -> None:
         host, port = first_server(kafka.bootstrap_servers)
-        conn = await BrokerConnection.connect(host, port)
+        conn = await connect(host, port)
         try:
             cache = MetadataCache()
             await cache.refresh(conn, [name])
@@ -193,7 +194,7 @@ def test_killed_node_disappears_from_metadata(kafka3: Any, backend: str) -> None
 
     async def observe() -> MetadataCache:
         host, port = first_server(survivors[0].address)
-        conn = await BrokerConnection.connect(host, port)
+        conn = await connect(host, port)
         try:
             cache = MetadataCache()
             await cache.refresh(conn, [name])

@@ -21,13 +21,12 @@ from typing import Any
 import anyio
 import pytest
 
+from ferrokafka._connect import connect, connect_any
 from ferrokafka._connection import (
     BrokerAddress,
-    BrokerConnection,
     KafkaConnectionError,
     NoCommonVersionError,
     NoResponseError,
-    connect_any,
     parse_bootstrap_servers,
 )
 from ferrokafka._native import VersionRange
@@ -204,7 +203,7 @@ def test_negotiated_versions_agree_with_kafka_tools(kafka: Any, backend: str) ->
 
     async def main() -> None:
         host, port = host_port(kafka.bootstrap_servers)
-        conn = await BrokerConnection.connect(host, port, client_id="versions-test")
+        conn = await connect(host, port, client_id="versions-test")
         try:
             assert {
                 k: (v.min_version, v.max_version)
@@ -228,7 +227,7 @@ def test_pipelined_requests_all_answered(kafka: Any, backend: str) -> None:
 
     async def main() -> None:
         host, port = host_port(kafka.bootstrap_servers)
-        conn = await BrokerConnection.connect(host, port, max_in_flight=4)
+        conn = await connect(host, port, max_in_flight=4)
         version = conn.api_version(ApiKey.METADATA)
         results: list[int] = []
 
@@ -249,7 +248,7 @@ def test_pipelined_requests_all_answered(kafka: Any, backend: str) -> None:
 def test_bad_request_leaves_connection_usable(kafka: Any, backend: str) -> None:
     async def main() -> None:
         host, port = host_port(kafka.bootstrap_servers)
-        conn = await BrokerConnection.connect(host, port)
+        conn = await connect(host, port)
         # A version the codec does not implement: refused before anything is written, as the
         # caller's mistake (ValueError), not the broker's (ProtocolError).
         with pytest.raises(ValueError, match="Metadata v3 is not implemented") as refused:
@@ -306,7 +305,7 @@ def test_closed_port_fails_fast(backend: str) -> None:
         port = closed_port()
         started = time.monotonic()
         with pytest.raises(KafkaConnectionError, match=rf"could not connect to 127.0.0.1:{port}"):
-            await BrokerConnection.connect("127.0.0.1", port, connect_timeout=10)
+            await connect("127.0.0.1", port, connect_timeout=10)
         assert time.monotonic() - started < 5
 
     run(backend, main)
@@ -321,7 +320,7 @@ def test_http_server_is_named(backend: str, fake: Any) -> None:
 
     async def main() -> None:
         with pytest.raises(ProtocolError, match="HTTP server, not a Kafka broker"):
-            await BrokerConnection.connect("127.0.0.1", server.port, connect_timeout=10)
+            await connect("127.0.0.1", server.port, connect_timeout=10)
 
     run(backend, main)
     assert server.closed_by_client.wait(5)
@@ -336,7 +335,7 @@ def test_garbage_is_a_protocol_error(backend: str, fake: Any) -> None:
 
     async def main() -> None:
         with pytest.raises(ProtocolError, match="is it a Kafka broker"):
-            await BrokerConnection.connect("127.0.0.1", server.port, connect_timeout=10)
+            await connect("127.0.0.1", server.port, connect_timeout=10)
 
     run(backend, main)
     assert server.closed_by_client.wait(5)
@@ -351,7 +350,7 @@ def test_silent_server_times_out_and_is_closed(backend: str, fake: Any) -> None:
             NoResponseError,
             match=r"did not answer ApiVersions within the connect timeout \(1 s\)",
         ):
-            await BrokerConnection.connect("127.0.0.1", server.port, connect_timeout=1)
+            await connect("127.0.0.1", server.port, connect_timeout=1)
         assert time.monotonic() - started < 10
 
     run(backend, main)
@@ -379,7 +378,7 @@ def test_server_hanging_up_is_a_connection_error(backend: str, fake: Any) -> Non
 
     async def main() -> None:
         with pytest.raises(KafkaConnectionError, match="closed the connection"):
-            await BrokerConnection.connect("127.0.0.1", server.port, connect_timeout=10)
+            await connect("127.0.0.1", server.port, connect_timeout=10)
 
     run(backend, main)
 
@@ -391,7 +390,7 @@ def test_old_api_versions_is_downgraded(backend: str, fake: Any) -> None:
     server = fake(old_broker)
 
     async def main() -> None:
-        conn = await BrokerConnection.connect("127.0.0.1", server.port, connect_timeout=10)
+        conn = await connect("127.0.0.1", server.port, connect_timeout=10)
         assert conn.api_versions == {
             API_VERSIONS: VersionRange(0, 2),
             METADATA: VersionRange(min_version=0, max_version=4),
@@ -432,9 +431,7 @@ def test_in_flight_limit_and_pipelining(backend: str, fake: Any) -> None:
     server = fake(lambda conn: old_broker(conn, then=answer_in_threes))
 
     async def main() -> None:
-        conn = await BrokerConnection.connect(
-            "127.0.0.1", server.port, connect_timeout=10, max_in_flight=3
-        )
+        conn = await connect("127.0.0.1", server.port, connect_timeout=10, max_in_flight=3)
         results = []
 
         async def ask() -> None:
@@ -462,7 +459,7 @@ def test_wrong_correlation_id_fails_every_request(backend: str, fake: Any) -> No
     server = fake(lambda conn: old_broker(conn, then=wrong_id))
 
     async def main() -> None:
-        conn = await BrokerConnection.connect("127.0.0.1", server.port, connect_timeout=10)
+        conn = await connect("127.0.0.1", server.port, connect_timeout=10)
         errors: list[BaseException] = []
 
         async def ask() -> None:
@@ -494,7 +491,7 @@ def test_malformed_response_closes_the_connection(backend: str, fake: Any) -> No
     server = fake(lambda conn: old_broker(conn, then=malformed))
 
     async def main() -> None:
-        conn = await BrokerConnection.connect("127.0.0.1", server.port, connect_timeout=10)
+        conn = await connect("127.0.0.1", server.port, connect_timeout=10)
         with pytest.raises(ProtocolError, match="malformed Metadata v4 response"):
             await conn.request(metadata_request(4, None))
         assert conn.closed
@@ -507,9 +504,7 @@ def test_request_timeout_fails_the_others_and_closes(backend: str, fake: Any) ->
     server = fake(lambda conn: old_broker(conn, then=lambda c: None))
 
     async def main() -> None:
-        conn = await BrokerConnection.connect(
-            "127.0.0.1", server.port, connect_timeout=10, request_timeout=30
-        )
+        conn = await connect("127.0.0.1", server.port, connect_timeout=10, request_timeout=30)
         outcomes: dict[str, BaseException] = {}
 
         async def ask(name: str, limit: float | None) -> None:
@@ -542,7 +537,7 @@ def test_connection_loss_fails_requests_in_flight(backend: str, fake: Any) -> No
     server = fake(lambda conn: old_broker(conn, then=drop_after_request))
 
     async def main() -> None:
-        conn = await BrokerConnection.connect("127.0.0.1", server.port, connect_timeout=10)
+        conn = await connect("127.0.0.1", server.port, connect_timeout=10)
         with pytest.raises(KafkaConnectionError, match="closed the connection"):
             await conn.request(metadata_request(4, None))
         assert conn.closed
@@ -560,7 +555,7 @@ def test_oneway_requests_expect_no_answer(backend: str, fake: Any) -> None:
     server = fake(lambda conn: old_broker(conn, then=record))
 
     async def main() -> None:
-        conn = await BrokerConnection.connect("127.0.0.1", server.port, connect_timeout=10)
+        conn = await connect("127.0.0.1", server.port, connect_timeout=10)
         await conn.send_oneway(metadata_request(4, None))
         await conn.send_oneway(metadata_request(4, None))
         assert conn.in_flight_count == 0
@@ -606,7 +601,7 @@ def test_submitted_requests_keep_their_order_and_complete_by_callback(
     server = fake(lambda conn: old_broker(conn, then=answer_each))
 
     async def main() -> None:
-        conn = await BrokerConnection.connect("127.0.0.1", server.port, connect_timeout=10)
+        conn = await connect("127.0.0.1", server.port, connect_timeout=10)
         done: list[tuple[int, int]] = []
         finished = anyio.Event()
 
@@ -638,7 +633,7 @@ def test_submitted_request_past_its_timeout_closes_the_connection(backend: str, 
     server = fake(lambda conn: old_broker(conn, then=lambda c: None))
 
     async def main() -> None:
-        conn = await BrokerConnection.connect("127.0.0.1", server.port, connect_timeout=10)
+        conn = await connect("127.0.0.1", server.port, connect_timeout=10)
         errors: list[KafkaConnectionError | None] = []
         conn.submit(
             metadata_request(4, None),
@@ -672,7 +667,7 @@ def test_oneway_submission_completes_once_handed_over(backend: str, fake: Any) -
     server = fake(lambda conn: old_broker(conn, then=record))
 
     async def main() -> None:
-        conn = await BrokerConnection.connect("127.0.0.1", server.port, connect_timeout=10)
+        conn = await connect("127.0.0.1", server.port, connect_timeout=10)
         written = anyio.Event()
         outcome: list[tuple[bytes | None, KafkaConnectionError | None]] = []
 

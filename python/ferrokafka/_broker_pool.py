@@ -26,11 +26,11 @@ import anyio
 
 from ferrokafka import _dns
 from ferrokafka._backoff import ExponentialBackoff
+from ferrokafka._connect import connect_any
 from ferrokafka._connection import (
     BrokerAddress,
     BrokerConnection,
     KafkaConnectionError,
-    connect_any,
 )
 from ferrokafka._error_codes import ErrorCode
 from ferrokafka._logging import CONNECTION, METADATA, client_log

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import anyio
 
 from ferrokafka._address import parse_bootstrap_servers
-from ferrokafka._connection import NoResponseError, connect_any
+from ferrokafka._connect import connect_any
+from ferrokafka._connection import NoResponseError
 from ferrokafka._native import TopicMetadata
 from ferrokafka._requests import ApiKey, metadata_request
 

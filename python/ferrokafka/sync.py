@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import contextlib
 import enum
 import os
 import threading
@@ -33,14 +32,14 @@ import weakref
 from collections import deque
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from types import TracebackType
-from typing import Any, NamedTuple, Self, TypeVar, Unpack
+from typing import Any, Self, TypeVar, Unpack
 
 from ferrokafka._config.arguments import ProducerOptions, document_options
 from ferrokafka._logging import SYNC, ClientLog, client_log
+from ferrokafka._sync_handoff import SyncHandoff, _fail, _Queued
 from ferrokafka._sync_transactions import SyncTransactionalMethods
 from ferrokafka.config import ProducerConfig
 from ferrokafka.errors import (
-    BufferFullError,
     IllegalStateError,
     KafkaError,
     KafkaTimeoutError,
@@ -48,7 +47,7 @@ from ferrokafka.errors import (
 )
 from ferrokafka.producer import HeadersArg, OnDelivery
 from ferrokafka.producer import Producer as AsyncProducer
-from ferrokafka.records import DeliveryFuture, RecordMetadata
+from ferrokafka.records import RecordMetadata
 
 __all__ = ["Producer", "SyncProducerState"]
 
@@ -57,11 +56,6 @@ T = TypeVar("T")
 #: Records waiting in the handoff queue before `send` blocks its caller. The queue is drained
 #: whole in every burst, so this bounds only what piles up while the event loop is busy.
 MAX_QUEUED_RECORDS = 10_000
-# While buffer_memory is full, the head record is offered again after this pause (doubling up
-# to the maximum): the async producer has no awaitable "wait for space" that would not also
-# wait for the record's delivery.
-_SPACE_POLL_MIN_S = 0.001
-_SPACE_POLL_MAX_S = 0.05
 # What the async close may take past its timeout to close its connections (it bounds that by
 # two one-second shields).
 _CLOSE_GRACE_S = 2.5
@@ -78,19 +72,7 @@ class SyncProducerState(enum.Enum):
     CLOSED = "closed"
 
 
-class _Queued(NamedTuple):
-    topic: str
-    value: Any
-    key: Any
-    partition: int | None
-    timestamp_ms: int | None
-    headers: HeadersArg
-    future: concurrent.futures.Future[RecordMetadata]
-    # No headers, partition or timestamp: sent with positional arguments only.
-    plain: bool
-
-
-class Producer(SyncTransactionalMethods):
+class Producer(SyncHandoff, SyncTransactionalMethods):
     """A thread-safe, blocking front of `ferrokafka.Producer`.
 
     Takes the same options (``Producer(bootstrap_servers="b:9092", linger_ms=5)``, or
@@ -385,173 +367,6 @@ class Producer(SyncTransactionalMethods):
                 )
         self._thread = None
         self._loop = None
-
-    # --- the loop's side -----------------------------------------------------------------
-
-    def _run_loop(self, ready: threading.Event) -> None:
-        loop = asyncio.new_event_loop()
-        self._loop = loop
-        ready.set()
-        try:
-            loop.run_forever()
-        finally:
-            pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
-            for task in pending:
-                task.cancel()
-            if pending:
-                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-            loop.close()
-
-    def _drain(self) -> None:
-        """Hands every queued record to the async producer, oldest first; then looks again a
-        moment later, before it lets the next send wake the loop."""
-        if self._hand_over():
-            assert self._loop is not None
-            # Senders in a burst queue more within microseconds: polling once more while busy
-            # saves each of them a cross-thread wake-up (a write to the loop's self-pipe).
-            self._loop.call_later(self._poll_s, self._drain_or_sleep)
-
-    def _drain_or_sleep(self) -> None:
-        with self._lock:
-            if not self._queue:
-                self._wake_pending = False
-                return
-        self._drain()
-
-    def _hand_over(self) -> bool:
-        """True once the queue is empty; False if the head record waits for buffer space (a
-        later drain is scheduled)."""
-        producer = self._producer
-        # With interceptors, send() has run them: the producer's own method, not theirs.
-        send_nowait = (
-            producer.send_nowait
-            if producer._interceptors is None
-            else type(producer).send_nowait.__get__(producer)
-        )
-        while True:
-            with self._lock:
-                if not self._queue:
-                    return True
-                burst = self._queue
-                self._queue = deque()
-                self._not_full.notify_all()
-            for index, queued in enumerate(burst):
-                future = queued.future
-                # Marks it running (its caller can no longer cancel it) or, if it was cancelled,
-                # tells its waiters. A head record offered again after a full buffer (while
-                # _blocked_since is set) already runs.
-                offered_again = index == 0 and self._blocked_since is not None
-                if not (offered_again or future.set_running_or_notify_cancel()):
-                    self._outstanding.discard(future)
-                    continue
-                try:
-                    if queued.plain:
-                        # Positional arguments only: the native fast path's cheapest call.
-                        delivery = send_nowait(queued.topic, queued.value, queued.key)
-                    else:
-                        delivery = send_nowait(
-                            queued.topic,
-                            queued.value,
-                            queued.key,
-                            headers=queued.headers,
-                            partition=queued.partition,
-                            timestamp_ms=queued.timestamp_ms,
-                        )
-                except BufferFullError as exc:
-                    if self._still_blocked(exc, future):
-                        self._handed_total += index
-                        self._requeue(burst, index)
-                        return False  # _wake_pending stays set: no other drain runs meanwhile
-                    continue
-                except Exception as exc:
-                    self._outstanding.discard(future)
-                    _fail(future, exc)
-                    continue
-                self._blocked_since = None
-                delivery.add_done_callback(self._settler(future))
-            self._handed_total += len(burst)
-
-    def _still_blocked(self, exc: BufferFullError, future: concurrent.futures.Future[Any]) -> bool:
-        """Whether the head record should wait for space (True) or has waited long enough and
-        is failed now (False), as Java's send gives up after max_block_ms."""
-        now = time.monotonic()
-        if self._blocked_since is None:
-            self._blocked_since = now
-        elif now - self._blocked_since >= self._max_block_s:
-            self._blocked_since = None
-            self._outstanding.discard(future)
-            _fail(
-                future,
-                KafkaTimeoutError(
-                    f"no buffer space within max_block_ms={self._producer.config.max_block_ms}: "
-                    f"{exc}"
-                ),
-            )
-            return False
-        return True
-
-    def _requeue(self, burst: deque[_Queued], index: int) -> None:
-        rest = list(burst)[index:]
-        with self._lock:
-            self._queue.extendleft(reversed(rest))
-        assert self._loop is not None
-        waited = time.monotonic() - (self._blocked_since or time.monotonic())
-        pause = min(max(_SPACE_POLL_MIN_S, waited / 4), _SPACE_POLL_MAX_S)
-        self._loop.call_later(pause, self._drain)
-
-    def _settler(
-        self, future: concurrent.futures.Future[RecordMetadata]
-    ) -> Callable[[DeliveryFuture], None]:
-        outstanding = self._outstanding
-
-        def settle(delivery: DeliveryFuture) -> None:
-            outstanding.discard(future)
-            error = delivery.exception()
-            if error is None:
-                # close() may have failed it meanwhile from its own thread.
-                with contextlib.suppress(concurrent.futures.InvalidStateError):
-                    future.set_result(delivery.result())
-            else:
-                _fail(future, error)
-
-        return settle
-
-    async def _flush_on_loop(self, deadline: float | None, queued: int) -> None:
-        await self._drained(deadline, queued)
-        remaining = None if deadline is None else max(deadline - time.monotonic(), 0.0)
-        await self._producer.flush(remaining)
-
-    async def _close_on_loop(self, limit: float) -> None:
-        deadline = time.monotonic() + limit
-        # What is still queued at the deadline fails after the close.
-        with contextlib.suppress(KafkaTimeoutError):
-            await self._drained(deadline, self._queued_total)
-        await self._producer.close(max(deadline - time.monotonic(), 0.0))
-
-    async def _drained(self, deadline: float | None, queued: int) -> None:
-        """Waits until the first ``queued`` records ever queued are in the async producer's
-        hands (or failed, or cancelled)."""
-        pause = _SPACE_POLL_MIN_S
-        while self._handed_total < queued:
-            if deadline is not None and time.monotonic() >= deadline:
-                raise KafkaTimeoutError(
-                    "records are still waiting for buffer space: the brokers are not keeping up"
-                )
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, _SPACE_POLL_MAX_S)
-
-
-def _fail(future: concurrent.futures.Future[Any], error: BaseException) -> None:
-    if future.cancelled():
-        # Cancelled while queued: its waiters (concurrent.futures.wait) are told only now.
-        with contextlib.suppress(RuntimeError):
-            future.set_running_or_notify_cancel()
-        return
-    if future.done():
-        return
-    # It may have ended meanwhile on the other thread.
-    with contextlib.suppress(concurrent.futures.InvalidStateError):
-        future.set_exception(error)
 
 
 def _delivery_callback(

@@ -32,8 +32,8 @@ from ferrokafka import (
     SerializationError,
     StringSerializer,
 )
+from ferrokafka._batch_settling import _delivery_timeout
 from ferrokafka._pending import PendingBatch
-from ferrokafka._sender import _delivery_timeout
 from ferrokafka.testing import BaseCluster
 from ferrokafka.testing.pytest_plugin import TopicFactory
 

@@ -13,7 +13,7 @@ import anyio
 import pytest
 from oauth_endpoint import TokenEndpoint
 
-import ferrokafka._connection
+import ferrokafka._connect
 from ferrokafka import Producer
 from ferrokafka.errors import (
     OAuthTokenError,
@@ -111,14 +111,14 @@ async def test_wrong_password_fails_start_at_once_without_retrying(
     kafka_secured: SecuredKafkaCluster, monkeypatch: pytest.MonkeyPatch, mechanism: str
 ) -> None:
     attempts = 0
-    open_wire = ferrokafka._connection.open_wire
+    open_wire = ferrokafka._connect.open_wire
 
     async def counting_open_wire(*args: Any) -> Any:
         nonlocal attempts
         attempts += 1
         return await open_wire(*args)
 
-    monkeypatch.setattr(ferrokafka._connection, "open_wire", counting_open_wire)
+    monkeypatch.setattr(ferrokafka._connect, "open_wire", counting_open_wire)
     options = kafka_secured.producer_config("SASL_SSL", user="alice", mechanism=mechanism)
     options["sasl_password"] = "not-alices-password"
     producer = Producer(**options)

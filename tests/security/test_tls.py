@@ -15,7 +15,7 @@ from typing import Any
 import anyio
 import pytest
 
-import ferrokafka._connection as connection_module
+import ferrokafka._connect as connect_module
 from ferrokafka import Producer, ProducerConfig, SslAuthenticationError
 from ferrokafka.errors import ConfigError
 from ferrokafka.testing import SecuredKafkaCluster
@@ -33,17 +33,17 @@ FAIL_FAST_S = 10.0
 def counted_connects() -> Iterator[list[float]]:
     """Records the time of every connection attempt ferrokafka makes."""
     attempts: list[float] = []
-    original = getattr(connection_module, "open_wire")  # noqa: B009 - not exported
+    original = getattr(connect_module, "open_wire")  # noqa: B009 - not exported
 
     async def counting(*args: Any, **kwargs: Any) -> Any:
         attempts.append(time.monotonic())
         return await original(*args, **kwargs)
 
-    setattr(connection_module, "open_wire", counting)  # noqa: B010 - a test double
+    setattr(connect_module, "open_wire", counting)  # noqa: B010 - a test double
     try:
         yield attempts
     finally:
-        setattr(connection_module, "open_wire", original)  # noqa: B010
+        setattr(connect_module, "open_wire", original)  # noqa: B010
 
 
 @pytest.mark.parametrize("listener", ["SSL", "MTLS"])

@@ -20,7 +20,7 @@ from ferrokafka.testing import (
     fetch_tansu,
     single_node_cluster,
 )
-from ferrokafka.testing._tansu import _check_version
+from ferrokafka.testing._tansu_fetch import _check_version
 from ferrokafka.testing._targets import broker_kind, require_kafka
 
 

@@ -22,14 +22,13 @@ Coordinator errors that say "try again" are retried with a growing backoff until
 COORDINATOR_NOT_AVAILABLE (and a lost connection) look the coordinator up again;
 COORDINATOR_LOAD_IN_PROGRESS and CONCURRENT_TRANSACTIONS (the previous transaction of the id
 is still completing) only wait. The coordinator itself aborts a transaction open longer than
-``transaction_timeout_ms``.
+``transaction_timeout_ms``. (The lookups and retries: `_transactions.coordinator`.)
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
-import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, TypeVar
@@ -41,13 +40,11 @@ from ferrokafka._backoff import ExponentialBackoff
 from ferrokafka._error_codes import ErrorCode
 from ferrokafka._native import InitProducerIdResult
 from ferrokafka._requests import (
-    COORDINATOR_GROUP,
-    COORDINATOR_TRANSACTION,
     ApiKey,
     Request,
-    find_coordinator_request,
     init_producer_id_request,
 )
+from ferrokafka._transactions.coordinator import CoordinatorCalls
 from ferrokafka._transactions.producer_ids import TransactionalProducerIds
 from ferrokafka._transactions.requests import (
     GroupMetadata,
@@ -62,7 +59,6 @@ from ferrokafka._transactions.state import TransactionState, illegal_state, is_t
 from ferrokafka.errors import (
     IllegalStateError,
     KafkaError,
-    KafkaTimeoutError,
     error_for_code,
 )
 
@@ -101,13 +97,11 @@ _FATAL_CODES = frozenset(
         ErrorCode.INVALID_TRANSACTION_TIMEOUT,
     }
 )
-# The coordinator moved, or is not known: look it up again.
-_MOVED_CODES = frozenset({ErrorCode.NOT_COORDINATOR, ErrorCode.COORDINATOR_NOT_AVAILABLE})
 # Answered for the partitions the coordinator did not look at because another one failed.
 _NOT_ATTEMPTED = ErrorCode.OPERATION_NOT_ATTEMPTED
 
 
-class TransactionManager:
+class TransactionManager(CoordinatorCalls):
     def __init__(
         self,
         config: ProducerConfig,
@@ -413,71 +407,7 @@ class TransactionManager:
             "transactional id %r: transaction %sed", self.transactional_id, what.rstrip("e")
         )
 
-    async def _call(
-        self,
-        api: ApiKey,
-        request_for: Callable[[int], Request[T]],
-        error_of: Callable[[T], int],
-        *,
-        group: str | None = None,
-        max_version: int | None = None,
-    ) -> T:
-        """Sends a request to the transaction coordinator (or ``group``'s coordinator), retrying
-        what Kafka says may succeed later, until ``max_block_ms``. Returns the last answer."""
-        deadline = time.monotonic() + self._max_block_ms / 1000
-        key = (COORDINATOR_GROUP, group) if group is not None else self._transaction_key
-        attempts = 0
-        while True:
-            why: object
-            try:
-                conn = await self._coordinator(key)
-                version = conn.api_version(api, ours_max=max_version)
-                result = await conn.request(request_for(version))
-            except KafkaError as exc:
-                if not exc.retriable:
-                    raise
-                self._coordinators.pop(key, None)
-                why = exc
-            else:
-                code = error_of(result)
-                if code == ErrorCode.NONE or not _retriable(code):
-                    return result
-                if code in _MOVED_CODES:
-                    self._coordinators.pop(key, None)
-                why = type(error_for_code(code)).__name__
-            if time.monotonic() >= deadline:
-                raise KafkaTimeoutError(
-                    f"{api.display_name} for transactional id {self.transactional_id!r} did "
-                    f"not succeed within max_block_ms={self._max_block_ms}; last: {why}"
-                )
-            self._log.repeated(
-                ("retry", api), logging.DEBUG, "%s: %s, retrying", api.display_name, why
-            )
-            await anyio.sleep(self._backoff.backoff_ms(attempts) / 1000)
-            attempts += 1
-
-    async def _coordinator(self, key: tuple[int, str]) -> BrokerConnection:
-        node = self._coordinators.get(key)
-        if node is None:
-            conn = await self._pool.any_connection()
-            version = conn.api_version(ApiKey.FIND_COORDINATOR)
-            (answer, *_) = await conn.request(find_coordinator_request(version, key[0], [key[1]]))
-            if answer.error_code != ErrorCode.NONE:
-                raise error_for_code(answer.error_code)
-            node = self._coordinators[key] = answer.node_id
-        if self._pool.metadata.broker(node) is None:
-            # The pool connects only to brokers its metadata lists, and that list may predate
-            # the coordinator's node: a broker that was down at the last refresh and is back
-            # (and now the coordinator, after another one died) would be refused until the
-            # metadata's next periodic refresh, failing every call for max_block_ms.
-            await self._pool.refresh_metadata()
-        return await self._pool.connection(node)
-
     # --- state ---------------------------------------------------------------------------
-
-    @property
-    def _transaction_key(self) -> tuple[int, str]:
-        return (COORDINATOR_TRANSACTION, self.transactional_id)
 
     def _identity(self) -> TxnIdentity:
         return TxnIdentity(self.transactional_id, self._ids.producer_id, self._ids.epoch)
@@ -567,10 +497,6 @@ def transactions_v2_available(conn: BrokerConnection) -> bool:
     except KafkaError:
         return False
     return level >= 2 and produce >= PRODUCE_VERSION_V2 and end_txn >= END_TXN_VERSION_V2
-
-
-def _retriable(code: int) -> bool:
-    return error_for_code(code).retriable
 
 
 def _first_partition_error(result: _native.TxnPartitionsResult) -> int:

@@ -43,7 +43,8 @@ from ferrokafka.testing._external import ExternalCluster
 from ferrokafka.testing._node import KafkaNode
 from ferrokafka.testing._read_back import ConsumedRecord, TimestampType
 from ferrokafka.testing._secured import SecuredKafkaCluster, unsecured_jws
-from ferrokafka.testing._tansu import TANSU_VERSION, TansuCluster, TansuNode, fetch_tansu
+from ferrokafka.testing._tansu import TansuCluster, TansuNode
+from ferrokafka.testing._tansu_fetch import TANSU_VERSION, fetch_tansu
 from ferrokafka.testing._targets import BROKER_ENV, broker_kind, single_node_cluster
 
 __all__ = [

@@ -35,7 +35,7 @@ from ferrokafka.testing._distribution import VERSION_ENV, distribution
 from ferrokafka.testing._errors import KafkaHarnessError
 from ferrokafka.testing._external import BOOTSTRAP_ENV, ExternalCluster
 from ferrokafka.testing._secured import SecuredKafkaCluster
-from ferrokafka.testing._tansu import TANSU_VERSION, tansu_home
+from ferrokafka.testing._tansu_fetch import TANSU_VERSION, tansu_home
 from ferrokafka.testing._targets import BROKER_ENV, broker_kind, require_kafka, single_node_cluster
 
 # The plugin is active in every pytest run of an environment where ferrokafka is installed, so

@@ -81,3 +81,86 @@ def test_frames_split_anywhere_are_cut_the_same() -> None:
             return sink.frames
 
         assert asyncio.run(feed()) == frames, step
+
+
+def _feed(*chunks: bytes, sink: _Sink | None = None, attach_after: int = 0) -> _Sink:
+    """Feeds ``chunks`` to an `AsyncioWire` with no transport; the sink is attached after the
+    first ``attach_after`` of them."""
+
+    async def run() -> _Sink:
+        wire = AsyncioWire()
+        target = sink or _Sink()
+        for index, chunk in enumerate(chunks):
+            if index == attach_after:
+                wire.attach(target, "fake")
+            wire.data_received(chunk)
+        if attach_after >= len(chunks):
+            wire.attach(target, "fake")
+        return target
+
+    return asyncio.run(run())
+
+
+def _framed(*frames: bytes) -> bytes:
+    return b"".join(struct.pack(">i", len(f)) + f for f in frames)
+
+
+def test_bytes_that_arrive_before_the_sink_are_cut_once_it_is_attached() -> None:
+    sink = _feed(_framed(b"one"), _framed(b"two")[:5], _framed(b"two")[5:], attach_after=2)
+    assert sink.frames == [b"one", b"two"]
+
+
+class _RefusingSink(_Sink):
+    """Refuses frame sizes above 8 bytes and frames that start with b"bad", as a connection
+    refuses a size no Kafka response has or an unexpected correlation id."""
+
+    def frame_size(self, size_bytes: bytes) -> int:
+        size = super().frame_size(size_bytes)
+        if size > 8:
+            raise KafkaConnectionError(f"a frame of {size} bytes")
+        return size
+
+    def frame_received(self, frame: bytes) -> None:
+        if frame.startswith(b"bad"):
+            raise KafkaConnectionError("a bad frame")
+        super().frame_received(frame)
+
+
+def test_a_refused_size_ends_the_wire_and_drops_what_follows() -> None:
+    sink = _feed(_framed(b"ok", b"x" * 9, b"after"), sink=_RefusingSink())
+    assert sink.frames == [b"ok"]
+    assert isinstance(sink.ended, KafkaConnectionError)
+    assert "9 bytes" in str(sink.ended)
+
+
+def test_a_refused_frame_ends_the_wire_once_and_drops_the_frames_after_it() -> None:
+    sink = _RefusingSink()
+
+    async def run() -> None:
+        wire = AsyncioWire()
+        wire.attach(sink, "fake")
+        wire.data_received(_framed(b"ok", b"bad", b"after"))
+        wire.data_received(_framed(b"later"))
+        # The transport's own end, after the wire ended itself, is not reported again.
+        wire.connection_lost(None)
+
+    asyncio.run(run())
+    assert sink.frames == [b"ok"]
+    assert str(sink.ended) == "a bad frame"
+
+
+def test_the_peer_closing_is_reported_once() -> None:
+    ends: list[KafkaConnectionError] = []
+
+    class _Counting(_Sink):
+        def wire_closed(self, error: KafkaConnectionError) -> None:
+            ends.append(error)
+
+    async def run() -> None:
+        wire = AsyncioWire()
+        wire.attach(_Counting(), "broker 1")
+        wire.eof_received()
+        wire.connection_lost(None)
+
+    asyncio.run(run())
+    assert [str(e) for e in ends] == ["broker 1 closed the connection"]
