@@ -1,7 +1,11 @@
-"""The native fast paths that shadow `Producer.send_nowait` and `Producer.produce` on a started
-producer's instance: put there by `Producer.start`, taken away when the producer closes or its
-sender ends (close, or the end of the asyncio.run that started it), after which every call takes
-the checked method again.
+"""The native fast paths that shadow `Producer.send_nowait`, `Producer.produce` and (under
+asyncio) `Producer.send` on a started producer's instance: put there by `Producer.start`, taken
+away when the producer closes or its sender ends (close, or the end of the asyncio.run that
+started it), after which every call takes the checked method again.
+
+`send` and `produce` become native awaitables (``ferrokafka._native.SendCall``): no Python
+coroutine frame per record on their common path. They do their work when first awaited, as
+coroutines do, and hand every other case to the Python coroutine with the same arguments.
 """
 
 from __future__ import annotations
@@ -9,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ferrokafka import _enqueue, _native
-from ferrokafka._runtime import now_ms
+from ferrokafka._runtime import now_ms, running_loop
 
 if TYPE_CHECKING:
     from ferrokafka.producer import Producer
@@ -29,14 +33,25 @@ def install(producer: Producer, base: type[Producer]) -> None:
         # Records of bytes need no Python code on their way into the accumulator: the
         # native fast path shadows the send_nowait method while the producer is started,
         # and hands every other call (and every error) to that method.
-        producer.__dict__["send_nowait"] = _native.SendFastPath(
+        event_loop = running_loop()
+        fast = _native.SendFastPath(
             producer._accumulator,
             producer._partition_counts,
             producer._batch_for,
             base.send_nowait.__get__(producer),
             now_ms(),
-        ).send
-    if type(producer).produce is base.produce:
+            event_loop=event_loop,
+            send_fallback=base.send.__get__(producer),
+            produce_fallback=_enqueue.slow_produce(producer),
+            yield_every=_enqueue.YIELD_EVERY,
+        )
+        producer.__dict__["send_nowait"] = fast.send
+        if type(producer).produce is base.produce:
+            producer.__dict__["produce"] = fast.produce
+        # Awaiting a batch natively is asyncio's; under trio send stays the Python coroutine.
+        if event_loop is not None and type(producer).send is base.send:
+            producer.__dict__["send"] = fast.send_awaited
+    elif type(producer).produce is base.produce:
         # As send_nowait's: the per-record path of produce() without attribute lookups.
         producer.__dict__["produce"] = _enqueue.fast_produce(producer)
 
@@ -45,3 +60,4 @@ def remove(producer: Producer) -> None:
     """Takes the fast paths away: every call goes to the checked methods again."""
     producer.__dict__.pop("send_nowait", None)
     producer.__dict__.pop("produce", None)
+    producer.__dict__.pop("send", None)
