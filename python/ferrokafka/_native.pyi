@@ -63,6 +63,7 @@ __all__ = [
     "murmur2",
     "partition_for_key",
     "supported_versions",
+    "wake_waiters",
 ]
 
 __version__: str
@@ -649,7 +650,7 @@ class SendFastPath:
         fallback: Callable[..., DeliveryFuture],
         now_ms: int,
         *,
-        event_loop: asyncio.AbstractEventLoop | None,
+        create_future: Callable[[], asyncio.Future[Any]] | None,
         send_fallback: Callable[..., Awaitable[RecordMetadata]],
         produce_fallback: Callable[..., Awaitable[DeliveryFuture]],
         yield_every: int,
@@ -686,6 +687,7 @@ class SendFastPath:
         timestamp_ms: int | None = None,
     ) -> Awaitable[DeliveryFuture]: ...
 
+def wake_waiters(waiters: list[asyncio.Future[None]]) -> None: ...
 @final
 class Awaiting:
     """What ``await future`` iterates under asyncio."""

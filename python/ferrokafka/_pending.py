@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from ferrokafka._runtime import running_loop
+from ferrokafka import _native
+from ferrokafka._runtime import current_thread, running_loop
 from ferrokafka.errors import IllegalStateError
 from ferrokafka.records import DeliveryFuture, DeliveryReport, InvalidStateError, RecordMetadata
 
@@ -67,6 +68,7 @@ class PendingBatch:
         "parts",
         "placed",
         "resolved",
+        "thread",
         "topic",
         "waiters",
     )
@@ -78,6 +80,9 @@ class PendingBatch:
         # futures' get_loop() returns, where callbacks added late are scheduled, and the only
         # loop whose tasks may wait on it.
         self.loop = running_loop()
+        # The thread that opened it: its loop is `loop` as long as that loop runs, the cheap
+        # test of every await (running_loop() makes a system call per call on CPython 3.11).
+        self.thread = current_thread()
         # delivery_timeout_ms after the first record: every record ends by then.
         self.deadline_ms = deadline_ms
         # Produce requests that carried this batch and failed (retries so far).
@@ -125,11 +130,13 @@ class PendingBatch:
         under other event loops. One plain future per awaiter is what asyncio.Event does too,
         without anyio's layers: this is the awaited-send hot path. It is the awaiter's own so
         that cancelling one awaiting task cannot cancel the others."""
-        loop = running_loop()
-        if loop is None:
-            return None
-        if loop is not self.loop and self.loop is not None:
-            raise self._foreign_loop(loop)
+        loop = self.loop
+        if loop is None or current_thread() != self.thread or not loop.is_running():
+            loop = running_loop()
+            if loop is None:
+                return None
+            if loop is not self.loop and self.loop is not None:
+                raise self._foreign_loop(loop)
         future: asyncio.Future[None] = loop.create_future()
         if self.waiters is None:
             self.waiters = [future]
@@ -144,9 +151,7 @@ class PendingBatch:
             self._event = None
         waiters, self.waiters = self.waiters, None
         if waiters:
-            for future in waiters:
-                if not future.done():
-                    future.set_result(None)
+            _native.wake_waiters(waiters)
 
     def succeed(self, base_offset: int, log_append_time_ms: int) -> None:
         if self.resolved:

@@ -72,6 +72,8 @@ fn call_behaviour<'py>(
 }
 
 static AWAIT: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+/// `tuple.__new__` and `ferrokafka.records.RecordMetadata`.
+static RECORD_METADATA: PyOnceLock<(Py<PyAny>, Py<PyAny>)> = PyOnceLock::new();
 static REPR: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 #[pymethods]
@@ -259,6 +261,53 @@ impl DeliveryFuture {
         )
     }
 
+    /// `record_metadata` of a record whose batch ended, built here for the common case (one
+    /// piece, delivered): the per-record end of `await send(...)`. Anything else asks the batch.
+    fn delivered_metadata<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let batch = self.batch.bind(py);
+        if !batch.getattr(pyo3::intern!(py, "parts"))?.is_none()
+            || !batch.getattr(pyo3::intern!(py, "error"))?.is_none()
+        {
+            return self.record_metadata(py);
+        }
+        let base_offset: i64 = batch.getattr(pyo3::intern!(py, "base_offset"))?.extract()?;
+        let log_append_time: i64 = batch
+            .getattr(pyo3::intern!(py, "log_append_time_ms"))?
+            .extract()?;
+        let offset = if base_offset < 0 {
+            -1
+        } else {
+            base_offset + i64::from(self.index)
+        };
+        let (timestamp, kind) = if log_append_time >= 0 {
+            (log_append_time, pyo3::intern!(py, "LogAppendTime"))
+        } else {
+            (self.timestamp, pyo3::intern!(py, "CreateTime"))
+        };
+        let fields = (
+            batch.getattr(pyo3::intern!(py, "topic"))?,
+            batch.getattr(pyo3::intern!(py, "partition"))?,
+            offset,
+            timestamp,
+            kind,
+            self.key_size,
+            self.value_size,
+        );
+        // tuple.__new__(RecordMetadata, fields): the named tuple without its Python __new__.
+        let (tuple_new, record_metadata) = RECORD_METADATA.get_or_try_init(py, || {
+            let tuple_new = py
+                .get_type::<pyo3::types::PyTuple>()
+                .getattr("__new__")?
+                .unbind();
+            let class = py
+                .import(BEHAVIOUR_MODULE)?
+                .getattr("RecordMetadata")?
+                .unbind();
+            Ok::<_, PyErr>((tuple_new, class))
+        })?;
+        tuple_new.bind(py).call1((record_metadata, fields))
+    }
+
     fn check_not_cancelled(&self, py: Python<'_>) -> PyResult<()> {
         if self.cancelled {
             return Err(self.cancelled_error(py));
@@ -302,8 +351,8 @@ pub struct SendFastPath {
     /// The thread of the producer's event loop: `send` and `produce` append only there
     /// (anything else is handed to the Python coroutines, which raise the loop's error).
     thread: ThreadId,
-    /// The producer's asyncio loop's `create_future`; None under trio, where `send` is not
-    /// shadowed (awaiting a batch there is Python's).
+    /// The producer's asyncio loop's `create_future` (`_runtime.future_factory`); None under
+    /// trio, where `send` is not shadowed (awaiting a batch there is Python's).
     create_future: Option<Py<PyAny>>,
     /// `Producer.send`, unbound from this path: the coroutine for every other `send`.
     send_fallback: Py<PyAny>,
@@ -494,7 +543,7 @@ impl SendFastPath {
     #[new]
     #[pyo3(signature = (
         accumulator, partition_counts, batch_for, fallback, now_ms, *,
-        event_loop, send_fallback, produce_fallback, yield_every,
+        create_future, send_fallback, produce_fallback, yield_every,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -503,15 +552,12 @@ impl SendFastPath {
         batch_for: Py<PyAny>,
         fallback: Py<PyAny>,
         now_ms: i64,
-        event_loop: Option<Bound<'_, PyAny>>,
+        create_future: Option<Py<PyAny>>,
         send_fallback: Py<PyAny>,
         produce_fallback: Py<PyAny>,
         yield_every: u32,
-    ) -> PyResult<Self> {
-        let create_future = event_loop
-            .map(|event_loop| event_loop.getattr("create_future").map(Bound::unbind))
-            .transpose()?;
-        Ok(Self {
+    ) -> Self {
+        Self {
             accumulator,
             partition_counts,
             batch_for,
@@ -525,7 +571,7 @@ impl SendFastPath {
             produce_fallback,
             yield_every: yield_every.max(1),
             credit: AtomicU32::new(yield_every.max(1)),
-        })
+        }
     }
 
     /// `Producer.send` itself (under asyncio): a native coroutine that appends the record when
@@ -645,7 +691,22 @@ impl SendFastPath {
     }
 }
 
+/// Resolves the waiters of a batch that ended (or whose records moved): one pass in Rust over
+/// the futures of every awaiting task, instead of a Python loop per batch.
+#[pyfunction]
+fn wake_waiters(waiters: &Bound<'_, pyo3::types::PyList>) -> PyResult<()> {
+    let py = waiters.py();
+    let none = py.None();
+    for waiter in waiters.iter() {
+        if !waiter.call_method0(pyo3::intern!(py, "done"))?.is_truthy()? {
+            waiter.call_method1(pyo3::intern!(py, "set_result"), (&none,))?;
+        }
+    }
+    Ok(())
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(wake_waiters, m)?)?;
     m.add_class::<DeliveryFuture>()?;
     m.add_class::<SendFastPath>()?;
     m.add_class::<Awaiting>()?;

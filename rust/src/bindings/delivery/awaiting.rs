@@ -84,7 +84,7 @@ impl Awaiting {
                 continue;
             }
             if batch_resolved(batch)? {
-                return Err(stop_with(future.borrow().record_metadata(py)?));
+                return Err(stop_with(future.borrow().delivered_metadata(py)?));
             }
             // The batch checks the loop: a future awaited from another one is refused.
             let waiter = batch.call_method0(pyo3::intern!(py, "asyncio_waiter"))?;
@@ -186,7 +186,7 @@ impl SendCall {
                 Step::Waiting(future) => {
                     let batch = future.batch.bind(py);
                     if batch_resolved(batch)? {
-                        return Err(stop_with(future.record_metadata(py)?));
+                        return Err(stop_with(future.delivered_metadata(py)?));
                     }
                     let create_future = self.path.get().create_future(py)?;
                     return new_waiter(batch, &create_future).map(Some);
