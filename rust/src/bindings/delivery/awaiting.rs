@@ -175,7 +175,10 @@ impl SendCall {
                     };
                     self.step = match appended {
                         Some(future) if self.returns == Returns::Future => {
-                            return Err(stop_with(Bound::new(py, future)?.into_any()));
+                            // Not a tuple: CPython takes it as the value without building
+                            // the StopIteration (stop_with's tuple would be unpacked).
+                            let future = Bound::new(py, future)?.into_any().unbind();
+                            return Err(PyStopIteration::new_err(future));
                         }
                         Some(future) => Step::Waiting(future),
                         None => Step::Delegating(
