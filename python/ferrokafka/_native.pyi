@@ -688,6 +688,7 @@ class SendFastPath:
     ) -> Awaitable[DeliveryFuture]: ...
 
 def wake_waiters(waiters: list[asyncio.Future[None]]) -> None: ...
+
 @final
 class Awaiting:
     """What ``await future`` iterates under asyncio."""

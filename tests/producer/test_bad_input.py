@@ -33,8 +33,8 @@ from ferrokafka import (
     StringSerializer,
 )
 from ferrokafka._pending import PendingBatch
-from ferrokafka.serializers import ByteArraySerializer
 from ferrokafka._sender import _delivery_timeout
+from ferrokafka.serializers import ByteArraySerializer
 from ferrokafka.testing import BaseCluster
 from ferrokafka.testing.pytest_plugin import TopicFactory
 

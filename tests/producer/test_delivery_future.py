@@ -161,7 +161,8 @@ def test_a_cancelled_gather_cancels_the_futures_not_the_records(
             await futures[0]
         await producer.flush()
         # The delivery reports follow the records, not the futures.
-        assert len(reported) == 5 and all(m is not None for m in reported)
+        assert len(reported) == 5
+        assert all(m is not None for m in reported)
 
     _asyncio(kafka, scenario, name, linger_ms=LINGER_MS)
     assert sorted(r.value for r in kafka.consume(name, 5)) == [b"g-%d" % i for i in range(5)]
@@ -327,7 +328,8 @@ def test_a_refused_record_fails_its_future(
             refused = producer.send_nowait(name, REFUSED)
             with pytest.raises(RecordTooLargeError):
                 await refused
-            assert refused.done() and not refused.cancelled()
+            assert refused.done()
+            assert not refused.cancelled()
             assert isinstance(refused.exception(), RecordTooLargeError)
             with pytest.raises(RecordTooLargeError):
                 refused.result()

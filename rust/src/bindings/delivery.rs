@@ -149,8 +149,11 @@ impl DeliveryFuture {
     }
 
     /// The `CancelledError` of a cancelled future (asyncio's `gather` asks for it by name).
-    fn _make_cancelled_error<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        Ok(self.cancelled_error(py).into_value(py).into_bound(py).into_any())
+    fn _make_cancelled_error<'py>(&self, py: Python<'py>) -> Bound<'py, PyAny> {
+        self.cancelled_error(py)
+            .into_value(py)
+            .into_bound(py)
+            .into_any()
     }
 
     /// The `RecordMetadata`, or the delivery's error raised; `InvalidStateError` if pending,
@@ -325,7 +328,9 @@ impl DeliveryFuture {
 
 /// `PendingBatch.resolved`, read as the attribute: the batch's `done()` without a call.
 fn batch_resolved(batch: &Bound<'_, PyAny>) -> PyResult<bool> {
-    batch.getattr(pyo3::intern!(batch.py(), "resolved"))?.is_truthy()
+    batch
+        .getattr(pyo3::intern!(batch.py(), "resolved"))?
+        .is_truthy()
 }
 
 /// `Producer.send_nowait` for a started producer without serializers or custom partitioner.
@@ -411,11 +416,15 @@ impl SendFastPath {
     ) -> PyResult<Bound<'py, PyAny>> {
         match returns {
             Returns::Metadata => self.send_fallback.bind(py).call1((topic, value, key)),
-            Returns::Future => {
-                self.produce_fallback
-                    .bind(py)
-                    .call1((topic, value, key, py.None(), py.None(), py.None(), turn))
-            }
+            Returns::Future => self.produce_fallback.bind(py).call1((
+                topic,
+                value,
+                key,
+                py.None(),
+                py.None(),
+                py.None(),
+                turn,
+            )),
         }
     }
 
@@ -698,7 +707,10 @@ fn wake_waiters(waiters: &Bound<'_, pyo3::types::PyList>) -> PyResult<()> {
     let py = waiters.py();
     let none = py.None();
     for waiter in waiters.iter() {
-        if !waiter.call_method0(pyo3::intern!(py, "done"))?.is_truthy()? {
+        if !waiter
+            .call_method0(pyo3::intern!(py, "done"))?
+            .is_truthy()?
+        {
             waiter.call_method1(pyo3::intern!(py, "set_result"), (&none,))?;
         }
     }

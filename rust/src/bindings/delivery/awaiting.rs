@@ -182,7 +182,8 @@ impl SendCall {
                         }
                         Some(future) => Step::Waiting(future),
                         None => Step::Delegating(
-                            path.slow_call(py, self.returns, turn, topic, value, key)?.unbind(),
+                            path.slow_call(py, self.returns, turn, topic, value, key)?
+                                .unbind(),
                         ),
                     };
                 }
@@ -279,7 +280,9 @@ impl SendCall {
     fn close(&mut self, py: Python<'_>) -> PyResult<()> {
         let step = std::mem::replace(&mut self.step, Step::Finished);
         if let Step::Delegating(coroutine) = step {
-            coroutine.bind(py).call_method0(pyo3::intern!(py, "close"))?;
+            coroutine
+                .bind(py)
+                .call_method0(pyo3::intern!(py, "close"))?;
         }
         Ok(())
     }
