@@ -5,8 +5,8 @@ The sender is kept nearly idle (linger 60 s, batches of 512 KiB, under the broke
 ``max.message.bytes``; a 1 GiB buffer), so that mostly the call is measured: CPU time of the
 calling thread (`thread_time_ns`) around a loop of each kind, median of five rounds. `await
 produce` gives the loop a turn every 1,000 records, in which the sender sends the batches that
-filled: that work is in its figure. The parts are measured from Python, so each carries a call's own cost too: they show
-where the time goes, they do not add up exactly.
+filled: that work is in its figure. The parts are measured from Python, so each carries a
+call's own cost too: they show where the time goes, they do not add up exactly.
 
     python -m benches.per_call [records]
 """
