@@ -24,6 +24,7 @@ import anyio.lowlevel
 
 from ferrokafka import _waits
 from ferrokafka._record_args import check_topic
+from ferrokafka._argument_errors import check_partition
 from ferrokafka._runtime import current_thread
 from ferrokafka.bulk import BulkDelivery
 from ferrokafka.errors import BufferFullError, SerializationError
@@ -99,6 +100,29 @@ def fast_produce(producer: Producer) -> Callable[..., Awaitable[DeliveryFuture]]
     return produce
 
 
+def slow_produce(
+    producer: Producer,
+) -> Callable[..., Awaitable[DeliveryFuture]]:
+    """The coroutine the native `produce` hands every other call to (options, unknown
+    topic, full buffer, another loop, its turn to yield): `produce_slowly`, owner checked."""
+
+    async def produce(
+        topic: str,
+        value: Any,
+        key: Any,
+        headers: HeadersArg,
+        partition: int | None,
+        timestamp_ms: int | None,
+        turn: bool,
+    ) -> DeliveryFuture:
+        producer._check_owner()
+        return await produce_slowly(
+            producer, topic, value, key, headers, partition, timestamp_ms, turn
+        )
+
+    return produce
+
+
 async def produce_slowly(
     producer: Producer,
     topic: str,
@@ -113,7 +137,10 @@ async def produce_slowly(
 ) -> DeliveryFuture:
     """`produce` off its fast path, the loop checked: the turn is due, the call has options,
     the topic's metadata is missing, or the buffer is full. ``send_nowait`` replaces the
-    producer's (the interceptors pass the one they wrap)."""
+    producer's (the interceptors pass the one they wrap).
+    if partition is not None:
+        # Refused at once, not after a wait for metadata or buffer space.
+        check_partition(topic, partition, producer._partition_counts.get(topic))
     if turn:
         # Before the append: a produce() cancelled here has enqueued nothing.
         await give_turn()

@@ -80,8 +80,8 @@ class HeldTopic:
                 batch, index = PendingBatch(self.topic, -1, 0, self.placeholder.log), 0
                 batch.fail(error)
             record.future.rebind(batch, index)
-        for future, callback in callbacks:
-            future.add_done_callback(callback)
+        for future, callback, context in callbacks:
+            future.batch_and_index()[0].add_done_callback(future, callback, context)
         self.records.clear()
         self.placeholder.wake()
 

@@ -1,7 +1,9 @@
 """Type stubs for the Rust extension module (rust/src/bindings/)."""
 
-from collections.abc import Callable, Generator, Mapping, Sequence
-from typing import Any, TypedDict, final, type_check_only
+import asyncio
+import contextvars
+from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
+from typing import Any, ClassVar, TypedDict, final, type_check_only
 
 from ferrokafka._pending import PendingBatch
 from ferrokafka.records import RecordMetadata
@@ -24,6 +26,7 @@ __all__ = [
     "RecordError",
     "SaslAuthenticateResult",
     "SaslHandshakeResult",
+    "SendCall",
     "SendFastPath",
     "TopicMetadata",
     "TxnCoordinatorResult",
@@ -61,6 +64,7 @@ __all__ = [
     "murmur2",
     "partition_for_key",
     "supported_versions",
+    "wake_waiters",
 ]
 
 __version__: str
@@ -625,11 +629,25 @@ class DeliveryFuture:
     def __new__(
         cls, batch: PendingBatch, index: int, timestamp: int, key_size: int, value_size: int
     ) -> DeliveryFuture: ...
+    _asyncio_future_blocking: ClassVar[bool]
+    def get_loop(self) -> asyncio.AbstractEventLoop: ...
     def done(self) -> bool: ...
+    def cancelled(self) -> bool: ...
+    def cancel(self, msg: Any | None = None) -> bool: ...
+    @property
+    def _cancel_message(self) -> Any | None: ...
+    def _make_cancelled_error(self) -> asyncio.CancelledError: ...
     def result(self) -> RecordMetadata: ...
     def exception(self) -> BaseException | None: ...
-    def add_done_callback(self, callback: Callable[[DeliveryFuture], Any]) -> None: ...
+    def add_done_callback(
+        self,
+        callback: Callable[[DeliveryFuture], Any],
+        *,
+        context: contextvars.Context | None = None,
+    ) -> None: ...
+    def remove_done_callback(self, callback: Callable[[DeliveryFuture], Any]) -> int: ...
     def __await__(self) -> Generator[Any, None, RecordMetadata]: ...
+    def __iter__(self) -> Generator[Any, None, RecordMetadata]: ...
     def batch_and_index(self) -> tuple[PendingBatch, int]: ...
     def rebind(self, batch: PendingBatch, index: int) -> None: ...
     @property
@@ -648,6 +666,11 @@ class SendFastPath:
         batch_for: Callable[[int, int], PendingBatch],
         fallback: Callable[..., DeliveryFuture],
         now_ms: int,
+        *,
+        create_future: Callable[[], asyncio.Future[Any]] | None,
+        send_fallback: Callable[..., Awaitable[RecordMetadata]],
+        produce_fallback: Callable[..., Awaitable[DeliveryFuture]],
+        yield_every: int,
     ) -> SendFastPath: ...
     def send(
         self,
@@ -660,6 +683,28 @@ class SendFastPath:
         timestamp_ms: int | None = None,
         on_delivery: Callable[..., Any] | None = None,
     ) -> DeliveryFuture: ...
+    def send_awaited(
+        self,
+        topic: str,
+        value: Any = None,
+        key: Any = None,
+        *,
+        headers: Any = None,
+        partition: int | None = None,
+        timestamp_ms: int | None = None,
+    ) -> Awaitable[RecordMetadata]: ...
+    def produce(
+        self,
+        topic: str,
+        value: Any = None,
+        key: Any = None,
+        *,
+        headers: Any = None,
+        partition: int | None = None,
+        timestamp_ms: int | None = None,
+    ) -> Awaitable[DeliveryFuture]: ...
+
+def wake_waiters(waiters: list[asyncio.Future[None]]) -> None: ...
 
 @final
 class Awaiting:
@@ -667,3 +712,14 @@ class Awaiting:
 
     def __iter__(self) -> Awaiting: ...
     def __next__(self) -> Any: ...
+
+@final
+class SendCall:
+    """The native coroutine of ``await producer.send(...)`` / ``await producer.produce(...)``."""
+
+    def __await__(self) -> SendCall: ...
+    def __iter__(self) -> SendCall: ...
+    def __next__(self) -> Any: ...
+    def send(self, value: Any) -> Any: ...
+    def throw(self, error: Any, value: Any = None, traceback: Any = None) -> Any: ...
+    def close(self) -> None: ...

@@ -8,25 +8,37 @@ callback per record.
 Where the batch is in its life (registered, in flight, retried, split) is the registry's
 (`ferrokafka._inflight.InFlight`): it alone writes ``in_flight``, ``attempts``, ``placed``,
 ``maybe_written`` and ``parts``. A `DeliveryFuture` (native) reads a batch only through the
-methods `done`, `record_metadata`, `record_error`, `add_done_callback` and `asyncio_waiter`.
+methods `done`, `record_metadata`, `record_error`, `add_done_callback`,
+`remove_done_callback`, `cancel_future`, `asyncio_waiter` and the attribute ``loop``.
+
+Done callbacks follow asyncio's rules, which its helpers (`asyncio.wait`, `as_completed`,
+`gather`, `shield`, `wait_for`) rely on: one added to a finished future is scheduled with the
+loop's ``call_soon``, never called from inside ``add_done_callback``; a context given with it is
+the one it runs in. At the batch's end they run in one pass, from the sender's own callback.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import anyio
 
+from ferrokafka import _native
 from ferrokafka._logging import UNNAMED, ClientLog
-from ferrokafka._runtime import running_loop
-from ferrokafka.records import DeliveryFuture, InvalidStateError, RecordMetadata
+from ferrokafka._runtime import current_thread, running_loop
+from ferrokafka.errors import IllegalStateError
+from ferrokafka.records import DeliveryFuture, DeliveryReport, InvalidStateError, RecordMetadata
 
 if TYPE_CHECKING:
     from ferrokafka.errors import KafkaError
 
 DoneCallback = Callable[[DeliveryFuture], Any]
+# A done callback as stored: the future it was added to, the callback, and the context it runs
+# in (None: the current one when it runs).
+CallbackEntry = tuple[DeliveryFuture, DoneCallback, contextvars.Context | None]
 
 # tuple.__new__(RecordMetadata, fields): the named tuple without its Python-level __new__ (one
 # is built per awaited record).
@@ -48,12 +60,14 @@ class PendingBatch:
         "last_error",
         "log",
         "log_append_time_ms",
+        "loop",
         "maybe_written",
         "parent",
         "partition",
         "parts",
         "placed",
         "resolved",
+        "thread",
         "topic",
         "waiters",
     )
@@ -65,6 +79,13 @@ class PendingBatch:
         # Its producer's: a delivery callback that raises is logged under its client id.
         self.log = log
         self.partition = partition
+        # The asyncio loop the batch was opened on (the producer's; None under trio): what its
+        # futures' get_loop() returns, where callbacks added late are scheduled, and the only
+        # loop whose tasks may wait on it.
+        self.loop = running_loop()
+        # The thread that opened it: its loop is `loop` as long as that loop runs, the cheap
+        # test of every await (running_loop() makes a system call per call on CPython 3.11).
+        self.thread = current_thread()
         # delivery_timeout_ms after the first record: every record ends by then.
         self.deadline_ms = deadline_ms
         # Produce requests that carried this batch and failed (retries so far).
@@ -92,8 +113,8 @@ class PendingBatch:
         # Futures of asyncio awaiters, one each (see asyncio_waiter); `await future` adds to
         # this list from Rust too (ferrokafka._native.Awaiting).
         self.waiters: list[asyncio.Future[None]] | None = None
-        # (future, callback) pairs, run once when the batch ends.
-        self.callbacks: list[tuple[DeliveryFuture, DoneCallback]] | None = None
+        # Done callbacks, run once when the batch ends (see CallbackEntry).
+        self.callbacks: list[CallbackEntry] | None = None
 
     async def wait(self) -> None:
         """Returns once the batch has ended (or its records moved: see `wake`)."""
@@ -112,9 +133,13 @@ class PendingBatch:
         under other event loops. One plain future per awaiter is what asyncio.Event does too,
         without anyio's layers: this is the awaited-send hot path. It is the awaiter's own so
         that cancelling one awaiting task cannot cancel the others."""
-        loop = running_loop()
-        if loop is None:
-            return None
+        loop = self.loop
+        if loop is None or current_thread() != self.thread or not loop.is_running():
+            loop = running_loop()
+            if loop is None:
+                return None
+            if loop is not self.loop and self.loop is not None:
+                raise self._foreign_loop(loop)
         future: asyncio.Future[None] = loop.create_future()
         if self.waiters is None:
             self.waiters = [future]
@@ -129,9 +154,7 @@ class PendingBatch:
             self._event = None
         waiters, self.waiters = self.waiters, None
         if waiters:
-            for future in waiters:
-                if not future.done():
-                    future.set_result(None)
+            _native.wake_waiters(waiters)
 
     def succeed(self, base_offset: int, log_append_time_ms: int) -> None:
         if self.resolved:
@@ -201,14 +224,61 @@ class PendingBatch:
             return self.error
         return self.locate(index)[0].error
 
-    def add_done_callback(self, future: DeliveryFuture, callback: DoneCallback) -> None:
-        """Runs ``callback(future)`` once the batch has ended (now, if it has)."""
-        if self.resolved:
-            run_callback(callback, future, self.log)
+    def add_done_callback(
+        self,
+        future: DeliveryFuture,
+        callback: DoneCallback,
+        context: contextvars.Context | None = None,
+    ) -> None:
+        """Runs ``callback(future)`` once the batch has ended; if ``future`` has ended already,
+        at the loop's next turn (at once under trio, which has no call_soon)."""
+        if self.resolved or future.cancelled():
+            self._schedule(future, callback, context)
         elif self.callbacks is None:
-            self.callbacks = [(future, callback)]
+            self.callbacks = [(future, callback, context)]
         else:
-            self.callbacks.append((future, callback))
+            self.callbacks.append((future, callback, context))
+
+    def remove_done_callback(self, future: DeliveryFuture, callback: DoneCallback) -> int:
+        """Removes every ``callback`` added for ``future``; returns how many."""
+        callbacks = self.callbacks
+        if not callbacks:
+            return 0
+        kept = [entry for entry in callbacks if entry[0] is not future or entry[1] != callback]
+        self.callbacks = kept or None
+        return len(callbacks) - len(kept)
+
+    def cancel_future(self, future: DeliveryFuture) -> None:
+        """``future`` was cancelled (it has ended, its record has not): its callbacks run at
+        the loop's next turn, except the producer's delivery reports, which wait for the
+        record's real end; its awaiters wake up and see the cancellation."""
+        callbacks = self.callbacks
+        if callbacks:
+            kept = []
+            for entry in callbacks:
+                if entry[0] is future and not isinstance(entry[1], DeliveryReport):
+                    self._schedule(*entry)
+                else:
+                    kept.append(entry)
+            self.callbacks = kept or None
+        self.wake()
+
+    def _schedule(
+        self, future: DeliveryFuture, callback: DoneCallback, context: contextvars.Context | None
+    ) -> None:
+        loop = self.loop
+        if loop is None or loop.is_closed():
+            run_callback(callback, future, self.log, context)
+        else:
+            loop.call_soon(run_callback, callback, future, self.log, context)
+
+    def _foreign_loop(self, loop: asyncio.AbstractEventLoop) -> IllegalStateError:
+        return IllegalStateError(
+            f"a DeliveryFuture of {self.topic!r} belongs to the event loop of its producer "
+            f"({type(self.loop).__name__} {id(self.loop):#x}) and was awaited from another one "
+            f"({type(loop).__name__} {id(loop):#x}): await it in the producer's loop, or use "
+            "ferrokafka.sync.Producer from other threads"
+        )
 
     def _finish(self) -> None:
         self.resolved = True
@@ -221,13 +291,21 @@ class PendingBatch:
             self.wake()
         callbacks, self.callbacks = self.callbacks, None
         if callbacks:
-            for future, callback in callbacks:
-                run_callback(callback, future, self.log)
+            for future, callback, context in callbacks:
+                run_callback(callback, future, self.log, context)
 
 
-def run_callback(callback: DoneCallback, future: DeliveryFuture, log: ClientLog) -> None:
+def run_callback(
+    callback: DoneCallback,
+    future: DeliveryFuture,
+    log: ClientLog,
+    context: contextvars.Context | None = None,
+) -> None:
     """Runs a user's delivery callback; its exceptions are logged, never raised into the sender."""
     try:
-        callback(future)
+        if context is None:
+            callback(future)
+        else:
+            context.run(callback, future)
     except Exception:
         log.exception("delivery callback %r raised (the record's outcome stands)", callback)

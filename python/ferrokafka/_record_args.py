@@ -21,7 +21,7 @@ from ferrokafka.errors import (
     PartitionOutOfRangeError,
     SerializationError,
 )
-from ferrokafka.records import DeliveryFuture, RecordMetadata
+from ferrokafka.records import DeliveryFuture, DeliveryReport, RecordMetadata
 
 if TYPE_CHECKING:
     from ferrokafka._held import Headers
@@ -113,15 +113,9 @@ def check_timestamp(timestamp_ms: int) -> None:
 
 
 def delivery_callback(on_delivery: OnDelivery) -> Callable[[DeliveryFuture], None]:
-    def callback(future: DeliveryFuture) -> None:
-        error = future.exception()
-        if error is None:
-            on_delivery(future.result(), None)
-        else:
-            assert isinstance(error, KafkaError)
-            on_delivery(None, error)
-
-    return callback
+    """The done callback that reports a record's delivery to ``on_delivery``: a
+    `DeliveryReport`, so that cancelling the record's future does not cancel the report."""
+    return DeliveryReport(on_delivery)
 
 
 def custom_partition(

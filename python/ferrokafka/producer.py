@@ -305,6 +305,9 @@ class Producer(TransactionalMethods):
         deadline: float | None = None
         if topic not in self._partition_counts:
             check_topic(topic)
+            if partition is not None:
+                # Refused before the wait for metadata, as send_nowait refuses it.
+                check_partition(topic, partition, None)
             deadline = time.monotonic() + self._config.max_block_ms / 1000
             await _waits.wait_for_metadata(self, topic, deadline)
         plain = headers is None and partition is None and timestamp_ms is None

@@ -34,6 +34,7 @@ from ferrokafka import (
 )
 from ferrokafka._batch_settling import _delivery_timeout
 from ferrokafka._pending import PendingBatch
+from ferrokafka.serializers import ByteArraySerializer
 from ferrokafka.testing import BaseCluster
 from ferrokafka.testing.pytest_plugin import TopicFactory
 
@@ -386,6 +387,31 @@ async def test_bool_partition_is_refused_on_a_topic_that_has_partition_1(
                 call()
         with pytest.raises(PartitionOutOfRangeError, match="partition=True is a bool"):
             await producer.send(name, b"v", partition=True)
+        meta = await producer.send(name, b"one", partition=1)
+    assert (meta.partition, meta.offset) == (1, 0)
+    assert [r.value for r in kafka.consume(name, 1)] == [b"one"]
+
+
+@pytest.mark.parametrize("known", [True, False], ids=["metadata-known", "metadata-unknown"])
+@pytest.mark.parametrize("native", [True, False], ids=["fast-path", "slow-path"])
+async def test_bool_partition_is_refused_by_every_call(
+    kafka: BaseCluster, topic: TopicFactory, known: bool, native: bool
+) -> None:
+    """``partition=True`` is not partition 1 on any path: send_nowait, send and produce, on
+    the native fast path and off it (a serializer takes every call off it), with the topic's
+    metadata known and before it is; nothing is queued."""
+    name = topic(partitions=2)
+    serializer = None if native else ByteArraySerializer()
+    async with Producer(**options(kafka), value_serializer=serializer) as producer:
+        assert ("send_nowait" in producer.__dict__) is native
+        if known:
+            await producer.wait_for_topic(name)
+        with pytest.raises(PartitionOutOfRangeError, match="partition=True is a bool"):
+            producer.send_nowait(name, b"v", partition=True)
+        with pytest.raises(PartitionOutOfRangeError, match="partition=True is a bool"):
+            await producer.send(name, b"v", partition=True)
+        with pytest.raises(PartitionOutOfRangeError, match="partition=True is a bool"):
+            await producer.produce(name, b"v", partition=True)
         meta = await producer.send(name, b"one", partition=1)
     assert (meta.partition, meta.offset) == (1, 0)
     assert [r.value for r in kafka.consume(name, 1)] == [b"one"]

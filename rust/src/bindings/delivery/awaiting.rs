@@ -1,0 +1,303 @@
+//! The native awaitables of the per-record paths, so that awaiting a record runs no Python
+//! frame of ours on its common path:
+//!
+//! - `Awaiting`: `await future` for a `DeliveryFuture` under asyncio;
+//! - `SendCall`: `await producer.send(...)` (a coroutine: `asyncio.create_task` and
+//!   `asyncio.gather` take it), which appends the record through `SendFastPath` when it first
+//!   runs, then waits for its batch like `Awaiting`;
+//! - the same object for `await producer.produce(...)`, which returns the record's
+//!   `DeliveryFuture` as soon as it is appended.
+//!
+//! Each does its work when first stepped, not when called, as a Python coroutine would: a
+//! `send(...)` or `produce(...)` never awaited queues nothing. Anything off the common path
+//! (options, unknown topic, a full buffer, another thread, the producer's turn to yield) is
+//! handed to the Python coroutine with the same arguments, and this object steps it.
+
+use pyo3::exceptions::{PyRuntimeError, PyStopIteration};
+use pyo3::prelude::*;
+use pyo3::types::PyList;
+use pyo3::{PyTraverseError, PyVisit};
+
+use super::{batch_resolved, DeliveryFuture, SendFastPath};
+
+/// The end of an awaitable: `StopIteration(value)`. The value goes in a tuple: a bare tuple
+/// (a `RecordMetadata`) would be taken for the exception's arguments.
+fn stop_with(value: Bound<'_, PyAny>) -> PyErr {
+    PyStopIteration::new_err((value.unbind(),))
+}
+
+/// A future of the awaiter's own (so that cancelling one awaiting task cannot cancel the
+/// others), in `batch`'s list of waiters, marked as asyncio's `Future.__await__` marks itself
+/// before yielding to the task. `create_future` is the loop's.
+fn new_waiter<'py>(
+    batch: &Bound<'py, PyAny>,
+    create_future: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let py = batch.py();
+    let waiter = create_future.call0()?;
+    let waiters = batch.getattr(pyo3::intern!(py, "waiters"))?;
+    if let Ok(waiters) = waiters.cast::<PyList>() {
+        waiters.append(&waiter)?;
+    } else {
+        batch.setattr(pyo3::intern!(py, "waiters"), PyList::new(py, [&waiter])?)?;
+    }
+    waiter.setattr(pyo3::intern!(py, "_asyncio_future_blocking"), true)?;
+    Ok(waiter)
+}
+
+/// `await future` under asyncio: yields a future of the awaiter's own until the record's batch
+/// has ended, then returns the metadata. The same steps as `ferrokafka.records._future_await`,
+/// without a Python frame.
+#[pyclass(module = "ferrokafka._native")]
+pub struct Awaiting {
+    future: Py<DeliveryFuture>,
+    /// The batch waited on: a record held for metadata moves to its real batch meanwhile.
+    waiting_on: Option<Py<PyAny>>,
+}
+
+impl Awaiting {
+    pub fn new(future: Py<DeliveryFuture>) -> Self {
+        Self {
+            future,
+            waiting_on: None,
+        }
+    }
+}
+
+#[pymethods]
+impl Awaiting {
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__<'py>(&mut self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let future = self.future.bind(py);
+        loop {
+            future.borrow().check_not_cancelled(py)?;
+            let batch = future.borrow().batch.clone_ref(py);
+            let batch = batch.bind(py);
+            let moved = self
+                .waiting_on
+                .take()
+                .is_some_and(|before| !before.bind(py).is(batch));
+            if moved {
+                continue;
+            }
+            if batch_resolved(batch)? {
+                return Err(stop_with(future.borrow().delivered_metadata(py)?));
+            }
+            // The batch checks the loop: a future awaited from another one is refused.
+            let waiter = batch.call_method0(pyo3::intern!(py, "asyncio_waiter"))?;
+            if waiter.is_none() {
+                return Err(PyRuntimeError::new_err(
+                    "a DeliveryFuture awaited under asyncio must be awaited inside its event loop",
+                ));
+            }
+            waiter.setattr(pyo3::intern!(py, "_asyncio_future_blocking"), true)?;
+            self.waiting_on = Some(batch.clone().unbind());
+            return Ok(Some(waiter));
+        }
+    }
+
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        visit.call(&self.future)?;
+        if let Some(batch) = &self.waiting_on {
+            visit.call(batch)?;
+        }
+        Ok(())
+    }
+}
+
+/// Where a `SendCall` is.
+enum Step {
+    /// Not run yet: the record's topic, value and key.
+    Start(Py<PyAny>, Py<PyAny>, Py<PyAny>),
+    /// Appended; waiting for the batch's end (`send`).
+    Waiting(DeliveryFuture),
+    /// Off the fast path: the Python coroutine doing the work, stepped by this object.
+    Delegating(Py<PyAny>),
+    Finished,
+}
+
+/// What the call returns once the record is appended.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Returns {
+    /// `send`: the record's `RecordMetadata`, once delivered.
+    Metadata,
+    /// `produce`: the record's `DeliveryFuture`, at once.
+    Future,
+}
+
+/// `await producer.send(...)` / `await producer.produce(...)` for a record of bytes: a native
+/// coroutine (`send`, `throw`, `close`, `__await__`), created by `SendFastPath`.
+#[pyclass(module = "ferrokafka._native")]
+pub struct SendCall {
+    path: Py<SendFastPath>,
+    returns: Returns,
+    step: Step,
+}
+
+impl SendCall {
+    pub fn new(
+        path: Py<SendFastPath>,
+        returns: Returns,
+        topic: Py<PyAny>,
+        value: Py<PyAny>,
+        key: Py<PyAny>,
+    ) -> Self {
+        Self {
+            path,
+            returns,
+            step: Step::Start(topic, value, key),
+        }
+    }
+
+    fn advance<'py>(&mut self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let result = self.advance_once(py);
+        if result.is_err() {
+            self.step = Step::Finished;
+        }
+        result
+    }
+
+    fn advance_once<'py>(&mut self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        loop {
+            match &self.step {
+                Step::Start(topic, value, key) => {
+                    let path = self.path.get();
+                    let (topic, value, key) = (topic.bind(py), value.bind(py), key.bind(py));
+                    // produce's turn to yield: the Python coroutine gives it.
+                    let turn = self.returns == Returns::Future && !path.take_credit();
+                    let appended = if turn {
+                        None
+                    } else {
+                        path.try_send_here(py, topic, value, key)?
+                    };
+                    self.step = match appended {
+                        Some(future) if self.returns == Returns::Future => {
+                            // Not a tuple: CPython takes it as the value without building
+                            // the StopIteration (stop_with's tuple would be unpacked).
+                            let future = Bound::new(py, future)?.into_any().unbind();
+                            return Err(PyStopIteration::new_err(future));
+                        }
+                        Some(future) => Step::Waiting(future),
+                        None => Step::Delegating(
+                            path.slow_call(py, self.returns, turn, topic, value, key)?
+                                .unbind(),
+                        ),
+                    };
+                }
+                Step::Waiting(future) => {
+                    let batch = future.batch.bind(py);
+                    if batch_resolved(batch)? {
+                        return Err(stop_with(future.delivered_metadata(py)?));
+                    }
+                    let create_future = self.path.get().create_future(py)?;
+                    return new_waiter(batch, &create_future).map(Some);
+                }
+                Step::Delegating(coroutine) => {
+                    return coroutine
+                        .bind(py)
+                        .call_method1(pyo3::intern!(py, "send"), (py.None(),))
+                        .map(Some);
+                }
+                Step::Finished => {
+                    return Err(PyRuntimeError::new_err(
+                        "cannot reuse already awaited coroutine",
+                    ));
+                }
+            }
+        }
+    }
+}
+
+#[pymethods]
+impl SendCall {
+    fn __await__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__<'py>(&mut self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.advance(py)
+    }
+
+    /// The coroutine protocol's `send`: asyncio sends None at every step.
+    fn send<'py>(
+        &mut self,
+        py: Python<'py>,
+        value: Bound<'py, PyAny>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        if let Step::Delegating(coroutine) = &self.step {
+            let result = coroutine
+                .bind(py)
+                .call_method1(pyo3::intern!(py, "send"), (value,));
+            if result.is_err() {
+                self.step = Step::Finished;
+            }
+            return result.map(Some);
+        }
+        self.advance(py)
+    }
+
+    /// Raises `error` where the coroutine waits (a cancelled task's `CancelledError`): the
+    /// wait ends, the record, already queued, does not.
+    #[pyo3(signature = (error, value = None, traceback = None))]
+    fn throw<'py>(
+        &mut self,
+        py: Python<'py>,
+        error: Bound<'py, PyAny>,
+        value: Option<Bound<'py, PyAny>>,
+        traceback: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let step = std::mem::replace(&mut self.step, Step::Finished);
+        if let Step::Delegating(coroutine) = step {
+            let result = coroutine
+                .bind(py)
+                .call_method1(pyo3::intern!(py, "throw"), (&error, value, traceback));
+            if result.is_ok() {
+                self.step = Step::Delegating(coroutine);
+            }
+            return result.map(Some);
+        }
+        let exception = if error.is_instance_of::<pyo3::exceptions::PyBaseException>() {
+            error
+        } else if let Some(value) = value.filter(|v| !v.is_none()) {
+            if value.is_instance_of::<pyo3::exceptions::PyBaseException>() {
+                value
+            } else {
+                error.call1((value,))?
+            }
+        } else {
+            error.call0()?
+        };
+        Err(PyErr::from_value(exception))
+    }
+
+    fn close(&mut self, py: Python<'_>) -> PyResult<()> {
+        let step = std::mem::replace(&mut self.step, Step::Finished);
+        if let Step::Delegating(coroutine) = step {
+            coroutine
+                .bind(py)
+                .call_method0(pyo3::intern!(py, "close"))?;
+        }
+        Ok(())
+    }
+
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        visit.call(&self.path)?;
+        match &self.step {
+            Step::Start(topic, value, key) => {
+                visit.call(topic)?;
+                visit.call(value)?;
+                visit.call(key)
+            }
+            Step::Waiting(future) => visit.call(&future.batch),
+            Step::Delegating(coroutine) => visit.call(coroutine),
+            Step::Finished => Ok(()),
+        }
+    }
+}
