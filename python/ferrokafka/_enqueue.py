@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 import anyio.lowlevel
 
 from ferrokafka import _waits
-from ferrokafka._record_args import check_topic
 from ferrokafka._argument_errors import check_partition
+from ferrokafka._record_args import check_topic
 from ferrokafka._runtime import current_thread
 from ferrokafka.bulk import BulkDelivery
 from ferrokafka.errors import BufferFullError, SerializationError
@@ -137,7 +137,7 @@ async def produce_slowly(
 ) -> DeliveryFuture:
     """`produce` off its fast path, the loop checked: the turn is due, the call has options,
     the topic's metadata is missing, or the buffer is full. ``send_nowait`` replaces the
-    producer's (the interceptors pass the one they wrap).
+    producer's (the interceptors pass the one they wrap)."""
     if partition is not None:
         # Refused at once, not after a wait for metadata or buffer space.
         check_partition(topic, partition, producer._partition_counts.get(topic))
