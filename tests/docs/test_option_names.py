@@ -76,6 +76,7 @@ def public_parameters() -> set[str]:
     names |= _parameters(TopicFactory.__call__)
     names |= _parameters(ferrokafka.describe_cluster)
     names |= _parameters(ProducerConfig.copy_with)
+    names |= _parameters(ferrokafka.DeliveryFuture.add_done_callback)
     return names
 
 
