@@ -28,6 +28,7 @@ is still completing) only wait. The coordinator itself aborts a transaction open
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -59,6 +60,7 @@ from ferrokafka._transactions.state import TransactionState, illegal_state, is_t
 from ferrokafka.errors import (
     IllegalStateError,
     KafkaError,
+    KafkaTimeoutError,
     error_for_code,
 )
 
@@ -99,6 +101,22 @@ _FATAL_CODES = frozenset(
 )
 # Answered for the partitions the coordinator did not look at because another one failed.
 _NOT_ATTEMPTED = ErrorCode.OPERATION_NOT_ATTEMPTED
+
+
+@dataclasses.dataclass
+class _PendingEnd:
+    """A commit or abort whose EndTxn (or the epoch bump after it) did not finish within
+    ``max_block_ms``: the next call of the same operation resumes it (Java's
+    ``pendingTransition``)."""
+
+    commit: bool
+    # EndTxn was answered: only the epoch bump (InitProducerId) is left, and EndTxn is never
+    # sent again (a v2 coordinator would take a second one for the next transaction's).
+    ended: bool = False
+
+    @property
+    def call(self) -> str:
+        return "commit_transaction" if self.commit else "abort_transaction"
 
 
 class TransactionManager(CoordinatorCalls):
@@ -142,6 +160,8 @@ class TransactionManager(CoordinatorCalls):
         # monotonic seconds at begin_transaction, to explain a commit the coordinator refused
         # because transaction_timeout_ms had passed.
         self._began_at = 0.0
+        # A commit or abort that timed out and must be called again; None otherwise.
+        self._pending_end: _PendingEnd | None = None
         producer_ids.on_bump_requested = self._on_bump_requested
         # Called with `sending_allowed` each time it changes: the producer's native send
         # path, which checks nothing per record, is on the instance only while it is True.
@@ -205,7 +225,16 @@ class TransactionManager(CoordinatorCalls):
     def batch_failed(self, error: KafkaError) -> None:
         """A batch of the transaction failed: the transaction cannot commit any more."""
         if self.state in (S.IN_TRANSACTION, S.COMMITTING):
-            self._fail(error)
+            if error.code == ErrorCode.INVALID_PRODUCER_EPOCH:
+                # A partition saw a newer epoch. Its leader cannot tell why: the coordinator
+                # aborted this transaction after transaction_timeout_ms (bumping the epoch), or
+                # a newer instance started. So it is abortable, not fatal (KIP-588, Java 2.7+):
+                # the abort asks the coordinator, which answers a fenced producer
+                # PRODUCER_FENCED and hands a timed-out one (v2) its bumped epoch.
+                self.last_error = self._stale_epoch(error)
+                self._transition(S.ABORTABLE_ERROR)
+            else:
+                self._fail(error)
             # Its sequence number is a gap its partition cannot get past: the abort bumps the
             # epoch (KIP-360), which restarts every sequence at 0. Nothing more is drained
             # until then.
@@ -247,6 +276,11 @@ class TransactionManager(CoordinatorCalls):
             await self._commit(flush)
 
     async def _commit(self, flush: Callable[[], Awaitable[None]]) -> None:
+        pending = self._take_pending_end("commit the transaction", commit=True)
+        if pending is not None:
+            # Every record was flushed before the first attempt, and none could be sent since.
+            await self._end(commit=True, ended=pending.ended)
+            return
         if self.state is not S.IN_TRANSACTION:
             raise illegal_state("commit the transaction", self.state, self.last_error)
         await flush()
@@ -270,6 +304,11 @@ class TransactionManager(CoordinatorCalls):
     async def _abort(
         self, drop_unsent: Callable[[], None], wait_settled: Callable[[], Awaitable[None]]
     ) -> None:
+        pending = self._take_pending_end("abort the transaction", commit=False)
+        if pending is not None:
+            # The unsent records were dropped and the sent ones settled before the first attempt.
+            await self._end(commit=False, ended=pending.ended)
+            return
         if self.state not in (S.IN_TRANSACTION, S.ABORTABLE_ERROR):
             raise illegal_state("abort the transaction", self.state, self.last_error)
         self._transition(S.ABORTING)
@@ -329,7 +368,10 @@ class TransactionManager(CoordinatorCalls):
                 lambda r: r.error_code,
             )
         except KafkaError as exc:
-            self._fatal(exc)
+            # The bump after an abort is resumed by calling abort_transaction() again; at start
+            # the producer has no usable id.
+            if not (bump and isinstance(exc, KafkaTimeoutError)):
+                self._fatal(exc)
             raise
         code = result.error_code
         if code != ErrorCode.NONE:
@@ -373,39 +415,96 @@ class TransactionManager(CoordinatorCalls):
                 self._added_all.set()
             self._wake_sender()
 
-    async def _end(self, *, commit: bool) -> None:
-        what = "commit" if commit else "abort"
-        if self._adding and self._added_all is not None:
-            await self._added_all.wait()
-        if self._started_at_coordinator:
-            txn = self._identity()
-            try:
-                result = await self._call(
-                    ApiKey.END_TXN,
-                    lambda version: end_txn_request(version, txn, commit=commit),
-                    lambda r: r.error_code,
-                    max_version=None if self.uses_v2 else END_TXN_MAX_VERSION_V1,
-                )
-            except KafkaError as exc:
-                self._fatal(exc)
-                raise
-            if result.error_code != ErrorCode.NONE:
-                error = self._explain(error_for_code(result.error_code), what)
-                self._fatal(error)
-                raise error
-            if result.producer_id >= 0:
-                # EndTxn v5 bumped the epoch (or, near its end, gave a new producer id): every
-                # batch of the transaction has ended, so sequences restart at 0 (v2).
-                self._ids.install(self._acc, result.producer_id, result.producer_epoch)
-        if self._ids.bump_requested:
-            # A sequence may have been lost inside the transaction: a new epoch (KIP-360)
-            # restarts every partition's sequence at 0.
-            self._transition(S.INITIALIZING)
-            await self._init_producer_id(bump=True)
+    async def _end(self, *, commit: bool, ended: bool = False) -> None:
+        """Ends the transaction: EndTxn (unless ``ended``: a resumed call whose EndTxn was
+        answered), then the epoch bump a lost sequence asked for. Past ``max_block_ms``, or
+        when the caller is cancelled, the call is kept to be resumed (`_PendingEnd`)."""
+        try:
+            if not ended:
+                await self._end_txn(commit=commit)
+                ended = True
+            if self._ids.bump_requested:
+                # A sequence may have been lost inside the transaction: a new epoch (KIP-360)
+                # restarts every partition's sequence at 0.
+                if self.state is not S.INITIALIZING:
+                    self._transition(S.INITIALIZING)
+                await self._init_producer_id(bump=True)
+        except KafkaTimeoutError as exc:
+            pending = self._pending_end = _PendingEnd(commit, ended)
+            raise KafkaTimeoutError(
+                f"{pending.call}() did not finish within max_block_ms={self._max_block_ms} "
+                f"({exc}). The transaction is still {self.state.value}: call {pending.call}() "
+                "again to resume it; every other transactional call is refused until then"
+            ) from exc
+        except anyio.get_cancelled_exc_class():
+            # The caller stopped waiting (a timeout of its own): the same call resumes it.
+            self._pending_end = _PendingEnd(commit, ended)
+            raise
         self._transition(S.READY)
         self._log.debug(
-            "transactional id %r: transaction %sed", self.transactional_id, what.rstrip("e")
+            "transactional id %r: transaction %s",
+            self.transactional_id,
+            "committed" if commit else "aborted",
         )
+
+    async def _end_txn(self, *, commit: bool) -> None:
+        if self._adding and self._added_all is not None:
+            await self._added_all.wait()
+        if not self._started_at_coordinator:
+            return
+        txn = self._identity()
+        try:
+            result = await self._call(
+                ApiKey.END_TXN,
+                lambda version: end_txn_request(version, txn, commit=commit),
+                lambda r: r.error_code,
+                max_version=None if self.uses_v2 else END_TXN_MAX_VERSION_V1,
+            )
+        except KafkaTimeoutError:
+            # The coordinator could not be reached, or kept answering "later": whether this
+            # EndTxn was applied is unknown. The retry sends the same EndTxn (same producer id
+            # and epoch), which the coordinator answers as the retry it is: NONE once the
+            # transaction is complete (v2: with the epoch it bumped to), CONCURRENT_TRANSACTIONS
+            # (retried) while its markers are written.
+            raise
+        except KafkaError as exc:
+            self._fatal(exc)
+            raise
+        if result.error_code != ErrorCode.NONE:
+            raise self._end_refused(error_for_code(result.error_code), commit=commit)
+        if result.producer_id >= 0:
+            # EndTxn v5 bumped the epoch (or, near its end, gave a new producer id): every
+            # batch of the transaction has ended, so sequences restart at 0 (v2).
+            self._ids.install(self._acc, result.producer_id, result.producer_epoch)
+
+    def _end_refused(self, error: KafkaError, *, commit: bool) -> KafkaError:
+        """The error to raise for an EndTxn the coordinator refused, and the state it leaves."""
+        what = "commit" if commit else "abort"
+        if (
+            commit
+            and self.uses_v2
+            and error.code == ErrorCode.INVALID_TXN_STATE
+            and self._past_timeout()
+        ):
+            # A v2 coordinator answers a commit with the epoch it aborted after
+            # transaction_timeout_ms this way (the abort bumped the epoch by one, so the commit
+            # reads as a retry, refused for asking the other outcome). The transaction is over
+            # but the producer is not fenced: an abort with the same epoch is answered NONE and
+            # hands over the bumped epoch, so the producer goes on (KIP-588's aim). A newer
+            # instance that started meanwhile bumped the epoch further, and the abort is
+            # answered PRODUCER_FENCED: fatal then.
+            error = error_for_code(
+                ErrorCode.INVALID_TXN_STATE,
+                f"transactional id {self.transactional_id!r} could not commit: "
+                f"{self._timeout_note()}. Call abort_transaction(), then run the transaction "
+                "again",
+            )
+            self.last_error = error
+            self._transition(S.ABORTABLE_ERROR)
+            return error
+        error = self._explain(error, what)
+        self._fatal(error)
+        return error
 
     # --- state ---------------------------------------------------------------------------
 
@@ -439,42 +538,89 @@ class TransactionManager(CoordinatorCalls):
             self._transition(S.ABORTABLE_ERROR)
         return error
 
+    def _take_pending_end(self, action: str, *, commit: bool) -> _PendingEnd | None:
+        """The timed-out commit (``commit``) or abort this call resumes, taken; None when there
+        is none. The other operation is refused, as Java refuses it, until it is resumed."""
+        pending = self._pending_end
+        if pending is None:
+            return None
+        if pending.commit != commit:
+            raise IllegalStateError(
+                f"cannot {action}: the previous {pending.call}() timed out and must be "
+                f"retried: call {pending.call}() again"
+            )
+        self._pending_end = None
+        return pending
+
     def _fatal(self, error: KafkaError) -> None:
+        self._pending_end = None
         self.last_error = error
         self._transition(S.FATAL_ERROR)
         self._log.error("transactional id %r: %s", self.transactional_id, error)
 
     def _explain(self, error: KafkaError, what: str) -> KafkaError:
         """Says why a fencing answer may have come. PRODUCER_FENCED (or INVALID_PRODUCER_EPOCH,
-        as Produce and older coordinators say it) becomes `ProducerFencedError`: a newer
-        instance started, or the coordinator aborted a transaction older than its timeout (it
-        bumps the epoch then; transactions v2 coordinators answer INVALID_TXN_STATE to it)."""
-        elapsed_ms = (time.monotonic() - self._began_at) * 1000
-        timed_out = self.state in (S.IN_TRANSACTION, S.COMMITTING, S.ABORTING) and (
-            elapsed_ms > self._timeout_ms
-        )
-        timeout_note = (
-            f"the coordinator aborted this transaction, which ran {elapsed_ms:.0f} ms, longer "
-            f"than transaction_timeout_ms={self._timeout_ms}"
-        )
+        as older coordinators say it) becomes `ProducerFencedError`: a newer instance started,
+        or the coordinator aborted a transaction older than its timeout (it bumps the epoch
+        then; transactions v2 coordinators answer INVALID_TXN_STATE to a commit after it)."""
+        timed_out = self._past_timeout()
         unusable = (
             f"This producer is unusable now: close it (the broker answered {type(error).__name__})"
         )
         if error.code == ErrorCode.INVALID_TXN_STATE and timed_out:
             return error_for_code(
                 ErrorCode.INVALID_TXN_STATE,
-                f"transactional id {self.transactional_id!r} could not {what}: {timeout_note}. "
-                + unusable,
+                f"transactional id {self.transactional_id!r} could not {what}: "
+                f"{self._timeout_note()}. " + unusable,
             )
         if error.code not in (ErrorCode.PRODUCER_FENCED, ErrorCode.INVALID_PRODUCER_EPOCH):
             return error
         why = "another producer with this transactional_id started"
         if timed_out:
-            why += ", or " + timeout_note
+            why += ", or " + self._timeout_note()
+            if not self.uses_v2:
+                why += (
+                    " (a transactions v1 coordinator lets no producer continue after that; "
+                    "with transactions v2, Kafka 4.0+, an abort_transaction() recovers)"
+                )
         return error_for_code(
             ErrorCode.PRODUCER_FENCED,
             f"transactional id {self.transactional_id!r} was fenced and could not {what}: "
             f"{why}. " + unusable,
+        )
+
+    def _stale_epoch(self, error: KafkaError) -> KafkaError:
+        why = "a newer instance with this transactional_id started"
+        if self._past_timeout():
+            why = f"{self._timeout_note()}, or {why}"
+        recovery = (
+            "call abort_transaction(): after a timeout the producer goes on with the next "
+            "transaction, and a fenced one raises ProducerFencedError"
+            if self.uses_v2
+            else "call abort_transaction(); with transactions v1 it raises ProducerFencedError "
+            "either way (close the producer then)"
+        )
+        stale = error_for_code(
+            ErrorCode.INVALID_PRODUCER_EPOCH,
+            f"transactional id {self.transactional_id!r}: a record of the transaction was "
+            f"refused for its stale epoch ({why}); {recovery}",
+        )
+        stale.__cause__ = error
+        return stale
+
+    def _past_timeout(self) -> bool:
+        """A transaction is open for longer than transaction_timeout_ms: its coordinator may
+        have aborted it (the coordinator starts its clock later, at its first partition)."""
+        open_states = (S.IN_TRANSACTION, S.COMMITTING, S.ABORTING, S.ABORTABLE_ERROR)
+        return self.state in open_states and self._elapsed_ms() > self._timeout_ms
+
+    def _elapsed_ms(self) -> float:
+        return (time.monotonic() - self._began_at) * 1000
+
+    def _timeout_note(self) -> str:
+        return (
+            f"the coordinator aborted this transaction, which ran {self._elapsed_ms():.0f} ms, "
+            f"longer than transaction_timeout_ms={self._timeout_ms}"
         )
 
     def _on_bump_requested(self) -> None:

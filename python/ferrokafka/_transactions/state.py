@@ -13,6 +13,11 @@ The states and allowed transitions are those of the Java client's ``TransactionM
                                           └───────abort────────────┘
 
     any state ──(fenced, authorization, unknown error)──► FATAL_ERROR (nothing but close)
+
+A commit or abort that does not finish within ``max_block_ms`` (the coordinator unreachable, or
+answering "later") leaves the state where it is: COMMITTING, ABORTING, or INITIALIZING for the
+epoch bump after an abort. Calling the same operation again resumes it from there; the other
+one is refused until then (Java's "timed out and must be retried").
 """
 
 from __future__ import annotations
@@ -52,11 +57,18 @@ _ALLOWED_FROM: dict[TransactionState, frozenset[TransactionState]] = {
 # What a user can do from each state, for the messages of IllegalStateError.
 _FIX: dict[TransactionState, str] = {
     _S.UNINITIALIZED: "await producer.start() first",
-    _S.INITIALIZING: "wait for producer.start() to return",
+    _S.INITIALIZING: (
+        "wait for producer.start() (or abort_transaction(), which may bump the epoch) to return; "
+        "if abort_transaction() raised KafkaTimeoutError, call it again"
+    ),
     _S.READY: "call producer.begin_transaction() (or use `async with producer.transaction()`)",
     _S.IN_TRANSACTION: "commit_transaction() or abort_transaction() first",
-    _S.COMMITTING: "wait for commit_transaction() to return",
-    _S.ABORTING: "wait for abort_transaction() to return",
+    _S.COMMITTING: (
+        "wait for commit_transaction() to return; if it raised KafkaTimeoutError, call it again"
+    ),
+    _S.ABORTING: (
+        "wait for abort_transaction() to return; if it raised KafkaTimeoutError, call it again"
+    ),
     _S.ABORTABLE_ERROR: "call abort_transaction(), then run the transaction again",
     _S.FATAL_ERROR: "close this producer and create a new one",
 }
