@@ -28,7 +28,6 @@ is still completing) only wait. The coordinator itself aborts a transaction open
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import functools
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -45,8 +44,17 @@ from ferrokafka._requests import (
     Request,
     init_producer_id_request,
 )
+from ferrokafka._transactions import refusals
 from ferrokafka._transactions.coordinator import CoordinatorCalls
 from ferrokafka._transactions.producer_ids import TransactionalProducerIds
+from ferrokafka._transactions.protocol import (
+    END_TXN_MAX_VERSION_V1,
+    INIT_PRODUCER_ID_BUMP_VERSION,
+    PRODUCE_MAX_VERSION_V1,
+    PRODUCE_VERSION_V2,
+    TXN_OFFSET_COMMIT_MAX_VERSION_V1,
+    transactions_v2_available,
+)
 from ferrokafka._transactions.requests import (
     GroupMetadata,
     OffsetEntry,
@@ -56,7 +64,12 @@ from ferrokafka._transactions.requests import (
     end_txn_request,
     txn_offset_commit_request,
 )
-from ferrokafka._transactions.state import TransactionState, illegal_state, is_transition_valid
+from ferrokafka._transactions.state import (
+    PendingEnd,
+    TransactionState,
+    illegal_state,
+    is_transition_valid,
+)
 from ferrokafka.errors import (
     IllegalStateError,
     KafkaError,
@@ -67,25 +80,12 @@ from ferrokafka.errors import (
 if TYPE_CHECKING:
     from ferrokafka import _native
     from ferrokafka._broker_pool import BrokerPool
-    from ferrokafka._connection import BrokerConnection
     from ferrokafka.config import ProducerConfig
 
 
 T = TypeVar("T")
 S = TransactionState
 TopicPartition = tuple[str, int]
-
-# Transactions v1: the highest versions whose meaning does not change with the cluster's
-# transaction.version (Produce v12, EndTxn v5 and TxnOffsetCommit v5 belong to v2, KIP-890).
-PRODUCE_MAX_VERSION_V1 = 11
-END_TXN_MAX_VERSION_V1 = 4
-TXN_OFFSET_COMMIT_MAX_VERSION_V1 = 4
-# Transactions v2 (KIP-890 part 2): the versions that mean it, and the feature level.
-PRODUCE_VERSION_V2 = 12
-END_TXN_VERSION_V2 = 5
-TRANSACTION_VERSION_FEATURE = "transaction.version"
-# InitProducerId takes a known producer id and epoch to bump from v3 on (KIP-360).
-INIT_PRODUCER_ID_BUMP_VERSION = 3
 
 # Errors after which this producer can do nothing but close (Java: fatal errors).
 _FATAL_CODES = frozenset(
@@ -101,22 +101,6 @@ _FATAL_CODES = frozenset(
 )
 # Answered for the partitions the coordinator did not look at because another one failed.
 _NOT_ATTEMPTED = ErrorCode.OPERATION_NOT_ATTEMPTED
-
-
-@dataclasses.dataclass
-class _PendingEnd:
-    """A commit or abort whose EndTxn (or the epoch bump after it) did not finish within
-    ``max_block_ms``: the next call of the same operation resumes it (Java's
-    ``pendingTransition``)."""
-
-    commit: bool
-    # EndTxn was answered: only the epoch bump (InitProducerId) is left, and EndTxn is never
-    # sent again (a v2 coordinator would take a second one for the next transaction's).
-    ended: bool = False
-
-    @property
-    def call(self) -> str:
-        return "commit_transaction" if self.commit else "abort_transaction"
 
 
 class TransactionManager(CoordinatorCalls):
@@ -161,7 +145,7 @@ class TransactionManager(CoordinatorCalls):
         # because transaction_timeout_ms had passed.
         self._began_at = 0.0
         # A commit or abort that timed out and must be called again; None otherwise.
-        self._pending_end: _PendingEnd | None = None
+        self._pending_end: PendingEnd | None = None
         producer_ids.on_bump_requested = self._on_bump_requested
         # Called with `sending_allowed` each time it changes: the producer's native send
         # path, which checks nothing per record, is on the instance only while it is True.
@@ -231,7 +215,9 @@ class TransactionManager(CoordinatorCalls):
                 # a newer instance started. So it is abortable, not fatal (KIP-588, Java 2.7+):
                 # the abort asks the coordinator, which answers a fenced producer
                 # PRODUCER_FENCED and hands a timed-out one (v2) its bumped epoch.
-                self.last_error = self._stale_epoch(error)
+                self.last_error = refusals.stale_epoch(
+                    error, self.transactional_id, timed_out=self._timed_out(), uses_v2=self.uses_v2
+                )
                 self._transition(S.ABORTABLE_ERROR)
             else:
                 self._fail(error)
@@ -418,7 +404,7 @@ class TransactionManager(CoordinatorCalls):
     async def _end(self, *, commit: bool, ended: bool = False) -> None:
         """Ends the transaction: EndTxn (unless ``ended``: a resumed call whose EndTxn was
         answered), then the epoch bump a lost sequence asked for. Past ``max_block_ms``, or
-        when the caller is cancelled, the call is kept to be resumed (`_PendingEnd`)."""
+        when the caller is cancelled, the call is kept to be resumed (`PendingEnd`)."""
         try:
             if not ended:
                 await self._end_txn(commit=commit)
@@ -430,15 +416,13 @@ class TransactionManager(CoordinatorCalls):
                     self._transition(S.INITIALIZING)
                 await self._init_producer_id(bump=True)
         except KafkaTimeoutError as exc:
-            pending = self._pending_end = _PendingEnd(commit, ended)
-            raise KafkaTimeoutError(
-                f"{pending.call}() did not finish within max_block_ms={self._max_block_ms} "
-                f"({exc}). The transaction is still {self.state.value}: call {pending.call}() "
-                "again to resume it; every other transactional call is refused until then"
+            pending = self._pending_end = PendingEnd(commit, ended)
+            raise refusals.end_timed_out(
+                pending.call, self._max_block_ms, self.state.value, exc
             ) from exc
         except anyio.get_cancelled_exc_class():
             # The caller stopped waiting (a timeout of its own): the same call resumes it.
-            self._pending_end = _PendingEnd(commit, ended)
+            self._pending_end = PendingEnd(commit, ended)
             raise
         self._transition(S.READY)
         self._log.debug(
@@ -479,12 +463,12 @@ class TransactionManager(CoordinatorCalls):
 
     def _end_refused(self, error: KafkaError, *, commit: bool) -> KafkaError:
         """The error to raise for an EndTxn the coordinator refused, and the state it leaves."""
-        what = "commit" if commit else "abort"
+        timed_out = self._timed_out()
         if (
             commit
             and self.uses_v2
             and error.code == ErrorCode.INVALID_TXN_STATE
-            and self._past_timeout()
+            and timed_out is not None
         ):
             # A v2 coordinator answers a commit with the epoch it aborted after
             # transaction_timeout_ms this way (the abort bumped the epoch by one, so the commit
@@ -493,16 +477,11 @@ class TransactionManager(CoordinatorCalls):
             # hands over the bumped epoch, so the producer goes on (KIP-588's aim). A newer
             # instance that started meanwhile bumped the epoch further, and the abort is
             # answered PRODUCER_FENCED: fatal then.
-            error = error_for_code(
-                ErrorCode.INVALID_TXN_STATE,
-                f"transactional id {self.transactional_id!r} could not commit: "
-                f"{self._timeout_note()}. Call abort_transaction(), then run the transaction "
-                "again",
-            )
+            error = refusals.aborted_by_timeout(self.transactional_id, timed_out)
             self.last_error = error
             self._transition(S.ABORTABLE_ERROR)
             return error
-        error = self._explain(error, what)
+        error = self._fatal_refusal(error, "commit" if commit else "abort")
         self._fatal(error)
         return error
 
@@ -531,14 +510,14 @@ class TransactionManager(CoordinatorCalls):
         """Records ``error`` as the end of the transaction (fatal codes: of the producer);
         returns the error to raise."""
         if error.code in _FATAL_CODES:
-            error = self._explain(error, what)
+            error = self._fatal_refusal(error, what)
             self._fatal(error)
         elif self.state is not S.FATAL_ERROR:
             self.last_error = error
             self._transition(S.ABORTABLE_ERROR)
         return error
 
-    def _take_pending_end(self, action: str, *, commit: bool) -> _PendingEnd | None:
+    def _take_pending_end(self, action: str, *, commit: bool) -> PendingEnd | None:
         """The timed-out commit (``commit``) or abort this call resumes, taken; None when there
         is none. The other operation is refused, as Java refuses it, until it is resumed."""
         pending = self._pending_end
@@ -558,69 +537,19 @@ class TransactionManager(CoordinatorCalls):
         self._transition(S.FATAL_ERROR)
         self._log.error("transactional id %r: %s", self.transactional_id, error)
 
-    def _explain(self, error: KafkaError, what: str) -> KafkaError:
-        """Says why a fencing answer may have come. PRODUCER_FENCED (or INVALID_PRODUCER_EPOCH,
-        as older coordinators say it) becomes `ProducerFencedError`: a newer instance started,
-        or the coordinator aborted a transaction older than its timeout (it bumps the epoch
-        then; transactions v2 coordinators answer INVALID_TXN_STATE to a commit after it)."""
-        timed_out = self._past_timeout()
-        unusable = (
-            f"This producer is unusable now: close it (the broker answered {type(error).__name__})"
-        )
-        if error.code == ErrorCode.INVALID_TXN_STATE and timed_out:
-            return error_for_code(
-                ErrorCode.INVALID_TXN_STATE,
-                f"transactional id {self.transactional_id!r} could not {what}: "
-                f"{self._timeout_note()}. " + unusable,
-            )
-        if error.code not in (ErrorCode.PRODUCER_FENCED, ErrorCode.INVALID_PRODUCER_EPOCH):
-            return error
-        why = "another producer with this transactional_id started"
-        if timed_out:
-            why += ", or " + self._timeout_note()
-            if not self.uses_v2:
-                why += (
-                    " (a transactions v1 coordinator lets no producer continue after that; "
-                    "with transactions v2, Kafka 4.0+, an abort_transaction() recovers)"
-                )
-        return error_for_code(
-            ErrorCode.PRODUCER_FENCED,
-            f"transactional id {self.transactional_id!r} was fenced and could not {what}: "
-            f"{why}. " + unusable,
-        )
-
-    def _stale_epoch(self, error: KafkaError) -> KafkaError:
-        why = "a newer instance with this transactional_id started"
-        if self._past_timeout():
-            why = f"{self._timeout_note()}, or {why}"
-        recovery = (
-            "call abort_transaction(): after a timeout the producer goes on with the next "
-            "transaction, and a fenced one raises ProducerFencedError"
-            if self.uses_v2
-            else "call abort_transaction(); with transactions v1 it raises ProducerFencedError "
-            "either way (close the producer then)"
-        )
-        stale = error_for_code(
-            ErrorCode.INVALID_PRODUCER_EPOCH,
-            f"transactional id {self.transactional_id!r}: a record of the transaction was "
-            f"refused for its stale epoch ({why}); {recovery}",
-        )
-        stale.__cause__ = error
-        return stale
-
-    def _past_timeout(self) -> bool:
-        """A transaction is open for longer than transaction_timeout_ms: its coordinator may
-        have aborted it (the coordinator starts its clock later, at its first partition)."""
+    def _timed_out(self) -> str | None:
+        """What to say when the transaction is open longer than transaction_timeout_ms (its
+        coordinator may have aborted it: its clock starts later, at its first partition);
+        None when it is not."""
         open_states = (S.IN_TRANSACTION, S.COMMITTING, S.ABORTING, S.ABORTABLE_ERROR)
-        return self.state in open_states and self._elapsed_ms() > self._timeout_ms
+        elapsed_ms = (time.monotonic() - self._began_at) * 1000
+        if self.state not in open_states or elapsed_ms <= self._timeout_ms:
+            return None
+        return refusals.timeout_note(elapsed_ms, self._timeout_ms)
 
-    def _elapsed_ms(self) -> float:
-        return (time.monotonic() - self._began_at) * 1000
-
-    def _timeout_note(self) -> str:
-        return (
-            f"the coordinator aborted this transaction, which ran {self._elapsed_ms():.0f} ms, "
-            f"longer than transaction_timeout_ms={self._timeout_ms}"
+    def _fatal_refusal(self, error: KafkaError, what: str) -> KafkaError:
+        return refusals.fatal_refusal(
+            error, self.transactional_id, what, timed_out=self._timed_out(), uses_v2=self.uses_v2
         )
 
     def _on_bump_requested(self) -> None:
@@ -630,19 +559,6 @@ class TransactionManager(CoordinatorCalls):
                 "transaction (the producer epoch is bumped then)"
             )
             self._transition(S.ABORTABLE_ERROR)
-
-
-def transactions_v2_available(conn: BrokerConnection) -> bool:
-    """Whether the cluster finalized ``transaction.version`` >= 2 and this broker speaks the
-    versions that mean it (Produce v12, EndTxn v5)."""
-    feature = conn.finalized_features.get(TRANSACTION_VERSION_FEATURE)
-    level = 0 if feature is None else feature.max_version
-    try:
-        produce = conn.api_version(ApiKey.PRODUCE, ours_max=PRODUCE_VERSION_V2)
-        end_txn = conn.api_version(ApiKey.END_TXN)
-    except KafkaError:
-        return False
-    return level >= 2 and produce >= PRODUCE_VERSION_V2 and end_txn >= END_TXN_VERSION_V2
 
 
 def _first_partition_error(result: _native.TxnPartitionsResult) -> int:

@@ -22,6 +22,7 @@ one is refused until then (Java's "timed out and must be retried").
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 
 from ferrokafka.errors import IllegalStateError
@@ -39,6 +40,23 @@ class TransactionState(enum.Enum):
 
 
 _S = TransactionState
+
+
+@dataclasses.dataclass
+class PendingEnd:
+    """A commit or abort whose EndTxn (or the epoch bump after it) did not finish within
+    ``max_block_ms``: the next call of the same operation resumes it (Java's
+    ``pendingTransition``)."""
+
+    commit: bool
+    # EndTxn was answered: only the epoch bump (InitProducerId) is left, and EndTxn is never
+    # sent again (a v2 coordinator would take a second one for the next transaction's).
+    ended: bool = False
+
+    @property
+    def call(self) -> str:
+        return "commit_transaction" if self.commit else "abort_transaction"
+
 
 # target state -> the states it may be entered from
 _ALLOWED_FROM: dict[TransactionState, frozenset[TransactionState]] = {
