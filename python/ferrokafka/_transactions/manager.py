@@ -7,7 +7,8 @@ before the first batch of the transaction goes to it (AddPartitionsToTxn), adds 
 offsets (AddOffsetsToTxn, then TxnOffsetCommit to the group coordinator), and ends the
 transaction (EndTxn).
 
-Two protocols, chosen at start from the transaction coordinator's ApiVersions answer:
+Two protocols, chosen at start from the transaction coordinator's ApiVersions answer
+(`_transactions.protocol`):
 - transactions v2 (KIP-890 part 2) when the cluster's finalized ``transaction.version`` feature
   is 2 or more and the broker speaks Produce v12 and EndTxn v5 (Kafka 4.0+ by default): Produce
   v12 adds a partition to the transaction by itself (no AddPartitionsToTxn), TxnOffsetCommit v5
@@ -21,8 +22,18 @@ Coordinator errors that say "try again" are retried with a growing backoff until
 ``max_block_ms`` (as the Java client bounds its transactional calls): NOT_COORDINATOR and
 COORDINATOR_NOT_AVAILABLE (and a lost connection) look the coordinator up again;
 COORDINATOR_LOAD_IN_PROGRESS and CONCURRENT_TRANSACTIONS (the previous transaction of the id
-is still completing) only wait. The coordinator itself aborts a transaction open longer than
-``transaction_timeout_ms``. (The lookups and retries: `_transactions.coordinator`.)
+is still completing) only wait. (The lookups and retries: `_transactions.coordinator`.) A
+commit or abort that still cannot end after that is resumed by calling it again
+(`_transactions.ending`).
+
+The coordinator itself aborts a transaction open longer than ``transaction_timeout_ms``, and
+bumps the epoch. Produce then answers INVALID_PRODUCER_EPOCH, which a partition leader also
+gives a producer fenced by a newer instance: the transaction becomes abortable, not the
+producer unusable (KIP-588, as the Java client since 2.7), and the abort asks the coordinator.
+A v2 coordinator answers that abort NONE with the bumped epoch (and the commit
+INVALID_TXN_STATE, abortable too), so the producer goes on; a v1 coordinator answers
+PRODUCER_FENCED either way, fatal as for a fenced producer. (What the errors say:
+`_transactions.refusals`.)
 """
 
 from __future__ import annotations
@@ -45,10 +56,9 @@ from ferrokafka._requests import (
     init_producer_id_request,
 )
 from ferrokafka._transactions import refusals
-from ferrokafka._transactions.coordinator import CoordinatorCalls
+from ferrokafka._transactions.ending import TransactionEnding
 from ferrokafka._transactions.producer_ids import TransactionalProducerIds
 from ferrokafka._transactions.protocol import (
-    END_TXN_MAX_VERSION_V1,
     INIT_PRODUCER_ID_BUMP_VERSION,
     PRODUCE_MAX_VERSION_V1,
     PRODUCE_VERSION_V2,
@@ -61,7 +71,6 @@ from ferrokafka._transactions.requests import (
     TxnIdentity,
     add_offsets_to_txn_request,
     add_partitions_to_txn_request,
-    end_txn_request,
     txn_offset_commit_request,
 )
 from ferrokafka._transactions.state import (
@@ -103,7 +112,7 @@ _FATAL_CODES = frozenset(
 _NOT_ATTEMPTED = ErrorCode.OPERATION_NOT_ATTEMPTED
 
 
-class TransactionManager(CoordinatorCalls):
+class TransactionManager(TransactionEnding):
     def __init__(
         self,
         config: ProducerConfig,
@@ -401,90 +410,6 @@ class TransactionManager(CoordinatorCalls):
                 self._added_all.set()
             self._wake_sender()
 
-    async def _end(self, *, commit: bool, ended: bool = False) -> None:
-        """Ends the transaction: EndTxn (unless ``ended``: a resumed call whose EndTxn was
-        answered), then the epoch bump a lost sequence asked for. Past ``max_block_ms``, or
-        when the caller is cancelled, the call is kept to be resumed (`PendingEnd`)."""
-        try:
-            if not ended:
-                await self._end_txn(commit=commit)
-                ended = True
-            if self._ids.bump_requested:
-                # A sequence may have been lost inside the transaction: a new epoch (KIP-360)
-                # restarts every partition's sequence at 0.
-                if self.state is not S.INITIALIZING:
-                    self._transition(S.INITIALIZING)
-                await self._init_producer_id(bump=True)
-        except KafkaTimeoutError as exc:
-            pending = self._pending_end = PendingEnd(commit, ended)
-            raise refusals.end_timed_out(
-                pending.call, self._max_block_ms, self.state.value, exc
-            ) from exc
-        except anyio.get_cancelled_exc_class():
-            # The caller stopped waiting (a timeout of its own): the same call resumes it.
-            self._pending_end = PendingEnd(commit, ended)
-            raise
-        self._transition(S.READY)
-        self._log.debug(
-            "transactional id %r: transaction %s",
-            self.transactional_id,
-            "committed" if commit else "aborted",
-        )
-
-    async def _end_txn(self, *, commit: bool) -> None:
-        if self._adding and self._added_all is not None:
-            await self._added_all.wait()
-        if not self._started_at_coordinator:
-            return
-        txn = self._identity()
-        try:
-            result = await self._call(
-                ApiKey.END_TXN,
-                lambda version: end_txn_request(version, txn, commit=commit),
-                lambda r: r.error_code,
-                max_version=None if self.uses_v2 else END_TXN_MAX_VERSION_V1,
-            )
-        except KafkaTimeoutError:
-            # The coordinator could not be reached, or kept answering "later": whether this
-            # EndTxn was applied is unknown. The retry sends the same EndTxn (same producer id
-            # and epoch), which the coordinator answers as the retry it is: NONE once the
-            # transaction is complete (v2: with the epoch it bumped to), CONCURRENT_TRANSACTIONS
-            # (retried) while its markers are written.
-            raise
-        except KafkaError as exc:
-            self._fatal(exc)
-            raise
-        if result.error_code != ErrorCode.NONE:
-            raise self._end_refused(error_for_code(result.error_code), commit=commit)
-        if result.producer_id >= 0:
-            # EndTxn v5 bumped the epoch (or, near its end, gave a new producer id): every
-            # batch of the transaction has ended, so sequences restart at 0 (v2).
-            self._ids.install(self._acc, result.producer_id, result.producer_epoch)
-
-    def _end_refused(self, error: KafkaError, *, commit: bool) -> KafkaError:
-        """The error to raise for an EndTxn the coordinator refused, and the state it leaves."""
-        timed_out = self._timed_out()
-        if (
-            commit
-            and self.uses_v2
-            and error.code == ErrorCode.INVALID_TXN_STATE
-            and timed_out is not None
-        ):
-            # A v2 coordinator answers a commit with the epoch it aborted after
-            # transaction_timeout_ms this way (the abort bumped the epoch by one, so the commit
-            # reads as a retry, refused for asking the other outcome). The transaction is over
-            # but the producer is not fenced: an abort with the same epoch is answered NONE and
-            # hands over the bumped epoch, so the producer goes on (KIP-588's aim). A newer
-            # instance that started meanwhile bumped the epoch further, and the abort is
-            # answered PRODUCER_FENCED: fatal then.
-            error = refusals.aborted_by_timeout(self.transactional_id, timed_out)
-            self.last_error = error
-            self._transition(S.ABORTABLE_ERROR)
-            return error
-        error = self._fatal_refusal(error, "commit" if commit else "abort")
-        self._fatal(error)
-        return error
-
     # --- state ---------------------------------------------------------------------------
 
     def _identity(self) -> TxnIdentity:
@@ -516,20 +441,6 @@ class TransactionManager(CoordinatorCalls):
             self.last_error = error
             self._transition(S.ABORTABLE_ERROR)
         return error
-
-    def _take_pending_end(self, action: str, *, commit: bool) -> PendingEnd | None:
-        """The timed-out commit (``commit``) or abort this call resumes, taken; None when there
-        is none. The other operation is refused, as Java refuses it, until it is resumed."""
-        pending = self._pending_end
-        if pending is None:
-            return None
-        if pending.commit != commit:
-            raise IllegalStateError(
-                f"cannot {action}: the previous {pending.call}() timed out and must be "
-                f"retried: call {pending.call}() again"
-            )
-        self._pending_end = None
-        return pending
 
     def _fatal(self, error: KafkaError) -> None:
         self._pending_end = None
