@@ -1,10 +1,12 @@
 """A commit whose EndTxn cannot finish within max_block_ms because the transaction coordinator
 cannot be reached, against a real one-node Kafka behind a `FaultProxy`: the commit raises
 `KafkaTimeoutError`, the transaction stays committing, and calling `commit_transaction()` again
-resumes it. The first EndTxn reaches the coordinator and is applied; only its answer is lost
-(the proxy resets the connection when it comes, then refuses every new one), so the retry is a
-second EndTxn for a transaction the coordinator already ended: Kafka answers it as the retry it
-is, and the records are read back exactly once by a read_committed consumer (librdkafka).
+resumes it. Either the first EndTxn never reaches the coordinator (every connection is reset
+and refused before the commit), or it reaches it and is applied and only its answer is lost
+(the proxy resets the connection when it comes, then refuses every new one): then the retry is
+a second EndTxn for a transaction the coordinator already ended, which Kafka answers as the
+retry it is. Either way the records are read back exactly once by a read_committed consumer
+(librdkafka), and the producer goes on with its next transaction.
 """
 
 from __future__ import annotations
@@ -47,11 +49,13 @@ def proxied_single(
         proxy.close()
 
 
+@pytest.mark.parametrize("fault", ["unreachable", "answer_lost"])
 @pytest.mark.parametrize("protocol", ["v1", "auto"])
 async def test_a_timed_out_commit_is_resumed_by_calling_it_again(
     proxied_single: tuple[KafkaCluster, FaultProxy],
     monkeypatch: pytest.MonkeyPatch,
     protocol: str,
+    fault: str,
 ) -> None:
     cluster, proxy = proxied_single
     if protocol == "v1":
@@ -77,14 +81,18 @@ async def test_a_timed_out_commit_is_resumed_by_calling_it_again(
             producer.send_nowait(topic, b"first-%02d" % i, partition=i % 2)
         await producer.flush()
 
-        # The EndTxn goes out and is applied; its answer is lost, and the coordinator cannot
-        # be reached again until accept().
-        lost_answer = proxy.add_rule(Rule(Action.RESET_AFTER_REQUEST, api_key=END_TXN))
-        proxy.refuse(reset=False)
+        if fault == "answer_lost":
+            # The EndTxn goes out and is applied; its answer is lost, and the coordinator
+            # cannot be reached again until accept().
+            lost_answer = proxy.add_rule(Rule(Action.RESET_AFTER_REQUEST, api_key=END_TXN))
+            proxy.refuse(reset=False)
+        else:
+            proxy.refuse()
         with anyio.fail_after(MAX_BLOCK_MS / 1000 + 10):
             with pytest.raises(KafkaTimeoutError, match=r"call commit_transaction\(\) again"):
                 await producer.commit_transaction()
-        assert lost_answer.fired == 1
+        if fault == "answer_lost":
+            assert lost_answer.fired == 1
         assert txn.state.name == "COMMITTING"
         with pytest.raises(IllegalStateError, match=r"commit_transaction\(\) timed out"):
             await producer.abort_transaction()
