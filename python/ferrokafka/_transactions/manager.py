@@ -96,7 +96,9 @@ T = TypeVar("T")
 S = TransactionState
 TopicPartition = tuple[str, int]
 
-# Errors after which this producer can do nothing but close (Java: fatal errors).
+# Errors after which this producer can do nothing but close (Java: fatal errors), when the
+# coordinators answer them; INVALID_PRODUCER_EPOCH is older coordinators' PRODUCER_FENCED.
+# From Produce it is abortable instead (`batch_failed`).
 _FATAL_CODES = frozenset(
     {
         ErrorCode.PRODUCER_FENCED,
