@@ -186,10 +186,12 @@ class FaultProxy:
         """Resets every live connection; returns how many."""
         return self._call(self._reset_all)
 
-    def refuse(self) -> None:
-        """Closes the port: connection attempts are refused, live connections are reset."""
+    def refuse(self, *, reset: bool = True) -> None:
+        """Closes the port: connection attempts are refused, live connections are reset (kept
+        with ``reset=False``: a broker that can no longer be reached once they end)."""
         self._call(self._stop_serving)
-        self.reset_connections()
+        if reset:
+            self.reset_connections()
 
     def accept(self) -> None:
         """Opens the port again after `refuse`."""

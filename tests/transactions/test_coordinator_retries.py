@@ -1,5 +1,6 @@
 """The transaction manager's coordinator requests against a scripted fake broker: which answers
-are retried, when the coordinator is looked up again, and when it gives up."""
+are retried, when the coordinator is looked up again, when it gives up, and how a commit or
+abort that gave up is resumed by calling it again."""
 
 from __future__ import annotations
 
@@ -15,8 +16,14 @@ from ferrokafka._requests import ApiKey, Request
 from ferrokafka._transactions.manager import TransactionManager
 from ferrokafka._transactions.producer_ids import TransactionalProducerIds
 from ferrokafka._transactions.requests import TxnIdentity, end_txn_request
+from ferrokafka._transactions.state import TransactionState
 from ferrokafka.config import ProducerConfig
-from ferrokafka.errors import KafkaConnectionError, KafkaTimeoutError
+from ferrokafka.errors import (
+    IllegalStateError,
+    KafkaConnectionError,
+    KafkaTimeoutError,
+    ProducerFencedError,
+)
 
 VERSION = 3  # EndTxn v3: flexible, response header with tagged fields
 
@@ -37,11 +44,14 @@ class FakeConnection:
             self.broker.lookups += 1
             return [CoordinatorResult(None, self.broker.coordinator, "h", 1, 0, None)]
         self.broker.requests.append(self.node)
+        self.broker.apis.append(request.api_key)
         answer = self.broker.answers.pop(0)
         if isinstance(answer, Exception):
             raise answer
-        frame = struct.pack(">ib", 1, 0) + struct.pack(">ih", 0, answer) + b"\x00"
-        return request.decode(frame)
+        body = struct.pack(">ih", 0, answer)
+        if request.api_key == ApiKey.INIT_PRODUCER_ID:
+            body += struct.pack(">qh", 7, self.broker.next_epoch)
+        return request.decode(struct.pack(">ib", 1, 0) + body + b"\x00")
 
 
 class FakeMetadata:
@@ -68,6 +78,10 @@ class FakeBroker:
         self.lookups = 0
         self.refreshes = 0
         self.requests: list[int] = []
+        # The API of each request, in order.
+        self.apis: list[int] = []
+        # The epoch InitProducerId answers.
+        self.next_epoch = 1
         self.live = live if live is not None else {coordinator}
         self.metadata = FakeMetadata(known if known is not None else set(self.live))
 
@@ -84,6 +98,17 @@ class FakeBroker:
         return FakeConnection(self, node)
 
 
+class FakeAccumulator:
+    def __init__(self) -> None:
+        self.producer_id = (-1, -1)
+
+    def set_producer_id(self, producer_id: int, epoch: int) -> None:
+        self.producer_id = (producer_id, epoch)
+
+    def reset_sequences(self) -> None:
+        pass
+
+
 def manager(broker: FakeBroker, max_block_ms: int = 5_000) -> TransactionManager:
     config = ProducerConfig(
         bootstrap_servers="fake:9092",  # type: ignore[arg-type]
@@ -93,7 +118,9 @@ def manager(broker: FakeBroker, max_block_ms: int = 5_000) -> TransactionManager
         max_block_ms=max_block_ms,
     )
     ids = TransactionalProducerIds(config.transaction_timeout_ms)
-    return TransactionManager(config, cast(Any, broker), cast(Any, None), ids, lambda: None)
+    return TransactionManager(
+        config, cast(Any, broker), cast(Any, FakeAccumulator()), ids, lambda: None
+    )
 
 
 async def end_txn(txn: TransactionManager) -> int:
@@ -145,3 +172,87 @@ async def test_a_coordinator_missing_from_the_metadata_is_learned_by_a_refresh()
         assert await end_txn(manager(broker, max_block_ms=1_000)) == ErrorCode.NONE
     assert broker.requests == [2]
     assert broker.refreshes == 1
+
+
+def in_transaction(broker: FakeBroker, max_block_ms: int) -> TransactionManager:
+    """A manager with producer id 7, epoch 0, in a transaction the coordinator knows of."""
+    txn = manager(broker, max_block_ms=max_block_ms)
+    txn._ids.install(txn._acc, 7, 0)
+    txn.state = TransactionState.READY
+    txn.begin()
+    txn._started_at_coordinator = True
+    return txn
+
+
+class Flush:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def __call__(self) -> None:
+        self.calls += 1
+
+
+async def test_a_timed_out_commit_is_resumed_by_the_next_commit_and_nothing_else() -> None:
+    broker = FakeBroker([KafkaConnectionError("coordinator unreachable")] * 10_000)
+    txn = in_transaction(broker, max_block_ms=200)
+    flush = Flush()
+    with anyio.fail_after(5):
+        with pytest.raises(KafkaTimeoutError, match=r"call commit_transaction\(\) again"):
+            await txn.commit(flush)
+    assert txn.state is TransactionState.COMMITTING
+    with pytest.raises(IllegalStateError, match=r"previous commit_transaction\(\) timed out"):
+        await txn.abort(lambda: None, flush)
+    with pytest.raises(IllegalStateError, match="if it raised KafkaTimeoutError, call it again"):
+        txn.begin()
+    with pytest.raises(IllegalStateError, match="committing"):
+        txn.check_send()
+
+    broker.answers, broker.apis = [ErrorCode.NONE], []
+    await txn.commit(flush)
+    assert txn.state is TransactionState.READY
+    assert flush.calls == 1  # flushed once, before the first EndTxn
+    assert broker.apis == [ApiKey.END_TXN]
+
+
+async def test_an_abort_whose_epoch_bump_timed_out_resumes_with_the_bump_alone() -> None:
+    broker = FakeBroker([ErrorCode.NONE] + [KafkaConnectionError("unreachable")] * 10_000)
+    txn = in_transaction(broker, max_block_ms=200)
+    txn._ids.request_bump()  # a sequence was lost: abortable, bumped after EndTxn
+    assert txn.state is TransactionState.ABORTABLE_ERROR
+    with anyio.fail_after(5):
+        with pytest.raises(KafkaTimeoutError, match=r"call abort_transaction\(\) again"):
+            await txn.abort(lambda: None, Flush())
+    assert broker.apis[0] == ApiKey.END_TXN
+    assert set(broker.apis[1:]) == {ApiKey.INIT_PRODUCER_ID}
+    assert txn.state is TransactionState.INITIALIZING
+
+    # The EndTxn was answered: resumed, only the bump is sent, never a second EndTxn.
+    broker.answers, broker.apis = [ErrorCode.NONE], []
+    await txn.abort(lambda: None, Flush())
+    assert broker.apis == [ApiKey.INIT_PRODUCER_ID]
+    assert txn.state is TransactionState.READY
+    assert (txn._ids.producer_id, txn._ids.epoch) == (7, 1)
+
+
+async def test_a_cancelled_commit_is_resumed_by_the_next_commit() -> None:
+    broker = FakeBroker([KafkaConnectionError("unreachable")] * 10_000)
+    txn = in_transaction(broker, max_block_ms=60_000)
+    with anyio.move_on_after(0.1):
+        await txn.commit(Flush())
+    assert txn.state is TransactionState.COMMITTING
+    broker.answers = [ErrorCode.NONE]
+    await txn.commit(Flush())
+    assert txn.state is TransactionState.READY
+
+
+async def test_a_fatal_answer_to_a_resumed_commit_is_final() -> None:
+    broker = FakeBroker([KafkaConnectionError("unreachable")] * 10_000)
+    txn = in_transaction(broker, max_block_ms=200)
+    with pytest.raises(KafkaTimeoutError):
+        await txn.commit(Flush())
+    broker.answers = [ErrorCode.PRODUCER_FENCED]
+    with pytest.raises(ProducerFencedError):
+        await txn.commit(Flush())
+    assert txn.state is TransactionState.FATAL_ERROR
+    with pytest.raises(IllegalStateError, match="close this producer"):
+        await txn.commit(Flush())

@@ -15,7 +15,7 @@ import pytest
 from confluent_kafka import Consumer, TopicPartition
 
 from ferrokafka import ConfigError, IllegalStateError, Producer, RecordTooLargeError
-from ferrokafka.errors import IllegalGenerationError, InvalidTxnStateError, ProducerFencedError
+from ferrokafka.errors import IllegalGenerationError, ProducerFencedError
 from ferrokafka.testing import BaseCluster
 from ferrokafka.testing.pytest_plugin import TopicFactory
 
@@ -277,25 +277,6 @@ async def test_close_aborts_an_open_transaction(kafka: BaseCluster, topic: Topic
         await other.send(name, b"after")
     assert values(kafka, name) == [b"after"]
     assert values(kafka, name, "read_uncommitted") == [b"left-open", b"after"]
-
-
-async def test_a_transaction_past_its_timeout_is_aborted(
-    kafka: BaseCluster, topic: TopicFactory, txn_protocol: bool
-) -> None:
-    """The coordinator aborts a transaction open longer than transaction_timeout_ms (it looks
-    every 10 s, Kafka's transaction.abort.timed.out.transaction.cleanup.interval.ms) and bumps
-    the epoch: the producer learns it at commit, with the reason."""
-    name = topic(partitions=1)
-    async with Producer(**options(kafka, transaction_timeout_ms=1000)) as producer:
-        producer.begin_transaction()
-        await producer.send(name, b"too-slow")
-        await anyio.sleep(13)
-        # v1: PRODUCER_FENCED (the epoch was bumped); v2: INVALID_TXN_STATE.
-        fenced = InvalidTxnStateError if txn_protocol else ProducerFencedError
-        with pytest.raises(fenced, match="longer than transaction_timeout_ms=1000"):
-            await producer.commit_transaction()
-    assert values(kafka, name) == []
-    assert values(kafka, name, "read_uncommitted") == [b"too-slow"]
 
 
 @pytest.mark.parametrize("backend", ["asyncio", "trio"])

@@ -33,7 +33,8 @@ class TransactionalMethods:
     async def transaction(self) -> AsyncIterator[None]:
         """``async with producer.transaction():`` begins a transaction, commits it when the
         block ends, and aborts it when the block raises (the exception is re-raised), or when
-        the commit finds the transaction failed (its error is raised)."""
+        the commit finds the transaction failed (its error is raised). A commit that raised
+        `KafkaTimeoutError` is not aborted: call `commit_transaction` again to resume it."""
         self.begin_transaction()
         try:
             yield
@@ -56,13 +57,18 @@ class TransactionalMethods:
         """Sends every record of the transaction (as `flush`), then commits it (EndTxn): its
         records and offsets become visible to ``read_committed`` consumers at once. If a record
         of the transaction failed, raises `IllegalStateError` naming that error: call
-        `abort_transaction` then."""
+        `abort_transaction` then. If the commit cannot finish within ``max_block_ms`` (the
+        coordinator cannot be reached), raises `KafkaTimeoutError` and the transaction stays
+        committing: call `commit_transaction` again to resume it (nothing is sent twice, and
+        a commit the coordinator already applied is recognised)."""
         await self._manager("commit the transaction").commit(self.flush)
 
     async def abort_transaction(self) -> None:
         """Fails the records of the transaction not yet sent, waits for those in flight, then
         aborts the transaction (EndTxn): none of its records or offsets is ever visible to
-        ``read_committed`` consumers. The producer can begin the next transaction then."""
+        ``read_committed`` consumers. The producer can begin the next transaction then. As
+        `commit_transaction`, raises `KafkaTimeoutError` if it cannot finish within
+        ``max_block_ms``: call `abort_transaction` again to resume it."""
 
         def drop_unsent() -> None:
             error = KafkaError("the transaction was aborted before the record was sent")

@@ -7,7 +7,8 @@ before the first batch of the transaction goes to it (AddPartitionsToTxn), adds 
 offsets (AddOffsetsToTxn, then TxnOffsetCommit to the group coordinator), and ends the
 transaction (EndTxn).
 
-Two protocols, chosen at start from the transaction coordinator's ApiVersions answer:
+Two protocols, chosen at start from the transaction coordinator's ApiVersions answer
+(`_transactions.protocol`):
 - transactions v2 (KIP-890 part 2) when the cluster's finalized ``transaction.version`` feature
   is 2 or more and the broker speaks Produce v12 and EndTxn v5 (Kafka 4.0+ by default): Produce
   v12 adds a partition to the transaction by itself (no AddPartitionsToTxn), TxnOffsetCommit v5
@@ -21,8 +22,18 @@ Coordinator errors that say "try again" are retried with a growing backoff until
 ``max_block_ms`` (as the Java client bounds its transactional calls): NOT_COORDINATOR and
 COORDINATOR_NOT_AVAILABLE (and a lost connection) look the coordinator up again;
 COORDINATOR_LOAD_IN_PROGRESS and CONCURRENT_TRANSACTIONS (the previous transaction of the id
-is still completing) only wait. The coordinator itself aborts a transaction open longer than
-``transaction_timeout_ms``. (The lookups and retries: `_transactions.coordinator`.)
+is still completing) only wait. (The lookups and retries: `_transactions.coordinator`.) A
+commit or abort that still cannot end after that is resumed by calling it again
+(`_transactions.ending`).
+
+The coordinator itself aborts a transaction open longer than ``transaction_timeout_ms``, and
+bumps the epoch. Produce then answers INVALID_PRODUCER_EPOCH, which a partition leader also
+gives a producer fenced by a newer instance: the transaction becomes abortable, not the
+producer unusable (KIP-588, as the Java client since 2.7), and the abort asks the coordinator.
+A v2 coordinator answers that abort NONE with the bumped epoch (and the commit
+INVALID_TXN_STATE, abortable too), so the producer goes on; a v1 coordinator answers
+PRODUCER_FENCED either way, fatal as for a fenced producer. (What the errors say:
+`_transactions.refusals`.)
 """
 
 from __future__ import annotations
@@ -44,28 +55,40 @@ from ferrokafka._requests import (
     Request,
     init_producer_id_request,
 )
-from ferrokafka._transactions.coordinator import CoordinatorCalls
+from ferrokafka._transactions import refusals
+from ferrokafka._transactions.ending import TransactionEnding
 from ferrokafka._transactions.producer_ids import TransactionalProducerIds
+from ferrokafka._transactions.protocol import (
+    INIT_PRODUCER_ID_BUMP_VERSION,
+    PRODUCE_MAX_VERSION_V1,
+    PRODUCE_VERSION_V2,
+    TXN_OFFSET_COMMIT_MAX_VERSION_V1,
+    transactions_v2_available,
+)
 from ferrokafka._transactions.requests import (
     GroupMetadata,
     OffsetEntry,
     TxnIdentity,
     add_offsets_to_txn_request,
     add_partitions_to_txn_request,
-    end_txn_request,
     txn_offset_commit_request,
 )
-from ferrokafka._transactions.state import TransactionState, illegal_state, is_transition_valid
+from ferrokafka._transactions.state import (
+    PendingEnd,
+    TransactionState,
+    illegal_state,
+    is_transition_valid,
+)
 from ferrokafka.errors import (
     IllegalStateError,
     KafkaError,
+    KafkaTimeoutError,
     error_for_code,
 )
 
 if TYPE_CHECKING:
     from ferrokafka import _native
     from ferrokafka._broker_pool import BrokerPool
-    from ferrokafka._connection import BrokerConnection
     from ferrokafka.config import ProducerConfig
 
 
@@ -73,19 +96,9 @@ T = TypeVar("T")
 S = TransactionState
 TopicPartition = tuple[str, int]
 
-# Transactions v1: the highest versions whose meaning does not change with the cluster's
-# transaction.version (Produce v12, EndTxn v5 and TxnOffsetCommit v5 belong to v2, KIP-890).
-PRODUCE_MAX_VERSION_V1 = 11
-END_TXN_MAX_VERSION_V1 = 4
-TXN_OFFSET_COMMIT_MAX_VERSION_V1 = 4
-# Transactions v2 (KIP-890 part 2): the versions that mean it, and the feature level.
-PRODUCE_VERSION_V2 = 12
-END_TXN_VERSION_V2 = 5
-TRANSACTION_VERSION_FEATURE = "transaction.version"
-# InitProducerId takes a known producer id and epoch to bump from v3 on (KIP-360).
-INIT_PRODUCER_ID_BUMP_VERSION = 3
-
-# Errors after which this producer can do nothing but close (Java: fatal errors).
+# Errors after which this producer can do nothing but close (Java: fatal errors), when the
+# coordinators answer them; INVALID_PRODUCER_EPOCH is older coordinators' PRODUCER_FENCED.
+# From Produce it is abortable instead (`batch_failed`).
 _FATAL_CODES = frozenset(
     {
         ErrorCode.PRODUCER_FENCED,
@@ -101,7 +114,7 @@ _FATAL_CODES = frozenset(
 _NOT_ATTEMPTED = ErrorCode.OPERATION_NOT_ATTEMPTED
 
 
-class TransactionManager(CoordinatorCalls):
+class TransactionManager(TransactionEnding):
     def __init__(
         self,
         config: ProducerConfig,
@@ -142,6 +155,8 @@ class TransactionManager(CoordinatorCalls):
         # monotonic seconds at begin_transaction, to explain a commit the coordinator refused
         # because transaction_timeout_ms had passed.
         self._began_at = 0.0
+        # A commit or abort that timed out and must be called again; None otherwise.
+        self._pending_end: PendingEnd | None = None
         producer_ids.on_bump_requested = self._on_bump_requested
         # Called with `sending_allowed` each time it changes: the producer's native send
         # path, which checks nothing per record, is on the instance only while it is True.
@@ -205,7 +220,18 @@ class TransactionManager(CoordinatorCalls):
     def batch_failed(self, error: KafkaError) -> None:
         """A batch of the transaction failed: the transaction cannot commit any more."""
         if self.state in (S.IN_TRANSACTION, S.COMMITTING):
-            self._fail(error)
+            if error.code == ErrorCode.INVALID_PRODUCER_EPOCH:
+                # A partition saw a newer epoch. Its leader cannot tell why: the coordinator
+                # aborted this transaction after transaction_timeout_ms (bumping the epoch), or
+                # a newer instance started. So it is abortable, not fatal (KIP-588, Java 2.7+):
+                # the abort asks the coordinator, which answers a fenced producer
+                # PRODUCER_FENCED and hands a timed-out one (v2) its bumped epoch.
+                self.last_error = refusals.stale_epoch(
+                    error, self.transactional_id, timed_out=self._timed_out(), uses_v2=self.uses_v2
+                )
+                self._transition(S.ABORTABLE_ERROR)
+            else:
+                self._fail(error)
             # Its sequence number is a gap its partition cannot get past: the abort bumps the
             # epoch (KIP-360), which restarts every sequence at 0. Nothing more is drained
             # until then.
@@ -247,6 +273,11 @@ class TransactionManager(CoordinatorCalls):
             await self._commit(flush)
 
     async def _commit(self, flush: Callable[[], Awaitable[None]]) -> None:
+        pending = self._take_pending_end("commit the transaction", commit=True)
+        if pending is not None:
+            # Every record was flushed before the first attempt, and none could be sent since.
+            await self._end(commit=True, ended=pending.ended)
+            return
         if self.state is not S.IN_TRANSACTION:
             raise illegal_state("commit the transaction", self.state, self.last_error)
         await flush()
@@ -270,6 +301,11 @@ class TransactionManager(CoordinatorCalls):
     async def _abort(
         self, drop_unsent: Callable[[], None], wait_settled: Callable[[], Awaitable[None]]
     ) -> None:
+        pending = self._take_pending_end("abort the transaction", commit=False)
+        if pending is not None:
+            # The unsent records were dropped and the sent ones settled before the first attempt.
+            await self._end(commit=False, ended=pending.ended)
+            return
         if self.state not in (S.IN_TRANSACTION, S.ABORTABLE_ERROR):
             raise illegal_state("abort the transaction", self.state, self.last_error)
         self._transition(S.ABORTING)
@@ -329,7 +365,10 @@ class TransactionManager(CoordinatorCalls):
                 lambda r: r.error_code,
             )
         except KafkaError as exc:
-            self._fatal(exc)
+            # The bump after an abort is resumed by calling abort_transaction() again; at start
+            # the producer has no usable id.
+            if not (bump and isinstance(exc, KafkaTimeoutError)):
+                self._fatal(exc)
             raise
         code = result.error_code
         if code != ErrorCode.NONE:
@@ -373,40 +412,6 @@ class TransactionManager(CoordinatorCalls):
                 self._added_all.set()
             self._wake_sender()
 
-    async def _end(self, *, commit: bool) -> None:
-        what = "commit" if commit else "abort"
-        if self._adding and self._added_all is not None:
-            await self._added_all.wait()
-        if self._started_at_coordinator:
-            txn = self._identity()
-            try:
-                result = await self._call(
-                    ApiKey.END_TXN,
-                    lambda version: end_txn_request(version, txn, commit=commit),
-                    lambda r: r.error_code,
-                    max_version=None if self.uses_v2 else END_TXN_MAX_VERSION_V1,
-                )
-            except KafkaError as exc:
-                self._fatal(exc)
-                raise
-            if result.error_code != ErrorCode.NONE:
-                error = self._explain(error_for_code(result.error_code), what)
-                self._fatal(error)
-                raise error
-            if result.producer_id >= 0:
-                # EndTxn v5 bumped the epoch (or, near its end, gave a new producer id): every
-                # batch of the transaction has ended, so sequences restart at 0 (v2).
-                self._ids.install(self._acc, result.producer_id, result.producer_epoch)
-        if self._ids.bump_requested:
-            # A sequence may have been lost inside the transaction: a new epoch (KIP-360)
-            # restarts every partition's sequence at 0.
-            self._transition(S.INITIALIZING)
-            await self._init_producer_id(bump=True)
-        self._transition(S.READY)
-        self._log.debug(
-            "transactional id %r: transaction %sed", self.transactional_id, what.rstrip("e")
-        )
-
     # --- state ---------------------------------------------------------------------------
 
     def _identity(self) -> TxnIdentity:
@@ -432,7 +437,7 @@ class TransactionManager(CoordinatorCalls):
         """Records ``error`` as the end of the transaction (fatal codes: of the producer);
         returns the error to raise."""
         if error.code in _FATAL_CODES:
-            error = self._explain(error, what)
+            error = self._fatal_refusal(error, what)
             self._fatal(error)
         elif self.state is not S.FATAL_ERROR:
             self.last_error = error
@@ -440,41 +445,24 @@ class TransactionManager(CoordinatorCalls):
         return error
 
     def _fatal(self, error: KafkaError) -> None:
+        self._pending_end = None
         self.last_error = error
         self._transition(S.FATAL_ERROR)
         self._log.error("transactional id %r: %s", self.transactional_id, error)
 
-    def _explain(self, error: KafkaError, what: str) -> KafkaError:
-        """Says why a fencing answer may have come. PRODUCER_FENCED (or INVALID_PRODUCER_EPOCH,
-        as Produce and older coordinators say it) becomes `ProducerFencedError`: a newer
-        instance started, or the coordinator aborted a transaction older than its timeout (it
-        bumps the epoch then; transactions v2 coordinators answer INVALID_TXN_STATE to it)."""
+    def _timed_out(self) -> str | None:
+        """What to say when the transaction is open longer than transaction_timeout_ms (its
+        coordinator may have aborted it: its clock starts later, at its first partition);
+        None when it is not."""
+        open_states = (S.IN_TRANSACTION, S.COMMITTING, S.ABORTING, S.ABORTABLE_ERROR)
         elapsed_ms = (time.monotonic() - self._began_at) * 1000
-        timed_out = self.state in (S.IN_TRANSACTION, S.COMMITTING, S.ABORTING) and (
-            elapsed_ms > self._timeout_ms
-        )
-        timeout_note = (
-            f"the coordinator aborted this transaction, which ran {elapsed_ms:.0f} ms, longer "
-            f"than transaction_timeout_ms={self._timeout_ms}"
-        )
-        unusable = (
-            f"This producer is unusable now: close it (the broker answered {type(error).__name__})"
-        )
-        if error.code == ErrorCode.INVALID_TXN_STATE and timed_out:
-            return error_for_code(
-                ErrorCode.INVALID_TXN_STATE,
-                f"transactional id {self.transactional_id!r} could not {what}: {timeout_note}. "
-                + unusable,
-            )
-        if error.code not in (ErrorCode.PRODUCER_FENCED, ErrorCode.INVALID_PRODUCER_EPOCH):
-            return error
-        why = "another producer with this transactional_id started"
-        if timed_out:
-            why += ", or " + timeout_note
-        return error_for_code(
-            ErrorCode.PRODUCER_FENCED,
-            f"transactional id {self.transactional_id!r} was fenced and could not {what}: "
-            f"{why}. " + unusable,
+        if self.state not in open_states or elapsed_ms <= self._timeout_ms:
+            return None
+        return refusals.timeout_note(elapsed_ms, self._timeout_ms)
+
+    def _fatal_refusal(self, error: KafkaError, what: str) -> KafkaError:
+        return refusals.fatal_refusal(
+            error, self.transactional_id, what, timed_out=self._timed_out(), uses_v2=self.uses_v2
         )
 
     def _on_bump_requested(self) -> None:
@@ -484,19 +472,6 @@ class TransactionManager(CoordinatorCalls):
                 "transaction (the producer epoch is bumped then)"
             )
             self._transition(S.ABORTABLE_ERROR)
-
-
-def transactions_v2_available(conn: BrokerConnection) -> bool:
-    """Whether the cluster finalized ``transaction.version`` >= 2 and this broker speaks the
-    versions that mean it (Produce v12, EndTxn v5)."""
-    feature = conn.finalized_features.get(TRANSACTION_VERSION_FEATURE)
-    level = 0 if feature is None else feature.max_version
-    try:
-        produce = conn.api_version(ApiKey.PRODUCE, ours_max=PRODUCE_VERSION_V2)
-        end_txn = conn.api_version(ApiKey.END_TXN)
-    except KafkaError:
-        return False
-    return level >= 2 and produce >= PRODUCE_VERSION_V2 and end_txn >= END_TXN_VERSION_V2
 
 
 def _first_partition_error(result: _native.TxnPartitionsResult) -> int:

@@ -13,10 +13,16 @@ The states and allowed transitions are those of the Java client's ``TransactionM
                                           └───────abort────────────┘
 
     any state ──(fenced, authorization, unknown error)──► FATAL_ERROR (nothing but close)
+
+A commit or abort that does not finish within ``max_block_ms`` (the coordinator unreachable, or
+answering "later") leaves the state where it is: COMMITTING, ABORTING, or INITIALIZING for the
+epoch bump after an abort. Calling the same operation again resumes it from there; the other
+one is refused until then (Java's "timed out and must be retried").
 """
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 
 from ferrokafka.errors import IllegalStateError
@@ -35,6 +41,23 @@ class TransactionState(enum.Enum):
 
 _S = TransactionState
 
+
+@dataclasses.dataclass
+class PendingEnd:
+    """A commit or abort whose EndTxn (or the epoch bump after it) did not finish within
+    ``max_block_ms``: the next call of the same operation resumes it (Java's
+    ``pendingTransition``)."""
+
+    commit: bool
+    # EndTxn was answered: only the epoch bump (InitProducerId) is left, and EndTxn is never
+    # sent again (a v2 coordinator would take a second one for the next transaction's).
+    ended: bool = False
+
+    @property
+    def call(self) -> str:
+        return "commit_transaction" if self.commit else "abort_transaction"
+
+
 # target state -> the states it may be entered from
 _ALLOWED_FROM: dict[TransactionState, frozenset[TransactionState]] = {
     _S.UNINITIALIZED: frozenset({_S.UNINITIALIZED}),
@@ -52,11 +75,18 @@ _ALLOWED_FROM: dict[TransactionState, frozenset[TransactionState]] = {
 # What a user can do from each state, for the messages of IllegalStateError.
 _FIX: dict[TransactionState, str] = {
     _S.UNINITIALIZED: "await producer.start() first",
-    _S.INITIALIZING: "wait for producer.start() to return",
+    _S.INITIALIZING: (
+        "wait for producer.start() (or abort_transaction(), which may bump the epoch) to return; "
+        "if abort_transaction() raised KafkaTimeoutError, call it again"
+    ),
     _S.READY: "call producer.begin_transaction() (or use `async with producer.transaction()`)",
     _S.IN_TRANSACTION: "commit_transaction() or abort_transaction() first",
-    _S.COMMITTING: "wait for commit_transaction() to return",
-    _S.ABORTING: "wait for abort_transaction() to return",
+    _S.COMMITTING: (
+        "wait for commit_transaction() to return; if it raised KafkaTimeoutError, call it again"
+    ),
+    _S.ABORTING: (
+        "wait for abort_transaction() to return; if it raised KafkaTimeoutError, call it again"
+    ),
     _S.ABORTABLE_ERROR: "call abort_transaction(), then run the transaction again",
     _S.FATAL_ERROR: "close this producer and create a new one",
 }
