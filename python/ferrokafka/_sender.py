@@ -195,7 +195,9 @@ class Sender(BatchSettling):
             if not only:
                 return min(self._config.retry_backoff_ms, IDLE_TICK_MS, request_wait_ms)
 
-        ready, next_ready_ms = self._acc.ready(now)
+        check = self._acc.ready(now)
+        next_ready_ms = check.next_ready_ms
+        ready = [(tp.topic, tp.partition) for tp in check.partitions]
         if only is not None:
             ready = [key for key in ready if key in only]
         routing: dict[tuple[str, int], int] = {}
@@ -233,11 +235,13 @@ class Sender(BatchSettling):
             drained: dict[int, list[int]] = self._acc.drain(
                 routing, self._config.max_request_size, now
             )
-            for batch_id, reason in self._acc.take_failed():
-                pending = self._inflight.get(batch_id)
+            for failed in self._acc.take_failed():
+                pending = self._inflight.get(failed.batch_id)
                 if pending is not None:
                     self._fail(
-                        batch_id, pending, KafkaError(f"could not encode the batch: {reason}")
+                        failed.batch_id,
+                        pending,
+                        KafkaError(f"could not encode the batch: {failed.reason}"),
                     )
             self._metrics.collect(self._acc, requests=len(drained))
             for node, batch_ids in drained.items():
