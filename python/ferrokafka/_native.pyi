@@ -614,9 +614,7 @@ class TopicPartition:
 class ReadyCheck:
     """What ``Accumulator.ready`` found."""
 
-    def __new__(
-        cls, partitions: Sequence[TopicPartition], next_ready_ms: int | None
-    ) -> ReadyCheck: ...
+    def __new__(cls, partitions: list[TopicPartition], next_ready_ms: int | None) -> ReadyCheck: ...
     @property
     def partitions(self) -> list[TopicPartition]:
         """The partitions with a batch to send now."""

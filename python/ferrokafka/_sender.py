@@ -196,15 +196,15 @@ class Sender(BatchSettling):
                 return min(self._config.retry_backoff_ms, IDLE_TICK_MS, request_wait_ms)
 
         check = self._acc.ready(now)
-        next_ready_ms = check.next_ready_ms
-        ready = [(tp.topic, tp.partition) for tp in check.partitions]
+        ready = check.partitions
         if only is not None:
-            ready = [key for key in ready if key in only]
+            ready = [tp for tp in ready if (tp.topic, tp.partition) in only]
         routing: dict[tuple[str, int], int] = {}
         metadata = self._pool.metadata
         # The earliest end of a broker's throttle (KIP-219) that holds a ready batch back.
         unthrottled_ms: int | None = None
-        for topic, partition in ready:
+        for tp in ready:
+            topic, partition = tp.topic, tp.partition
             leader = metadata.partition(topic, partition)
             if leader is None or leader.leader_id < 0:
                 # Still produced to, so its metadata is still wanted (metadata_max_idle_ms).
@@ -264,6 +264,7 @@ class Sender(BatchSettling):
         deadline = self._inflight.next_deadline()
         if deadline is not None:
             wait = min(wait, max(deadline - now, 1))
+        next_ready_ms = check.next_ready_ms
         if next_ready_ms is not None:
             wait = min(wait, max(next_ready_ms - now, 1))
         if ready and not routing:

@@ -13,7 +13,7 @@
 use pyo3::exceptions::{PyBufferError, PyIndexError, PyKeyError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
-use pyo3::types::{PyBytes, PyDict, PyString, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 
 use super::accumulator_results::{BatchEvent, BatchRun, FailedBatch, ReadyCheck, TopicPartition};
 use super::errors::record_too_large_error;
@@ -217,15 +217,16 @@ impl PyAccumulator {
     /// sendable. Also refreshes the adaptive partitioner's weights.
     fn ready(&mut self, py: Python<'_>, now_ms: i64) -> PyResult<ReadyCheck> {
         let check = self.inner.ready(now_ms);
-        let partitions = check
-            .ready
-            .into_iter()
-            .map(|(topic, partition)| {
-                TopicPartition::new_py(py, self.inner.topic_name(topic), partition)
-            })
-            .collect::<PyResult<_>>()?;
+        let partitions = PyList::empty(py);
+        for (topic, partition) in check.ready {
+            partitions.append(TopicPartition::new_py(
+                py,
+                self.inner.topic_name(topic),
+                partition,
+            )?)?;
+        }
         Ok(ReadyCheck {
-            partitions,
+            partitions: partitions.unbind(),
             next_ready_ms: check.next_ready_ms,
         })
     }

@@ -3,7 +3,7 @@
 //! them is per record: a sender round, a drain or a `send_many` call makes a few.
 
 use pyo3::prelude::*;
-use pyo3::types::PyString;
+use pyo3::types::{PyList, PyString};
 
 use super::value_class::value_class;
 use crate::producer::{BatchId, Run};
@@ -60,8 +60,10 @@ impl TopicPartition {
 value_class! {
     /// What `Accumulator.ready` found.
     ReadyCheck {
-        /// The partitions with a batch to send now.
-        partitions: Vec<Py<TopicPartition>>,
+        /// The partitions with a batch to send now (a list of `TopicPartition`, built once:
+        /// the sender reads it every round, and a `Vec` would be copied into a new list on
+        /// each read).
+        partitions: Py<PyList>,
         /// The earliest time (ms) another becomes sendable by linger or backoff; `None`: only
         /// an append or a completion can change that.
         next_ready_ms: Option<i64>,
