@@ -14,6 +14,7 @@ __all__ = [
     "ApiVersionsResult",
     "Awaiting",
     "BatchEvent",
+    "BatchRecord",
     "BatchRun",
     "BrokerMetadata",
     "CoordinatorResult",
@@ -559,8 +560,29 @@ class DecodedBatch(TypedDict):
 
 RECORD_BATCH_OVERHEAD: int
 
+@final
+class BatchRecord:
+    """One record for ``encode_batch``. Its bytes are read in place, not copied."""
+
+    def __new__(
+        cls,
+        timestamp_ms: int,
+        key: bytes | None,
+        value: bytes | None,
+        headers: Sequence[tuple[str, bytes | None]],
+    ) -> BatchRecord: ...
+    @property
+    def timestamp_ms(self) -> int: ...
+    @property
+    def key(self) -> bytes | None: ...
+    @property
+    def value(self) -> bytes | None: ...
+    @property
+    def headers(self) -> list[tuple[str, bytes | None]]:
+        """``(name, value)`` pairs, the public form of headers."""
+
 def encode_batch(
-    records: list[tuple[int, bytes | None, bytes | None, list[tuple[str, bytes | None]]]],
+    records: Sequence[BatchRecord],
     *,
     compression: str = "none",
     level: int | None = None,

@@ -1,6 +1,6 @@
 """The values the binding takes and gives besides the decoded responses
-(rust/src/bindings/accumulator_results.rs, request_inputs.rs): named, typed, read-only classes,
-and no positional tuple in their place."""
+(rust/src/bindings/accumulator_results.rs, request_inputs.rs, record.rs): named, typed,
+read-only classes, and no positional tuple in their place."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 from ferrokafka import _native
 from ferrokafka._native import (
     BatchEvent,
+    BatchRecord,
     BatchRun,
     FailedBatch,
     ProduceBatch,
@@ -29,6 +30,7 @@ EXAMPLES = [
     ProduceBatch("orders", 2, b"batch"),
     TxnTopicPartitions("orders", [0, 1]),
     TxnOffset("in", 0, 42, -1, None),
+    BatchRecord(1000, b"k", None, [("h", b"v")]),
 ]
 
 
@@ -59,6 +61,8 @@ def test_fields_are_named() -> None:
 def test_encoders_refuse_positional_tuples() -> None:
     with pytest.raises(TypeError):
         _native.encode_produce_request(1, None, 9, 1, 1000, None, [("t", 0, b"")])  # type: ignore[list-item]
+    with pytest.raises(TypeError):
+        _native.encode_batch([(1000, None, b"v", [])])  # type: ignore[list-item]
     with pytest.raises(TypeError):
         _native.encode_add_partitions_to_txn_request(1, None, 3, "tx", 1, 0, [("t", [0])])  # type: ignore[list-item]
 
