@@ -1,6 +1,7 @@
 //! Python face of the transactional requests' codecs (`AddPartitionsToTxn`, `AddOffsetsToTxn`,
-//! `TxnOffsetCommit`, `EndTxn`): encoders take plain arguments, decoders return frozen result
-//! classes with typed fields, declared in `_native.pyi` and checked by stubtest.
+//! `TxnOffsetCommit`, `EndTxn`): encoders take plain arguments and, for lists, the input
+//! classes of `request_inputs`; decoders return frozen result classes with typed fields,
+//! declared in `_native.pyi` and checked by stubtest.
 
 // pyo3 hands arguments over by value.
 #![allow(clippy::needless_pass_by_value)]
