@@ -158,9 +158,9 @@ impl PyAccumulator {
     }
 
     /// Appends many records (no headers, one timestamp) in one call; returns the `BatchRun`s
-    /// they went to, in input order. Stops early when a record
-    /// does not fit (the counts then sum to less than `len(values)`: wait and append the rest);
-    /// raises only if the very first record fails.
+    /// they went to, in input order. Stops early when a record does not fit (the counts then
+    /// sum to less than `len(values)`: wait and append the rest); raises only if the very first
+    /// record fails.
     #[pyo3(signature = (topic, num_partitions, values, keys = None, *, partition = None, timestamp_ms, now_ms))]
     #[allow(clippy::too_many_arguments)]
     fn append_many(
@@ -232,11 +232,13 @@ impl PyAccumulator {
     }
 
     /// Takes the batches of one request per node: `routing` maps `(topic, partition)` to the
-    /// leader's node id (a dict keyed by plain tuples, not `TopicPartition`s: the sender
-    /// builds it afresh each round from its metadata, where partitions are `(topic, partition)`
-    /// keys, and hashing a tuple of a str and an int costs less than a class's `__hash__`); only nodes with a sendable partition are drained, at most one batch
+    /// leader's node id; only nodes with a sendable partition are drained, at most one batch
     /// per partition, within `max_request_size`. Batches get their sequence numbers and are
     /// sealed (compressed) with the GIL released. Returns `{node_id: [batch_id, ...]}`.
+    ///
+    /// `routing` stays a dict keyed by plain tuples, not `TopicPartition`s: the sender builds
+    /// it afresh each round from its metadata, which keys partitions so, and hashing a tuple
+    /// of a str and an int costs less than a class's `__hash__` over a tuple of its fields.
     fn drain<'py>(
         &mut self,
         py: Python<'py>,
