@@ -41,7 +41,7 @@ async def _measure(servers: str, records: int) -> dict[str, float]:
     ) as producer:
         count = await producer.wait_for_topic(TOPIC)
         value = b"x" * 100
-        batch = producer.send_nowait(TOPIC, value).batch_and_index()[0]
+        batch = producer.send_nowait(TOPIC, value)._batch
         append = producer._accumulator.append
         send_nowait = producer.send_nowait
         produce = producer.produce

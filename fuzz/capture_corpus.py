@@ -186,15 +186,16 @@ def capture_responses(address: str, topic: str, out: Path, label: str = "") -> i
             ),
         )
     batch = _native.encode_batch(
-        [(1_700_000_000_000, b"key", b"value", [("h", b"v")])],
+        [_native.BatchRecord(1_700_000_000_000, b"key", b"value", [("h", b"v")])],
         producer_id=-1,
     )
     for v in each(wire.PRODUCE):
+        produce = _native.ProduceBatch
         cases = (
-            ("ok", [(topic, 0, batch), (topic, 1, batch)]),
-            ("unknown-partition", [(topic, 99, batch)]),
-            ("unknown-topic", [("no-such-topic", 0, batch)]),
-            ("corrupt-batch", [(topic, 0, batch[:-1] + bytes([batch[-1] ^ 1]))]),
+            ("ok", [produce(topic, 0, batch), produce(topic, 1, batch)]),
+            ("unknown-partition", [produce(topic, 99, batch)]),
+            ("unknown-topic", [produce("no-such-topic", 0, batch)]),
+            ("corrupt-batch", [produce(topic, 0, batch[:-1] + bytes([batch[-1] ^ 1]))]),
         )
         for what, batches in cases:
             save(
@@ -270,8 +271,10 @@ def capture_batches(cluster: KafkaCluster, proxy: FaultProxy, topic: str, out: P
             (folder / f"librdkafka-{codec}-two-batches.bin").write_bytes(captured[0] + captured[1])
             saved += 1
     proxy.tap = None
-    sample: list[tuple[int, bytes | None, bytes | None, list[tuple[str, bytes | None]]]] = [
-        (1_700_000_000_000 + i, None if i % 4 == 0 else b"k%d" % i, b"v" * i, [("h", None)])
+    sample = [
+        _native.BatchRecord(
+            1_700_000_000_000 + i, None if i % 4 == 0 else b"k%d" % i, b"v" * i, [("h", None)]
+        )
         for i in range(20)
     ]
     for codec in ("none", "gzip", "snappy", "lz4", "zstd"):

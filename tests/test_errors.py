@@ -291,6 +291,20 @@ def test_broker_errors_that_double_as_client_categories() -> None:
     assert not isinstance(error_for_code(29), RetriableError)
 
 
+def test_no_authentication_error_is_a_connection_error() -> None:
+    # The connection layer relies on it: `except KafkaConnectionError` (try the next address,
+    # wait for the cluster, log the attempt) lets a refused login or certificate through at
+    # once, as nothing heals it.
+    import ferrokafka._connect  # noqa: F401  (imports every module that defines errors)
+
+    def subclasses(cls: type) -> list[type]:
+        return [cls, *(s for sub in cls.__subclasses__() for s in subclasses(sub))]
+
+    authentication = subclasses(AuthenticationError)
+    assert len(authentication) >= 5
+    assert [c for c in authentication if issubclass(c, KafkaConnectionError)] == []
+
+
 def test_except_retriable_error_catches_retriable_broker_errors_only() -> None:
     caught = []
     for code in (19, 6, 29, 90, 75):

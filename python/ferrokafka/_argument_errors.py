@@ -129,7 +129,8 @@ def check_held_size(
         bound += sum(10 + len(name.encode()) + len(v or b"") for name, v in headers)
     if bound <= limit:
         return
-    size = len(_native.encode_batch([(timestamp_ms, key, value, list(headers or ()))]))
+    record = _native.BatchRecord(timestamp_ms, key, value, list(headers or ()))
+    size = len(_native.encode_batch([record]))
     if size > limit:
         raise RecordTooLargeError(
             f"the record is {size} bytes when serialized (with the "

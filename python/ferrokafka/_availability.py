@@ -58,10 +58,10 @@ class PartitionAvailability:
     def drained(self, node: int, now: int) -> None:
         self._drain_ms[node] = now
 
-    def ready(self, now: int, partitions: Iterable[tuple[str, int]]) -> None:
+    def ready(self, now: int, partitions: Iterable[_native.TopicPartition]) -> None:
         """Notes the leaders of the partitions that had batches ready in this round."""
-        for topic, partition in partitions:
-            leader = self._metadata.partition(topic, partition)
+        for ready in partitions:
+            leader = self._metadata.partition(ready.topic, ready.partition)
             if leader is not None and leader.leader_id >= 0:
                 self._ready_ms[leader.leader_id] = now
                 # A leader seen for the first time counts as just drained (Java starts both

@@ -204,7 +204,7 @@ class BatchSettling:
     def _split(self, batch_id: int, pending: PendingBatch) -> bool:
         """Splits a batch of several records; False for a single record (nothing to split)."""
         try:
-            runs: list[tuple[int, int, int]] = self._acc.split(batch_id)
+            runs = self._acc.split(batch_id)
         except ValueError:
             return False
         self._inflight.split(batch_id, runs)

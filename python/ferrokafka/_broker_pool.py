@@ -39,7 +39,7 @@ from ferrokafka._metrics.network import NetworkMetrics
 from ferrokafka._runtime import now_ms
 from ferrokafka._sasl.authenticator import SaslAuthenticator
 from ferrokafka.config import ProducerConfig
-from ferrokafka.errors import AuthenticationError, KafkaTimeoutError
+from ferrokafka.errors import KafkaTimeoutError
 
 #: The key of the bootstrap servers in the per-node connect state (node ids are >= 0).
 BOOTSTRAP = -1
@@ -189,8 +189,10 @@ class BrokerPool:
         return conn
 
     def _report_failure(self, key: int, exc: Exception) -> None:
-        # Authentication refusals are the sender's to report (as errors: nothing heals them).
-        if isinstance(exc, KafkaConnectionError) and not isinstance(exc, AuthenticationError):
+        # Only connection failures: authentication refusals (an `AuthenticationError` is never
+        # a `KafkaConnectionError`) are the sender's to report, as errors, since nothing heals
+        # them.
+        if isinstance(exc, KafkaConnectionError):
             # Every attempt at DEBUG; a few of a long outage at WARNING.
             self._log.debug("connect attempt to %s failed: %s", _broker_name(key), exc)
             self._log.repeated(
@@ -261,8 +263,7 @@ class BrokerPool:
                     await self.refresh_metadata()
                     return
                 except KafkaConnectionError as exc:
-                    if isinstance(exc, AuthenticationError):
-                        raise
+                    # An `AuthenticationError` is none: it is raised at once.
                     reason = str(exc)
             if scope.cancelled_caught:
                 reason = "an attempt was still under way when the time ran out"

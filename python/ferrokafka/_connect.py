@@ -29,7 +29,7 @@ from ferrokafka._error_codes import ErrorCode
 from ferrokafka._requests import SUPPORTED_VERSIONS, ApiKey, api_versions_request
 from ferrokafka._tls import handshake_error
 from ferrokafka._wire import open_wire
-from ferrokafka.errors import AuthenticationError, KafkaConnectionError
+from ferrokafka.errors import KafkaConnectionError
 
 if TYPE_CHECKING:
     from ferrokafka._sasl.authenticator import SaslAuthenticator
@@ -196,7 +196,7 @@ async def connect_any(
                     receive_buffer_bytes=receive_buffer_bytes,
                 )
             except KafkaConnectionError as exc:
-                if isinstance(exc, AuthenticationError):
-                    raise  # the next address would refuse the same credentials
+                # An `AuthenticationError` is none and ends the loop: the next address would
+                # refuse the same credentials or certificate.
                 failures.append(str(exc))
     raise KafkaConnectionError("could not connect to any bootstrap server: " + "; ".join(failures))

@@ -18,10 +18,8 @@ client does): a later response could not be told apart from the ones queued behi
 watches its own timeout; submitters call `expire_requests` from their loop instead.
 
 With SASL, the connection is authenticated right after the version negotiation, and renews its
-session (KIP-368) when a request is submitted past the renewal time the authenticator chose:
-from then on, submitted requests are encoded and held, in order; a background task waits until
-the requests in flight are answered, re-authenticates, then writes the held requests. Nothing
-in flight fails and nothing is reordered; the submitters see only a longer response time.
+session (KIP-368) without failing or reordering a request: `_session_renewal`. What it keeps of
+each submitted request is `_submitted`'s.
 
 Exceptions of this layer, in the public tree of `ferrokafka.errors`::
 
@@ -37,7 +35,6 @@ import collections
 import contextlib
 import logging
 import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
@@ -45,13 +42,15 @@ import anyio.abc
 
 from ferrokafka._address import BrokerAddress as BrokerAddress
 from ferrokafka._address import parse_bootstrap_servers as parse_bootstrap_servers
-from ferrokafka._logging import CONNECTION, ClientLog, client_log
+from ferrokafka._logging import CONNECTION, client_log
 from ferrokafka._requests import (
     SUPPORTED_VERSIONS,
     Request,
     api_name,
 )
-from ferrokafka._runtime import BackgroundTask
+from ferrokafka._session_renewal import SessionRenewal
+from ferrokafka._submitted import OnDone as OnDone
+from ferrokafka._submitted import ResponseWaiter, SubmittedRequest
 from ferrokafka._wire import Wire
 from ferrokafka.errors import (
     KafkaConnectionError as KafkaConnectionError,
@@ -91,58 +90,6 @@ class NoCommonVersionError(UnsupportedVersionError):
     broker or ferrokafka."""
 
 
-#: ``on_done(frame, error)``: exactly one of them is None. Called once, from the reader or the
-#: writer task, or from whoever ends the connection; it must not raise or block.
-OnDone = Callable[[bytes | None, "KafkaConnectionError | None"], None]
-
-
-class _InFlight:
-    """A submitted request waiting for its response (or, one-way, for its write)."""
-
-    __slots__ = ("correlation_id", "deadline", "on_done", "request")
-
-    def __init__(
-        self, correlation_id: int, request: Request[Any], deadline: float, on_done: OnDone
-    ) -> None:
-        self.correlation_id = correlation_id
-        self.request = request
-        # time.monotonic() by which the response is due.
-        self.deadline = deadline
-        self.on_done: OnDone | None = on_done
-
-    @property
-    def name(self) -> str:
-        return self.request.name
-
-    def finish(
-        self, frame: bytes | None, error: KafkaConnectionError | None, log: ClientLog
-    ) -> None:
-        on_done, self.on_done = self.on_done, None
-        if on_done is None:
-            return
-        try:
-            on_done(frame, error)
-        except Exception:
-            # A bug in a callback must not take the connection's tasks down with it.
-            log.exception("completing %s failed", self.name)
-
-
-class _Reply:
-    """Where `BrokerConnection.request` waits for its response."""
-
-    __slots__ = ("error", "event", "frame")
-
-    def __init__(self) -> None:
-        self.event = anyio.Event()
-        self.frame: bytes | None = None
-        self.error: KafkaConnectionError | None = None
-
-    def __call__(self, frame: bytes | None, error: KafkaConnectionError | None) -> None:
-        self.frame = frame
-        self.error = error
-        self.event.set()
-
-
 class BrokerConnection:
     """A connected, version-negotiated connection. Open it with `_connect.connect`
     or `_connect.connect_any`."""
@@ -174,7 +121,7 @@ class BrokerConnection:
         self._max_response_size = max_response_size
         # Bounds the awaitable `request`s; submitters keep their own window.
         self._slots = anyio.Semaphore(max_in_flight)
-        self._in_flight: collections.deque[_InFlight] = collections.deque()
+        self._in_flight: collections.deque[SubmittedRequest] = collections.deque()
         self._next_correlation_id = 0
         # Why the connection ended; set once.
         self._error: KafkaConnectionError | None = None
@@ -188,17 +135,8 @@ class BrokerConnection:
         self.observer: ConnectionObserver | None = None
         self._wire = wire
         wire.attach(self, str(self))
-        # --- SASL session (KIP-368); see `_hold_for_reauth` ---
-        self._authenticator: SaslAuthenticator | None = None
-        # time.monotonic() at which the session is renewed; None: no SASL, or no expiry.
-        self._reauth_at: float | None = None
-        # Requests submitted while the session is renewed, with their bytes: written in order
-        # once it is. None when no renewal is under way.
-        self._held: collections.deque[tuple[_InFlight, bytes, bool]] | None = None
-        self._held_since = 0.0
-        self._reauth_task: BackgroundTask | None = None
-        # Set when the last in-flight response arrives, for a renewal waiting for that.
-        self._idle: anyio.Event | None = None
+        # The SASL session, once authenticated: it may hold submitted requests while renewed.
+        self._session: SessionRenewal | None = None
 
     # --- life cycle ----------------------------------------------------------------------
 
@@ -210,9 +148,8 @@ class BrokerConnection:
             with anyio.move_on_after(drain_timeout):
                 await self._wire.drain()
         self._fail(KafkaConnectionError(f"connection to {self} was closed"))
-        if self._reauth_task is not None:
-            self._reauth_task.cancel()
-            await self._reauth_task.join()
+        if self._session is not None:
+            await self._session.close()
         await self._wire.join()
 
     @property
@@ -300,14 +237,17 @@ class BrokerConnection:
         data = request.encode(correlation_id, self.client_id)
         self._next_correlation_id = (correlation_id + 1) & 0x7FFFFFFF
         limit = self.request_timeout if request_timeout is None else request_timeout
-        entry = _InFlight(correlation_id, request, time.monotonic() + limit, on_done)
-        if not authenticating and self._hold_for_reauth():
-            assert self._held is not None
-            self._held.append((entry, data, expect_response))
+        entry = SubmittedRequest(correlation_id, request, time.monotonic() + limit, on_done)
+        session = self._session
+        if (
+            not authenticating
+            and session is not None
+            and session.hold(entry, data, expect_response)
+        ):
             return
         self._write(entry, data, expect_response)
 
-    def _write(self, entry: _InFlight, data: bytes, expect_response: bool) -> None:
+    def _write(self, entry: SubmittedRequest, data: bytes, expect_response: bool) -> None:
         self._wire.write(data)
         if self.observer is not None:
             self.observer.request_sent(len(data))
@@ -348,7 +288,7 @@ class BrokerConnection:
         first (unless ``authenticating``: see `submit`); ``request_timeout`` (default: the
         connection's) counts from the submission."""
         limit = self.request_timeout if request_timeout is None else request_timeout
-        reply = _Reply()
+        reply = ResponseWaiter()
         slot = contextlib.nullcontext() if authenticating else self._slots
         async with slot:
             self.submit(request, reply, request_timeout=limit, authenticating=authenticating)
@@ -381,7 +321,7 @@ class BrokerConnection:
     async def send_oneway(self, request: Request[Any]) -> None:
         """Sends a request the broker does not answer (Produce with ``acks=0``); returns once
         it is written."""
-        reply = _Reply()
+        reply = ResponseWaiter()
         self.submit(request, reply, expect_response=False)
         await reply.event.wait()
         if reply.error is not None:
@@ -414,8 +354,8 @@ class BrokerConnection:
         if not self._in_flight:
             self.last_active = time.monotonic()
         entry.finish(frame, None, self.log)
-        if not self._in_flight and self._idle is not None:
-            self._idle.set()
+        if not self._in_flight and self._session is not None:
+            self._session.nothing_in_flight()
 
     def wire_closed(self, error: KafkaConnectionError) -> None:
         self._fail(error)
@@ -440,14 +380,15 @@ class BrokerConnection:
         root = self._error
         # The others did not time out themselves: they fail because the connection ended.
         kind = KafkaConnectionError if isinstance(root, NoResponseError) else type(root)
-        held, self._held = self._held or (), None
-        for entry in [*self._in_flight, *(entry for entry, _, _ in held)]:
+        session = self._session
+        held = session.take_held() if session is not None else []
+        for entry in [*self._in_flight, *held]:
             failure = kind(f"{entry.name} to {self} failed: {root}")
             failure.__cause__ = root
             entry.finish(None, failure, self.log)
         self._in_flight.clear()
-        if self._idle is not None:
-            self._idle.set()
+        if session is not None:
+            session.nothing_in_flight()
         self._wire.close()
 
     # --- SASL session (KIP-368) ----------------------------------------------------------
@@ -455,50 +396,7 @@ class BrokerConnection:
     async def authenticate(self, authenticator: SaslAuthenticator, timeout_s: float) -> None:
         """Authenticates this connection (nothing else may be in flight) and arranges for its
         session to be renewed before the broker ends it."""
-        self._authenticator = authenticator
-        self._reauth_at = await authenticator.authenticate(self, timeout_s)
-
-    def _hold_for_reauth(self) -> bool:
-        """Whether a request submitted now must wait for the session to be renewed; starts the
-        renewal when it is due. Renewal is lazy, as in the Java client: an idle connection is
-        renewed when it is next used (the broker accepts a SaslHandshake even after the
-        session ended)."""
-        if self._held is not None:
-            return True
-        if self._reauth_at is None or time.monotonic() < self._reauth_at:
-            return False
-        self._held = collections.deque()
-        self._held_since = time.monotonic()
-        self._reauth_task = BackgroundTask(
-            self._reauthenticate, f"ferrokafka-reauth {self}", log=self.log
+        renew_at = await authenticator.authenticate(self, timeout_s)
+        self._session = SessionRenewal(
+            self, authenticator, renew_at, write=self._write, end=self._fail
         )
-        return True
-
-    async def _reauthenticate(self) -> None:
-        authenticator = self._authenticator
-        assert authenticator is not None
-        try:
-            # Kafka answers in order; with nothing in flight no response of another request
-            # can come between the SASL messages.
-            while self._in_flight:
-                self._idle = anyio.Event()
-                await self._idle.wait()
-            self._idle = None
-            if self._error is not None:
-                return
-            self._reauth_at = await authenticator.authenticate(
-                self, self.request_timeout, reauthenticating=True
-            )
-        except Exception as exc:
-            # Closing fails the held requests as for any lost connection: they are retried on
-            # a new connection, whose authentication reports the error if it persists.
-            lost = KafkaConnectionError(f"re-authentication with {self} failed: {exc}")
-            lost.__cause__ = exc
-            self._fail(lost)
-            return
-        held, self._held = self._held or collections.deque(), None
-        # The time spent held does not count against the requests' response timeout.
-        waited = time.monotonic() - self._held_since
-        for entry, data, expect_response in held:
-            entry.deadline += waited
-            self._write(entry, data, expect_response)

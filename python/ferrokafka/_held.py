@@ -81,7 +81,7 @@ class HeldTopic:
                 batch.fail(error)
             record.future.rebind(batch, index)
         for future, callback, context in callbacks:
-            future.batch_and_index()[0].add_done_callback(future, callback, context)
+            future._batch.add_done_callback(future, callback, context)
         self.records.clear()
         self.placeholder.wake()
 

@@ -117,7 +117,7 @@ def release_held(producer: Producer, held: HeldTopic) -> None:
             record.headers,
             record.timestamp_ms,
         )
-        return future.batch_and_index()
+        return future._batch, future._index
 
     held.release(append)
 

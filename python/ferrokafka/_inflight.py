@@ -31,10 +31,14 @@ docs/DESIGN.md ("Invariants").
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from ferrokafka._logging import UNNAMED, ClientLog
 from ferrokafka._pending import PendingBatch
+
+if TYPE_CHECKING:
+    from ferrokafka._native import BatchRun
 
 Partition = tuple[str, int]
 
@@ -141,16 +145,17 @@ class InFlight:
         pending.attempts += 1
         return pending.attempts
 
-    def split(self, batch_id: int, runs: list[tuple[int, int, int]]) -> PendingBatch:
-        """The accumulator split the batch into ``runs`` (``(new batch id, first original index,
-        count)``, in sequence order). The pieces take the parent's place in the partition's
+    def split(self, batch_id: int, runs: Sequence[BatchRun]) -> PendingBatch:
+        """The accumulator split the batch into ``runs`` (in sequence order: each new batch and
+        the original indexes of its records). The pieces take the parent's place in the partition's
         order and keep its delivery deadline; the parent leaves the registry, and resolves
         when every piece has. Returns the parent."""
         parent = self._batches.pop(batch_id)
         parent.in_flight = False
         parts = []
         piece_ids = []
-        for piece_id, first_index, count in runs:
+        for run in runs:
+            piece_id = run.batch_id
             piece = PendingBatch(parent.topic, parent.partition, parent.deadline_ms, parent.log)
             piece.parent = parent
             piece.last_error = parent.last_error
@@ -159,7 +164,7 @@ class InFlight:
             piece.maybe_written = False
             self._batches[piece_id] = piece
             heapq.heappush(self._deadlines, (piece.deadline_ms, piece_id))
-            parts.append((first_index, count, piece))
+            parts.append((run.first_index, run.count, piece))
             piece_ids.append(piece_id)
         parent.hand_over(parts)
         order = self._order.get((parent.topic, parent.partition))

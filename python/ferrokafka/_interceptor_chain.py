@@ -98,7 +98,7 @@ class InterceptorChain:
                 self.on_acknowledgement(future.result(), None, outputs)
             else:
                 assert isinstance(error, KafkaError)
-                batch, index = future.batch_and_index()
+                batch, index = future._batch, future._index
                 partition = batch.locate(index)[0].partition
                 self.on_acknowledgement(failed_metadata(batch.topic, partition), error, outputs)
 

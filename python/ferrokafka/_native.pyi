@@ -13,25 +13,34 @@ __all__ = [
     "Accumulator",
     "ApiVersionsResult",
     "Awaiting",
+    "BatchEvent",
+    "BatchRecord",
+    "BatchRun",
     "BrokerMetadata",
     "CoordinatorResult",
     "DeliveryFuture",
+    "FailedBatch",
     "FindCoordinatorResult",
     "InitProducerIdResult",
     "LeaderHint",
     "MetadataResult",
     "PartitionMetadata",
     "PartitionProduceResult",
+    "ProduceBatch",
     "ProduceResult",
+    "ReadyCheck",
     "RecordError",
     "SaslAuthenticateResult",
     "SaslHandshakeResult",
     "SendCall",
     "SendFastPath",
     "TopicMetadata",
+    "TopicPartition",
     "TxnCoordinatorResult",
+    "TxnOffset",
     "TxnPartitionError",
     "TxnPartitionsResult",
+    "TxnTopicPartitions",
     "VersionRange",
     "__version__",
     "compress",
@@ -106,7 +115,7 @@ def encode_produce_request(
     acks: int,
     timeout_ms: int,
     transactional_id: str | None,
-    batches: list[tuple[str, int, bytes]],
+    batches: Sequence[ProduceBatch],
 ) -> bytes: ...
 def decode_produce_response(frame: bytes, version: int) -> ProduceResult: ...
 def encode_find_coordinator_request(
@@ -121,6 +130,19 @@ def encode_sasl_authenticate_request(
     correlation_id: int, client_id: str | None, version: int, auth_bytes: bytes
 ) -> bytes: ...
 def decode_sasl_authenticate_response(frame: bytes, version: int) -> SaslAuthenticateResult: ...
+
+@final
+class ProduceBatch:
+    """One partition's record batch in a Produce request (`encode_produce_request`)."""
+
+    def __new__(cls, topic: str, partition: int, records: bytes) -> ProduceBatch: ...
+    @property
+    def topic(self) -> str: ...
+    @property
+    def partition(self) -> int: ...
+    @property
+    def records(self) -> bytes:
+        """An encoded record batch (`encode_batch`); read in place, not copied."""
 
 @final
 class VersionRange:
@@ -426,6 +448,36 @@ class TxnCoordinatorResult:
     @property
     def producer_epoch(self) -> int: ...
 
+@final
+class TxnTopicPartitions:
+    """The partitions of one topic that AddPartitionsToTxn adds to a transaction."""
+
+    def __new__(cls, topic: str, partitions: Sequence[int]) -> TxnTopicPartitions: ...
+    @property
+    def topic(self) -> str: ...
+    @property
+    def partitions(self) -> list[int]: ...
+
+@final
+class TxnOffset:
+    """One partition's offset that TxnOffsetCommit commits for a consumer group."""
+
+    def __new__(
+        cls, topic: str, partition: int, offset: int, leader_epoch: int, metadata: str | None
+    ) -> TxnOffset: ...
+    @property
+    def topic(self) -> str: ...
+    @property
+    def partition(self) -> int: ...
+    @property
+    def offset(self) -> int:
+        """The next offset the group is to consume."""
+    @property
+    def leader_epoch(self) -> int:
+        """The leader epoch of the last consumed record, -1 if unknown."""
+    @property
+    def metadata(self) -> str | None: ...
+
 def encode_add_partitions_to_txn_request(
     correlation_id: int,
     client_id: str | None,
@@ -433,7 +485,7 @@ def encode_add_partitions_to_txn_request(
     transactional_id: str,
     producer_id: int,
     producer_epoch: int,
-    partitions: list[tuple[str, list[int]]],
+    partitions: Sequence[TxnTopicPartitions],
 ) -> bytes: ...
 def decode_add_partitions_to_txn_response(frame: bytes, version: int) -> TxnPartitionsResult: ...
 def encode_add_offsets_to_txn_request(
@@ -457,7 +509,7 @@ def encode_txn_offset_commit_request(
     generation_id: int,
     member_id: str,
     group_instance_id: str | None,
-    offsets: list[tuple[str, int, int, int, str | None]],
+    offsets: Sequence[TxnOffset],
 ) -> bytes: ...
 def decode_txn_offset_commit_response(frame: bytes, version: int) -> TxnPartitionsResult: ...
 def encode_end_txn_request(
@@ -508,8 +560,29 @@ class DecodedBatch(TypedDict):
 
 RECORD_BATCH_OVERHEAD: int
 
+@final
+class BatchRecord:
+    """One record for ``encode_batch``. Its bytes are read in place, not copied."""
+
+    def __new__(
+        cls,
+        timestamp_ms: int,
+        key: bytes | None,
+        value: bytes | None,
+        headers: Sequence[tuple[str, bytes | None]],
+    ) -> BatchRecord: ...
+    @property
+    def timestamp_ms(self) -> int: ...
+    @property
+    def key(self) -> bytes | None: ...
+    @property
+    def value(self) -> bytes | None: ...
+    @property
+    def headers(self) -> list[tuple[str, bytes | None]]:
+        """``(name, value)`` pairs, the public form of headers."""
+
 def encode_batch(
-    records: list[tuple[int, bytes | None, bytes | None, list[tuple[str, bytes | None]]]],
+    records: Sequence[BatchRecord],
     *,
     compression: str = "none",
     level: int | None = None,
@@ -533,6 +606,84 @@ def decompress(codec: str, data: bytes) -> bytes: ...
 
 def murmur2(data: bytes) -> int: ...
 def partition_for_key(key: bytes, num_partitions: int) -> int: ...
+
+@final
+class BatchRun:
+    """``count`` consecutive records that went to batch ``batch_id``. From ``append_many``:
+    they are its records ``first_index..first_index + count`` (the input records follow the
+    runs in order). From ``split``: they were the split batch's records
+    ``first_index..first_index + count`` and are the new batch's ``0..count``."""
+
+    def __new__(cls, batch_id: int, first_index: int, count: int) -> BatchRun: ...
+    @property
+    def batch_id(self) -> int: ...
+    @property
+    def first_index(self) -> int: ...
+    @property
+    def count(self) -> int: ...
+
+@final
+class TopicPartition:
+    """A partition of a topic: where a batch goes."""
+
+    def __new__(cls, topic: str, partition: int) -> TopicPartition: ...
+    @property
+    def topic(self) -> str: ...
+    @property
+    def partition(self) -> int: ...
+
+@final
+class ReadyCheck:
+    """What ``Accumulator.ready`` found."""
+
+    def __new__(cls, partitions: list[TopicPartition], next_ready_ms: int | None) -> ReadyCheck: ...
+    @property
+    def partitions(self) -> list[TopicPartition]:
+        """The partitions with a batch to send now."""
+    @property
+    def next_ready_ms(self) -> int | None:
+        """The earliest time (ms) another becomes sendable by linger or backoff; ``None``:
+        only an append or a completion can change that."""
+
+@final
+class FailedBatch:
+    """A batch a drain could not seal (a codec failed): its records must be failed."""
+
+    def __new__(cls, batch_id: int, reason: str) -> FailedBatch: ...
+    @property
+    def batch_id(self) -> int: ...
+    @property
+    def reason(self) -> str: ...
+
+@final
+class BatchEvent:
+    """Something that happened to a batch, for the producer's metrics."""
+
+    def __new__(
+        cls,
+        kind: int,
+        topic: str,
+        records: int,
+        size_bytes: int,
+        uncompressed_bytes: int,
+        queue_time_ms: int,
+    ) -> BatchEvent: ...
+    @property
+    def kind(self) -> int:
+        """0 sent, 1 retried, 2 failed, 3 split."""
+    @property
+    def topic(self) -> str: ...
+    @property
+    def records(self) -> int: ...
+    @property
+    def size_bytes(self) -> int:
+        """The sealed (compressed) batch's size; 0 unless sent."""
+    @property
+    def uncompressed_bytes(self) -> int:
+        """The size before compression, batch header included; 0 unless sent."""
+    @property
+    def queue_time_ms(self) -> int:
+        """From the batch's first record to its drain; 0 unless sent."""
 
 @final
 class Accumulator:
@@ -574,14 +725,17 @@ class Accumulator:
         partition: int | None = None,
         timestamp_ms: int,
         now_ms: int,
-    ) -> list[tuple[int, int, int]]:
-        """Returns `(batch_id, first_index, count)` runs covering the appended prefix."""
-    def batch_info(self, batch_id: int) -> tuple[str, int]: ...
-    def ready(self, now_ms: int) -> tuple[list[tuple[str, int]], int | None]: ...
+    ) -> list[BatchRun]:
+        """The runs covering the appended prefix, in input order."""
+    def batch_info(self, batch_id: int) -> TopicPartition: ...
+    def ready(self, now_ms: int) -> ReadyCheck: ...
     def drain(
         self, routing: dict[tuple[str, int], int], max_request_size: int, now_ms: int
-    ) -> dict[int, list[int]]: ...
-    def take_failed(self) -> list[tuple[int, str]]: ...
+    ) -> dict[int, list[int]]:
+        """``routing``: ``{(topic, partition): leader node id}``, plain tuples as keys (the
+        sender's metadata keys partitions so; hashing them is cheaper than a class's hash).
+        Returns ``{node_id: [batch_id, ...]}``."""
+    def take_failed(self) -> list[FailedBatch]: ...
     def compression_wake_fd(self) -> int | None:
         """Readable when batches come back from the compression workers."""
     def take_compressed(self) -> int: ...
@@ -600,7 +754,7 @@ class Accumulator:
     def complete(self, batch_id: int, log_append_time_ms: int = -1) -> list[int]: ...
     def retry(self, batch_id: int, now_ms: int, backoff_ms: int) -> None: ...
     def fail(self, batch_id: int) -> int: ...
-    def split(self, batch_id: int) -> list[tuple[int, int, int]]: ...
+    def split(self, batch_id: int) -> list[BatchRun]: ...
     def expire(self, now_ms: int, delivery_timeout_ms: int) -> list[int]: ...
     def abort_all(self) -> list[int]: ...
     def abort_undrained(self) -> list[int]: ...
@@ -618,7 +772,7 @@ class Accumulator:
     def live_batches(self) -> int: ...
     def has_undrained(self) -> bool: ...
     def metrics(self) -> dict[str, int]: ...
-    def take_batch_events(self) -> list[tuple[int, str, int, int, int, int]]: ...
+    def take_batch_events(self) -> list[BatchEvent]: ...
 
 # --- end accumulator ------------------------------------------------------------------------
 
@@ -648,7 +802,12 @@ class DeliveryFuture:
     def remove_done_callback(self, callback: Callable[[DeliveryFuture], Any]) -> int: ...
     def __await__(self) -> Generator[Any, None, RecordMetadata]: ...
     def __iter__(self) -> Generator[Any, None, RecordMetadata]: ...
-    def batch_and_index(self) -> tuple[PendingBatch, int]: ...
+    @property
+    def _batch(self) -> PendingBatch:
+        """The batch that holds the record (package-private)."""
+    @property
+    def _index(self) -> int:
+        """The record's index in its batch (package-private)."""
     def rebind(self, batch: PendingBatch, index: int) -> None: ...
     @property
     def timestamp(self) -> int: ...

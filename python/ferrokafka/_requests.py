@@ -144,10 +144,10 @@ def produce_request(
     acks: int,
     timeout_ms: int,
     transactional_id: str | None,
-    batches: list[tuple[str, int, bytes]],
+    batches: Sequence[_native.ProduceBatch],
 ) -> Request[ProduceResult]:
-    """``batches`` are ``(topic, partition, record_batch)``. With ``acks=0`` the broker sends no
-    response: send it with ``BrokerConnection.send_oneway``."""
+    """With ``acks=0`` the broker sends no response: send it with
+    ``BrokerConnection.send_oneway``."""
     return Request(
         ApiKey.PRODUCE,
         version,

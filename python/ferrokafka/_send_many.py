@@ -66,5 +66,5 @@ def send_many(
         )
     except APPEND_ERRORS as exc:
         raise append_error(exc, producer._config, topic, partition, count, bulk=True) from exc
-    parts = [(producer._batch_for(batch_id, now), first, n) for batch_id, first, n in runs]
+    parts = [(producer._batch_for(run.batch_id, now), run.first_index, run.count) for run in runs]
     return BulkDelivery(parts, timestamp_ms)

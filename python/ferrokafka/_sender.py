@@ -195,14 +195,16 @@ class Sender(BatchSettling):
             if not only:
                 return min(self._config.retry_backoff_ms, IDLE_TICK_MS, request_wait_ms)
 
-        ready, next_ready_ms = self._acc.ready(now)
+        check = self._acc.ready(now)
+        ready = check.partitions
         if only is not None:
-            ready = [key for key in ready if key in only]
+            ready = [tp for tp in ready if (tp.topic, tp.partition) in only]
         routing: dict[tuple[str, int], int] = {}
         metadata = self._pool.metadata
         # The earliest end of a broker's throttle (KIP-219) that holds a ready batch back.
         unthrottled_ms: int | None = None
-        for topic, partition in ready:
+        for tp in ready:
+            topic, partition = tp.topic, tp.partition
             leader = metadata.partition(topic, partition)
             if leader is None or leader.leader_id < 0:
                 # Still produced to, so its metadata is still wanted (metadata_max_idle_ms).
@@ -233,11 +235,13 @@ class Sender(BatchSettling):
             drained: dict[int, list[int]] = self._acc.drain(
                 routing, self._config.max_request_size, now
             )
-            for batch_id, reason in self._acc.take_failed():
-                pending = self._inflight.get(batch_id)
+            for failed in self._acc.take_failed():
+                pending = self._inflight.get(failed.batch_id)
                 if pending is not None:
                     self._fail(
-                        batch_id, pending, KafkaError(f"could not encode the batch: {reason}")
+                        failed.batch_id,
+                        pending,
+                        KafkaError(f"could not encode the batch: {failed.reason}"),
                     )
             self._metrics.collect(self._acc, requests=len(drained))
             for node, batch_ids in drained.items():
@@ -260,6 +264,7 @@ class Sender(BatchSettling):
         deadline = self._inflight.next_deadline()
         if deadline is not None:
             wait = min(wait, max(deadline - now, 1))
+        next_ready_ms = check.next_ready_ms
         if next_ready_ms is not None:
             wait = min(wait, max(next_ready_ms - now, 1))
         if ready and not routing:

@@ -463,8 +463,9 @@ class Producer(TransactionalMethods):
         pending = self._inflight.get(batch_id)
         if pending is not None:
             return pending
-        topic, partition = self._accumulator.batch_info(batch_id)
-        pending = self._inflight.add(batch_id, topic, partition, now)
+        where = self._accumulator.batch_info(batch_id)
+        topic = where.topic
+        pending = self._inflight.add(batch_id, topic, where.partition, now)
         if running_loop() is not self._loop:
             # The native send_nowait checks nothing per record; a record that opens a batch
             # comes here, which is where a call from outside the loop is caught. The batch

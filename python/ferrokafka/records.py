@@ -40,28 +40,28 @@ DeliveryFuture = _native.DeliveryFuture
 
 
 def _future_result(future: DeliveryFuture) -> RecordMetadata:
-    batch, index = future.batch_and_index()
+    batch, index = future._batch, future._index
     return batch.record_metadata(
         index, future.timestamp, future.serialized_key_size, future.serialized_value_size
     )
 
 
 def _future_exception(future: DeliveryFuture) -> BaseException | None:
-    batch, index = future.batch_and_index()
+    batch, index = future._batch, future._index
     return batch.record_error(index)
 
 
 def _future_add_done_callback(
     future: DeliveryFuture, callback: Callable[[DeliveryFuture], Any]
 ) -> None:
-    future.batch_and_index()[0].add_done_callback(future, callback)
+    future._batch.add_done_callback(future, callback)
 
 
 def _future_await(future: DeliveryFuture) -> Generator[Any, None, RecordMetadata]:
     while True:
         if future.cancelled():
             raise asyncio.CancelledError
-        batch, _ = future.batch_and_index()
+        batch = future._batch
         if not batch.done():
             waiter = batch.asyncio_waiter()
             if waiter is not None:
@@ -69,12 +69,12 @@ def _future_await(future: DeliveryFuture) -> Generator[Any, None, RecordMetadata
             else:
                 yield from batch.wait().__await__()
         # A record held for metadata moves to its real batch once it is appended.
-        if future.batch_and_index()[0] is batch and not future.cancelled():
+        if future._batch is batch and not future.cancelled():
             return _future_result(future)
 
 
 def _future_repr(future: DeliveryFuture) -> str:
-    batch, _ = future.batch_and_index()
+    batch = future._batch
     state = "pending"
     if future.cancelled():
         state = "cancelled"

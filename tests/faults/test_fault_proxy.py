@@ -34,7 +34,7 @@ def proxy(sink: ProduceSink) -> Iterator[FaultProxy]:
 
 
 def produce(correlation_id: int, *, acks: int = -1, partitions: int = 2, size: int = 100) -> bytes:
-    batches = [("t", p, bytes([p]) * size) for p in range(partitions)]
+    batches = [_native.ProduceBatch("t", p, bytes([p]) * size) for p in range(partitions)]
     return _native.encode_produce_request(
         correlation_id, "client", PRODUCE_VERSION, acks, 1000, None, batches
     )

@@ -126,7 +126,7 @@ def test_handle_batch_info_and_record_bytes() -> None:
     h = acc.append("orders", 4, 2, b"k", b"v", headers, 1234, 0)
     batch_id, index = h >> 32, h & 0xFFFFFFFF
     assert index == 0
-    assert acc.batch_info(batch_id) == ("orders", 2)
+    assert acc.batch_info(batch_id) == _native.TopicPartition("orders", 2)
     h2 = acc.append("orders", 4, 2, None, None, None, 1240, 0)
     assert (h2 >> 32, h2 & 0xFFFFFFFF) == (batch_id, 1)
     acc.begin_flush()
@@ -175,8 +175,7 @@ def test_memory_is_counted_exactly_and_full_buffer_raises_buffer_error() -> None
     assert used == 61 * acc.queued_batches() + RECORD_SIZE * appended
     assert acc.metrics()["buffer_exhausted"] == 1
     # A full buffer makes everything sendable; completing frees memory for a retry.
-    ready, _ = acc.ready(0)
-    assert len(ready) == 4
+    assert len(acc.ready(0).partitions) == 4
     for batch_id in drained_ids(acc, 0):
         acc.complete(batch_id)
     assert acc.used_memory() == 0
@@ -221,16 +220,19 @@ def test_ready_follows_linger_and_reports_the_next_time() -> None:
     acc = new_accumulator()
     fill(acc, "t", 0, 1, now=100)
     fill(acc, "t", 1, 1, now=104)
-    assert acc.ready(105) == ([], 110)
-    assert acc.ready(110) == ([("t", 0)], 114)
-    assert acc.ready(120) == ([("t", 0), ("t", 1)], None)
+    t0, t1 = _native.TopicPartition("t", 0), _native.TopicPartition("t", 1)
+    assert acc.ready(105) == _native.ReadyCheck([], 110)
+    assert acc.ready(110) == _native.ReadyCheck([t0], 114)
+    assert acc.ready(120) == _native.ReadyCheck([t0, t1], None)
+    assert acc.ready(120).partitions[1].topic == "t"
+    assert acc.ready(120).next_ready_ms is None
     acc2 = new_accumulator(linger_ms=1000)
     fill(acc2, "t", 0, 1)
-    assert acc2.ready(1)[0] == []
+    assert acc2.ready(1).partitions == []
     acc2.begin_flush()
-    assert acc2.ready(1)[0] == [("t", 0)]
+    assert acc2.ready(1).partitions == [t0]
     acc2.end_flush()
-    assert acc2.ready(1)[0] == []
+    assert acc2.ready(1).partitions == []
 
 
 def test_drain_respects_routing_size_and_one_batch_per_partition() -> None:
@@ -241,7 +243,7 @@ def test_drain_respects_routing_size_and_one_batch_per_partition() -> None:
     assert sorted(drained) == [1, 2]
     assert len(drained[1]) == 2
     assert len(drained[2]) == 1
-    assert [acc.batch_info(i)[1] for i in drained[1]] == [0, 1]
+    assert [acc.batch_info(i).partition for i in drained[1]] == [0, 1]
     # Partition 3 has no leader in the routing: untouched.
     assert acc.in_flight_batches() == 3
     drained = acc.drain({("t", p): 1 for p in range(4)}, 2000, 100)
@@ -281,7 +283,7 @@ def test_produce_request_is_built_from_the_sealed_batches() -> None:
         found[index] = frame[pos + 8 : pos + 8 + length]
         pos += 8 + length
     assert pos == len(frame)
-    assert found == {acc.batch_info(i)[1]: acc.sealed_batch(i) for i in ids}
+    assert found == {acc.batch_info(i).partition: acc.sealed_batch(i) for i in ids}
     with pytest.raises(KeyError):
         acc.produce_request([999], 1, None, 3, 1, 5000, None)
 
@@ -302,7 +304,7 @@ def test_sequences_retries_and_epoch_bump() -> None:
     assert drained_ids(acc, 120) == []
     acc.complete(a)
     assert drained_ids(acc, 120) == [], "b is backing off until 150"
-    assert acc.ready(120) == ([], 150)
+    assert acc.ready(120) == _native.ReadyCheck([], 150)
     assert drained_ids(acc, 150) == [b]
     assert acc.sealed_batch(b) == first_bytes
     # Epoch bump: the unacknowledged b (in flight) and c (queued) restart at 0.
@@ -325,10 +327,13 @@ def test_split_maps_old_indexes_to_new_batches() -> None:
     (big,) = drained_ids(acc)
     runs = acc.split(big)
     assert len(runs) >= 2
-    assert [r[1] for r in runs] == [sum(r[2] for r in runs[:i]) for i in range(len(runs))]
+    assert [r.first_index for r in runs] == [
+        sum(r.count for r in runs[:i]) for i in range(len(runs))
+    ]
     values = []
     sequence = 0
-    for new_id, _, count in runs:
+    for run in runs:
+        new_id, count = run.batch_id, run.count
         assert drained_ids(acc) == [new_id]
         batch = parse_batch(acc.sealed_batch(new_id))
         assert batch["base_sequence"] == sequence
@@ -368,23 +373,23 @@ def test_append_many_returns_runs_and_stops_when_memory_runs_out() -> None:
     acc = new_accumulator()
     values = [value(n) for n in range(20)]
     runs = acc.append_many("t", 4, values, partition=1, timestamp_ms=5, now_ms=0)
-    assert sum(r[2] for r in runs) == 20
+    assert sum(r.count for r in runs) == 20
     assert len(runs) == 3
-    assert all(r[1] == 0 for r in runs)
-    assert [acc.batch_info(r[0]) for r in runs] == [("t", 1)] * 3
+    assert all(r.first_index == 0 for r in runs)
+    assert [acc.batch_info(r.batch_id) for r in runs] == [_native.TopicPartition("t", 1)] * 3
 
     keys = [f"key-{n}".encode() for n in range(20)]
     runs = acc.append_many("k", 6, values, keys, timestamp_ms=5, now_ms=0)
     position = 0
-    for batch_id, _, count in runs:
-        for key in keys[position : position + count]:
-            assert acc.batch_info(batch_id)[1] == _native.partition_for_key(key, 6)
-        position += count
+    for run in runs:
+        for key in keys[position : position + run.count]:
+            assert acc.batch_info(run.batch_id).partition == _native.partition_for_key(key, 6)
+        position += run.count
     assert position == 20
 
     small = new_accumulator(buffer_memory=1000)
     runs = small.append_many("t", 4, values, partition=0, timestamp_ms=5, now_ms=0)
-    done = sum(r[2] for r in runs)
+    done = sum(r.count for r in runs)
     assert 0 < done < 20
     with pytest.raises(BufferError):
         small.append_many("t", 4, values[done:], partition=0, timestamp_ms=5, now_ms=0)
@@ -408,7 +413,7 @@ def test_close_refuses_appends_and_makes_everything_ready() -> None:
     acc = new_accumulator(linger_ms=1000)
     fill(acc, "t", 0, 1)
     acc.close()
-    assert acc.ready(0)[0] == [("t", 0)]
+    assert acc.ready(0).partitions == [_native.TopicPartition("t", 0)]
     with pytest.raises(RuntimeError, match="closed"):
         acc.append("t", 4, 0, None, b"v", None, 0, 0)
     assert acc.take_failed() == []

@@ -147,7 +147,7 @@ def new_accumulator(**overrides: int | bool) -> Accumulator:
 
 
 def partition_of(acc: Accumulator, handle: int) -> int:
-    return acc.batch_info(handle >> 32)[1]
+    return acc.batch_info(handle >> 32).partition
 
 
 def test_keyed_records_land_where_java_puts_them() -> None:

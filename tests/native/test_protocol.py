@@ -88,7 +88,11 @@ def test_request_frames_carry_their_size_and_header() -> None:
 
 
 def test_produce_request_groups_batches_by_topic() -> None:
-    batches = [("a", 0, b"x" * 10), ("b", 2, b"y"), ("a", 1, b"")]
+    batches = [
+        _native.ProduceBatch("a", 0, b"x" * 10),
+        _native.ProduceBatch("b", 2, b"y"),
+        _native.ProduceBatch("a", 1, b""),
+    ]
     v8 = _native.encode_produce_request(3, "c", 8, -1, 5000, None, batches)
     # v8 (classic encoding): transactional id null, acks, timeout, 2 topics, "a" with 2.
     body = v8[4 + 8 + 2 + 1 :]
@@ -97,8 +101,9 @@ def test_produce_request_groups_batches_by_topic() -> None:
     assert body[12:17] == b"\x00\x01a\x00\x00"
     assert body[17:19] == b"\x00\x02"
     # The caller's mistake, not the broker's: a ValueError, not a ProtocolError.
+    twice = [_native.ProduceBatch("a", 0, b"")] * 2
     with pytest.raises(ValueError, match="two batches for a-0") as refused:
-        _native.encode_produce_request(3, "c", 9, 1, 5000, None, [("a", 0, b""), ("a", 0, b"")])
+        _native.encode_produce_request(3, "c", 9, 1, 5000, None, twice)
     assert not isinstance(refused.value, ProtocolError)
 
 
@@ -383,7 +388,7 @@ def test_every_version_against_the_broker(kafka: Any, client: BlockingClient) ->
         elif api == ADD_PARTITIONS_TO_TXN:
             frame = client.roundtrip(
                 lambda c, v=version: _native.encode_add_partitions_to_txn_request(
-                    c, "t", v, "codec-txn", 7, 0, [(topic, [0, 1])]
+                    c, "t", v, "codec-txn", 7, 0, [_native.TxnTopicPartitions(topic, [0, 1])]
                 )
             )
             result = _native.decode_add_partitions_to_txn_response(frame, version)
@@ -421,7 +426,7 @@ def test_every_version_against_the_broker(kafka: Any, client: BlockingClient) ->
                     -1,
                     "",
                     None,
-                    [(topic, 1, 42, -1, None)],
+                    [_native.TxnOffset(topic, 1, 42, -1, None)],
                 )
             )
             result = _native.decode_txn_offset_commit_response(frame, version)
@@ -441,7 +446,7 @@ RETRIABLE = {5: "LEADER_NOT_AVAILABLE", 6: "NOT_LEADER_OR_FOLLOWER", 3: "UNKNOWN
 
 
 def produce_until_led(
-    client: BlockingClient, version: int, batches: list[tuple[str, int, bytes]]
+    client: BlockingClient, version: int, batches: list[_native.ProduceBatch]
 ) -> dict[int, _native.PartitionProduceResult]:
     """Sends the batches, re-sending only those whose partition was not ready yet."""
     results: dict[int, _native.PartitionProduceResult] = {}
@@ -457,7 +462,7 @@ def produce_until_led(
         for result in response.partitions:
             if result.error_code not in RETRIABLE:
                 results[result.partition] = result
-        pending = [b for b in pending if b[1] not in results]
+        pending = [b for b in pending if b.partition not in results]
         if not pending:
             return results
         time.sleep(0.1)
@@ -471,8 +476,8 @@ def test_produce_every_version_read_back_by_confluent(
     topic = kafka.create_topic(f"produce-v{version}-{uuid.uuid4().hex[:8]}", partitions=2)
     now = int(time.time() * 1000)
     batches = [
-        (topic, 0, record_batch([b"a0", b"a1"], now)),
-        (topic, 1, record_batch([f"v{version}".encode()], now)),
+        _native.ProduceBatch(topic, 0, record_batch([b"a0", b"a1"], now)),
+        _native.ProduceBatch(topic, 1, record_batch([f"v{version}".encode()], now)),
     ]
     results = produce_until_led(client, version, batches)
     assert sorted(results) == [0, 1]
@@ -490,11 +495,17 @@ def test_produce_every_version_read_back_by_confluent(
 def test_produce_errors_are_reported_per_partition(kafka: Any, client: BlockingClient) -> None:
     topic = kafka.create_topic(f"produce-err-{uuid.uuid4().hex[:8]}", partitions=1)
     batch = record_batch([b"x"], int(time.time() * 1000))
-    produce_until_led(client, 12, [(topic, 0, batch)])
+    produce_until_led(client, 12, [_native.ProduceBatch(topic, 0, batch)])
     corrupt = batch[:-1] + bytes([batch[-1] ^ 0xFF])  # CRC no longer matches
     frame = client.roundtrip(
         lambda c: _native.encode_produce_request(
-            c, "t", 12, 1, 10_000, None, [(topic, 0, corrupt), (topic, 7, batch)]
+            c,
+            "t",
+            12,
+            1,
+            10_000,
+            None,
+            [_native.ProduceBatch(topic, 0, corrupt), _native.ProduceBatch(topic, 7, batch)],
         )
     )
     response = _native.decode_produce_response(frame, 12)

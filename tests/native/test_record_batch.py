@@ -16,6 +16,7 @@ import struct
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import cramjam
 import crc32c as crc32c_reference
@@ -143,6 +144,12 @@ def parse_batches(data: bytes) -> list[Batch]:
 # ---- fixed examples ----------------------------------------------------------------------
 
 
+def encode(records: list[Rec], **options: Any) -> bytes:
+    """``_native.encode_batch`` of records written here as plain tuples, the form the
+    independent reader below returns."""
+    return _native.encode_batch([_native.BatchRecord(*r) for r in records], **options)
+
+
 def sample_records(count: int = 40) -> list[Rec]:
     return [
         (
@@ -160,7 +167,7 @@ def sample_records(count: int = 40) -> list[Rec]:
 
 
 def test_golden_single_record() -> None:
-    sealed = _native.encode_batch([(1000, b"k", b"v", [("h", None)])])
+    sealed = encode([(1000, b"k", b"v", [("h", None)])])
     record = bytes([0x16, 0, 0, 0, 0x02, ord("k"), 0x02, ord("v"), 0x02, 0x02, ord("h"), 0x01])
     after_crc = (
         struct.pack(">hiqqqhii", 0, 0, 1000, 1000, -1, -1, -1, 1) + record
@@ -177,7 +184,7 @@ def test_golden_single_record() -> None:
 @pytest.mark.parametrize("codec", CODECS)
 def test_independent_decoder_reads_every_field(codec: str) -> None:
     records = sample_records()
-    sealed = _native.encode_batch(
+    sealed = encode(
         records,
         compression=codec,
         producer_id=4242,
@@ -205,7 +212,7 @@ def test_compression_levels_change_output_not_content() -> None:
     for codec, levels in {"gzip": [1, 9], "lz4": [1, 9, 17], "zstd": [-5, 3, 19]}.items():
         sizes = set()
         for level in levels:
-            sealed = _native.encode_batch(records, compression=codec, level=level)
+            sealed = encode(records, compression=codec, level=level)
             (batch,) = parse_batches(sealed)
             assert batch.records == records
             sizes.add(len(sealed))
@@ -265,7 +272,7 @@ def test_reads_what_reference_libraries_write(codec: str) -> None:
 )
 def test_bad_codec_or_level(codec: str, level: int | None, message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        _native.encode_batch([(0, None, b"v", [])], compression=codec, level=level)
+        encode([(0, None, b"v", [])], compression=codec, level=level)
     with pytest.raises(ValueError, match=message):
         _native.compress(codec, b"data", level)
 
@@ -279,7 +286,7 @@ def test_level_edges_accepted() -> None:
 
 def test_empty_record_list_is_refused() -> None:
     with pytest.raises(ValueError, match="at least one record"):
-        _native.encode_batch([])
+        encode([])
 
 
 def test_decompression_bomb_is_refused() -> None:
@@ -299,7 +306,7 @@ def test_crc32c_matches_reference() -> None:
 
 def test_decode_batches_dict_shape() -> None:
     records = sample_records(5)
-    sealed = _native.encode_batch(records, compression="lz4", producer_id=1, producer_epoch=2)
+    sealed = encode(records, compression="lz4", producer_id=1, producer_epoch=2)
     (batch,) = _native.decode_batches(sealed + sealed)[:1]
     assert batch["compression"] == "lz4"
     assert batch["crc"] == parse_batches(sealed)[0].crc
@@ -327,7 +334,7 @@ def test_java_client_reads_our_batches(tmp_path: Path, kafka_java_runtime: Kafka
     records = sample_records()
     stamps = {"none": False, "gzip": True, "snappy": False, "lz4": True, "zstd": False}
     data = b"".join(
-        _native.encode_batch(
+        encode(
             records,
             compression=codec,
             level={"gzip": 9, "lz4": 12, "zstd": 10}.get(codec),
@@ -421,7 +428,7 @@ def test_round_trip(
     transactional: bool,
 ) -> None:
     codec, level = compression
-    sealed = _native.encode_batch(
+    sealed = encode(
         records,
         compression=codec,
         level=level,
@@ -464,7 +471,7 @@ def test_random_bytes_raise_value_error(data: bytes) -> None:
 def test_damaged_batches_raise_value_error(
     codec: str, cut: int, flips: list[tuple[int, int]]
 ) -> None:
-    original = _native.encode_batch(sample_records(10), compression=codec)
+    original = encode(sample_records(10), compression=codec)
     with pytest.raises(ValueError, match=r"truncated|batch"):
         _native.decode_batches(original[: 1 + cut % (len(original) - 1)])
     damaged = bytearray(original)

@@ -20,7 +20,7 @@ TIMEOUT_MS = 500
 
 
 def partition_of(future: DeliveryFuture) -> int:
-    batch, _ = future.batch_and_index()
+    batch = future._batch
     return int(batch.partition)
 
 

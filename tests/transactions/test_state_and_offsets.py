@@ -8,6 +8,7 @@ from typing import NamedTuple
 import pytest
 
 from ferrokafka import ConfigError
+from ferrokafka._native import TxnOffset
 from ferrokafka._transactions.offsets import group_metadata, offset_entries
 from ferrokafka._transactions.requests import GroupMetadata
 from ferrokafka._transactions.state import TransactionState, illegal_state, is_transition_valid
@@ -81,14 +82,14 @@ class ConfluentLike:
 
 def test_offset_forms() -> None:
     assert offset_entries({("in", 0): 42, ("in", 1): 7}) == [
-        ("in", 0, 42, -1, None),
-        ("in", 1, 7, -1, None),
+        TxnOffset("in", 0, 42, -1, None),
+        TxnOffset("in", 1, 7, -1, None),
     ]
     aiokafka_form = {AiokafkaTopicPartition("in", 2): OffsetAndMetadata(3, "m")}
-    assert offset_entries(aiokafka_form) == [("in", 2, 3, -1, "m")]
+    assert offset_entries(aiokafka_form) == [TxnOffset("in", 2, 3, -1, "m")]
     assert offset_entries([ConfluentLike("in", 0, 9, 4), ConfluentLike("in", 1, 1, None)]) == [
-        ("in", 0, 9, 4, None),
-        ("in", 1, 1, -1, None),
+        TxnOffset("in", 0, 9, 4, None),
+        TxnOffset("in", 1, 1, -1, None),
     ]
 
 

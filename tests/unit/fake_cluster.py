@@ -357,8 +357,8 @@ class SenderStage:
         batch_id = handle >> 32
         batch = self.registry.get(batch_id)
         if batch is None:
-            topic, partition = self.accumulator.batch_info(batch_id)
-            batch = self.registry.add(batch_id, topic, partition, now)
+            where = self.accumulator.batch_info(batch_id)
+            batch = self.registry.add(batch_id, where.topic, where.partition, now)
         return _native.DeliveryFuture(batch, handle & 0xFFFFFFFF, now, -1, len(value))
 
     async def turn(self, rounds: int = 3) -> None:

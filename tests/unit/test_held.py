@@ -23,7 +23,7 @@ def _held(values: list[bytes]) -> tuple[HeldTopic, list[DeliveryFuture]]:
 def test_held_records_count_their_size_and_wait_on_the_placeholder() -> None:
     held, futures = _held([b"a", b"bb"])
     assert held.size == record_size(b"k", b"a", None) + record_size(b"k", b"bb", None)
-    assert [f.batch_and_index() for f in futures] == [(held.placeholder, 0), (held.placeholder, 1)]
+    assert [(f._batch, f._index) for f in futures] == [(held.placeholder, 0), (held.placeholder, 1)]
     assert not any(f.done() for f in futures)
 
 
@@ -38,7 +38,7 @@ def test_release_appends_in_the_order_held_and_moves_each_future() -> None:
 
     held.release(append)
     assert appended == [b"a", b"b", b"c"]
-    assert [f.batch_and_index() for f in futures] == [(batch, 0), (batch, 1), (batch, 2)]
+    assert [(f._batch, f._index) for f in futures] == [(batch, 0), (batch, 1), (batch, 2)]
     assert held.records == []
     batch.succeed(base_offset=10, log_append_time_ms=-1)
     assert [f.result().offset for f in futures] == [10, 11, 12]
@@ -69,7 +69,7 @@ def test_a_record_that_cannot_be_appended_fails_alone() -> None:
     assert futures[1].exception() is refusal
     assert not futures[0].done()
     assert not futures[2].done()
-    assert futures[2].batch_and_index() == (batch, 1)
+    assert (futures[2]._batch, futures[2]._index) == (batch, 1)
 
 
 def test_fail_ends_every_held_record_with_the_error() -> None:

@@ -62,9 +62,9 @@ def test_records_are_held_until_metadata_then_appended_in_order(
     _metadata_arrives(producer)
     assert producer._held == {}
     assert producer._held_bytes == 0
-    batches = {id(f.batch_and_index()[0]) for f in futures}
+    batches = {id(f._batch) for f in futures}
     assert len(batches) == 1
-    assert [f.batch_and_index()[1] for f in futures] == [0, 1, 2]
+    assert [f._index for f in futures] == [0, 1, 2]
     assert producer._partition_counts == {"t": 1}
 
 
@@ -74,7 +74,7 @@ def test_metadata_of_another_topic_releases_nothing(
     future = _hold(producer, b"a")
     _metadata_arrives(producer, topic="other")
     assert set(producer._held) == {"t"}
-    assert future.batch_and_index()[0].partition == -1  # still the placeholder
+    assert future._batch.partition == -1  # still the placeholder
 
 
 def test_held_records_fail_after_max_block_ms_not_before(
@@ -115,4 +115,4 @@ def test_held_records_meeting_a_full_buffer_are_refused_and_leave_the_others(
     assert producer._held_bytes == held_bytes
     assert len(producer._held["t"].records) == 2
     _metadata_arrives(producer)
-    assert [f.batch_and_index()[1] for f in kept] == [0, 1]
+    assert [f._index for f in kept] == [0, 1]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ferrokafka._inflight import InFlight
+from ferrokafka._native import BatchRun
 
 TIMEOUT = 30_000
 
@@ -12,7 +13,7 @@ def test_expired_follows_deadlines_not_registration_order() -> None:
     registry.add(1, "t", 0, now_ms=0)
     registry.add(2, "t", 1, now_ms=5_000)
     registry.sent(1)
-    registry.split(1, [(3, 0, 2), (4, 2, 2)])
+    registry.split(1, [BatchRun(3, 0, 2), BatchRun(4, 2, 2)])
     # Registered after batch 2, due before it.
     assert registry.next_deadline() == TIMEOUT
     assert [batch_id for batch_id, _ in registry.expired(TIMEOUT)] == [3, 4]
@@ -51,7 +52,7 @@ def test_split_pieces_take_the_parent_place_and_deadline() -> None:
     for batch_id in (1, 2, 3):
         registry.add(batch_id, "t", 0, now_ms=batch_id)
         registry.sent(batch_id)
-    parent = registry.split(2, [(10, 0, 3), (11, 3, 1)])
+    parent = registry.split(2, [BatchRun(10, 0, 3), BatchRun(11, 3, 1)])
     assert registry.unsettled("t", 0) == [1, 10, 11, 3]
     assert registry.get(2) is None
     piece = registry.get(11)

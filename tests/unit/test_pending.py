@@ -12,7 +12,7 @@ import asyncio
 import pytest
 
 from ferrokafka._inflight import InFlight
-from ferrokafka._native import DeliveryFuture
+from ferrokafka._native import BatchRun, DeliveryFuture
 from ferrokafka._pending import PendingBatch
 from ferrokafka.errors import NotLeaderOrFollowerError, RecordTooLargeError
 from ferrokafka.records import InvalidStateError
@@ -116,7 +116,7 @@ def _split_batch() -> tuple[InFlight, PendingBatch, list[DeliveryFuture]]:
     parent = registry.add(1, "t", 0, now_ms=0)
     futures = [_future(parent, index) for index in range(5)]
     registry.sent(1)
-    registry.split(1, [(10, 0, 3), (11, 3, 2)])
+    registry.split(1, [BatchRun(10, 0, 3), BatchRun(11, 3, 2)])
     return registry, parent, futures
 
 

@@ -90,7 +90,9 @@ class ProducerMetrics:
         now = now_ms()
         sent_records = 0
         topics = self.topics
-        for kind, topic, records, size, raw, queue_ms in events:
+        for event in events:
+            kind, topic, records = event.kind, event.topic, event.records
+            size, raw = event.size_bytes, event.uncompressed_bytes
             per_topic = topics.get(topic)
             if per_topic is None:
                 per_topic = topics[topic] = TopicMetrics(self._config)
@@ -105,7 +107,7 @@ class ProducerMetrics:
                 per_topic.compression.record(ratio, now)
                 self.batch_size.record(size, now)
                 self.record_size.record(raw - BATCH_OVERHEAD, now, records)
-                self.queue_time.record(queue_ms, now)
+                self.queue_time.record(event.queue_time_ms, now)
             elif kind == RETRIED:
                 self.retries.record(records, now)
                 per_topic.retries.record(records, now)

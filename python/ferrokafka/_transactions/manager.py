@@ -49,7 +49,7 @@ import anyio.abc
 
 from ferrokafka._backoff import ExponentialBackoff
 from ferrokafka._error_codes import ErrorCode
-from ferrokafka._native import InitProducerIdResult
+from ferrokafka._native import InitProducerIdResult, TxnOffset
 from ferrokafka._requests import (
     ApiKey,
     Request,
@@ -67,7 +67,6 @@ from ferrokafka._transactions.protocol import (
 )
 from ferrokafka._transactions.requests import (
     GroupMetadata,
-    OffsetEntry,
     TxnIdentity,
     add_offsets_to_txn_request,
     add_partitions_to_txn_request,
@@ -315,11 +314,11 @@ class TransactionManager(TransactionEnding):
         await wait_settled()
         await self._end(commit=False)
 
-    async def send_offsets(self, offsets: list[OffsetEntry], group: GroupMetadata) -> None:
+    async def send_offsets(self, offsets: list[TxnOffset], group: GroupMetadata) -> None:
         with self._timed("send-offsets"):
             await self._send_offsets(offsets, group)
 
-    async def _send_offsets(self, offsets: list[OffsetEntry], group: GroupMetadata) -> None:
+    async def _send_offsets(self, offsets: list[TxnOffset], group: GroupMetadata) -> None:
         if self.state is not S.IN_TRANSACTION:
             raise illegal_state("send offsets to the transaction", self.state, self.last_error)
         txn = self._identity()

@@ -19,15 +19,16 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from ferrokafka._transactions.requests import GroupMetadata, OffsetEntry
+from ferrokafka._native import TxnOffset
+from ferrokafka._transactions.requests import GroupMetadata
 from ferrokafka.errors import ConfigError
 
 _LIBRDKAFKA_MAGIC = b"CGMDv2:"
 _HOW = "pass {(topic, partition): next_offset} or a list of TopicPartition objects with offsets"
 
 
-def offset_entries(offsets: object) -> list[OffsetEntry]:
-    entries: list[OffsetEntry] = []
+def offset_entries(offsets: object) -> list[TxnOffset]:
+    entries: list[TxnOffset] = []
     if isinstance(offsets, Mapping):
         for key, value in offsets.items():
             if not isinstance(key, tuple) or len(key) != 2:
@@ -100,7 +101,7 @@ def _librdkafka_group(raw: bytes) -> GroupMetadata:
     return GroupMetadata(group_id.decode(), generation, member_id.decode(), instance)
 
 
-def _entry(topic: Any, partition: Any, offset: Any, epoch: Any, metadata: Any) -> OffsetEntry:
+def _entry(topic: Any, partition: Any, offset: Any, epoch: Any, metadata: Any) -> TxnOffset:
     if not isinstance(topic, str) or not topic:
         raise _bad(f"the topic {topic!r} is not a non-empty str")
     for name, value in (("partition", partition), ("offset", offset), ("leader_epoch", epoch)):
@@ -110,7 +111,7 @@ def _entry(topic: Any, partition: Any, offset: Any, epoch: Any, metadata: Any) -
         raise _bad(f"the offset {offset} of {topic!r}/{partition} is negative")
     if metadata is not None and not isinstance(metadata, str):
         raise _bad(f"the metadata {metadata!r} of {topic!r}/{partition} is not a str")
-    return topic, partition, offset, epoch, metadata
+    return TxnOffset(topic, partition, offset, epoch, metadata)
 
 
 def _bad(what: str) -> ConfigError:

@@ -30,17 +30,13 @@ class GroupMetadata:
     group_instance_id: str | None = None
 
 
-# (topic, partition, next offset, leader epoch or -1, metadata)
-OffsetEntry = tuple[str, int, int, int, str | None]
-
-
 def add_partitions_to_txn_request(
     version: int, txn: TxnIdentity, partitions: Sequence[tuple[str, int]]
 ) -> Request[_native.TxnPartitionsResult]:
     by_topic: dict[str, list[int]] = {}
     for topic, partition in partitions:
         by_topic.setdefault(topic, []).append(partition)
-    grouped = list(by_topic.items())
+    grouped = [_native.TxnTopicPartitions(topic, ps) for topic, ps in by_topic.items()]
     return Request(
         ApiKey.ADD_PARTITIONS_TO_TXN,
         version,
@@ -65,7 +61,7 @@ def add_offsets_to_txn_request(
 
 
 def txn_offset_commit_request(
-    version: int, txn: TxnIdentity, group: GroupMetadata, offsets: Sequence[OffsetEntry]
+    version: int, txn: TxnIdentity, group: GroupMetadata, offsets: Sequence[_native.TxnOffset]
 ) -> Request[_native.TxnPartitionsResult]:
     entries = list(offsets)
     return Request(

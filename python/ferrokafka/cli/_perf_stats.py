@@ -160,7 +160,7 @@ class Acknowledgements:
         self, future: DeliveryFuture, sent_ms: int, first: int, steady: Stats | None
     ) -> Run:
         """The run that record number ``first``, sent at ``sent_ms``, begins."""
-        batch, index = future.batch_and_index()
+        batch, index = future._batch, future._index
         held = batch.partition < 0
         run = Run(sent_ms, first, steady, None if held else batch)
         group = self._group
@@ -174,7 +174,7 @@ class Acknowledgements:
         now = now_ms()
         batch = group.batch
         errors: Callable[[int], BaseException | None]
-        if batch.parts is None and future.batch_and_index()[0] is batch:
+        if batch.parts is None and future._batch is batch:
             if batch.error is None:
                 for run in group.runs:
                     self._record(run, run.count, run.first, now)

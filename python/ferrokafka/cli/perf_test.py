@@ -253,7 +253,7 @@ async def _send_all(
             # Java's send blocks while buffer memory is full (up to max.block.ms), inside
             # the measured latency: produce() waits the same way.
             future = await producer.produce(topic, payload)
-        batch = future.batch_and_index()[0]
+        batch = future._batch
         if batch is run_batch and sent_ns < run_end_ns:
             run.count += 1
         else:

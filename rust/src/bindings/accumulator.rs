@@ -15,11 +15,12 @@ use pyo3::prelude::*;
 use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 
+use super::accumulator_results::{BatchEvent, BatchRun, FailedBatch, ReadyCheck, TopicPartition};
 use super::errors::record_too_large_error;
 use crate::producer::workers::hand_over_from;
 use crate::producer::{
     partition_for_key as key_partition, Accumulator, AccumulatorConfig, AccumulatorError, BatchId,
-    Route, Run, TopicId,
+    Route, TopicId,
 };
 use crate::protocol::RequestHeader;
 use crate::record::{Compression, Header};
@@ -46,12 +47,6 @@ fn batch_id(id: u64) -> PyResult<BatchId> {
     BatchId::try_from(id).map_err(|_| PyKeyError::new_err(format!("no batch with id {id}")))
 }
 
-fn runs(runs: &[Run]) -> Vec<(BatchId, u32, u32)> {
-    runs.iter()
-        .map(|r| (r.batch_id, r.first_index, r.count))
-        .collect()
-}
-
 type PyHeaders = Vec<(PyBackedStr, Option<PyBackedBytes>)>;
 
 /// Per-partition record batches for the producer: appends, readiness, draining into Produce
@@ -65,7 +60,7 @@ pub struct PyAccumulator {
     /// Holding the reference keeps the pointer from being reused by another object.
     last_topic: Option<(Py<PyString>, TopicId)>,
     /// Batches a drain could not seal (a codec failure), until `take_failed` hands them over.
-    failed: Vec<(BatchId, String)>,
+    failed: Vec<Py<FailedBatch>>,
 }
 
 #[pymethods]
@@ -162,15 +157,15 @@ impl PyAccumulator {
         .map_err(to_py)
     }
 
-    /// Appends many records (no headers, one timestamp) in one call; returns
-    /// `[(batch_id, first_index, count), ...]`: consecutive input records, in order, went to
-    /// `batch_id` at indexes `first_index..first_index + count`. Stops early when a record
-    /// does not fit (the counts then sum to less than `len(values)`: wait and append the rest);
-    /// raises only if the very first record fails.
+    /// Appends many records (no headers, one timestamp) in one call; returns the `BatchRun`s
+    /// they went to, in input order. Stops early when a record does not fit (the counts then
+    /// sum to less than `len(values)`: wait and append the rest); raises only if the very first
+    /// record fails.
     #[pyo3(signature = (topic, num_partitions, values, keys = None, *, partition = None, timestamp_ms, now_ms))]
     #[allow(clippy::too_many_arguments)]
     fn append_many(
         &mut self,
+        py: Python<'_>,
         topic: &str,
         num_partitions: i32,
         values: Vec<Option<PyBackedBytes>>,
@@ -178,7 +173,7 @@ impl PyAccumulator {
         partition: Option<i32>,
         timestamp_ms: i64,
         now_ms: i64,
-    ) -> PyResult<Vec<(BatchId, u32, u32)>> {
+    ) -> PyResult<Vec<Py<BatchRun>>> {
         let outcome = match &keys {
             Some(keys) if keys.len() != values.len() => {
                 return Err(PyValueError::new_err(format!(
@@ -206,36 +201,44 @@ impl PyAccumulator {
                 now_ms,
             ),
         };
-        Ok(runs(&outcome.map_err(to_py)?.runs))
+        BatchRun::list(py, &outcome.map_err(to_py)?.runs)
     }
 
-    /// `(topic, partition)` of a queued or in-flight batch; `KeyError` once it is gone.
-    fn batch_info(&self, batch_id: u64) -> PyResult<(&str, i32)> {
-        self.inner
+    /// The topic and partition of a queued or in-flight batch; `KeyError` once it is gone.
+    fn batch_info(&self, py: Python<'_>, batch_id: u64) -> PyResult<Py<TopicPartition>> {
+        let (topic, partition) = self
+            .inner
             .batch_info(self::batch_id(batch_id)?)
-            .ok_or_else(|| to_py(AccumulatorError::UnknownBatch(batch_id as BatchId)))
+            .ok_or_else(|| to_py(AccumulatorError::UnknownBatch(batch_id as BatchId)))?;
+        TopicPartition::new_py(py, topic, partition)
     }
 
-    /// `(ready, next_ready_ms)`: partitions with something to send now, and the earliest
-    /// time another becomes sendable by linger or backoff (`None`: only an append or a
-    /// completion can change that). Also refreshes the adaptive partitioner's weights.
-    fn ready<'py>(
-        &mut self,
-        py: Python<'py>,
-        now_ms: i64,
-    ) -> PyResult<(Bound<'py, PyList>, Option<i64>)> {
+    /// The partitions with something to send now, and the earliest time another becomes
+    /// sendable. Also refreshes the adaptive partitioner's weights.
+    fn ready(&mut self, py: Python<'_>, now_ms: i64) -> PyResult<ReadyCheck> {
         let check = self.inner.ready(now_ms);
-        let ready = PyList::empty(py);
+        let partitions = PyList::empty(py);
         for (topic, partition) in check.ready {
-            ready.append((self.inner.topic_name(topic), partition))?;
+            partitions.append(TopicPartition::new_py(
+                py,
+                self.inner.topic_name(topic),
+                partition,
+            )?)?;
         }
-        Ok((ready, check.next_ready_ms))
+        Ok(ReadyCheck {
+            partitions: partitions.unbind(),
+            next_ready_ms: check.next_ready_ms,
+        })
     }
 
     /// Takes the batches of one request per node: `routing` maps `(topic, partition)` to the
     /// leader's node id; only nodes with a sendable partition are drained, at most one batch
     /// per partition, within `max_request_size`. Batches get their sequence numbers and are
     /// sealed (compressed) with the GIL released. Returns `{node_id: [batch_id, ...]}`.
+    ///
+    /// `routing` stays a dict keyed by plain tuples, not `TopicPartition`s: the sender builds
+    /// it afresh each round from its metadata, which keys partitions so, and hashing a tuple
+    /// of a str and an int costs less than a class's `__hash__` over a tuple of its fields.
     fn drain<'py>(
         &mut self,
         py: Python<'py>,
@@ -264,12 +267,11 @@ impl PyAccumulator {
             py.detach(|| selection.seal(&compression));
         }
         let drained = self.inner.drain_finish(selection);
-        self.failed.extend(
-            drained
-                .failed
-                .into_iter()
-                .map(|(id, e)| (id, e.to_string())),
-        );
+        for (batch_id, error) in drained.failed {
+            let reason = error.to_string();
+            self.failed
+                .push(Py::new(py, FailedBatch { batch_id, reason })?);
+        }
         let out = PyDict::new(py);
         for (node, ids) in drained.by_node {
             out.set_item(node, ids)?;
@@ -297,7 +299,7 @@ impl PyAccumulator {
 
     /// Batches a drain had to drop because they could not be sealed, with the reason; their
     /// records must be failed. Empty unless a codec failed.
-    fn take_failed(&mut self) -> Vec<(BatchId, String)> {
+    fn take_failed(&mut self) -> Vec<Py<FailedBatch>> {
         std::mem::take(&mut self.failed)
     }
 
@@ -370,13 +372,12 @@ impl PyAccumulator {
     }
 
     /// Replaces an in-flight batch rejected with `MESSAGE_TOO_LARGE` by smaller batches at the
-    /// head of its queue. Returns `[(new_batch_id, first_index, count), ...]`: the old batch's
-    /// records `first_index..first_index + count` are the new batch's `0..count`. `ValueError`
-    /// for a single-record batch (fail it instead).
-    fn split(&mut self, batch_id: u64) -> PyResult<Vec<(BatchId, u32, u32)>> {
-        Ok(runs(
-            &self.inner.split(self::batch_id(batch_id)?).map_err(to_py)?,
-        ))
+    /// head of its queue. Returns one `BatchRun` per new batch: the old batch's records
+    /// `first_index..first_index + count` are the new batch's `0..count`. `ValueError` for a
+    /// single-record batch (fail it instead).
+    fn split(&mut self, py: Python<'_>, batch_id: u64) -> PyResult<Vec<Py<BatchRun>>> {
+        let runs = self.inner.split(self::batch_id(batch_id)?).map_err(to_py)?;
+        BatchRun::list(py, &runs)
     }
 
     /// Removes queued batches whose first record is at least `delivery_timeout_ms` old and
@@ -463,22 +464,21 @@ impl PyAccumulator {
         Ok(out)
     }
 
-    /// The batch events since the last call, oldest first, as
-    /// ``(kind, topic, records, bytes, uncompressed_bytes, queue_time_ms)``; kind 0 sent,
-    /// 1 retried, 2 failed, 3 split.
-    fn take_batch_events(&mut self) -> Vec<(u8, String, u32, u32, u32, i64)> {
+    /// The batch events since the last call, oldest first.
+    fn take_batch_events(&mut self, py: Python<'_>) -> PyResult<Vec<Py<BatchEvent>>> {
         let events = self.inner.take_batch_events();
         events
             .into_iter()
             .map(|e| {
-                (
-                    e.kind as u8,
-                    self.inner.topic_name(TopicId(e.topic)).to_owned(),
-                    e.records,
-                    e.bytes,
-                    e.uncompressed_bytes,
-                    e.queue_time_ms,
-                )
+                let event = BatchEvent {
+                    kind: e.kind as u8,
+                    topic: PyString::new(py, self.inner.topic_name(TopicId(e.topic))).unbind(),
+                    records: e.records,
+                    size_bytes: e.bytes,
+                    uncompressed_bytes: e.uncompressed_bytes,
+                    queue_time_ms: e.queue_time_ms,
+                };
+                Py::new(py, event)
             })
             .collect()
     }

@@ -221,9 +221,17 @@ impl DeliveryFuture {
         call_behaviour(slf.py(), &REPR, "_future_repr", (slf,))
     }
 
-    /// The batch that holds the record (a `PendingBatch`) and its index there.
-    fn batch_and_index(&self, py: Python<'_>) -> (Py<PyAny>, u32) {
-        (self.batch.clone_ref(py), self.index)
+    /// The `PendingBatch` that holds the record (read with `_index`; two getters rather than
+    /// a pair: the callers that want only the batch allocate nothing). Private to the package.
+    #[getter(_batch)]
+    fn batch(&self, py: Python<'_>) -> Py<PyAny> {
+        self.batch.clone_ref(py)
+    }
+
+    /// The record's index in its batch: its offset is the batch's base offset plus this.
+    #[getter(_index)]
+    fn index(&self) -> u32 {
+        self.index
     }
 
     /// Moves the record to another batch (a record held for metadata, once appended).

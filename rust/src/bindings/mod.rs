@@ -4,12 +4,15 @@
 use pyo3::prelude::*;
 
 mod accumulator;
+mod accumulator_results;
 mod delivery;
 mod errors;
 mod protocol;
 mod record;
+mod request_inputs;
 mod responses;
 mod transactions;
+mod value_class;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -18,7 +21,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     responses::register(m)?;
     record::register(m)?;
     accumulator::register(m)?;
+    accumulator_results::register(m)?;
     delivery::register(m)?;
     transactions::register(m)?;
+    request_inputs::register(m)?;
     Ok(())
 }

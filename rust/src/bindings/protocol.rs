@@ -16,6 +16,7 @@ use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
 
 use super::errors::protocol_error;
+use super::request_inputs::ProduceBatch;
 use super::responses::{
     ApiVersionsResult, FindCoordinatorResult, InitProducerIdResult, MetadataResult, ProduceResult,
     SaslAuthenticateResult, SaslHandshakeResult, VersionRange,
@@ -137,8 +138,7 @@ fn decode_init_producer_id_response(frame: &[u8], version: i16) -> PyResult<Init
     Ok(r.into())
 }
 
-/// `batches` is a list of `(topic, partition, record_batch_bytes)`; the bytes are read in
-/// place, not copied before encoding.
+/// The batches' bytes are read in place, not copied before encoding.
 #[pyfunction]
 #[pyo3(signature = (
     correlation_id, client_id, version, acks, timeout_ms, transactional_id, batches,
@@ -152,11 +152,17 @@ fn encode_produce_request(
     acks: i16,
     timeout_ms: i32,
     transactional_id: Option<&str>,
-    batches: Vec<(String, i32, PyBackedBytes)>,
+    batches: Vec<Bound<'_, ProduceBatch>>,
 ) -> PyResult<Vec<u8>> {
+    // Held for the encoder, which runs without the GIL: a `bytes` object never changes.
+    let records: Vec<PyBackedBytes> = batches
+        .iter()
+        .map(|b| PyBackedBytes::from(b.get().records.bind(py).clone()))
+        .collect();
     let borrowed: Vec<(&str, i32, &[u8])> = batches
         .iter()
-        .map(|(t, p, b)| (t.as_str(), *p, &b[..]))
+        .zip(&records)
+        .map(|(b, r)| (b.get().topic.as_str(), b.get().partition, &r[..]))
         .collect();
     let header = header(correlation_id, client_id, version);
     py.detach(|| {

@@ -10,6 +10,7 @@ use pyo3::prelude::*;
 use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
 use pyo3::types::{PyBytes, PyDict, PyList};
 
+use super::value_class::value_class;
 use crate::record::{
     self, decode_batches as decode, BatchBuilder, Codec, Compression, DecodedBatch, Header,
     ProducerStamp, RecordError, DEFAULT_DECOMPRESSION_LIMIT,
@@ -19,16 +20,19 @@ fn to_py(err: RecordError) -> PyErr {
     PyValueError::new_err(err.to_string())
 }
 
-type PyHeader = (PyBackedStr, Option<PyBackedBytes>);
-type PyRecord = (
-    i64,
-    Option<PyBackedBytes>,
-    Option<PyBackedBytes>,
-    Vec<PyHeader>,
-);
+value_class! {
+    /// One record for `encode_batch`. Its bytes are read in place, not copied.
+    BatchRecord {
+        timestamp_ms: i64,
+        key: Option<PyBackedBytes>,
+        value: Option<PyBackedBytes>,
+        /// `(name, value)` pairs, the public form of headers.
+        headers: Vec<(PyBackedStr, Option<PyBackedBytes>)>,
+    }
+}
 
-/// Encodes one record batch from `(timestamp_ms, key, value, headers)` tuples; the first
-/// record's timestamp is the batch's base timestamp, as in the Java producer.
+/// Encodes one record batch; the first record's timestamp is the batch's base timestamp, as in
+/// the Java producer.
 #[pyfunction]
 #[pyo3(
     signature = (
@@ -47,7 +51,7 @@ type PyRecord = (
 #[allow(clippy::too_many_arguments)]
 fn encode_batch<'py>(
     py: Python<'py>,
-    records: Vec<PyRecord>,
+    records: Vec<Bound<'py, BatchRecord>>,
     compression: &str,
     level: Option<i32>,
     producer_id: i64,
@@ -67,17 +71,23 @@ fn encode_batch<'py>(
         base_sequence,
         transactional,
     };
-    let base_timestamp = first.0;
+    let base_timestamp = first.get().timestamp_ms;
+    let records: Vec<&BatchRecord> = records.iter().map(Bound::get).collect();
     let sealed = py.detach(|| {
         let mut builder = BatchBuilder::new(base_timestamp, 0);
         let mut headers = Vec::new();
-        for (timestamp, key, value, record_headers) in &records {
+        for record in &records {
             headers.clear();
-            headers.extend(record_headers.iter().map(|(k, v)| Header {
+            headers.extend(record.headers.iter().map(|(k, v)| Header {
                 key: k,
                 value: v.as_deref(),
             }));
-            builder.append(*timestamp, key.as_deref(), value.as_deref(), &headers);
+            builder.append(
+                record.timestamp_ms,
+                record.key.as_deref(),
+                record.value.as_deref(),
+                &headers,
+            );
         }
         builder.seal(&stamp, &compression)
     });
@@ -169,6 +179,7 @@ fn decompress<'py>(py: Python<'py>, codec: &str, data: &[u8]) -> PyResult<Bound<
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<BatchRecord>()?;
     m.add_function(wrap_pyfunction!(encode_batch, m)?)?;
     m.add_function(wrap_pyfunction!(decode_batches, m)?)?;
     m.add_function(wrap_pyfunction!(checksum, m)?)?;

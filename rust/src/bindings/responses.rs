@@ -15,77 +15,14 @@
 use std::collections::HashMap;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyString, PyTuple};
-use pyo3::IntoPyObjectExt;
+use pyo3::types::{PyBytes, PyString};
 
+use super::value_class::value_class;
 use crate::protocol;
-
-/// A frozen pyclass with `__new__` (every field, in order), `__eq__`, `__hash__` and `__repr__`
-/// over its fields, and `__reduce__` so that it pickles.
-macro_rules! response_class {
-    (
-        $(#[$doc:meta])*
-        $name:ident {
-            $( $(#[$field_doc:meta])* $field:ident : $ty:ty ),+ $(,)?
-        }
-    ) => {
-        $(#[$doc])*
-        #[pyclass(module = "ferrokafka._native", frozen, get_all)]
-        pub struct $name {
-            $( $(#[$field_doc])* pub $field: $ty, )+
-        }
-
-        #[pymethods]
-        impl $name {
-            // As many arguments as the wire structure has fields.
-            #[allow(clippy::too_many_arguments)]
-            #[new]
-            #[pyo3(signature = ($($field),+))]
-            fn new($($field: $ty),+) -> Self {
-                Self { $($field),+ }
-            }
-
-            fn __eq__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-                let Ok(other) = other.cast::<Self>() else {
-                    return Ok(py.NotImplemented());
-                };
-                let equal = self.fields(py)?.eq(other.get().fields(py)?)?;
-                Ok(pyo3::types::PyBool::new(py, equal).to_owned().into_any().unbind())
-            }
-
-            fn __hash__(&self, py: Python<'_>) -> PyResult<isize> {
-                self.fields(py)?.hash()
-            }
-
-            fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-                const NAMES: &[&str] = &[$(stringify!($field)),+];
-                let values = self.fields(py)?;
-                let mut parts = Vec::with_capacity(NAMES.len());
-                for (name, value) in NAMES.iter().zip(values.iter()) {
-                    parts.push(format!("{name}={}", value.repr()?));
-                }
-                Ok(format!("{}({})", stringify!($name), parts.join(", ")))
-            }
-
-            fn __reduce__<'py>(
-                slf: &Bound<'py, Self>,
-                py: Python<'py>,
-            ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
-                Ok((slf.get_type().into_any(), slf.get().fields(py)?))
-            }
-        }
-
-        impl $name {
-            fn fields<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-                PyTuple::new(py, [$((&self.$field).into_bound_py_any(py)?),+])
-            }
-        }
-    };
-}
 
 // --- ApiVersions ---------------------------------------------------------------------------
 
-response_class! {
+value_class! {
     /// The versions of one API a broker or this codec speaks, or the levels of one finalized
     /// feature: both ends included.
     VersionRange {
@@ -106,7 +43,7 @@ impl VersionRange {
     }
 }
 
-response_class! {
+value_class! {
     /// An `ApiVersions` response.
     ApiVersionsResult {
         error_code: i16,
@@ -149,7 +86,7 @@ impl ApiVersionsResult {
 
 // --- Metadata (and the brokers Produce names) ----------------------------------------------
 
-response_class! {
+value_class! {
     /// A broker as Metadata lists it, or as a Produce response names a new leader (v10+).
     BrokerMetadata {
         node_id: i32,
@@ -159,7 +96,7 @@ response_class! {
     }
 }
 
-response_class! {
+value_class! {
     /// One partition of a Metadata response.
     PartitionMetadata {
         partition: i32,
@@ -174,7 +111,7 @@ response_class! {
     }
 }
 
-response_class! {
+value_class! {
     /// One topic of a Metadata response.
     TopicMetadata {
         name: String,
@@ -186,7 +123,7 @@ response_class! {
     }
 }
 
-response_class! {
+value_class! {
     /// A Metadata response.
     MetadataResult {
         brokers: Vec<Py<BrokerMetadata>>,
@@ -273,7 +210,7 @@ impl MetadataResult {
 
 // --- InitProducerId ------------------------------------------------------------------------
 
-response_class! {
+value_class! {
     /// An `InitProducerId` response.
     InitProducerIdResult {
         error_code: i16,
@@ -296,7 +233,7 @@ impl From<protocol::InitProducerIdResponse> for InitProducerIdResult {
 
 // --- Produce -------------------------------------------------------------------------------
 
-response_class! {
+value_class! {
     /// A record the broker rejected, by its index in the batch (Produce v8+).
     RecordError {
         batch_index: i32,
@@ -304,7 +241,7 @@ response_class! {
     }
 }
 
-response_class! {
+value_class! {
     /// The partition's new leader, sent with `NOT_LEADER_OR_FOLLOWER` (Produce v10+, KIP-951).
     LeaderHint {
         leader_id: i32,
@@ -312,7 +249,7 @@ response_class! {
     }
 }
 
-response_class! {
+value_class! {
     /// One partition's answer in a Produce response.
     PartitionProduceResult {
         topic: Py<PyString>,
@@ -328,7 +265,7 @@ response_class! {
     }
 }
 
-response_class! {
+value_class! {
     /// A Produce response.
     ProduceResult {
         partitions: Vec<Py<PartitionProduceResult>>,
@@ -402,7 +339,7 @@ impl ProduceResult {
 
 // --- FindCoordinator -----------------------------------------------------------------------
 
-response_class! {
+value_class! {
     /// The coordinator of one key.
     CoordinatorResult {
         /// `None` before v4, whose response answers the one key asked.
@@ -415,7 +352,7 @@ response_class! {
     }
 }
 
-response_class! {
+value_class! {
     /// A `FindCoordinator` response.
     FindCoordinatorResult {
         throttle_time_ms: i32,
@@ -451,7 +388,7 @@ impl FindCoordinatorResult {
 
 // --- SASL ----------------------------------------------------------------------------------
 
-response_class! {
+value_class! {
     /// A `SaslHandshake` response.
     SaslHandshakeResult {
         error_code: i16,
@@ -460,7 +397,7 @@ response_class! {
     }
 }
 
-response_class! {
+value_class! {
     /// A `SaslAuthenticate` response.
     SaslAuthenticateResult {
         error_code: i16,

@@ -1,6 +1,7 @@
 //! Python face of the transactional requests' codecs (`AddPartitionsToTxn`, `AddOffsetsToTxn`,
-//! `TxnOffsetCommit`, `EndTxn`): encoders take plain arguments, decoders return frozen result
-//! classes with typed fields, declared in `_native.pyi` and checked by stubtest.
+//! `TxnOffsetCommit`, `EndTxn`): encoders take plain arguments and, for lists, the input
+//! classes of `request_inputs`; decoders return frozen result classes with typed fields,
+//! declared in `_native.pyi` and checked by stubtest.
 
 // pyo3 hands arguments over by value.
 #![allow(clippy::needless_pass_by_value)]
@@ -8,7 +9,8 @@
 use pyo3::prelude::*;
 
 use super::protocol::{header, to_py};
-use crate::protocol::{self, GroupMetadata, TxnIdentity, TxnOffset};
+use super::request_inputs::{TxnOffset, TxnTopicPartitions};
+use crate::protocol::{self, GroupMetadata, TxnIdentity};
 
 /// The error code (0 for none) the coordinator answered for one partition.
 #[pyclass(frozen, get_all, module = "ferrokafka._native")]
@@ -68,7 +70,6 @@ fn identity(transactional_id: &str, producer_id: i64, producer_epoch: i16) -> Tx
     }
 }
 
-/// `partitions` as `[(topic, [partition])]`.
 #[pyfunction]
 #[pyo3(signature = (
     correlation_id, client_id, version, transactional_id, producer_id, producer_epoch, partitions,
@@ -81,11 +82,11 @@ fn encode_add_partitions_to_txn_request(
     transactional_id: &str,
     producer_id: i64,
     producer_epoch: i16,
-    partitions: Vec<(String, Vec<i32>)>,
+    partitions: Vec<Bound<'_, TxnTopicPartitions>>,
 ) -> PyResult<Vec<u8>> {
     let borrowed: Vec<(&str, Vec<i32>)> = partitions
         .iter()
-        .map(|(t, p)| (t.as_str(), p.clone()))
+        .map(|t| (t.get().topic.as_str(), t.get().partitions.clone()))
         .collect();
     protocol::encode_add_partitions_to_txn_request(
         &header(correlation_id, client_id, version),
@@ -143,8 +144,7 @@ fn decode_add_offsets_to_txn_response(
     })
 }
 
-/// `offsets` as `[(topic, partition, next_offset, leader_epoch, metadata)]`; the group's
-/// generation, member id and instance id are sent from v3 on (KIP-447).
+/// The group's generation, member id and instance id are sent from v3 on (KIP-447).
 #[pyfunction]
 #[pyo3(signature = (
     correlation_id, client_id, version, transactional_id, producer_id, producer_epoch,
@@ -162,19 +162,20 @@ fn encode_txn_offset_commit_request(
     generation_id: i32,
     member_id: &str,
     group_instance_id: Option<&str>,
-    offsets: Vec<(String, i32, i64, i32, Option<String>)>,
+    offsets: Vec<Bound<'_, TxnOffset>>,
 ) -> PyResult<Vec<u8>> {
-    let borrowed: Vec<TxnOffset<'_>> = offsets
+    let borrowed: Vec<protocol::TxnOffset<'_>> = offsets
         .iter()
-        .map(
-            |(topic, partition, offset, leader_epoch, metadata)| TxnOffset {
-                topic,
-                partition: *partition,
-                offset: *offset,
-                leader_epoch: *leader_epoch,
-                metadata: metadata.as_deref(),
-            },
-        )
+        .map(|o| {
+            let o = o.get();
+            protocol::TxnOffset {
+                topic: &o.topic,
+                partition: o.partition,
+                offset: o.offset,
+                leader_epoch: o.leader_epoch,
+                metadata: o.metadata.as_deref(),
+            }
+        })
         .collect();
     protocol::encode_txn_offset_commit_request(
         &header(correlation_id, client_id, version),
