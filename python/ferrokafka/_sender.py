@@ -252,8 +252,12 @@ class Sender(BatchSettling):
                     continue
                 self._submit(conn, node, batch_ids)
             if drained:
-                # More may be drainable right away (one batch per partition per drain).
-                return 0
+                # A drain takes one batch per partition: ask again. Most often (linger 0, a
+                # request per batch) nothing is left, and the wait is worked out here rather
+                # than in a whole round more after a turn of the loop.
+                ready, next_ready_ms = self._acc.ready(now)
+                if ready:
+                    return 0
         wait = min(IDLE_TICK_MS, max(next_timer - now, 1), request_wait_ms)
         # Wake for the earliest delivery deadline, so records fail on time rather than at the
         # next tick.
@@ -328,7 +332,6 @@ class Sender(BatchSettling):
         """The connection's answer to one Produce request (or that it was written, with
         acks=0, or the error that ended the connection)."""
         self._in_flight[node] -= 1
-        self._wakeup.set()
         try:
             if error is not None:
                 self._settle_connection_error(batch_ids, error)
@@ -350,6 +353,24 @@ class Sender(BatchSettling):
             self._settle_response(batch_ids, result)
         except Exception as exc:
             self._fail_request(node, batch_ids, exc)
+        finally:
+            if self._needs_round_after_response():
+                self._wakeup.set()
+
+    def _needs_round_after_response(self) -> bool:
+        """Whether a request's end gives the loop something to do: batches waiting (for this
+        window slot, or a retry), a metadata refresh, a close, an epoch bump or a transaction
+        waiting for requests to end. At linger 0 the queue is usually empty by then, and a
+        round would only work out its wait again: one less turn of the event loop per
+        request."""
+        ids = self._producer_ids
+        return (
+            self._closing
+            or self._metadata_wanted
+            or self.transactions is not None
+            or (ids is not None and not ids.ready)
+            or self._acc.has_undrained()
+        )
 
     def _fail_request(self, node: int, batch_ids: list[int], exc: Exception) -> None:
         # A bug must not take the sender down with it (every other record would hang): the
