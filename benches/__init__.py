@@ -11,7 +11,9 @@ Modules: `workloads` (what is sent, with which settings), one `client_*` adapter
 `runner` (the per-run subprocess and its measurements), `measure` (the loops and latency logs
 adapters share), `broker` (cluster, topics, checks), `broker_view` (the broker's side of a
 latency run: log-append times, GC pauses, its request log), `environment` (machine, versions,
-the commit measured), `report` (medians, ratios, RESULTS.md and the chart). `soak` is its own
-command, `python -m benches.soak`: ferrokafka at half its maximum rate for minutes, RSS and
-tracemalloc checked; `asyncio_floor` measures asyncio's own cost per awaited record.
+the commit measured), `report` (medians, ratios, RESULTS.md and the chart), `stages` (opt-in,
+`--stages DIR`: a ferrokafka latency record's time cut into stages, and each request's time on
+the wire against the broker's request log). `soak` is its own command, `python -m
+benches.soak`: ferrokafka at half its maximum rate for minutes, RSS and tracemalloc checked;
+`asyncio_floor` measures asyncio's own cost per awaited record.
 """

@@ -215,6 +215,7 @@ class StageRecorder:
         return {
             "count": len(passes),
             "by_generation": [sum(1 for *_, g in passes if g == gen) for gen in range(3)],
+            "full_max_ms": 1000 * max((b - a for a, b, g in passes if g == 2), default=0.0),
             "max_ms": 1000 * (pauses[-1] if pauses else 0.0),
             "total_ms": 1000 * sum(pauses),
             "overlapping_tail_records": in_tail,
