@@ -16,7 +16,7 @@ from typing import Any
 from benches import broker_view, environment, report, stages
 from benches.broker import Broker
 from benches.runner import CLIENTS, CLIENTS_BY_KEY, Client, launch
-from benches.soak import with_soak_section
+from benches.soak import with_section, with_soak_section
 from benches.workloads import (
     SLOW_WORKLOADS,
     TOPIC_PARTITIONS,
@@ -257,6 +257,10 @@ def _publish(
             # The soak is its own command (`python -m benches.soak --publish`): its last
             # section, with its own commit and load, stays in RESULTS.md.
             text = with_soak_section(text, soak.read_text())
+        breakdown = HERE / stages.STAGES_MD
+        if breakdown.exists():
+            # Written by hand from `--stages` runs (their commands and load are in it).
+            text = with_section(text, breakdown.read_text())
         (directory / "RESULTS.md").write_text(text)
     print()
     for rows in table.values():

@@ -41,6 +41,8 @@ from benches.measure import LatencyLog, percentile
 if TYPE_CHECKING:
     from ferrokafka import Producer
 
+#: The dated breakdown kept in RESULTS.md (its "## Latency stages" section), beside this file.
+STAGES_MD = "stages.md"
 #: Set (to a directory) by ``python -m benches --stages DIR`` for the runs it starts.
 STAGES_ENV = "FERROKAFKA_BENCH_STAGES"
 STAGES = ("send lag", "to sender", "sender round", "on the wire", "settling")
@@ -74,6 +76,9 @@ class StageRecorder:
         self.rounds = 0
         self.round_seconds = 0.0
         self.settle_seconds = 0.0
+        # The same in CPU time of the loop's thread: what the sender costs, whatever the load
+        # (wall time also counts the moments the process was not running).
+        self.sender_cpu_seconds = 0.0
         # batch id → the request that last carried it, until its response is read.
         self._request_of_batch: dict[int, int] = {}
         # Python GC passes of the client: (start, end, generation).
@@ -90,13 +95,17 @@ class StageRecorder:
         clock = time.perf_counter
         recorder = self
 
+        cpu_clock = time.thread_time
+
         async def timed_round(tasks: Any) -> int:
             started = recorder._round_started = clock()
+            cpu_started = cpu_clock()
             try:
                 return await original_round(tasks)
             finally:
                 recorder.rounds += 1
                 recorder.round_seconds += clock() - started
+                recorder.sender_cpu_seconds += cpu_clock() - cpu_started
 
         def timed_submit(conn: Any, node: int, batch_ids: list[int]) -> None:
             index = len(recorder.written)
@@ -118,11 +127,13 @@ class StageRecorder:
                 recorder.read[index] = clock()
             recorder._settling = index
             started = clock()
+            cpu_started = cpu_clock()
             try:
                 original_on_response(conn, node, batch_ids, *args, **kwargs)
             finally:
                 recorder._settling = -1
                 recorder.settle_seconds += clock() - started
+                recorder.sender_cpu_seconds += cpu_clock() - cpu_started
 
         sender._round = timed_round  # type: ignore[method-assign]
         sender._submit = timed_submit  # type: ignore[method-assign]
@@ -182,6 +193,7 @@ class StageRecorder:
             "rounds": self.rounds,
             "round_us": 1e6 * self.round_seconds / max(1, self.rounds),
             "settle_us": 1e6 * self.settle_seconds / max(1, len(self.written)),
+            "sender_cpu_us_per_request": 1e6 * self.sender_cpu_seconds / max(1, len(self.written)),
             # Of the run's wall time, the share the sender's rounds and settling held the loop.
             "sender_busy": (self.round_seconds + self.settle_seconds)
             / max(1e-9, log.due(log.count) - log.started),

@@ -239,7 +239,6 @@ class Sender(BatchSettling):
                     self._fail(
                         batch_id, pending, KafkaError(f"could not encode the batch: {reason}")
                     )
-            self._metrics.collect(self._acc, requests=len(drained))
             for node, batch_ids in drained.items():
                 self.availability.drained(node, now)
                 conn = self._pool.ready_connection(node)
@@ -251,6 +250,8 @@ class Sender(BatchSettling):
                     )
                     continue
                 self._submit(conn, node, batch_ids)
+            # Once the requests are on their way: the bookkeeping does not delay them.
+            self._metrics.collect(self._acc, requests=len(drained))
             if drained:
                 # A drain takes one batch per partition: ask again. Most often (linger 0, a
                 # request per batch) nothing is left, and the wait is worked out here rather
@@ -337,20 +338,23 @@ class Sender(BatchSettling):
                 self._settle_connection_error(batch_ids, error)
                 return
             assert frame is not None
-            self._metrics.request_completed(node, self._now() - started)
+            latency_ms = self._now() - started
             if self._acks == 0:
                 for batch_id in batch_ids:
                     self._complete(batch_id, -1, -1)
+                self._metrics.request_completed(node, latency_ms)
                 return
             try:
                 result = request.decode(frame)
             except ProtocolError as exc:
                 self._settle_connection_error(batch_ids, conn.fail_invalid_response(str(exc)))
                 return
-            self._metrics.produce_throttled(result.throttle_time_ms)
             if request.version >= THROTTLED_BY_CLIENT_VERSION:
                 conn.throttle(result.throttle_time_ms)
             self._settle_response(batch_ids, result)
+            # The records' futures first, the bookkeeping after.
+            self._metrics.request_completed(node, latency_ms)
+            self._metrics.produce_throttled(result.throttle_time_ms)
         except Exception as exc:
             self._fail_request(node, batch_ids, exc)
         finally:
