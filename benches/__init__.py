@@ -5,7 +5,9 @@ topic for every run, and runs each workload for each client in turn, each run in
 subprocess so that `getrusage` of that process is the client's alone. Repetitions are
 interleaved (client A, B, C, then A, B, C again) and reported as medians. `--quick` is the smoke
 test CI runs: small workloads, one repetition, no speed assertions, non-zero exit when a client
-crashes, hangs, loses records or writes some twice.
+crashes, hangs, loses records or writes some twice. Every Python client's garbage collections
+during its run are reported (`python_gc` in results.json); `--gc-freeze` has each run call
+`gc.freeze()` before its client starts, as a latency-minded application may.
 
 Modules: `workloads` (what is sent, with which settings), one `client_*` adapter per client,
 `runner` (the per-run subprocess and its measurements), `measure` (the loops and latency logs

@@ -15,7 +15,7 @@ from typing import Any
 
 from benches import broker_view, environment, report, stages
 from benches.broker import Broker
-from benches.runner import CLIENTS, CLIENTS_BY_KEY, Client, launch
+from benches.runner import CLIENTS, CLIENTS_BY_KEY, GC_FREEZE_ENV, Client, launch
 from benches.soak import with_section, with_soak_section
 from benches.workloads import (
     SLOW_WORKLOADS,
@@ -76,6 +76,14 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
         "with the broker's request log, each request's time on the wire against the broker's; "
         "per-request files go to DIR, the breakdown into results.json. Wraps sender methods of "
         "the benchmarked producer: off by default, as it costs the client a little",
+    )
+    parser.add_argument(
+        "--gc-freeze",
+        action="store_true",
+        help="each run calls gc.freeze() once its client is imported, before the producer is "
+        "created (as a latency-minded application may after starting): full collections no "
+        "longer scan the imported modules' objects. Every client's Python GC passes are "
+        "reported either way (python_gc in results.json)",
     )
     parser.add_argument("--out", type=Path, default=HERE / "out", help="raw results and logs")
     parser.add_argument(
@@ -156,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
         print("no `java` on PATH and JAVA_HOME unset: Java ProducerPerformance is skipped")
         clients = [client for client in clients if client.key != "java"]
     out: Path = args.out
+    if args.gc_freeze:
+        os.environ[GC_FREEZE_ENV] = "1"
     if args.stages is not None:
         # Read by the ferrokafka adapter in each run's subprocess.
         os.environ[stages.STAGES_ENV] = str(args.stages.resolve())
