@@ -13,10 +13,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benches import broker_view, environment, report
+from benches import broker_view, environment, report, stages
 from benches.broker import Broker
-from benches.runner import CLIENTS, CLIENTS_BY_KEY, Client, launch
-from benches.soak import with_soak_section
+from benches.runner import CLIENTS, CLIENTS_BY_KEY, GC_FREEZE_ENV, Client, launch
+from benches.soak import with_section, with_soak_section
 from benches.workloads import (
     SLOW_WORKLOADS,
     TOPIC_PARTITIONS,
@@ -66,6 +66,24 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--bootstrap-servers",
         help="use this cluster (default: $KAFKA_BOOTSTRAP_SERVERS, else start a local one)",
+    )
+    parser.add_argument(
+        "--stages",
+        type=Path,
+        metavar="DIR",
+        help="latency workloads: time each ferrokafka record stage by stage (due, send call, "
+        "sender round, socket write, response read, callback; see benches/stages.py) and, "
+        "with the broker's request log, each request's time on the wire against the broker's; "
+        "per-request files go to DIR, the breakdown into results.json. Wraps sender methods of "
+        "the benchmarked producer: off by default, as it costs the client a little",
+    )
+    parser.add_argument(
+        "--gc-freeze",
+        action="store_true",
+        help="each run calls gc.freeze() once its client is imported, before the producer is "
+        "created (as a latency-minded application may after starting): full collections no "
+        "longer scan the imported modules' objects. Every client's Python GC passes are "
+        "reported either way (python_gc in results.json)",
     )
     parser.add_argument("--out", type=Path, default=HERE / "out", help="raw results and logs")
     parser.add_argument(
@@ -146,6 +164,11 @@ def main(argv: list[str] | None = None) -> int:
         print("no `java` on PATH and JAVA_HOME unset: Java ProducerPerformance is skipped")
         clients = [client for client in clients if client.key != "java"]
     out: Path = args.out
+    if args.gc_freeze:
+        os.environ[GC_FREEZE_ENV] = "1"
+    if args.stages is not None:
+        # Read by the ferrokafka adapter in each run's subprocess.
+        os.environ[stages.STAGES_ENV] = str(args.stages.resolve())
     (out / "logs").mkdir(parents=True, exist_ok=True)
     started_at = datetime.datetime.now(datetime.UTC)
     load_before = os.getloadavg()
@@ -244,6 +267,10 @@ def _publish(
             # The soak is its own command (`python -m benches.soak --publish`): its last
             # section, with its own commit and load, stays in RESULTS.md.
             text = with_soak_section(text, soak.read_text())
+        breakdown = HERE / stages.STAGES_MD
+        if breakdown.exists():
+            # Written by hand from `--stages` runs (their commands and load are in it).
+            text = with_section(text, breakdown.read_text())
         (directory / "RESULTS.md").write_text(text)
     print()
     for rows in table.values():
@@ -342,9 +369,13 @@ def _one_run(
         result["append"] = broker_view.append_latency(broker, topics[0], workload)
         result["broker_gc"] = broker_view.gc_pauses(broker, started, ended)
         if request_log:
-            result["broker_requests"] = broker_view.produce_request_times(
-                broker, topics[0], log_from, workload
-            )
+            requests = broker_view.produce_requests(broker, topics[0], log_from)
+            result["broker_requests"] = broker_view.produce_request_times(requests, workload)
+            directory = stages.stages_dir()
+            if directory is not None and client.is_ferrokafka:
+                result["stages_broker"] = stages.join_broker_requests(
+                    directory, topics[0], requests
+                )
     if not shared_topics:
         broker.delete_topic(topics[0])
     _print_run(client, workload, rep, result)

@@ -127,14 +127,12 @@ def log_size(broker: Broker) -> int:
     return path.stat().st_size if path is not None and path.exists() else 0
 
 
-def produce_request_times(
-    broker: Broker, topic: str, since: int, workload: Workload
-) -> dict[str, float] | None:
-    """Percentiles (ms) of the broker's time for the produce requests to ``topic`` logged after
-    byte ``since`` of its log, the first warm-up share of them left out; None without lines."""
+def produce_requests(broker: Broker, topic: str, since: int) -> list[dict[str, Any]]:
+    """The broker's request-log entries (parsed JSON) of the produce requests to ``topic``
+    logged after byte ``since`` of its log; empty for a broker this harness did not start."""
     path = broker.log
     if path is None:
-        return None
+        return []
     with path.open("rb") as handle:
         handle.seek(since)
         text = handle.read().decode(errors="replace")
@@ -146,6 +144,14 @@ def produce_request_times(
             continue
         body = line[start + len(_COMPLETED) :].rsplit(" (", 1)[0]
         requests.append(json.loads(body))
+    return requests
+
+
+def produce_request_times(
+    requests: list[dict[str, Any]], workload: Workload
+) -> dict[str, float] | None:
+    """Percentiles (ms) of the broker's time for a run's produce requests (`produce_requests`),
+    the first warm-up share of them left out; None without any."""
     requests = requests[len(requests) * workload.warmup_records // workload.records :]
     if not requests:
         return None

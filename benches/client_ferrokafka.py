@@ -8,6 +8,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from benches import stages
 from benches.measure import (
     YIELD_EVERY,
     Job,
@@ -192,14 +193,28 @@ async def _latency(producer: Producer, job: Job) -> Outcome:
     log = LatencyLog(job.workload)
     topic = job.topic
     send = producer.send_nowait
+    directory = stages.stages_dir()
+    recorder = None if directory is None else stages.StageRecorder(log)
 
     def done(index: int, future: DeliveryFuture) -> None:
         if future.exception() is None:
             log.ack(index)
+            if recorder is not None:
+                recorder.acked(index)
         else:
             log.fail(index)
 
     async def send_one(index: int, value: bytes) -> None:
         send(topic, value).add_done_callback(lambda future: done(index, future))
 
-    return await timed_paced(log, job, send_one, producer.flush)
+    if recorder is None:
+        return await timed_paced(log, job, send_one, producer.flush)
+    assert directory is not None
+    recorder.attach(producer)
+    try:
+        outcome = await timed_paced(log, job, send_one, producer.flush)
+    finally:
+        recorder.detach()
+    outcome.extra["stages"] = recorder.summary()
+    recorder.save(directory, topic)
+    return outcome

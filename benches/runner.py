@@ -203,6 +203,35 @@ def _own_peak_rss_kb(usage: resource.struct_rusage) -> int:
     return usage.ru_maxrss
 
 
+#: Set by ``python -m benches --gc-freeze``: each run freezes its objects before the client starts.
+GC_FREEZE_ENV = "FERROKAFKA_BENCH_GC_FREEZE"
+
+
+class PythonCollections:
+    """The client process's Python garbage collections during its run: how many, how many full
+    (generation 2), and how long they held the interpreter (each pause stops the event loop)."""
+
+    def __init__(self) -> None:
+        self.pauses: list[tuple[int, float]] = []
+        self._started = 0.0
+
+    def on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.pauses.append((info["generation"], time.perf_counter() - self._started))
+
+    def summary(self) -> dict[str, float]:
+        full = [seconds for generation, seconds in self.pauses if generation == 2]
+        return {
+            "count": len(self.pauses),
+            "full": len(full),
+            "total_ms": 1000 * sum(seconds for _, seconds in self.pauses),
+            "max_ms": 1000 * max((seconds for _, seconds in self.pauses), default=0.0),
+            "full_max_ms": 1000 * max(full, default=0.0),
+        }
+
+
 def _child(spec_path: Path, result_path: Path) -> None:
     spec = json.loads(spec_path.read_text())
     workload = workload_from_dict(spec["workload"])
@@ -220,9 +249,16 @@ def _child(spec_path: Path, result_path: Path) -> None:
     )
     module = importlib.import_module(client.module)
     gc.collect()
+    if os.environ.get(GC_FREEZE_ENV):
+        # What a latency-minded application does once it has started: what exists now is
+        # never scanned again, so a full collection costs nothing for the imports' objects.
+        gc.freeze()
+    collections = PythonCollections()
+    gc.callbacks.append(collections.on_gc)
     own_before = resource.getrusage(resource.RUSAGE_SELF)
     children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     outcome: Outcome = module.run(job)
+    gc.callbacks.remove(collections.on_gc)
     own = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     user = own.ru_utime - own_before.ru_utime + children.ru_utime - children_before.ru_utime
@@ -238,6 +274,7 @@ def _child(spec_path: Path, result_path: Path) -> None:
         "cpu_s": user + system,
         # Linux reports kilobytes.
         "maxrss_kb": children.ru_maxrss if outcome.external else _own_peak_rss_kb(own),
+        "python_gc": None if outcome.external else collections.summary(),
     }
     result_path.write_text(json.dumps(result))
 

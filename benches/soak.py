@@ -363,12 +363,20 @@ def _short(site: str) -> str:
 
 def with_soak_section(results_md: str, soak_md: str) -> str:
     """RESULTS.md with its "## Soak" section replaced by ``soak_md`` (appended when absent)."""
+    return with_section(results_md, soak_md)
+
+
+def with_section(results_md: str, section_md: str) -> str:
+    """RESULTS.md with the section that ``section_md``'s first line (its "## " heading) names
+    replaced by ``section_md``, or appended when absent: sections measured by commands of
+    their own, kept when the main run writes RESULTS.md again."""
+    heading = section_md.splitlines()[0]
     lines = results_md.splitlines()
-    start = next((i for i, line in enumerate(lines) if line == "## Soak"), None)
+    start = next((i for i, line in enumerate(lines) if line == heading), None)
     if start is None:
-        return results_md.rstrip("\n") + "\n\n" + soak_md.rstrip("\n") + "\n"
+        return results_md.rstrip("\n") + "\n\n" + section_md.rstrip("\n") + "\n"
     end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-    return "\n".join([*lines[:start], *soak_md.rstrip("\n").splitlines(), "", *lines[end:]]) + (
+    return "\n".join([*lines[:start], *section_md.rstrip("\n").splitlines(), "", *lines[end:]]) + (
         "\n"
     )
 

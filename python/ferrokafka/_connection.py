@@ -349,11 +349,12 @@ class BrokerConnection:
                 f"{entry.correlation_id} ({entry.name}) was expected"
             )
         self._in_flight.popleft()
-        if self.observer is not None:
-            self.observer.response_received(len(frame) + 4)
         if not self._in_flight:
             self.last_active = time.monotonic()
         entry.finish(frame, None, self.log)
+        # After the request's callback: its records are settled before the bookkeeping.
+        if self.observer is not None:
+            self.observer.response_received(len(frame) + 4)
         if not self._in_flight and self._session is not None:
             self._session.nothing_in_flight()
 

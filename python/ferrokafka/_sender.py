@@ -243,7 +243,6 @@ class Sender(BatchSettling):
                         pending,
                         KafkaError(f"could not encode the batch: {failed.reason}"),
                     )
-            self._metrics.collect(self._acc, requests=len(drained))
             for node, batch_ids in drained.items():
                 self.availability.drained(node, now)
                 conn = self._pool.ready_connection(node)
@@ -255,9 +254,16 @@ class Sender(BatchSettling):
                     )
                     continue
                 self._submit(conn, node, batch_ids)
+            # Once the requests are on their way: the bookkeeping does not delay them.
+            self._metrics.collect(self._acc, requests=len(drained))
             if drained:
-                # More may be drainable right away (one batch per partition per drain).
-                return 0
+                # A drain takes one batch per partition: ask again. Most often (linger 0, a
+                # request per batch) nothing is left, and the wait is worked out here rather
+                # than in a whole round more after a turn of the loop.
+                check = self._acc.ready(now)
+                ready = check.partitions
+                if ready:
+                    return 0
         wait = min(IDLE_TICK_MS, max(next_timer - now, 1), request_wait_ms)
         # Wake for the earliest delivery deadline, so records fail on time rather than at the
         # next tick.
@@ -333,28 +339,48 @@ class Sender(BatchSettling):
         """The connection's answer to one Produce request (or that it was written, with
         acks=0, or the error that ended the connection)."""
         self._in_flight[node] -= 1
-        self._wakeup.set()
         try:
             if error is not None:
                 self._settle_connection_error(batch_ids, error)
                 return
             assert frame is not None
-            self._metrics.request_completed(node, self._now() - started)
+            latency_ms = self._now() - started
             if self._acks == 0:
                 for batch_id in batch_ids:
                     self._complete(batch_id, -1, -1)
+                self._metrics.request_completed(node, latency_ms)
                 return
             try:
                 result = request.decode(frame)
             except ProtocolError as exc:
                 self._settle_connection_error(batch_ids, conn.fail_invalid_response(str(exc)))
                 return
-            self._metrics.produce_throttled(result.throttle_time_ms)
             if request.version >= THROTTLED_BY_CLIENT_VERSION:
                 conn.throttle(result.throttle_time_ms)
             self._settle_response(batch_ids, result)
+            # The records' futures first, the bookkeeping after.
+            self._metrics.request_completed(node, latency_ms)
+            self._metrics.produce_throttled(result.throttle_time_ms)
         except Exception as exc:
             self._fail_request(node, batch_ids, exc)
+        finally:
+            if self._needs_round_after_response():
+                self._wakeup.set()
+
+    def _needs_round_after_response(self) -> bool:
+        """Whether a request's end gives the loop something to do: batches waiting (for this
+        window slot, or a retry), a metadata refresh, a close, an epoch bump or a transaction
+        waiting for requests to end. At linger 0 the queue is usually empty by then, and a
+        round would only work out its wait again: one less turn of the event loop per
+        request."""
+        ids = self._producer_ids
+        return (
+            self._closing
+            or self._metadata_wanted
+            or self.transactions is not None
+            or (ids is not None and not ids.ready)
+            or self._acc.has_undrained()
+        )
 
     def _fail_request(self, node: int, batch_ids: list[int], exc: Exception) -> None:
         # A bug must not take the sender down with it (every other record would hang): the

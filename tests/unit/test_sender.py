@@ -281,8 +281,8 @@ async def test_a_request_never_answered_times_out_while_the_bump_waits() -> None
 
 
 async def test_a_silent_request_times_out_in_a_round_that_drains() -> None:
-    """A round that drains returns at once for the next; the request timeouts are enforced in
-    it too, so a silent broker is noticed while other partitions keep the sender busy."""
+    """The request timeouts are enforced in a round that drains too, so a silent broker is
+    noticed while other partitions keep the sender busy."""
     import anyio
 
     clock = FakeClock()
@@ -293,5 +293,36 @@ async def test_a_silent_request_times_out_in_a_round_that_drains() -> None:
     silent.overdue = True
     stage.send("t", 1, b"B")
     async with anyio.create_task_group() as tasks:
-        assert await stage.sender._round(tasks) == 0  # drained B: the next round at once
+        await stage.sender._round(tasks)
     assert silent not in stage.wire.requests
+    (drained,) = stage.wire.requests
+    assert [batch.values for batch in drained.batches] == [(b"B",)]
+
+
+async def test_a_request_at_linger_0_takes_one_round() -> None:
+    """At linger 0 a round drains the batch and, with nothing left, says how long to sleep at
+    once; the response of a request that leaves nothing queued does not wake the sender, one
+    that leaves a batch queued does."""
+    import anyio
+
+    clock = FakeClock()
+    stage = SenderStage(clock)
+    await _start(stage)
+    first = stage.send("t", 0, b"A")
+    async with anyio.create_task_group() as tasks:
+        assert await stage.sender._round(tasks) > 0, "drained A, nothing left to drain"
+    (request,) = stage.wire.requests
+    # No round waits in this test: the signal stays set until cleared.
+    stage.sender._wakeup._is_set = False
+    request.answer()
+    assert first.result().offset == 0
+    assert not stage.sender._wakeup._is_set, "nothing queued: no round for the response"
+
+    stage.send("t", 0, b"B")
+    async with anyio.create_task_group() as tasks:
+        await stage.sender._round(tasks)
+    (request,) = stage.wire.requests
+    stage.sender._wakeup._is_set = False
+    stage.send("t", 1, b"C")  # queued while B is out (as a full in-flight window holds it)
+    request.answer()
+    assert stage.sender._wakeup._is_set, "C waits: the response wakes the sender"

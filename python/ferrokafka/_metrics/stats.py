@@ -62,7 +62,10 @@ class SampledStat:
     def record(self, value: float, now_ms: int, count: int = 1) -> None:
         """Records ``value``, which stands for ``count`` events (an average over a batch's
         records is one call with the batch's total and its record count)."""
-        sample = self._current_sample(now_ms)
+        # The sender records a dozen values per request: the lookup of the current sample is
+        # written out here rather than called.
+        samples = self._samples
+        sample = samples[self._current] if samples else self._current_sample(now_ms)
         if now_ms - sample.start_ms >= self._config.window_ms:
             sample = self._advance(now_ms)
         self._update(sample, value)
@@ -189,7 +192,8 @@ class Meter:
         self.total = 0.0
 
     def record(self, value: float, now_ms: int) -> None:
-        self.rate.record(value, now_ms)
+        # Straight to the rate's stat: one call less per request on the sender's path.
+        self.rate.stat.record(value, now_ms)
         self.total += value
 
 
