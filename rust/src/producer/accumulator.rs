@@ -467,16 +467,18 @@ impl Accumulator {
     /// Puts batches back from the compression workers into their queues, drainable; results
     /// for batches that are gone (failed, expired, aborted) are dropped. Returns how many
     /// batches became drainable.
-    /// Also sends the batches handed over since the last call to the workers.
+    /// Also sends the batches handed over since the last call to the workers (a lone one is
+    /// put back for the drain instead, and counts as drainable).
     pub fn take_compressed(&mut self) -> usize {
         let Some(sealer) = self.sealer.as_mut() else {
             return 0;
         };
-        sealer.submit();
+        let kept = sealer.submit();
+        let mut taken = self.put_back(kept).len();
+        let sealer = self.sealer.as_mut().expect("checked above");
         if !sealer.expecting() {
-            return 0;
+            return taken;
         }
-        let mut taken = 0;
         for done in sealer.take_finished() {
             let Some(&(topic, partition)) = self.locations.get(&done.batch_id) else {
                 continue;
@@ -492,6 +494,25 @@ impl Accumulator {
             }
         }
         taken
+    }
+
+    /// Puts records the workers were not given back into their batches, to be compressed at
+    /// the drain; returns where those batches are.
+    pub(crate) fn put_back(&mut self, kept: Vec<(BatchId, Vec<u8>)>) -> Vec<(TopicId, i32)> {
+        let mut places = Vec::with_capacity(kept.len());
+        for (batch_id, records) in kept {
+            let Some(&(topic, partition)) = self.locations.get(&batch_id) else {
+                continue;
+            };
+            let queue = &mut self.topics[topic.index()].partitions[partition as usize];
+            let Some(batch) = queue.find_mut(batch_id) else {
+                continue;
+            };
+            batch.builder.restore_records(records);
+            batch.compressing = Compressing::NotStarted;
+            places.push((topic, partition));
+        }
+        places
     }
 
     /// Batches on the compression workers now.
