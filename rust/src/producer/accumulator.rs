@@ -484,7 +484,7 @@ impl Accumulator {
                 continue;
             };
             let queue = &mut self.topics[topic.index()].partitions[partition as usize];
-            let Some(batch) = queue.find_mut(done.batch_id) else {
+            let Some(batch) = recently_closed(queue, done.batch_id) else {
                 continue;
             };
             if matches!(batch.compressing, Compressing::OnWorker(t) if t == done.ticket) {
@@ -505,7 +505,7 @@ impl Accumulator {
                 continue;
             };
             let queue = &mut self.topics[topic.index()].partitions[partition as usize];
-            let Some(batch) = queue.find_mut(batch_id) else {
+            let Some(batch) = recently_closed(queue, batch_id) else {
                 continue;
             };
             batch.builder.restore_records(records);
@@ -564,3 +564,12 @@ fn buffer_full(requested: usize, available: usize, limit: usize) -> AccumulatorE
 #[cfg(test)]
 #[path = "accumulator_tests.rs"]
 mod tests;
+
+/// A batch that was handed to the compression workers, in its partition's queue. It closed
+/// recently, so it sits near the back, behind the batches a busy producer has queued for the
+/// drain (hundreds per partition when appends outrun the broker): searched from the back it is
+/// found in a step or two, where a search from the front walked the backlog for every result
+/// (`perf`: 1.3% of the event loop's time on 1 KiB JSON with lz4).
+fn recently_closed(queue: &mut PartitionQueue, id: BatchId) -> Option<&mut Batch> {
+    queue.batches.iter_mut().rev().find(|batch| batch.id == id)
+}
