@@ -46,11 +46,11 @@ pub fn hand_over_from(codec: Codec) -> usize {
 }
 
 /// Fewest batches handed over between two sender rounds that go to the workers; fewer are
-/// given back and compressed at the drain. A lone batch costs the event loop more to hand
-/// over than to compress: besides waking a worker, its return wakes the loop for a second
-/// sender round (the socket, the reader callback, `ready` again), tens of µs in Python, while
-/// lz4 compresses a 16 KiB batch in ~15 µs. And a round that finds a single batch means the
-/// loop keeps up with its appends: there is no parallelism to win, only thread switches.
+/// given back and compressed at the drain. A round that finds a single batch means the loop
+/// keeps up with its appends, so a worker has nothing to overlap with: the hop only adds a
+/// worker's wake-up and, for the batch's return, a second sender round on the loop (the
+/// socket, the reader callback, `ready` again), where lz4 compresses a 16 KiB batch of JSON
+/// in ~16 µs.
 const MIN_BATCHES_PER_ROUND: usize = 2;
 
 /// Threads that run jobs in the order they were submitted (each job on whichever worker is

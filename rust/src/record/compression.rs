@@ -153,10 +153,11 @@ impl Compression {
     /// exactly that length.
     ///
     /// The codecs need their worst-case output size up front (input plus a margin); sizing the
-    /// result that way, as a batch buffer once did, grew it twice per batch and touched ~16 KiB
-    /// of fresh pages for ~5-8 KiB of output (`perf`: page faults and `realloc` cost a third of
-    /// the compression workers' time on 1 KiB JSON). So the codec writes into a buffer kept by
-    /// the calling thread, which stays warm, and only the result is copied out, at its size.
+    /// result itself that way grows it once more per batch and zero-fills ~16 KiB of fresh
+    /// pages for ~5-8 KiB of output (`perf` on 1 KiB JSON with lz4: page faults,
+    /// `realloc` and the zero fill took about half as much of the compression worker's time as
+    /// lz4 itself). So the codec writes into a buffer kept by the calling thread, which stays
+    /// warm, and only the result is copied out, at its size.
     pub fn compress_after(&self, room: usize, input: &[u8]) -> Result<Vec<u8>, RecordError> {
         if self.codec == Codec::None {
             let mut out = Vec::with_capacity(room + input.len());
