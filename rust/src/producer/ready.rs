@@ -59,15 +59,20 @@ impl Accumulator {
                 self.topics[t].refresh_load_stats();
             }
         }
-        if let Some(sealer) = &mut self.sealer {
-            for (t, p) in hand_over {
-                let head = self.topics[t].partitions[p].batches.front_mut();
-                let head = head.expect("sendable queues have a head");
-                head.closed = true;
-                sealer.offer(head);
+        let kept = match &mut self.sealer {
+            Some(sealer) => {
+                for (t, p) in hand_over {
+                    let head = self.topics[t].partitions[p].batches.front_mut();
+                    let head = head.expect("sendable queues have a head");
+                    head.closed = true;
+                    sealer.offer(head);
+                }
+                sealer.submit()
             }
-            sealer.submit();
-        }
+            None => Vec::new(),
+        };
+        // A lone sendable head is compressed at the drain: it is reported ready now.
+        check.ready.extend(self.put_back(kept));
         check
     }
 

@@ -63,9 +63,11 @@ fn offered_batches_come_back_compressed_and_frame_into_valid_batches() {
         let compression = Compression::parse(codec, None).unwrap();
         let mut sealer = Sealer::new(compression, 0, pool(1)).unwrap();
         let mut batch = closed_batch(7, 50);
+        let mut other = closed_batch(8, 5);
         let raw = batch.builder.records_bytes().to_vec();
         sealer.offer(&mut batch);
-        sealer.submit();
+        sealer.offer(&mut other);
+        assert!(sealer.submit().is_empty(), "two batches go to the workers");
         assert!(
             matches!(batch.compressing, Compressing::OnWorker(_)),
             "{codec}"
@@ -76,11 +78,14 @@ fn offered_batches_come_back_compressed_and_frame_into_valid_batches() {
         );
         assert!(!sealer.wants(&batch), "handed over once");
 
-        wait_until_woken(&sealer);
-        let mut finished = sealer.take_finished();
-        assert_eq!(finished.len(), 1);
+        let mut finished = Vec::new();
+        while finished.len() < 2 {
+            wait_until_woken(&sealer);
+            finished.extend(sealer.take_finished());
+        }
         assert_eq!(sealer.on_workers, 0);
-        let done = finished.pop().unwrap();
+        finished.sort_by_key(|done| done.batch_id);
+        let done = finished.swap_remove(0);
         assert_eq!(done.batch_id, 7);
         assert_eq!(done.records, raw, "records come back as they left");
         batch.builder.restore_records(done.records);
@@ -103,6 +108,21 @@ fn offered_batches_come_back_compressed_and_frame_into_valid_batches() {
         assert_eq!(decoded[0].records.len(), 50);
         assert_eq!(decoded[0].base_sequence, 10);
     }
+}
+
+#[test]
+fn a_lone_batch_is_given_back_for_the_drain() {
+    let compression = Compression::parse("lz4", None).unwrap();
+    let mut sealer = Sealer::new(compression, 0, pool(1)).unwrap();
+    let mut batch = closed_batch(3, 50);
+    let raw = batch.builder.records_bytes().to_vec();
+    sealer.offer(&mut batch);
+    assert_eq!(sealer.on_workers, 1);
+    let kept = sealer.submit();
+    assert_eq!(kept, vec![(3, raw)], "the records, as they left");
+    assert_eq!(sealer.on_workers, 0);
+    assert!(!sealer.expecting());
+    assert!(sealer.submit().is_empty(), "given back once");
 }
 
 #[test]
@@ -133,7 +153,7 @@ fn many_results_make_one_wake_up_until_taken() {
         };
         tickets.push(ticket);
     }
-    sealer.submit();
+    assert!(sealer.submit().is_empty());
     let deadline = Instant::now() + Duration::from_secs(10);
     let mut finished = Vec::new();
     while finished.len() < 20 {
@@ -274,6 +294,22 @@ mod in_the_accumulator {
         assert_eq!(ids.len(), 2, "one batch per partition");
         assert_eq!(decoded(&acc, ids[0]).base_sequence, 0);
         assert!(ids.contains(&0), "partition 0's first batch went first");
+    }
+
+    #[test]
+    fn a_lone_sendable_batch_is_reported_ready_and_compressed_at_the_drain() {
+        let mut acc = lz4_on_workers();
+        fill(&mut acc, "t", 0, 3, 0);
+        acc.begin_flush();
+        let check = acc.ready(100);
+        acc.end_flush();
+        assert_eq!(check.ready.len(), 1, "{check:?}");
+        assert_eq!(acc.compressing_batches(), 0);
+        let drained = acc.drain(&routes(&acc, "t", 1), 1 << 20, 100);
+        let id = drained.by_node[0].1[0];
+        let batch = decoded(&acc, id);
+        assert_eq!(batch.codec, Codec::Lz4);
+        assert_eq!(batch.records.len(), 3);
     }
 
     #[test]

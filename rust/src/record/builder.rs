@@ -329,10 +329,7 @@ impl BatchBuilder {
 /// A batch's records compressed after room for its header: what [`BatchBuilder::frame`]
 /// completes. Needs nothing but the records, so it can run on any thread.
 pub fn compress_records(records: &[u8], compression: &Compression) -> Result<Vec<u8>, RecordError> {
-    let mut out = Vec::with_capacity(RECORD_BATCH_OVERHEAD + records.len() + 64);
-    out.resize(RECORD_BATCH_OVERHEAD, 0);
-    compression.compress_into(records, &mut out)?;
-    Ok(out)
+    compression.compress_after(RECORD_BATCH_OVERHEAD, records)
 }
 
 /// For the record starting at `pos` in a buffer this module wrote: where its key length starts
