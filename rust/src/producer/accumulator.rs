@@ -18,6 +18,10 @@ use super::ratio_estimator::{on_wire_share, RatioEstimator};
 use super::workers::{Sealer, WorkerPool};
 use crate::record::{BatchBuilder, Codec, Header, RECORD_BATCH_OVERHEAD};
 
+/// A new batch's buffer is sized for its fill limit, but for at most this many times
+/// `batch_size` (records that compress to a quarter fill four).
+const MOST_BATCH_SIZES_UP_FRONT: usize = 4;
+
 /// Where a record went. [`Appended::handle`] packs it into one integer for Python.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Appended {
@@ -374,8 +378,11 @@ impl Accumulator {
                 .compression_ratio
                 .fill_limit(batch_size, self.config.max_request_size);
             // Sized for a full batch up front, like Java's pooled buffers: growing a 16 KiB
-            // buffer by doubling would copy it four times per batch.
-            let mut builder = BatchBuilder::new(timestamp_ms, total.max(fill_limit));
+            // buffer by doubling would copy it four times per batch. Not beyond a few times
+            // batch_size, though: a compressed batch's limit may be most of a request, and a
+            // batch that lingers with a few records would hold all of it.
+            let capacity = fill_limit.min(batch_size.saturating_mul(MOST_BATCH_SIZES_UP_FRONT));
+            let mut builder = BatchBuilder::new(timestamp_ms, total.max(capacity));
             builder.append(timestamp_ms, key, value, headers);
             let mut batch = Batch::new(id, topic_id, partition, builder, now_ms());
             batch.reserved = total;
