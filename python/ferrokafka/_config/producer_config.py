@@ -111,8 +111,8 @@ class ProducerConfig:
     )  # fmt: skip
     retry_backoff_max_ms: int = option(
         c.DEFAULT_RETRY_BACKOFF_MAX_MS, "retry.backoff.max.ms", Long(), group=docs.DURABILITY,
-        doc="""Cap of the retry backoff (if below retry_backoff_ms, the backoff stays at
-        retry_backoff_ms, as in Java).""",
+        doc="""Cap of the retry backoff; below retry_backoff_ms, it is the backoff from the
+        first retry on (no growth, no jitter), as in Java.""",
     )  # fmt: skip
     max_in_flight_requests_per_connection: int = option(
         c.DEFAULT_MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "max.in.flight.requests.per.connection",
@@ -216,8 +216,8 @@ class ProducerConfig:
     reconnect_backoff_max_ms: int = option(
         c.DEFAULT_RECONNECT_BACKOFF_MAX_MS, "reconnect.backoff.max.ms", Long(),
         group=docs.CONNECTIONS,
-        doc="""Cap of the reconnect backoff (below reconnect_backoff_ms the backoff stays at
-        reconnect_backoff_ms).""",
+        doc="""Cap of the reconnect backoff; below reconnect_backoff_ms, it is the backoff
+        from the first reconnect on (no growth, no jitter), as in Java.""",
     )  # fmt: skip
     socket_connection_setup_timeout_ms: int = option(
         c.DEFAULT_SOCKET_CONNECTION_SETUP_TIMEOUT_MS, "socket.connection.setup.timeout.ms", Long(),
