@@ -14,7 +14,6 @@ __all__ = [
     "ApiVersionsResult",
     "Awaiting",
     "BatchEvent",
-    "BatchOutcome",
     "BatchRecord",
     "BatchRun",
     "BrokerMetadata",
@@ -44,7 +43,6 @@ __all__ = [
     "TxnPartitionsResult",
     "TxnTopicPartitions",
     "VersionRange",
-    "WakeUp",
     "__version__",
     "compress",
     "crc32c",
@@ -884,16 +882,6 @@ class TaskWaiter:
     ) -> None: ...
     def remove_done_callback(self, callback: Callable[[TaskWaiter], Any]) -> int: ...
     def cancel(self, msg: Any | None = None) -> bool: ...
-
-@final
-class WakeUp:
-    """The loop callback that resumes every task woken by one batch's end."""
-
-    def __call__(self) -> None: ...
-
-@final
-class BatchOutcome:
-    """A delivered batch's outcome, shared by its woken waiters."""
 
 @final
 class Awaiting:

@@ -1,7 +1,7 @@
 //! The per-record objects of `Producer.send_nowait`: `DeliveryFuture`, and `SendFastPath`, the
 //! callable that takes the common case (bytes in, no headers, known topic) from the Python call
 //! to the appended record without running any Python code; its `send` and `produce` return the
-//! native awaitables of `awaiting`.
+//! native awaitables of `awaiting`, and `send`'s wait for its batch is `waiter`'s.
 //!
 //! A record's cost is dominated by what happens around the append (argument checks, two clock
 //! reads, a batch lookup, building a future): done in Python that is about four times the
@@ -37,7 +37,7 @@ use pyo3::{PyTraverseError, PyVisit};
 
 use super::accumulator::PyAccumulator;
 use awaiting::{Awaiting, Returns, SendCall};
-use waiter::{BatchOutcome, Delivered, TaskWaiter, WakeUp};
+use waiter::{Delivered, TaskWaiter};
 
 /// The module whose functions await a `DeliveryFuture` outside asyncio and show it.
 const BEHAVIOUR_MODULE: &str = "ferrokafka.records";
@@ -715,7 +715,5 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Awaiting>()?;
     m.add_class::<SendCall>()?;
     m.add_class::<TaskWaiter>()?;
-    m.add_class::<WakeUp>()?;
-    m.add_class::<BatchOutcome>()?;
     Ok(())
 }

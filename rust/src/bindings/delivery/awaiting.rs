@@ -22,8 +22,9 @@ use super::waiter::TaskWaiter;
 use super::{batch_resolved, DeliveryFuture, SendFastPath};
 
 /// The end of an awaitable: `StopIteration(value)`, built here so that the error is raised
-/// as it is. Left to CPython, a tuple (a `RecordMetadata`) would be taken for the exception's
-/// arguments, and wrapping it in one more tuple costs that tuple and a deferred construction.
+/// as it is. Left to the interpreter, a tuple (a `RecordMetadata`) would be taken for the
+/// exception's arguments, and wrapping it in one more tuple costs that tuple and a deferred
+/// construction.
 fn stop_with(value: Bound<'_, PyAny>) -> PyResult<PyErr> {
     let py = value.py();
     let stop = py.get_type::<PyStopIteration>().call1((value,))?;

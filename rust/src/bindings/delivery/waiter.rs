@@ -2,7 +2,7 @@
 //! batch is open, in place of an asyncio future per record; and `wake_waiters`, which ends
 //! every waiter of a batch and resumes their tasks in one turn of the loop.
 //!
-//! A task accepts any yielded object with the future protocol. What CPython's `Task` (C
+//! A task accepts any yielded object with the future protocol. What asyncio's `Task` (C
 //! `task_step` and `task_wakeup`, and `Task.cancel`) uses of it, and all this implements:
 //! `_asyncio_future_blocking` (read, then set False), `get_loop()` (checked against the
 //! task's), `add_done_callback(wakeup, context=...)`, `cancel(msg)` when the task is
@@ -226,7 +226,7 @@ fn cancelled_error(py: Python<'_>, msg: Option<&Py<PyAny>>) -> PyErr {
 /// future would have scheduled per waiter does (in the task's context; an exception goes to
 /// the loop's exception handler and the next task still runs).
 #[pyclass(module = "ferrokafka._native", frozen)]
-pub struct WakeUp {
+struct WakeUp {
     event_loop: Py<PyAny>,
     woken: Vec<(Py<TaskWaiter>, Callback)>,
 }
