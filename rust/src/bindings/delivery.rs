@@ -439,7 +439,7 @@ impl SendFastPath {
         }
     }
 
-    fn event_loop(&self, _py: Python<'_>) -> PyResult<&Py<PyAny>> {
+    fn event_loop(&self) -> PyResult<&Py<PyAny>> {
         self.event_loop
             .as_ref()
             .ok_or_else(|| PyRuntimeError::new_err("the producer's loop is not asyncio"))

@@ -204,7 +204,7 @@ impl SendCall {
                         return Err(stop_with(future.delivered_metadata(py)?)?);
                     }
                     let path = self.path.get();
-                    let waiter = new_waiter(batch, path.event_loop(py)?)?;
+                    let waiter = new_waiter(batch, path.event_loop()?)?;
                     if let Step::Waiting(_, waiting) = &mut self.step {
                         *waiting = Some(waiter.clone().unbind());
                     }
