@@ -6,7 +6,9 @@ on top, an awaited send costs at least this: creating and resolving a future, an
 and resuming the awaiting task. The figure bounds every asyncio client's awaited throughput on
 this machine.
 
-    python -m benches.asyncio_floor [records]
+    python -m benches.asyncio_floor [records] [--uvloop]
+
+``--uvloop`` runs it on uvloop's loop instead of asyncio's default one.
 """
 
 from __future__ import annotations
@@ -63,10 +65,19 @@ async def _nudge(wake: asyncio.Event) -> None:
 
 
 def main(argv: list[str]) -> None:
-    records = int(argv[0]) if argv else 500_000
-    rate, cpu_us = asyncio.run(_floor(records))
+    use_uvloop = "--uvloop" in argv
+    numbers = [arg for arg in argv if arg != "--uvloop"]
+    records = int(numbers[0]) if numbers else 500_000
+    if use_uvloop:
+        import uvloop
+
+        rate, cpu_us = uvloop.run(_floor(records))
+        loop = f"uvloop {uvloop.__version__}"
+    else:
+        rate, cpu_us = asyncio.run(_floor(records))
+        loop = "asyncio"
     print(
-        f"asyncio floor ({TASKS} tasks, futures resolved {BATCH} at a time): "
+        f"{loop} floor ({TASKS} tasks, futures resolved {BATCH} at a time): "
         f"{rate:,.0f} awaits/s, {cpu_us:.2f} CPU µs each (Python {sys.version.split()[0]})"
     )
 

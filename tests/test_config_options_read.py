@@ -18,14 +18,6 @@ PACKAGE = Path(ferrokafka.__file__).resolve().parent
 READ_INDIRECTLY = {
     # Parsed by ProducerConfig into `bootstrap_addresses`, which the broker pool reads.
     "bootstrap_servers": "config.bootstrap_addresses",
-    # The OAUTHBEARER token sources, combined by ProducerConfig.oauth_token_provider() (the
-    # callable, or the OIDC client-credentials client the four options describe), which the
-    # SASL authenticator reads.
-    "sasl_oauth_token_provider": "config.oauth_token_provider()",
-    "sasl_oauthbearer_token_endpoint_url": "config.oauth_token_provider()",
-    "sasl_oauthbearer_client_credentials_client_id": "config.oauth_token_provider()",
-    "sasl_oauthbearer_client_credentials_client_secret": "config.oauth_token_provider()",
-    "sasl_oauthbearer_scope": "config.oauth_token_provider()",
 }
 
 
@@ -54,4 +46,3 @@ def test_the_allow_list_is_current() -> None:
     names = {f.name for f in fields(ProducerConfig) if f.init}
     assert set(READ_INDIRECTLY) <= names
     assert re.search(r"config\.bootstrap_addresses\b", _sources())
-    assert re.search(r"config\.oauth_token_provider\(\)", _sources())

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import random
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ferrokafka import _native
+from ferrokafka._backoff import ExponentialBackoff
 from ferrokafka._error_codes import ErrorCode
 from ferrokafka._logging import ClientLog
 from ferrokafka._native import BrokerMetadata, PartitionProduceResult, ProduceResult
@@ -158,10 +158,10 @@ class BatchSettling:
         self._fail(batch_id, pending, error)
 
     def _backoff_ms(self, attempts: int) -> int:
-        base, cap = self._config.retry_backoff_ms, self._config.retry_backoff_max_ms
-        exp = base * (2 ** min(attempts, 30))
-        # +-20% jitter as in the Java client's ExponentialBackoff.
-        return int(min(exp, cap) * random.uniform(0.8, 1.2)) if cap > 0 else 0
+        # The one formula of every growing wait, built per retry (retries are rare).
+        config = self._config
+        backoff = ExponentialBackoff(config.retry_backoff_ms, config.retry_backoff_max_ms)
+        return backoff.backoff_ms(attempts)
 
     def _complete(self, batch_id: int, base_offset: int, log_append_time_ms: int) -> None:
         pending = self._inflight.settle(batch_id)

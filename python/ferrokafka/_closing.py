@@ -1,5 +1,6 @@
 """What `Producer.close` does between CLOSING and CLOSED: send what is left within the time
-given, then stop the sender, fail every record not delivered and close the connections."""
+given, then stop the sender, fail every record not delivered and close the connections.
+`Producer.close` keeps the states and the callers that wait for another close."""
 
 from __future__ import annotations
 
@@ -7,12 +8,30 @@ from typing import TYPE_CHECKING
 
 import anyio
 
-from ferrokafka import _held_records
+from ferrokafka import _fast_paths, _held_records
 from ferrokafka.errors import KafkaError, ProducerClosedError
 
 if TYPE_CHECKING:
     from ferrokafka._runtime import BackgroundTask
     from ferrokafka.producer import Producer
+
+
+async def close_started(producer: Producer, timeout: float | None) -> None:
+    """Closes a started producer, now CLOSING: within ``timeout`` seconds (None: the
+    delivery timeout) it sends what is left, then stops everything, whatever happened."""
+    _fast_paths.remove(producer)
+    if producer._metadata_arrived is not None:
+        # Sends waiting for a topic's metadata learn that the producer is closing.
+        producer._metadata_arrived.set()
+        producer._metadata_arrived = None
+    limit = producer._delivery_timeout_ms / 1000 if timeout is None else max(timeout, 0.0)
+    deadline = anyio.current_time() + limit
+    task = producer._sender_task
+    assert task is not None
+    try:
+        await send_what_is_left(producer, task, limit, deadline)
+    finally:
+        await stop_everything(producer, task)
 
 
 async def send_what_is_left(

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ferrokafka import _enqueue, _interceptor_chain, _native
-from ferrokafka._runtime import future_factory, now_ms, running_loop
+from ferrokafka._runtime import now_ms, running_loop
 
 if TYPE_CHECKING:
     from ferrokafka.producer import Producer
@@ -47,7 +47,7 @@ def install(producer: Producer, base: type[Producer]) -> None:
             producer._batch_for,
             base.send_nowait.__get__(producer),
             now_ms(),
-            create_future=None if event_loop is None else future_factory(event_loop),
+            event_loop=event_loop,
             send_fallback=base.send.__get__(producer),
             produce_fallback=_enqueue.slow_produce(producer),
             yield_every=_enqueue.YIELD_EVERY,

@@ -46,7 +46,9 @@ def hold(
     size = record_size(key, value, headers)
     if producer._held_bytes + size > producer._accumulator.available_memory():
         raise BufferFullError(
-            f"buffer_memory is full (records for {topic!r} are waiting for its metadata)"
+            f"buffer_memory is full (records for {topic!r} are waiting for its metadata). "
+            f"Await send() to wait for space (up to max_block_ms={producer._config.max_block_ms}), "
+            "slow down, or raise buffer_memory"
         )
     held = producer._held.get(topic)
     if held is None:
@@ -142,12 +144,12 @@ def refused_topic(producer: Producer, topic: str) -> TopicAuthorizationFailedErr
 
 def no_metadata_error(topic: str, waited: str, pool: BrokerPool) -> KafkaTimeoutError:
     state = pool.metadata.topic(topic)
-    reason = ""
+    missing = f"topic {topic!r} not present in metadata after {waited}"
     if state is not None and state.error_code:
-        reason = f" (the broker answers: {error_for_code(state.error_code)})"
-    elif pool.last_error is not None:
-        reason = f" (last error: {pool.last_error})"
-    return KafkaTimeoutError(
-        f"topic {topic!r} not present in metadata after {waited}{reason}. "
-        "Create the topic, or check its name and the ACLs"
-    )
+        # The broker's error says what to do about it (create the topic, wait for a leader):
+        # advice of ours after it would repeat it, or contradict it.
+        return KafkaTimeoutError(
+            f"{missing}; the broker answers: {error_for_code(state.error_code)}"
+        )
+    reason = f" (last error: {pool.last_error})" if pool.last_error is not None else ""
+    return KafkaTimeoutError(f"{missing}{reason}. Create the topic, or check its name and the ACLs")

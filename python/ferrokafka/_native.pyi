@@ -34,6 +34,7 @@ __all__ = [
     "SaslHandshakeResult",
     "SendCall",
     "SendFastPath",
+    "TaskWaiter",
     "TopicMetadata",
     "TopicPartition",
     "TxnCoordinatorResult",
@@ -826,7 +827,7 @@ class SendFastPath:
         fallback: Callable[..., DeliveryFuture],
         now_ms: int,
         *,
-        create_future: Callable[[], asyncio.Future[Any]] | None,
+        event_loop: asyncio.AbstractEventLoop | None,
         send_fallback: Callable[..., Awaitable[RecordMetadata]],
         produce_fallback: Callable[..., Awaitable[DeliveryFuture]],
         yield_every: int,
@@ -863,7 +864,24 @@ class SendFastPath:
         timestamp_ms: int | None = None,
     ) -> Awaitable[DeliveryFuture]: ...
 
-def wake_waiters(waiters: list[asyncio.Future[None]]) -> None: ...
+def wake_waiters(batch: PendingBatch, waiters: list[asyncio.Future[None] | TaskWaiter]) -> None: ...
+
+@final
+class TaskWaiter:
+    """What ``await producer.send(...)`` yields to its task while the batch is open: the
+    parts of the future protocol asyncio's Task uses."""
+
+    _asyncio_future_blocking: bool
+    def get_loop(self) -> asyncio.AbstractEventLoop: ...
+    def done(self) -> bool: ...
+    def cancelled(self) -> bool: ...
+    def result(self) -> None: ...
+    def exception(self) -> BaseException | None: ...
+    def add_done_callback(
+        self, callback: Callable[[TaskWaiter], Any], *, context: contextvars.Context | None = None
+    ) -> None: ...
+    def remove_done_callback(self, callback: Callable[[TaskWaiter], Any]) -> int: ...
+    def cancel(self, msg: Any | None = None) -> bool: ...
 
 @final
 class Awaiting:

@@ -110,9 +110,10 @@ class PendingBatch:
         self.resolved = False
         # Created on first await only: most fire-and-forget records are never awaited.
         self._event: anyio.Event | None = None
-        # Futures of asyncio awaiters, one each (see asyncio_waiter); `await future` adds to
-        # this list from Rust too (ferrokafka._native.Awaiting).
-        self.waiters: list[asyncio.Future[None]] | None = None
+        # What asyncio awaiters wait on, one each: futures of asyncio_waiter (`await future`,
+        # from Rust too: ferrokafka._native.Awaiting), and the native waiters `await send`
+        # yields to its task (ferrokafka._native.TaskWaiter), all woken by `wake`.
+        self.waiters: list[asyncio.Future[None] | _native.TaskWaiter] | None = None
         # Done callbacks, run once when the batch ends (see CallbackEntry).
         self.callbacks: list[CallbackEntry] | None = None
 
@@ -154,7 +155,7 @@ class PendingBatch:
             self._event = None
         waiters, self.waiters = self.waiters, None
         if waiters:
-            _native.wake_waiters(waiters)
+            _native.wake_waiters(self, waiters)
 
     def succeed(self, base_offset: int, log_append_time_ms: int) -> None:
         if self.resolved:

@@ -96,19 +96,24 @@ def as_bytes(data: Any, what: str, topic: str) -> bytes:
 
 def check_topic(topic: str) -> None:
     if type(topic) is not str or not _TOPIC_NAME.fullmatch(topic) or topic in (".", ".."):
-        raise InvalidTopicError(f"{topic!r} is not a valid topic name")
+        # The error's own explanation says what a valid name is: not said twice.
+        raise InvalidTopicError(f"cannot send to topic {topic!r}")
 
 
 def check_timestamp(timestamp_ms: int) -> None:
+    # The error's own explanation names the broker's limits and the fix (a current timestamp,
+    # or None): the details here say only what is wrong with this one.
     if type(timestamp_ms) is not int or timestamp_ms < 0:
         raise InvalidTimestampError(
-            f"timestamp_ms={timestamp_ms!r}: give milliseconds since the epoch as a non-negative "
-            "int, or None for now"
+            f"timestamp_ms={timestamp_ms!r} is not a non-negative int of milliseconds since the "
+            "epoch"
         )
     if timestamp_ms > wall_ms() + MAX_FUTURE_TIMESTAMP_MS:
+        # Seconds would be in 1970, which brokers accept by default; a timestamp this far
+        # ahead is more likely in micro- or nanoseconds.
         raise InvalidTimestampError(
-            f"timestamp_ms={timestamp_ms} is more than an hour in the future, which Kafka "
-            "brokers reject by default; is it in seconds or microseconds instead of ms?"
+            f"timestamp_ms={timestamp_ms} is in the future (microseconds or nanoseconds "
+            "instead of milliseconds?)"
         )
 
 
@@ -131,8 +136,10 @@ def custom_partition(
             option="partitioner",
         ) from exc
     if type(chosen) is not int or not 0 <= chosen < count:
+        valid = "0" if count == 1 else f"an int from 0 to {count - 1}"
+        partitions = "1 partition" if count == 1 else f"{count} partitions"
         raise PartitionOutOfRangeError(
             f"the custom partitioner {partitioner!r} returned {chosen!r} for topic {topic!r}, "
-            f"which has partitions 0..{count - 1}"
+            f"which has {partitions}: it must return {valid}"
         )
     return chosen

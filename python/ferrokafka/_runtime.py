@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import _thread
 import asyncio
-import functools
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import anyio
 import sniffio
@@ -38,14 +36,6 @@ current_thread = _thread.get_ident
 #: per-batch ``running_loop() is owner_value`` test compares with for a producer started under
 #: trio, so that the test always falls through to the full check (`LoopOwner.is_current`).
 NOT_ASYNCIO = object()
-
-
-def future_factory(loop: asyncio.AbstractEventLoop) -> Callable[[], asyncio.Future[Any]]:
-    """``loop.create_future``, without its Python frame on asyncio's own loops (where it is
-    ``asyncio.Future(loop=loop)`` written in Python): one future per awaited record."""
-    if type(loop).create_future is asyncio.BaseEventLoop.create_future:
-        return functools.partial(asyncio.Future, loop=loop)
-    return loop.create_future
 
 
 def current_library() -> str | None:

@@ -24,7 +24,8 @@ async def wait_for_topic(producer: Producer, topic: str, timeout: float | None) 
     check_topic(topic)
     config = producer._config
     limit = config.max_block_ms / 1000 if timeout is None else timeout
-    waited = f"max_block_ms={config.max_block_ms}" if timeout is None else f"{timeout:g} s"
+    # The message names the limit the caller set: the argument, or else the option.
+    waited = f"max_block_ms={config.max_block_ms}" if timeout is None else f"timeout={timeout:g} s"
     await wait_for_metadata(producer, topic, time.monotonic() + limit, waited)
     return producer._partition_counts[topic]
 

@@ -215,21 +215,10 @@ class Producer(TransactionalMethods):
             _closing.close_interceptors(self)
             return
         self._state = ProducerState.CLOSING
-        _fast_paths.remove(self)
-        if self._metadata_arrived is not None:
-            # Sends waiting for a topic's metadata learn that the producer is closing.
-            self._metadata_arrived.set()
-            self._metadata_arrived = None
         self._closed = anyio.Event()
-        limit = self._delivery_timeout_ms / 1000 if timeout is None else max(timeout, 0.0)
-        deadline = anyio.current_time() + limit
-        task = self._sender_task
-        assert task is not None
         try:
-            await _closing.send_what_is_left(self, task, limit, deadline)
+            await _closing.close_started(self, timeout)
         finally:
-            await _closing.stop_everything(self, task)
-            self._accumulator.close()
             self._state = ProducerState.CLOSED
             _closing.close_interceptors(self)
             self._closed.set()

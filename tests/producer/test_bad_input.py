@@ -181,7 +181,7 @@ async def test_invalid_topic_name(
         return producer.send_nowait(bad_name, b"v")
 
     await check_batch_survives(
-        kafka, name, mistake, InvalidTopicError, "not a valid topic name", awaited=awaited
+        kafka, name, mistake, InvalidTopicError, "The topic name is invalid", awaited=awaited
     )
 
 
@@ -437,6 +437,29 @@ async def test_bad_arguments_for_a_topic_without_metadata_raise_at_once(
     assert [r.value for r in kafka.consume(name, 1)] == [b"fine"]
 
 
+@pytest.mark.parametrize("limit", ["max_request_size", "buffer_memory"])
+async def test_a_record_too_large_is_refused_alike_with_or_without_metadata(
+    kafka: BaseCluster, topic: TopicFactory, limit: str
+) -> None:
+    """send_nowait raises at once either way (as the docs promise), with the same message."""
+    known, unknown = topic(), topic()
+    sizes = {"max_request_size": 200_000, "buffer_memory": 400_000}
+    sizes[limit] = 100_000
+    async with Producer(**options(kafka, **sizes)) as producer:
+        await producer.wait_for_topic(known)
+        errors = []
+        for name in (known, unknown):
+            with pytest.raises(RecordTooLargeError) as info:
+                producer.send_nowait(name, b"x" * 150_000)
+            errors.append(str(info.value))
+        assert unknown not in producer._held  # nothing was held for the refused record
+        assert errors[0] == errors[1]
+        assert errors[0].startswith(
+            "the record is 150072 bytes when serialized (with the 61-byte batch header), more "
+            f"than {limit}=100000. "
+        )
+
+
 # --- messages that say what happened --------------------------------------------------------
 
 
@@ -504,7 +527,11 @@ async def test_wait_for_topic_names_its_own_timeout(
         with pytest.raises(KafkaTimeoutError) as info:
             await producer.wait_for_topic(colliding, timeout=1.5)
     message = str(info.value)
-    assert "after 1.5 s" in message
+    assert "after timeout=1.5 s;" in message
+    # The broker's answer says to create the topic; nothing of ours says it again.
+    assert "the broker answers: The broker does not host this topic-partition" in message
+    assert message.count("create it") == 1
+    assert "Create the topic" not in message
     assert "max_block_ms" not in message
 
 

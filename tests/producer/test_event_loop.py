@@ -18,7 +18,8 @@ import anyio
 import pytest
 from producer_helpers import options, run
 
-from ferrokafka import IllegalStateError, Producer
+from ferrokafka import IllegalStateError, Producer, RecordMetadata, _native
+from ferrokafka.errors import InvalidRecordError
 from ferrokafka.testing import BaseCluster
 from ferrokafka.testing.pytest_plugin import TopicFactory
 
@@ -148,3 +149,81 @@ def test_a_cancelled_send_still_delivers_its_record(
 
     asyncio.run(main())
     assert [r.value for r in kafka.consume(name, 1)] == [b"cancelled"]
+
+
+async def _send_from_tasks(
+    producer: Producer, name: str, count: int
+) -> list[asyncio.Task[RecordMetadata]]:
+    """``count`` tasks, each awaiting ``send`` of one record, all waiting on one open batch
+    (linger keeps it open); returns once every task waits."""
+    tasks = [asyncio.create_task(producer.send(name, b"%02d" % i)) for i in range(count)]
+    await asyncio.sleep(0.05)
+    assert not any(task.done() for task in tasks)
+    # Each task waits on a waiter of its own, not on a shared or per-record asyncio future.
+    waiters = [task._fut_waiter for task in tasks]  # type: ignore[attr-defined]
+    assert all(isinstance(waiter, _native.TaskWaiter) for waiter in waiters)
+    assert len({id(waiter) for waiter in waiters}) == count
+    return tasks
+
+
+def test_tasks_awaiting_one_batch_all_get_their_metadata(
+    kafka: BaseCluster, topic: TopicFactory
+) -> None:
+    """50 tasks awaiting ``send`` on one batch are resumed together, each with its own
+    record's metadata: consecutive offsets in the order the records were appended."""
+    name = topic()
+
+    async def main() -> list[RecordMetadata]:
+        async with Producer(**options(kafka, linger_ms=500)) as producer:
+            await producer.wait_for_topic(name)
+            tasks = await _send_from_tasks(producer, name, 50)
+            return await asyncio.gather(*tasks)
+
+    results = asyncio.run(main())
+    first = results[0].offset
+    assert [r.offset for r in results] == list(range(first, first + 50))
+    assert {(r.topic, r.partition, r.serialized_value_size) for r in results} == {(name, 0, 2)}
+    consumed = {r.value: r.offset for r in kafka.consume(name, 50)}
+    assert consumed == {b"%02d" % i: first + i for i in range(50)}
+
+
+def test_cancelling_one_of_the_tasks_awaiting_a_batch(
+    kafka: BaseCluster, topic: TopicFactory
+) -> None:
+    """One cancelled task of 50 waiting on one batch: it raises CancelledError, the 49 others
+    get their metadata, and all 50 records are delivered (the documented rule)."""
+    name = topic()
+
+    async def main() -> list[RecordMetadata | BaseException]:
+        async with Producer(**options(kafka, linger_ms=500)) as producer:
+            await producer.wait_for_topic(name)
+            tasks = await _send_from_tasks(producer, name, 50)
+            cancelled = tasks.pop(7)
+            cancelled.cancel("stop waiting")
+            with pytest.raises(asyncio.CancelledError, match="stop waiting"):
+                await cancelled
+            assert not any(task.done() for task in tasks)
+            return await asyncio.gather(*tasks, return_exceptions=True)
+
+    results = asyncio.run(main())
+    assert len(results) == 49
+    assert all(isinstance(r, RecordMetadata) for r in results), results
+    assert sorted(r.value for r in kafka.consume(name, 50)) == [b"%02d" % i for i in range(50)]
+
+
+def test_a_failed_batch_raises_in_every_task_awaiting_it(
+    kafka: BaseCluster, topic: TopicFactory
+) -> None:
+    """A batch the broker refuses (records without a key on a compacted topic) raises the
+    broker's error in each of the 50 tasks awaiting it."""
+    name = topic(config={"cleanup.policy": "compact"})
+
+    async def main() -> list[RecordMetadata | BaseException]:
+        async with Producer(**options(kafka, linger_ms=500)) as producer:
+            await producer.wait_for_topic(name)
+            tasks = await _send_from_tasks(producer, name, 50)
+            return await asyncio.gather(*tasks, return_exceptions=True)
+
+    results = asyncio.run(main())
+    assert all(isinstance(r, InvalidRecordError) for r in results), results
+    assert len({id(r) for r in results}) == 1

@@ -9,12 +9,13 @@ result the test set, so refreshes run through the pool's own code.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from fake_cluster import FakeClock
 
-from ferrokafka import _broker_pool
+from ferrokafka import _backoff, _broker_pool
 from ferrokafka._address import BrokerAddress
 from ferrokafka._broker_pool import BOOTSTRAP, BrokerPool, ClusterUnreachableError
 from ferrokafka._native import BrokerMetadata, MetadataResult, PartitionMetadata, TopicMetadata
@@ -209,6 +210,28 @@ async def test_a_failed_connect_waits_its_backoff_and_the_next_timeout_grows(
     # The attempts were made with the growing timeouts, in seconds.
     timeouts = [timeout for _, timeout in stage.attempts]
     assert timeouts == sorted(timeouts)
+
+
+async def test_the_timeouts_and_waits_of_failed_connects_are_exact_without_jitter(
+    stage: Stage, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The jitter's factor fixed at 1: each wait and each timeout is the formula's exactly.
+    monkeypatch.setattr(_backoff, "random", SimpleNamespace(uniform=lambda low, high: 1.0))
+    pool = _pool()
+    pool.metadata.update(_metadata({}), all_topics=False)
+    stage.refuse = KafkaConnectionError("refused")
+    for backoff in (100, 200, 400, 800, 1000):
+        with pytest.raises(KafkaConnectionError):
+            await pool.connection(1)
+        clock.advance(backoff - 1)
+        assert not pool.can_connect(1)
+        clock.advance(1)
+        assert pool.can_connect(1)
+    stage.refuse = None
+    await pool.connection(1)
+    # Seconds: 1 s, doubling per failure up to the 8 s cap; the success resets it to 1 s.
+    assert [timeout for _, timeout in stage.attempts] == [1.0, 2.0, 4.0, 8.0, 8.0, 8.0]
+    assert pool.connect_timeout_ms(1) == SETUP_TIMEOUT_MS
 
 
 async def test_a_refresh_that_finds_a_topic_missing_holds_the_next_one_back(

@@ -13,11 +13,18 @@ from fake_cluster import FakeClock
 import ferrokafka
 from ferrokafka import _held_records
 from ferrokafka._native import BrokerMetadata, MetadataResult, PartitionMetadata, TopicMetadata
-from ferrokafka.errors import BufferFullError, KafkaTimeoutError, TopicAuthorizationFailedError
+from ferrokafka.errors import (
+    BufferFullError,
+    KafkaConnectionError,
+    KafkaTimeoutError,
+    TopicAuthorizationFailedError,
+    error_for_code,
+)
 from ferrokafka.records import DeliveryFuture
 
 MAX_BLOCK_MS = 5_000
 TOPIC_AUTHORIZATION_FAILED = 29
+UNKNOWN_TOPIC_OR_PARTITION = 3
 
 
 @pytest.fixture
@@ -109,10 +116,44 @@ def test_held_records_meeting_a_full_buffer_are_refused_and_leave_the_others(
 ) -> None:
     kept = [_hold(producer, b"x" * 400) for _ in range(2)]
     held_bytes = producer._held_bytes
-    with pytest.raises(BufferFullError, match="waiting for its metadata"):
+    with pytest.raises(BufferFullError) as info:
         _hold(producer, b"x" * 400)
+    # What to do about it, as a full buffer says for a topic whose metadata is known.
+    assert str(info.value) == (
+        "buffer_memory is full (records for 't' are waiting for its metadata). Await send() "
+        f"to wait for space (up to max_block_ms={MAX_BLOCK_MS}), slow down, or raise "
+        "buffer_memory"
+    )
     # The refused record took no space and no place.
     assert producer._held_bytes == held_bytes
     assert len(producer._held["t"].records) == 2
     _metadata_arrives(producer)
     assert [f._index for f in kept] == [0, 1]
+
+
+def test_a_topic_the_broker_answered_for_is_named_with_its_answer_only(
+    producer: ferrokafka.Producer,
+) -> None:
+    _metadata_arrives(producer, error_code=UNKNOWN_TOPIC_OR_PARTITION)
+    error = _held_records.no_metadata_error("t", "timeout=5 s", producer._pool)
+    # The broker's explanation says to create the topic: no advice of ours repeats it.
+    assert str(error) == (
+        "topic 't' not present in metadata after timeout=5 s; the broker answers: "
+        f"{error_for_code(UNKNOWN_TOPIC_OR_PARTITION)}"
+    )
+
+
+def test_a_topic_without_an_answer_is_named_with_the_last_error_and_what_to_check(
+    producer: ferrokafka.Producer,
+) -> None:
+    error = _held_records.no_metadata_error("t", f"max_block_ms={MAX_BLOCK_MS}", producer._pool)
+    assert str(error) == (
+        f"topic 't' not present in metadata after max_block_ms={MAX_BLOCK_MS}. Create the "
+        "topic, or check its name and the ACLs"
+    )
+    producer._pool.last_error = KafkaConnectionError("could not connect to b1:9092")
+    error = _held_records.no_metadata_error("t", "timeout=0.5 s", producer._pool)
+    assert str(error) == (
+        "topic 't' not present in metadata after timeout=0.5 s (last error: could not connect "
+        "to b1:9092). Create the topic, or check its name and the ACLs"
+    )

@@ -9,6 +9,7 @@
   how ``Producer(bootstrap_servers, config=..., **options)`` becomes a config;
 - `names`: dotted Java/librdkafka names and `from_config` (``.properties``-style input);
 - `jaas`: ``sasl.jaas.config`` and the other Java options translated rather than mapped;
-- `docs`: the per-option help text and ``docs/CONFIGURATION.md``, both from the same table
-  (``python -m ferrokafka._config`` rewrites the file).
+- `docs`: the options' sections, the per-option help text, `ProducerConfig`'s docstring and
+  ``docs/CONFIGURATION.md``, all from the same table (``python -m ferrokafka._config`` rewrites
+  the file).
 """

@@ -1,5 +1,5 @@
-"""Each option's help, written from the `Option` table: the per-option part of
-``help(ProducerConfig)`` and ``help(Producer)``, and ``docs/CONFIGURATION.md``.
+"""Each option's help, written from the `Option` table: ``help(ProducerConfig)``, the per-option
+part of ``help(Producer)``, and ``docs/CONFIGURATION.md``, whose sections are declared here.
 
 ``python -m ferrokafka._config`` rewrites docs/CONFIGURATION.md; ``--check`` only says whether
 it is up to date (tests/test_config_docs.py checks the same).
@@ -10,9 +10,22 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Final
 
 from ferrokafka._config.checks import Choice, IntRange
 from ferrokafka._config.spec import Option
+
+# The sections of docs/CONFIGURATION.md (each option's ``group``), in the order of the fields.
+WHO: Final = "Where and who"
+DURABILITY: Final = "Durability and retries"
+BATCHING: Final = "Batching, memory and compression"
+PARTITIONING: Final = "Partitioning"
+SERIALIZATION: Final = "Serialization"
+CONNECTIONS: Final = "Metadata and connections"
+TRANSACTIONS: Final = "Transactions"
+OBSERVABILITY: Final = "Observability"
+SASL: Final = "Security: SASL"
+TLS: Final = "Security: TLS"
 
 _UNITS = {"ms": "milliseconds", "bytes": "bytes"}
 
@@ -52,6 +65,27 @@ def options_help(options: Mapping[str, Option], indent: str = "") -> str:
             textwrap.wrap(option.spec.doc, 92, initial_indent="    ", subsequent_indent="    ")
         )
     return "\n".join(indent + line if line else line for line in lines)
+
+
+def config_docstring(options: Mapping[str, Option]) -> str:
+    """``ProducerConfig``'s docstring: how a config is built and checked, then every option."""
+    return f"""Every option of the producer, checked once when built.
+
+    Options are named like the Java producer's configs with ``.`` replaced by ``_`` and have the
+    Java 4.x defaults. An unknown option, a value of the wrong type or out of range, or a
+    contradictory combination raises `ConfigError` naming the option and the fix. As in Java, a
+    few defaults depend on what was set explicitly: idempotence turns off when acks is not "all"
+    or retries is 0 (unless enable_idempotence=True was given, which makes that an error);
+    delivery_timeout_ms that was not given grows to linger_ms + request_timeout_ms; client_id
+    that was not given becomes ``ferrokafka-producer-<n>``.
+
+    Three ways to build one: ``ProducerConfig(bootstrap_servers=..., linger_ms=10)`` (typed),
+    ``ProducerConfig.from_kwargs(**kw)`` (the same, with "did you mean" for misspelt names) and
+    ``ProducerConfig.from_config(props)`` for Java/librdkafka-style dotted names with string
+    values, as in a ``.properties`` file. ``Producer(config=config)`` uses one.
+
+{options_help(options, indent="    ")}
+    """
 
 
 _MARKDOWN_INTRO = """\

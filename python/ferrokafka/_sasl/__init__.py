@@ -21,7 +21,7 @@ from ferrokafka._sasl.mechanisms import (
     SaslMechanism,
     ScramMechanism,
 )
-from ferrokafka._sasl.oauth import TokenCache
+from ferrokafka._sasl.oauth import TokenCache, token_provider_for
 
 if TYPE_CHECKING:
     from ferrokafka.config import ProducerConfig
@@ -34,7 +34,7 @@ def authenticator_for(config: ProducerConfig) -> SaslAuthenticator | None:
     name = config.sasl_mechanism
     mechanism: SaslMechanism
     if name == "OAUTHBEARER":
-        provider = config.oauth_token_provider()
+        provider = token_provider_for(config)
         assert provider is not None
         extensions = dict(config.sasl_oauthbearer_extensions)
         mechanism = OAuthBearerMechanism(

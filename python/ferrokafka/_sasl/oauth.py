@@ -11,8 +11,9 @@ every identity system: an MSK IAM signer, Azure AD, Confluent Cloud, or the buil
 - `UnsecuredToken`: an unsigned JWT naming a principal, for development clusters that run
   Kafka's default unsecured validator (Java's ``unsecuredLoginStringClaim_sub``).
 
-`TokenCache` sits between a provider and the connections: every authentication asks it, and it
-calls the provider only when the token it holds has lived about 80% of its lifetime (Java's
+`token_provider_for` picks a producer's provider from its config. `TokenCache` sits between a
+provider and the connections: every authentication asks it, and it calls the provider only
+when the token it holds has lived about 80% of its lifetime (Java's
 ``sasl.login.refresh.window.factor`` 0.8 plus up to 5% jitter), so a token is renewed well
 before it expires and re-authentication (KIP-368) always presents a fresh one.
 """
@@ -33,13 +34,16 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from types import MappingProxyType
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import anyio
 import anyio.to_thread
 
 from ferrokafka._logging import SASL, client_log
 from ferrokafka.errors import OAuthTokenError
+
+if TYPE_CHECKING:
+    from ferrokafka.config import ProducerConfig
 
 # HTTP answers of a token endpoint that mean the client's credentials or request were refused.
 _CREDENTIAL_REFUSALS: Final = frozenset(
@@ -385,3 +389,22 @@ class OidcClientCredentials:
         except OSError as exc:
             raise OAuthTokenError(f"cannot read the OAuth token file {path}: {exc}") from None
         return OAuthToken.from_jwt(value, extensions=self.extensions)
+
+
+def token_provider_for(config: ProducerConfig) -> TokenProvider | None:
+    """The OAUTHBEARER token source of ``config``: sasl_oauth_token_provider, or the
+    client-credentials client the OIDC options describe; None without OAUTHBEARER."""
+    if not config.security_protocol.startswith("SASL") or config.sasl_mechanism != "OAUTHBEARER":
+        return None
+    if config.sasl_oauth_token_provider is not None:
+        return config.sasl_oauth_token_provider
+    # The config has checked that OAUTHBEARER without a provider has all three.
+    assert config.sasl_oauthbearer_token_endpoint_url is not None
+    assert config.sasl_oauthbearer_client_credentials_client_id is not None
+    assert config.sasl_oauthbearer_client_credentials_client_secret is not None
+    return OidcClientCredentials(
+        config.sasl_oauthbearer_token_endpoint_url,
+        config.sasl_oauthbearer_client_credentials_client_id,
+        config.sasl_oauthbearer_client_credentials_client_secret,
+        scope=config.sasl_oauthbearer_scope,
+    )

@@ -1,7 +1,7 @@
 //! The per-record objects of `Producer.send_nowait`: `DeliveryFuture`, and `SendFastPath`, the
 //! callable that takes the common case (bytes in, no headers, known topic) from the Python call
 //! to the appended record without running any Python code; its `send` and `produce` return the
-//! native awaitables of `awaiting`.
+//! native awaitables of `awaiting`, and `send`'s wait for its batch is `waiter`'s.
 //!
 //! A record's cost is dominated by what happens around the append (argument checks, two clock
 //! reads, a batch lookup, building a future): done in Python that is about four times the
@@ -20,6 +20,7 @@
 //! are written in Python (`ferrokafka.records`).
 
 mod awaiting;
+mod waiter;
 
 use std::sync::Mutex;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -36,6 +37,7 @@ use pyo3::{PyTraverseError, PyVisit};
 
 use super::accumulator::PyAccumulator;
 use awaiting::{Awaiting, Returns, SendCall};
+use waiter::{Delivered, TaskWaiter};
 
 /// The module whose functions await a `DeliveryFuture` outside asyncio and show it.
 const BEHAVIOUR_MODULE: &str = "ferrokafka.records";
@@ -275,29 +277,30 @@ impl DeliveryFuture {
     /// `record_metadata` of a record whose batch ended, built here for the common case (one
     /// piece, delivered): the per-record end of `await send(...)`. Anything else asks the batch.
     fn delivered_metadata<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let batch = self.batch.bind(py);
-        if !batch.getattr(pyo3::intern!(py, "parts"))?.is_none()
-            || !batch.getattr(pyo3::intern!(py, "error"))?.is_none()
-        {
-            return self.record_metadata(py);
+        match waiter::delivered(self.batch.bind(py))? {
+            Some(delivered) => self.metadata(py, &delivered),
+            None => self.record_metadata(py),
         }
-        let base_offset: i64 = batch.getattr(pyo3::intern!(py, "base_offset"))?.extract()?;
-        let log_append_time: i64 = batch
-            .getattr(pyo3::intern!(py, "log_append_time_ms"))?
-            .extract()?;
-        let offset = if base_offset < 0 {
+    }
+
+    /// The record's `RecordMetadata` in a batch `delivered` as one piece.
+    fn metadata<'py>(&self, py: Python<'py>, delivered: &Delivered) -> PyResult<Bound<'py, PyAny>> {
+        let offset = if delivered.base_offset < 0 {
             -1
         } else {
-            base_offset + i64::from(self.index)
+            delivered.base_offset + i64::from(self.index)
         };
-        let (timestamp, kind) = if log_append_time >= 0 {
-            (log_append_time, pyo3::intern!(py, "LogAppendTime"))
+        let (timestamp, kind) = if delivered.log_append_time >= 0 {
+            (
+                delivered.log_append_time,
+                pyo3::intern!(py, "LogAppendTime"),
+            )
         } else {
             (self.timestamp, pyo3::intern!(py, "CreateTime"))
         };
         let fields = (
-            batch.getattr(pyo3::intern!(py, "topic"))?,
-            batch.getattr(pyo3::intern!(py, "partition"))?,
+            delivered.topic.bind(py),
+            delivered.partition.bind(py),
             offset,
             timestamp,
             kind,
@@ -364,9 +367,9 @@ pub struct SendFastPath {
     /// The thread of the producer's event loop: `send` and `produce` append only there
     /// (anything else is handed to the Python coroutines, which raise the loop's error).
     thread: ThreadId,
-    /// The producer's asyncio loop's `create_future` (`_runtime.future_factory`); None under
+    /// The producer's asyncio loop, which every `TaskWaiter` of `send` belongs to; None under
     /// trio, where `send` is not shadowed (awaiting a batch there is Python's).
-    create_future: Option<Py<PyAny>>,
+    event_loop: Option<Py<PyAny>>,
     /// `Producer.send`, unbound from this path: the coroutine for every other `send`.
     send_fallback: Py<PyAny>,
     /// `produce_fallback(topic, value, key, headers, partition, timestamp_ms, turn)`: the
@@ -436,10 +439,9 @@ impl SendFastPath {
         }
     }
 
-    fn create_future<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.create_future
+    fn event_loop(&self) -> PyResult<&Py<PyAny>> {
+        self.event_loop
             .as_ref()
-            .map(|create_future| create_future.bind(py).clone())
             .ok_or_else(|| PyRuntimeError::new_err("the producer's loop is not asyncio"))
     }
 
@@ -560,7 +562,7 @@ impl SendFastPath {
     #[new]
     #[pyo3(signature = (
         accumulator, partition_counts, batch_for, fallback, now_ms, *,
-        create_future, send_fallback, produce_fallback, yield_every,
+        event_loop, send_fallback, produce_fallback, yield_every,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -569,7 +571,7 @@ impl SendFastPath {
         batch_for: Py<PyAny>,
         fallback: Py<PyAny>,
         now_ms: i64,
-        create_future: Option<Py<PyAny>>,
+        event_loop: Option<Py<PyAny>>,
         send_fallback: Py<PyAny>,
         produce_fallback: Py<PyAny>,
         yield_every: u32,
@@ -583,7 +585,7 @@ impl SendFastPath {
             clock_origin: Instant::now(),
             last_batch: Mutex::new(None),
             thread: std::thread::current().id(),
-            create_future,
+            event_loop,
             send_fallback,
             produce_fallback,
             yield_every: yield_every.max(1),
@@ -696,9 +698,7 @@ impl SendFastPath {
         visit.call(&self.fallback)?;
         visit.call(&self.send_fallback)?;
         visit.call(&self.produce_fallback)?;
-        if let Some(create_future) = &self.create_future {
-            visit.call(create_future)?;
-        }
+        visit.call(&self.event_loop)?;
         if let Ok(last_batch) = self.last_batch.try_lock() {
             if let Some((_, batch)) = &*last_batch {
                 visit.call(batch)?;
@@ -708,28 +708,12 @@ impl SendFastPath {
     }
 }
 
-/// Resolves the waiters of a batch that ended (or whose records moved): one pass in Rust over
-/// the futures of every awaiting task, instead of a Python loop per batch.
-#[pyfunction]
-fn wake_waiters(waiters: &Bound<'_, pyo3::types::PyList>) -> PyResult<()> {
-    let py = waiters.py();
-    let none = py.None();
-    for waiter in waiters.iter() {
-        if !waiter
-            .call_method0(pyo3::intern!(py, "done"))?
-            .is_truthy()?
-        {
-            waiter.call_method1(pyo3::intern!(py, "set_result"), (&none,))?;
-        }
-    }
-    Ok(())
-}
-
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(wake_waiters, m)?)?;
+    m.add_function(wrap_pyfunction!(waiter::wake_waiters, m)?)?;
     m.add_class::<DeliveryFuture>()?;
     m.add_class::<SendFastPath>()?;
     m.add_class::<Awaiting>()?;
     m.add_class::<SendCall>()?;
+    m.add_class::<TaskWaiter>()?;
     Ok(())
 }

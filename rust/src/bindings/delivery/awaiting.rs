@@ -18,30 +18,33 @@ use pyo3::prelude::*;
 use pyo3::types::PyList;
 use pyo3::{PyTraverseError, PyVisit};
 
+use super::waiter::TaskWaiter;
 use super::{batch_resolved, DeliveryFuture, SendFastPath};
 
-/// The end of an awaitable: `StopIteration(value)`. The value goes in a tuple: a bare tuple
-/// (a `RecordMetadata`) would be taken for the exception's arguments.
-fn stop_with(value: Bound<'_, PyAny>) -> PyErr {
-    PyStopIteration::new_err((value.unbind(),))
+/// The end of an awaitable: `StopIteration(value)`, built here so that the error is raised
+/// as it is. Left to the interpreter, a tuple (a `RecordMetadata`) would be taken for the
+/// exception's arguments, and wrapping it in one more tuple costs that tuple and a deferred
+/// construction.
+fn stop_with(value: Bound<'_, PyAny>) -> PyResult<PyErr> {
+    let py = value.py();
+    let stop = py.get_type::<PyStopIteration>().call1((value,))?;
+    Ok(PyErr::from_value(stop))
 }
 
-/// A future of the awaiter's own (so that cancelling one awaiting task cannot cancel the
-/// others), in `batch`'s list of waiters, marked as asyncio's `Future.__await__` marks itself
-/// before yielding to the task. `create_future` is the loop's.
+/// A waiter of the awaiting task's own (so that cancelling one awaiting task cannot cancel the
+/// others), in `batch`'s list of waiters, ready to be yielded to the task.
 fn new_waiter<'py>(
     batch: &Bound<'py, PyAny>,
-    create_future: &Bound<'py, PyAny>,
-) -> PyResult<Bound<'py, PyAny>> {
+    event_loop: &Py<PyAny>,
+) -> PyResult<Bound<'py, TaskWaiter>> {
     let py = batch.py();
-    let waiter = create_future.call0()?;
+    let waiter = Bound::new(py, TaskWaiter::new(event_loop.clone_ref(py)))?;
     let waiters = batch.getattr(pyo3::intern!(py, "waiters"))?;
     if let Ok(waiters) = waiters.cast::<PyList>() {
         waiters.append(&waiter)?;
     } else {
         batch.setattr(pyo3::intern!(py, "waiters"), PyList::new(py, [&waiter])?)?;
     }
-    waiter.setattr(pyo3::intern!(py, "_asyncio_future_blocking"), true)?;
     Ok(waiter)
 }
 
@@ -84,7 +87,7 @@ impl Awaiting {
                 continue;
             }
             if batch_resolved(batch)? {
-                return Err(stop_with(future.borrow().delivered_metadata(py)?));
+                return Err(stop_with(future.borrow().delivered_metadata(py)?)?);
             }
             // The batch checks the loop: a future awaited from another one is refused.
             let waiter = batch.call_method0(pyo3::intern!(py, "asyncio_waiter"))?;
@@ -112,8 +115,8 @@ impl Awaiting {
 enum Step {
     /// Not run yet: the record's topic, value and key.
     Start(Py<PyAny>, Py<PyAny>, Py<PyAny>),
-    /// Appended; waiting for the batch's end (`send`).
-    Waiting(DeliveryFuture),
+    /// Appended; waiting for the batch's end (`send`), on this waiter once one was yielded.
+    Waiting(DeliveryFuture, Option<Py<TaskWaiter>>),
     /// Off the fast path: the Python coroutine doing the work, stepped by this object.
     Delegating(Py<PyAny>),
     Finished,
@@ -176,24 +179,36 @@ impl SendCall {
                     self.step = match appended {
                         Some(future) if self.returns == Returns::Future => {
                             // Not a tuple: CPython takes it as the value without building
-                            // the StopIteration (stop_with's tuple would be unpacked).
+                            // the StopIteration (a tuple would be unpacked: see stop_with).
                             let future = Bound::new(py, future)?.into_any().unbind();
                             return Err(PyStopIteration::new_err(future));
                         }
-                        Some(future) => Step::Waiting(future),
+                        Some(future) => Step::Waiting(future, None),
                         None => Step::Delegating(
                             path.slow_call(py, self.returns, turn, topic, value, key)?
                                 .unbind(),
                         ),
                     };
                 }
-                Step::Waiting(future) => {
+                Step::Waiting(future, waiter) => {
+                    // Woken by a delivered batch: its outcome came with the waiter.
+                    if let Some(outcome) = waiter
+                        .as_ref()
+                        .and_then(|w| w.bind(py).borrow().outcome().map(|o| o.clone_ref(py)))
+                    {
+                        let metadata = future.metadata(py, &outcome.get().delivered)?;
+                        return Err(stop_with(metadata)?);
+                    }
                     let batch = future.batch.bind(py);
                     if batch_resolved(batch)? {
-                        return Err(stop_with(future.delivered_metadata(py)?));
+                        return Err(stop_with(future.delivered_metadata(py)?)?);
                     }
-                    let create_future = self.path.get().create_future(py)?;
-                    return new_waiter(batch, &create_future).map(Some);
+                    let path = self.path.get();
+                    let waiter = new_waiter(batch, path.event_loop()?)?;
+                    if let Step::Waiting(_, waiting) = &mut self.step {
+                        *waiting = Some(waiter.clone().unbind());
+                    }
+                    return Ok(Some(waiter.into_any()));
                 }
                 Step::Delegating(coroutine) => {
                     return coroutine
@@ -295,7 +310,10 @@ impl SendCall {
                 visit.call(value)?;
                 visit.call(key)
             }
-            Step::Waiting(future) => visit.call(&future.batch),
+            Step::Waiting(future, waiter) => {
+                visit.call(&future.batch)?;
+                visit.call(waiter)
+            }
             Step::Delegating(coroutine) => visit.call(coroutine),
             Step::Finished => Ok(()),
         }
