@@ -124,7 +124,10 @@ class ProducerConfig:
     # --- batching and memory -------------------------------------------------------------
     batch_size: int = option(
         c.DEFAULT_BATCH_SIZE, "batch.size", IntRange(), group=docs.BATCHING, unit="bytes",
-        doc="Bytes per partition batch before it is sent (0 disables batching).",
+        doc="Bytes per partition batch before it is sent (0 disables batching). With "
+        "compression, its compressed size as estimated from the topic's batches so far (as Java "
+        "estimates it): a batch of records that compress well holds several times batch_size of "
+        "them uncompressed, up to max_request_size.",
     )  # fmt: skip
     linger_ms: int = option(
         c.DEFAULT_LINGER_MS, "linger.ms", Long(), group=docs.BATCHING,
@@ -132,7 +135,8 @@ class ProducerConfig:
     )  # fmt: skip
     buffer_memory: int = option(
         c.DEFAULT_BUFFER_MEMORY, "buffer.memory", Long(), group=docs.BATCHING, unit="bytes",
-        doc="Bytes of records waiting to be sent, over all partitions.",
+        doc="Bytes of records waiting to be sent, over all partitions. Counted uncompressed: "
+        "with compression a full batch takes more of it than batch_size.",
     )  # fmt: skip
     max_block_ms: int = option(
         c.DEFAULT_MAX_BLOCK_MS, "max.block.ms", Long(), group=docs.BATCHING,

@@ -14,8 +14,13 @@ use super::memory::BufferMemory;
 use super::metrics::{AccumulatorMetrics, BatchEvent};
 use super::partitioner::{partition_for_key, validate_partition, StickyPartitioner};
 use super::queue::PartitionQueue;
+use super::ratio_estimator::{on_wire_share, RatioEstimator};
 use super::workers::{Sealer, WorkerPool};
 use crate::record::{BatchBuilder, Codec, Header, RECORD_BATCH_OVERHEAD};
+
+/// A new batch's buffer is sized for its fill limit, but for at most this many times
+/// `batch_size` (records that compress to a quarter fill four).
+const MOST_BATCH_SIZES_UP_FRONT: usize = 4;
 
 /// Where a record went. [`Appended::handle`] packs it into one integer for Python.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,8 +66,8 @@ pub(crate) struct Topic {
     pub sticky: StickyPartitioner,
     /// Partitions with a leader, as last reported; `None` = all.
     pub available: Option<Vec<i32>>,
-    /// Expected sealed/raw size ratio (Java's `CompressionRatioEstimator`), for sizing requests.
-    pub compression_ratio: f32,
+    /// How well this topic's records compress: how full its batches get, how large requests.
+    pub compression_ratio: RatioEstimator,
 }
 
 #[derive(Debug)]
@@ -161,7 +166,7 @@ impl Accumulator {
                 partitions: Vec::new(),
                 sticky: StickyPartitioner::new(self.config.batch_size),
                 available: None,
-                compression_ratio: 1.0,
+                compression_ratio: RatioEstimator::new(self.config.compression.codec),
             });
             self.topic_ids.insert(name.to_owned(), id);
             id
@@ -320,13 +325,13 @@ impl Accumulator {
             (None, Some(k)) if !self.config.partitioner_ignore_keys => {
                 (partition_for_key(k, num_partitions), false)
             }
-            (None, _) => (topic.sticky_partition(batch_size), true),
+            (None, _) => (topic.sticky_partition(), true),
         };
         let queue = &mut topic.partitions[partition as usize];
 
         let mut appended = None;
         if let Some(last) = queue.batches.back_mut().filter(|b| !b.closed) {
-            let room = batch_size.saturating_sub(last.builder.size_in_bytes());
+            let room = last.fill_limit.saturating_sub(last.builder.size_in_bytes());
             // The exact size costs a second pass over the record; it only matters near the
             // end of the batch or of the memory, which most records are far from.
             let bound = record_size_bound(key, value, headers);
@@ -369,12 +374,19 @@ impl Accumulator {
                 return Err(buffer_full(e.requested, e.available, self.memory.limit()));
             }
             let id = self.allocate_batch_id();
+            let fill_limit = self.topics[topic_id.index()]
+                .compression_ratio
+                .fill_limit(batch_size, self.config.max_request_size);
             // Sized for a full batch up front, like Java's pooled buffers: growing a 16 KiB
-            // buffer by doubling would copy it four times per batch.
-            let mut builder = BatchBuilder::new(timestamp_ms, total.max(batch_size));
+            // buffer by doubling would copy it four times per batch. Not beyond a few times
+            // batch_size, though: a compressed batch's limit may be most of a request, and a
+            // batch that lingers with a few records would hold all of it.
+            let capacity = fill_limit.min(batch_size.saturating_mul(MOST_BATCH_SIZES_UP_FRONT));
+            let mut builder = BatchBuilder::new(timestamp_ms, total.max(capacity));
             builder.append(timestamp_ms, key, value, headers);
             let mut batch = Batch::new(id, topic_id, partition, builder, now_ms());
             batch.reserved = total;
+            batch.fill_limit = fill_limit;
             let queue = &mut self.topics[topic_id.index()].partitions[partition as usize];
             queue.seen = true;
             queue.batches.push_back(batch);
@@ -388,11 +400,14 @@ impl Accumulator {
 
         if sticky {
             let topic = &mut self.topics[topic_id.index()];
-            let full = topic.partitions[partition as usize].all_batches_full(batch_size);
+            let queue = &topic.partitions[partition as usize];
+            let full = queue.all_batches_full();
+            let fill_limit = queue.batches.back().map_or(batch_size, |b| b.fill_limit);
+            let counted = on_wire_share(reserved, batch_size, fill_limit);
             let available = topic.available.as_deref();
             topic
                 .sticky
-                .record_appended(reserved, full, topic.num_partitions, available);
+                .record_appended(counted, full, topic.num_partitions, available);
         }
         Ok(Appended {
             batch_id,
@@ -483,12 +498,19 @@ impl Accumulator {
             let Some(&(topic, partition)) = self.locations.get(&done.batch_id) else {
                 continue;
             };
-            let queue = &mut self.topics[topic.index()].partitions[partition as usize];
+            let topic = &mut self.topics[topic.index()];
+            let queue = &mut topic.partitions[partition as usize];
             let Some(batch) = recently_closed(queue, done.batch_id) else {
                 continue;
             };
             if matches!(batch.compressing, Compressing::OnWorker(t) if t == done.ticket) {
                 batch.builder.restore_records(done.records);
+                // Learnt now rather than at the drain: with a backlog queued, that is many
+                // batches earlier, and the batches opening meanwhile are sized by it.
+                if let Ok(body) = &done.result {
+                    let uncompressed = batch.builder.size_in_bytes();
+                    topic.compression_ratio.observe(body.len(), uncompressed);
+                }
                 batch.compressing = Compressing::Done(done.result);
                 taken += 1;
             }
@@ -531,10 +553,10 @@ impl Accumulator {
 impl Topic {
     /// The sticky partition for the next unkeyed record, switching first if the previous one
     /// got its share and its last batch is closed (Java `partitionChanged`).
-    fn sticky_partition(&mut self, batch_size: usize) -> i32 {
+    fn sticky_partition(&mut self) -> i32 {
         let available = self.available.as_deref();
         let current = self.sticky.partition(self.num_partitions, available);
-        if self.partitions[current as usize].all_batches_full(batch_size) {
+        if self.partitions[current as usize].all_batches_full() {
             self.sticky
                 .record_appended(0, true, self.num_partitions, available);
             return self.sticky.partition(self.num_partitions, available);

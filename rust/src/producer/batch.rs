@@ -10,6 +10,7 @@
 //! queued ──expire / fail / abort──▶ gone
 //! ```
 
+use super::ratio_estimator::RatioEstimator;
 use super::workers::Ticket;
 use crate::record::{restamp, BatchBuilder, ProducerStamp, RecordError};
 
@@ -40,6 +41,11 @@ pub struct Batch {
     pub created_ms: i64,
     /// No more appends: the next record did not fit, or the batch was drained once.
     pub closed: bool,
+    /// Uncompressed bytes (header included) at which the batch is full: `batch_size`, or with
+    /// a codec what is expected to compress to it (see `ratio_estimator.rs`). Fixed when the
+    /// batch opens, as Java fixes a batch's estimated ratio; a batch made whole (a split
+    /// piece) is full as it is.
+    pub fill_limit: usize,
     /// Sent back by `retry` at least once: then it backs off and ignores linger. How many
     /// tries it had is the sender's count (Python's in-flight registry), kept once.
     pub retried: bool,
@@ -79,6 +85,7 @@ impl Batch {
             id,
             topic,
             partition,
+            fill_limit: builder.size_in_bytes(),
             builder,
             reserved: 0,
             created_ms,
@@ -99,24 +106,21 @@ impl Batch {
         self.stamp.map(|s| s.base_sequence)
     }
 
-    /// Full for readiness: closed, or at least `batch_size` bytes already.
-    pub fn is_full(&self, batch_size: usize) -> bool {
-        self.closed || self.builder.size_in_bytes() >= batch_size
+    /// Full for readiness: closed, or at its fill limit already.
+    pub fn is_full(&self) -> bool {
+        self.closed || self.builder.size_in_bytes() >= self.fill_limit
     }
 
     pub fn is_backing_off(&self, now_ms: i64) -> bool {
         self.retried && now_ms < self.retry_at_ms
     }
 
-    /// Bytes the batch will take in a request: exact once sealed, else the uncompressed size
-    /// scaled by the expected compression ratio.
-    pub fn estimated_wire_size(&self, compression_ratio: f32) -> usize {
-        if let Some(bytes) = &self.sealed {
-            bytes.len()
-        } else {
-            #[allow(clippy::cast_precision_loss)] // an estimate; batches are far below 2^24
-            let raw = self.builder.size_in_bytes() as f32;
-            (raw * compression_ratio).ceil() as usize
+    /// Bytes the batch will take in a request: exact once sealed, else as its topic's
+    /// compression ratio expects.
+    pub fn estimated_wire_size(&self, ratio: &RatioEstimator) -> usize {
+        match &self.sealed {
+            Some(bytes) => bytes.len(),
+            None => ratio.wire_size(self.builder.size_in_bytes()),
         }
     }
 

@@ -13,12 +13,7 @@ use super::error::AccumulatorError;
 use super::ready::Readiness;
 use crate::protocol::produce::encode_produce_request;
 use crate::protocol::RequestHeader;
-use crate::record::{Codec, Compression, ProducerStamp, RecordError};
-
-/// Java's `CompressionRatioEstimator` steps: a worse ratio is believed at once, a better one
-/// slowly, so requests rarely overshoot `max_request_size`.
-const RATIO_DETERIORATE_STEP: f32 = 0.05;
-const RATIO_IMPROVING_STEP: f32 = 0.005;
+use crate::record::{Compression, ProducerStamp, RecordError};
 
 /// The leader of one partition, as the caller's metadata says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +28,9 @@ struct Selected {
     batch: Batch,
     /// Sealed in this drain (a retried batch reuses its bytes).
     fresh: bool,
+    /// Its records were compressed in this drain, not on a worker (whose results teach the
+    /// compression ratio as they come back).
+    compressed_here: bool,
 }
 
 /// Batches taken out of their queues, not yet sealed or filed as in flight.
@@ -57,7 +55,10 @@ impl DrainSelection {
                 let batch = &mut selected.batch;
                 let stamp = batch.stamp.unwrap_or(ProducerStamp::NO_PRODUCER);
                 let sealed = match std::mem::take(&mut batch.compressing) {
-                    Compressing::NotStarted => batch.builder.seal(&stamp, compression),
+                    Compressing::NotStarted => {
+                        selected.compressed_here = true;
+                        batch.builder.seal(&stamp, compression)
+                    }
                     Compressing::Done(body) => {
                         body.and_then(|body| batch.builder.frame(body, &stamp, compression.codec))
                     }
@@ -163,7 +164,7 @@ impl Accumulator {
                 continue;
             }
             let head = queue.batches.front().expect("drainable queues have a head");
-            let estimate = head.estimated_wire_size(topic.compression_ratio);
+            let estimate = head.estimated_wire_size(&topic.compression_ratio);
             if size + estimate > max_request_size && !taken.is_empty() {
                 break;
             }
@@ -196,6 +197,7 @@ impl Accumulator {
             taken.push(Selected {
                 batch,
                 fresh: false,
+                compressed_here: false,
             });
             resume_at = Some((i + 1) % parts.len());
         }
@@ -210,7 +212,12 @@ impl Accumulator {
         let mut drained = Drained::default();
         for (node, batches) in selection.nodes {
             let mut ids = Vec::with_capacity(batches.len());
-            for Selected { batch, fresh } in batches {
+            for Selected {
+                batch,
+                fresh,
+                compressed_here,
+            } in batches
+            {
                 let Some(sealed) = &batch.sealed else {
                     let error = selection.errors.remove(&batch.id).unwrap_or_else(|| {
                         RecordError::Compress {
@@ -228,11 +235,10 @@ impl Accumulator {
                     self.metrics.batches_sealed += 1;
                     self.metrics.uncompressed_bytes += raw as u64;
                     self.metrics.compressed_bytes += sealed.len() as u64;
-                    if self.config.compression.codec != Codec::None {
-                        #[allow(clippy::cast_precision_loss)] // a ratio estimate
-                        let observed = sealed.len() as f32 / raw as f32;
-                        let topic = &mut self.topics[batch.topic.index()];
-                        topic.compression_ratio = next_ratio(topic.compression_ratio, observed);
+                    if compressed_here {
+                        self.topics[batch.topic.index()]
+                            .compression_ratio
+                            .observe(sealed.len(), raw);
                     }
                 }
                 self.metrics.sent(&batch, sealed.len(), selection.now_ms);
@@ -290,16 +296,6 @@ impl Accumulator {
     /// The sealed bytes of an in-flight batch.
     pub fn sealed_batch(&self, batch_id: BatchId) -> Option<&[u8]> {
         self.in_flight.get(&batch_id)?.sealed.as_deref()
-    }
-}
-
-fn next_ratio(current: f32, observed: f32) -> f32 {
-    if observed > current {
-        (current + RATIO_DETERIORATE_STEP).max(observed)
-    } else if observed < current {
-        (current - RATIO_IMPROVING_STEP).max(observed)
-    } else {
-        current
     }
 }
 

@@ -111,6 +111,11 @@ impl Accumulator {
         }
         let original = self.take_in_flight(batch_id)?;
         self.retire(&original);
+        // The broker found the batch too large: the ratio that sized it was too hopeful.
+        let sealed = original.sealed.as_ref().map_or(0, Vec::len);
+        self.topics[original.topic.index()]
+            .compression_ratio
+            .reset_after_split(sealed, original.builder.size_in_bytes());
         let records = original.builder.size_in_bytes() - RECORD_BATCH_OVERHEAD;
         let max_bytes = self
             .config

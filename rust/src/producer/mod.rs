@@ -6,6 +6,7 @@
 //!   (sequences, sealing, the Produce request) and what follows (complete, retry, split, fail,
 //!   expire).
 //! - `config`, [`batch`], [`queue`], [`memory`], [`metrics`], [`error`]: the state those work on.
+//! - [`ratio_estimator`]: how well each topic compresses, hence how full a compressed batch is.
 //! - [`workers`]: the compression worker threads and the mailbox batches come back through.
 //!
 //! Nothing here does I/O (but wake the owner when compressed batches are back) or reads a clock: times are passed in, partition counts come with
@@ -21,6 +22,7 @@ pub mod memory;
 pub mod metrics;
 pub mod partitioner;
 pub mod queue;
+pub mod ratio_estimator;
 mod ready;
 #[cfg(test)]
 mod test_support;

@@ -26,8 +26,8 @@ pub struct PartitionQueue {
 impl PartitionQueue {
     /// True when nothing more can be appended to the queue's last batch (or there is none),
     /// which is when the sticky partitioner may switch without leaving a fractional batch.
-    pub fn all_batches_full(&self, batch_size: usize) -> bool {
-        self.batches.back().map_or(true, |b| b.is_full(batch_size))
+    pub fn all_batches_full(&self) -> bool {
+        self.batches.back().map_or(true, Batch::is_full)
     }
 
     pub fn first_unacked_sequence(&self) -> Option<i32> {

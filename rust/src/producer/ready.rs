@@ -122,7 +122,7 @@ impl Accumulator {
         let linger_end = head.created_ms.saturating_add(self.config.linger_ms);
         let sendable = head.retried
             || queue.batches.len() > 1
-            || head.is_full(self.config.batch_size)
+            || head.is_full()
             || now_ms >= linger_end
             || self.flushes > 0
             || self.exhausted
