@@ -13,12 +13,7 @@ from fake_cluster import FakeClock
 import ferrokafka
 from ferrokafka import _held_records
 from ferrokafka._native import BrokerMetadata, MetadataResult, PartitionMetadata, TopicMetadata
-from ferrokafka.errors import (
-    BufferFullError,
-    KafkaTimeoutError,
-    SerializationError,
-    TopicAuthorizationFailedError,
-)
+from ferrokafka.errors import BufferFullError, KafkaTimeoutError, TopicAuthorizationFailedError
 from ferrokafka.records import DeliveryFuture
 
 MAX_BLOCK_MS = 5_000
@@ -121,17 +116,3 @@ def test_held_records_meeting_a_full_buffer_are_refused_and_leave_the_others(
     assert len(producer._held["t"].records) == 2
     _metadata_arrives(producer)
     assert [f._index for f in kept] == [0, 1]
-
-
-def test_a_held_record_with_a_header_name_without_utf8_is_refused_now(
-    producer: ferrokafka.Producer, clock: FakeClock
-) -> None:
-    """The append would refuse it once the metadata comes, alone: it is refused at once, in
-    the append's words, and takes no place."""
-    kept = _hold(producer, b"kept")
-    with pytest.raises(SerializationError, match=r"header name .* is not valid Unicode") as info:
-        _held_records.hold(producer, "t", 0, None, b"v", [("\ud800", b"v")], 1_000, None)
-    assert info.value.topic == "t"
-    assert len(producer._held["t"].records) == 1
-    _metadata_arrives(producer)
-    assert kept._index == 0
