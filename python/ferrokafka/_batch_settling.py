@@ -203,9 +203,8 @@ class BatchSettling:
 
     def _split(self, batch_id: int, pending: PendingBatch) -> bool:
         """Splits a batch of several records; False for a single record (nothing to split)."""
-        try:
-            runs = self._acc.split(batch_id)
-        except ValueError:
+        runs = self._acc.split(batch_id)
+        if not runs:
             return False
         self._inflight.split(batch_id, runs)
         self._wakeup.set()

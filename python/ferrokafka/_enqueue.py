@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import anyio.lowlevel
 
 from ferrokafka import _waits
-from ferrokafka._argument_errors import check_partition
+from ferrokafka._native import check_partition
 from ferrokafka._record_args import check_topic
 from ferrokafka._runtime import current_thread
 from ferrokafka.bulk import BulkDelivery

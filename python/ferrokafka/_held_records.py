@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from ferrokafka._argument_errors import check_held_size
+from ferrokafka._argument_errors import check_held_record
 from ferrokafka._broker_pool import BrokerPool
 from ferrokafka._error_codes import ErrorCode
 from ferrokafka._held import Headers, HeldRecord, HeldTopic, record_size
@@ -42,7 +42,7 @@ def hold(
     original: tuple[Any, Any] | None,
 ) -> DeliveryFuture:
     check_topic(topic)
-    check_held_size(producer._config, key, value, headers, timestamp_ms)
+    check_held_record(producer._config, topic, key, value, headers, timestamp_ms)
     size = record_size(key, value, headers)
     if producer._held_bytes + size > producer._accumulator.available_memory():
         raise BufferFullError(

@@ -44,6 +44,8 @@ __all__ = [
     "TxnTopicPartitions",
     "VersionRange",
     "__version__",
+    "check_headers",
+    "check_partition",
     "compress",
     "crc32c",
     "decode_add_offsets_to_txn_response",
@@ -601,12 +603,23 @@ def decompress(codec: str, data: bytes) -> bytes: ...
 
 # --- accumulator (rust/src/bindings/accumulator.rs) ---------------------------------------
 # Partitioning and the record accumulator. Times are milliseconds on the caller's monotonic
-# clock. Errors: BufferError (buffer_memory full: wait for a completion, retry),
-# ferrokafka.errors.RecordTooLargeError, IndexError (explicit partition out of range), KeyError
-# (unknown or not-in-flight batch id), RuntimeError (append after close), ValueError (other).
+# clock. Errors (rust/src/bindings/accumulator_errors.rs), the public classes of
+# ferrokafka.errors for a caller's mistake: BufferFullError (buffer_memory full: wait for a
+# completion, retry), RecordTooLargeError, PartitionOutOfRangeError (a partition= that is not
+# an int, or not one of the topic's), SerializationError (headers, or send_many's keys and
+# values, the wire cannot carry), ProducerClosedError (append after close), ConfigError (a
+# setting the accumulator cannot work with). Internal invariants stay builtins: KeyError
+# (unknown or not-in-flight batch id), ValueError (partition count below 1, an unimplemented
+# Produce version).
 
 def murmur2(data: bytes) -> int: ...
 def partition_for_key(key: bytes, num_partitions: int) -> int: ...
+def check_partition(topic: str, partition: object, num_partitions: int | None = None) -> None:
+    """Raises `PartitionOutOfRangeError` for what the append would refuse as ``partition=``
+    (not an int, a bool included; not one of ``num_partitions``, or negative if unknown)."""
+
+def check_headers(topic: str, headers: Sequence[tuple[str, bytes | None]]) -> None:
+    """Raises `SerializationError` for headers the append would refuse."""
 
 @final
 class BatchRun:
@@ -755,7 +768,9 @@ class Accumulator:
     def complete(self, batch_id: int, log_append_time_ms: int = -1) -> list[int]: ...
     def retry(self, batch_id: int, now_ms: int, backoff_ms: int) -> None: ...
     def fail(self, batch_id: int) -> int: ...
-    def split(self, batch_id: int) -> list[BatchRun]: ...
+    def split(self, batch_id: int) -> list[BatchRun]:
+        """Empty for a single-record batch: nothing smaller can hold it (fail it as too
+        large); it stays in flight."""
     def expire(self, now_ms: int, delivery_timeout_ms: int) -> list[int]: ...
     def abort_all(self) -> list[int]: ...
     def abort_undrained(self) -> list[int]: ...

@@ -10,7 +10,6 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ferrokafka._argument_errors import check_header_name
 from ferrokafka._runtime import wall_ms
 from ferrokafka.config import ProducerConfig
 from ferrokafka.errors import (
@@ -55,7 +54,6 @@ def header_pairs(headers: HeadersArg) -> list[tuple[str, bytes | None]]:
                 f"header name {name!r} is {type(name).__name__}, not str: Kafka header names "
                 "are strings (values are bytes)"
             )
-        check_header_name(name)
         if value is not None and type(value) is not bytes:
             if isinstance(value, bytearray | memoryview):
                 value = bytes(value)

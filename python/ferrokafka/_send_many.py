@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from ferrokafka._argument_errors import APPEND_ERRORS, append_error, check_partition
+from ferrokafka._native import check_partition
 from ferrokafka._record_args import check_timestamp, check_topic
 from ferrokafka._runtime import current_thread, now_ms, wall_ms
 from ferrokafka.bulk import BulkDelivery
@@ -54,17 +54,8 @@ def send_many(
     else:
         check_timestamp(timestamp_ms)
     now = now_ms()
-    try:
-        runs = producer._accumulator.append_many(
-            topic,
-            count,
-            values,
-            keys,
-            partition=partition,
-            timestamp_ms=timestamp_ms,
-            now_ms=now,
-        )
-    except APPEND_ERRORS as exc:
-        raise append_error(exc, producer._config, topic, partition, count, bulk=True) from exc
+    runs = producer._accumulator.append_many(
+        topic, count, values, keys, partition=partition, timestamp_ms=timestamp_ms, now_ms=now
+    )
     parts = [(producer._batch_for(run.batch_id, now), run.first_index, run.count) for run in runs]
     return BulkDelivery(parts, timestamp_ms)

@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Any, Self, Unpack
 import anyio
 
 from ferrokafka import _closing, _enqueue, _fast_paths, _held_records, _send_many, _starting, _waits
-from ferrokafka._argument_errors import APPEND_ERRORS, append_error, check_partition
 from ferrokafka._config.arguments import ProducerOptions, config_for, document_options
 from ferrokafka._held import Headers
+from ferrokafka._native import check_partition
 from ferrokafka._pending import PendingBatch
 from ferrokafka._producer_parts import assemble
 from ferrokafka._record_args import HeadersArg as HeadersArg
@@ -432,12 +432,9 @@ class Producer(TransactionalMethods):
         timestamp_ms: int,
     ) -> DeliveryFuture:
         now = now_ms()
-        try:
-            handle = self._accumulator.append(
-                topic, count, partition, key, value, headers, timestamp_ms, now
-            )
-        except APPEND_ERRORS as exc:
-            raise append_error(exc, self._config, topic, partition, count) from exc
+        handle = self._accumulator.append(
+            topic, count, partition, key, value, headers, timestamp_ms, now
+        )
         pending = self._batch_for(handle >> 32, now)
         return DeliveryFuture(
             pending,

@@ -14,7 +14,14 @@ import pytest
 
 from ferrokafka import _native
 from ferrokafka._native import Accumulator
-from ferrokafka.errors import RecordTooLargeError
+from ferrokafka.errors import (
+    BufferFullError,
+    ConfigError,
+    PartitionOutOfRangeError,
+    ProducerClosedError,
+    RecordTooLargeError,
+    SerializationError,
+)
 
 HEADER = struct.Struct(">qiibIhiqqqhii")  # the 61-byte record batch v2 header
 RECORD_SIZE = 109  # a 100-byte value, no key, no headers, small deltas
@@ -157,7 +164,7 @@ def test_batches_close_when_the_next_record_does_not_fit() -> None:
     assert acc.queued_batches() == 3
 
 
-def test_memory_is_counted_exactly_and_full_buffer_raises_buffer_error() -> None:
+def test_memory_is_counted_exactly_and_full_buffer_raises_buffer_full_error() -> None:
     acc = new_accumulator(buffer_memory=1200)
     assert (acc.buffer_memory(), acc.available_memory()) == (1200, 1200)
     fill(acc, "t", 0, 1)
@@ -167,7 +174,7 @@ def test_memory_is_counted_exactly_and_full_buffer_raises_buffer_error() -> None
         acc.append("t", 4, appended % 4, None, value(appended), None, 1000, 0)
         appended += 1
     # Less than one record's bytes are left (1200 - 4 batch headers - 8 records = 84).
-    with pytest.raises(BufferError, match="buffer_memory is full"):
+    with pytest.raises(BufferFullError, match=r"buffer_memory is full.*await send"):
         acc.append("t", 4, 0, None, value(appended), None, 1000, 0)
     used = acc.used_memory()
     assert used + acc.available_memory() == 1200
@@ -200,20 +207,103 @@ def test_oversized_record_raises_record_too_large() -> None:
 
 def test_bad_arguments() -> None:
     acc = new_accumulator()
-    with pytest.raises(IndexError):
+    valid = r"of 't' .* 4 partitions \(valid: from 0 to 3\)"
+    with pytest.raises(PartitionOutOfRangeError, match=valid):
         acc.append("t", 4, 4, None, b"v", None, 0, 0)
+    # Internal invariants stay builtins: the partition count comes from metadata.
     with pytest.raises(ValueError, match="num_partitions"):
         acc.append("t", 0, None, None, b"v", None, 0, 0)
+    # The send calls serialize values to bytes before they append.
     with pytest.raises(TypeError):
         acc.append("t", 4, 0, None, "not bytes", None, 0, 0)  # type: ignore[arg-type]
     with pytest.raises(KeyError):
         acc.complete(12345)
     with pytest.raises(KeyError):
         acc.fail(1 << 40)
-    with pytest.raises(ValueError, match="compression"):
+    with pytest.raises(ConfigError, match="compression"):
         Accumulator(compression="brotli")
-    with pytest.raises(ValueError, match="batch_size"):
+    with pytest.raises(ConfigError, match="batch_size"):
         Accumulator(batch_size=0)
+    assert acc.live_batches() == 0
+
+
+@pytest.mark.parametrize(
+    ("partition", "message"),
+    [
+        (
+            True,
+            r"partition=True is a bool, not a partition number of 't': "
+            r"it has 2 partitions \(valid: from 0 to 1\)",
+        ),
+        ("0", r"partition='0' is a str, not a partition number of 't'"),
+        (2, r"partition 2 of 't' is out of range: it has 2 partitions \(valid: from 0 to 1\)"),
+        (-1, r"partition -1 of 't' is out of range"),
+        # Not an OverflowError: partitions are int32 on the wire.
+        (2**40, r"partition 1099511627776 of 't' is out of range"),
+    ],
+)
+def test_a_partition_the_topic_does_not_have_is_refused_in_one_phrasing(
+    partition: object, message: str
+) -> None:
+    acc = new_accumulator()
+    calls = [
+        lambda: acc.append("t", 2, partition, None, b"v", None, 0, 0),  # type: ignore[arg-type]
+        lambda: acc.append_many("t", 2, [b"v"], partition=partition, timestamp_ms=0, now_ms=0),  # type: ignore[arg-type]
+        lambda: _native.check_partition("t", partition, 2),
+    ]
+    for call in calls:
+        with pytest.raises(PartitionOutOfRangeError, match=f"^{message}.*partition=None") as info:
+            call()
+        assert isinstance(info.value, ValueError)
+    assert acc.live_batches() == 0
+
+
+def test_check_partition_without_the_count_refuses_only_what_no_topic_has() -> None:
+    _native.check_partition("t", 0)
+    _native.check_partition("t", 2**31 - 1)
+    _native.check_partition("t", None)
+    with pytest.raises(PartitionOutOfRangeError, match=r"numbered from 0 to at most 2147483647"):
+        _native.check_partition("t", -1)
+    with pytest.raises(PartitionOutOfRangeError, match="is a bool"):
+        _native.check_partition("t", False)
+
+
+@pytest.mark.parametrize(
+    ("headers", "message"),
+    [
+        ([("\ud800", b"v")], r"header name .* is not valid Unicode .*surrogates not allowed"),
+        ([(1, b"v")], r"headers .* are not \(str, bytes \| None\) pairs"),
+        ([("name", "not bytes")], r"headers .* are not \(str, bytes \| None\) pairs"),
+    ],
+)
+def test_headers_the_wire_cannot_carry_are_a_serialization_error(
+    headers: list[tuple[object, object]], message: str
+) -> None:
+    acc = new_accumulator()
+    for call in (
+        lambda: acc.append("t", 2, None, None, b"v", headers, 0, 0),  # type: ignore[arg-type]
+        lambda: _native.check_headers("t", headers),  # type: ignore[arg-type]
+    ):
+        with pytest.raises(SerializationError, match=message) as info:
+            call()
+        assert info.value.topic == "t"
+    assert acc.live_batches() == 0
+
+
+@pytest.mark.parametrize(
+    ("values", "keys", "message"),
+    [
+        (["text"], None, "the values of send_many for 't' must be a sequence of bytes"),
+        ("text", None, "values .* a str, not a sequence of bytes"),
+        ([b"v"], [1], "the keys of send_many for 't' must be a sequence of bytes"),
+        ([b"v"], [b"a", b"b"], "got 2 keys for 1 values"),
+    ],
+)
+def test_append_many_refuses_what_is_not_bytes(values: object, keys: object, message: str) -> None:
+    acc = new_accumulator()
+    with pytest.raises(SerializationError, match=message):
+        acc.append_many("t", 2, values, keys, timestamp_ms=0, now_ms=0)  # type: ignore[arg-type]
+    assert acc.live_batches() == 0
 
 
 def test_ready_follows_linger_and_reports_the_next_time() -> None:
@@ -347,8 +437,10 @@ def test_split_maps_old_indexes_to_new_batches() -> None:
     assert acc.used_memory() == 0
     single = fill(acc, "t", 0, 1)[0] >> 32
     assert drained_ids(acc) == [single]
-    with pytest.raises(ValueError, match="single record"):
-        acc.split(single)
+    # Nothing smaller can hold it: no pieces, and it stays in flight for the caller to fail.
+    assert acc.split(single) == []
+    assert acc.in_flight_batches() == 1
+    acc.fail(single)
 
 
 def test_expire_fail_and_abort_release_memory() -> None:
@@ -391,9 +483,9 @@ def test_append_many_returns_runs_and_stops_when_memory_runs_out() -> None:
     runs = small.append_many("t", 4, values, partition=0, timestamp_ms=5, now_ms=0)
     done = sum(r.count for r in runs)
     assert 0 < done < 20
-    with pytest.raises(BufferError):
+    with pytest.raises(BufferFullError):
         small.append_many("t", 4, values[done:], partition=0, timestamp_ms=5, now_ms=0)
-    with pytest.raises(ValueError, match="keys has 1 items"):
+    with pytest.raises(SerializationError, match="got 1 keys for 20 values"):
         small.append_many("t", 4, values, [b"k"], timestamp_ms=5, now_ms=0)
 
 
@@ -414,6 +506,6 @@ def test_close_refuses_appends_and_makes_everything_ready() -> None:
     fill(acc, "t", 0, 1)
     acc.close()
     assert acc.ready(0).partitions == [_native.TopicPartition("t", 0)]
-    with pytest.raises(RuntimeError, match="closed"):
+    with pytest.raises(ProducerClosedError, match="closed"):
         acc.append("t", 4, 0, None, b"v", None, 0, 0)
     assert acc.take_failed() == []

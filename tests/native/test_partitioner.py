@@ -20,6 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ferrokafka._native import Accumulator, murmur2, partition_for_key
+from ferrokafka.errors import PartitionOutOfRangeError
 from ferrokafka.testing import KafkaJava
 
 # (key, Utils.murmur2(key), partition of 3, of 6, of 100) from kafka-clients 4.1.1.
@@ -160,9 +161,9 @@ def test_keyed_records_land_where_java_puts_them() -> None:
 def test_explicit_partition_wins_and_is_checked() -> None:
     acc = new_accumulator()
     assert partition_of(acc, acc.append("t", 6, 5, b"order-17", b"v", None, 0, 0)) == 5
-    with pytest.raises(IndexError, match="partition 6 is out of range"):
+    with pytest.raises(PartitionOutOfRangeError, match="partition 6 of 't' is out of range"):
         acc.append("t", 6, 6, None, b"v", None, 0, 0)
-    with pytest.raises(IndexError):
+    with pytest.raises(PartitionOutOfRangeError):
         acc.append("t", 6, -1, None, b"v", None, 0, 0)
     assert acc.live_batches() == 1
 

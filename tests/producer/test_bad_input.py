@@ -197,7 +197,7 @@ async def test_partition_out_of_range(
         PartitionOutOfRangeError,
         "partition",
     )
-    assert "0..0" in str(error) or "partition=None" in str(error)
+    assert "it has 1 partition (valid: 0); pass one of those, or partition=None" in str(error)
 
 
 @pytest.mark.parametrize(
@@ -334,11 +334,15 @@ async def test_record_larger_than_the_topic_allows(
     assert [r.value for r in kafka.consume(name, 300)] == values
 
 
-# --- foreign exceptions: what Python or the native layer raise becomes ours ------------------
+# --- what would be a builtin exception (OverflowError, UnicodeEncodeError) is ours --------------
 
 FOREIGN_MISTAKES: dict[str, tuple[dict[str, Any], type[KafkaError], str]] = {
-    # OverflowError from the conversion to int32.
-    "partition-2**40": ({"partition": 2**40}, PartitionOutOfRangeError, "1099511627776 does not"),
+    # Beyond int32, not an OverflowError.
+    "partition-2**40": (
+        {"partition": 2**40},
+        PartitionOutOfRangeError,
+        "partition 1099511627776 of .* is out of range",
+    ),
     # A bool is an int to Python: True would be partition 1, False partition 0.
     "partition-True": ({"partition": True}, PartitionOutOfRangeError, "partition=True is a bool"),
     "partition-False": ({"partition": False}, PartitionOutOfRangeError, "=False is a bool"),
@@ -500,19 +504,18 @@ async def test_buffer_full_says_it_once(kafka: BaseCluster, topic: TopicFactory)
         assert [(await f).offset for f in queued] == list(range(len(queued)))
 
 
-async def test_partition_out_of_range_agrees_with_its_cause(
-    kafka: BaseCluster, topic: TopicFactory
-) -> None:
+async def test_partition_out_of_range_is_said_once(kafka: BaseCluster, topic: TopicFactory) -> None:
     name = topic(partitions=2)
     async with Producer(**options(kafka)) as producer:
         await producer.wait_for_topic(name)
         with pytest.raises(PartitionOutOfRangeError) as info:
             producer.send_nowait(name, b"v", partition=2)
-    message, cause = str(info.value), str(info.value.__cause__)
-    assert "from 0 to 1" in message
-    assert "2 partitions" in message
-    assert "2 partitions" in cause
-    assert ".." not in message + cause  # no range notation to read as inclusive or not
+    # Raised by the append itself, said once: no builtin exception behind it.
+    message = str(info.value)
+    assert info.value.__cause__ is None
+    assert message.count("from 0 to 1") == 1
+    assert message.count("2 partitions") == 1
+    assert ".." not in message  # no range notation to read as inclusive or not
 
 
 async def test_wait_for_topic_names_its_own_timeout(

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from fake_cluster import MESSAGE_TOO_LARGE, FakeClock, SenderStage
 
-from ferrokafka.errors import KafkaTimeoutError
+from ferrokafka.errors import KafkaTimeoutError, RecordTooLargeError
 
 pytestmark = pytest.mark.anyio
 
@@ -42,6 +42,23 @@ async def test_overdue_split_pieces_in_flight_fail_on_time() -> None:
         assert future.done()
         assert isinstance(future.exception(), KafkaTimeoutError)
     assert not young.done()
+
+
+async def test_a_lone_record_too_large_for_the_broker_fails_unsplit() -> None:
+    """MESSAGE_TOO_LARGE for a batch of one record: the accumulator has no smaller batch to
+    make (its split gives no pieces), so the record fails with RecordTooLargeError and its
+    batch leaves the accumulator."""
+    clock = FakeClock()
+    stage = SenderStage(clock, enable_idempotence=False, acks=1)
+    lone = stage.send("t", 0, b"lone")
+    await stage.turn()
+    (request,) = stage.wire.requests
+    request.answer({("t", 0): MESSAGE_TOO_LARGE})
+    await stage.turn()
+    assert isinstance(lone.exception(), RecordTooLargeError)
+    assert stage.registry.unsettled("t", 0) == []
+    assert stage.accumulator.live_batches() == 0
+    assert _log_of(stage) == []
 
 
 def _log_of(stage: SenderStage, partition: int = 0) -> list[bytes]:

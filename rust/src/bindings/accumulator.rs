@@ -1,53 +1,33 @@
-//! Python face of the producer core (`crate::producer`): the `Accumulator` class and the key
-//! hash. Thin on purpose: argument conversion and error mapping only.
-//!
-//! Exceptions: buffer memory full → `BufferError` (transient: wait for a batch to complete,
-//! then retry); record too large → `ferrokafka.errors.RecordTooLargeError`; explicit partition
-//! out of range → `IndexError`; unknown or not-in-flight batch id → `KeyError`; appending after
-//! `close()` → `RuntimeError`; other bad arguments (an unimplemented Produce version among
-//! them) → `ValueError`.
+//! Python face of the producer core (`crate::producer`): the `Accumulator` class. Thin on
+//! purpose: argument conversion only; what each refusal raises (the public
+//! classes of `ferrokafka.errors`) is `accumulator_errors`'s.
 
 // pyo3 hands arguments over by value.
 #![allow(clippy::needless_pass_by_value)]
 
-use pyo3::exceptions::{PyBufferError, PyIndexError, PyKeyError, PyRuntimeError, PyValueError};
+use pyo3::exceptions::PyKeyError;
 use pyo3::prelude::*;
-use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
-use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyString, PyTuple};
 
-use super::accumulator_results::{BatchEvent, BatchRun, FailedBatch, ReadyCheck, TopicPartition};
-use super::errors::record_too_large_error;
-use crate::producer::workers::hand_over_from;
-use crate::producer::{
-    partition_for_key as key_partition, Accumulator, AccumulatorConfig, AccumulatorError, BatchId,
-    Route, TopicId,
+use super::accumulator_errors::{
+    accumulator_error, bulk_arguments, headers_argument, partition_argument,
 };
+use super::accumulator_results::{BatchEvent, BatchRun, FailedBatch, ReadyCheck, TopicPartition};
+use super::errors::config_error;
+use crate::producer::workers::hand_over_from;
+use crate::producer::{Accumulator, AccumulatorConfig, AccumulatorError, BatchId, Route, TopicId};
 use crate::protocol::RequestHeader;
 use crate::record::{Compression, Header};
 
+/// For the operations that name no topic.
 fn to_py(err: AccumulatorError) -> PyErr {
-    let message = err.to_string();
-    match err {
-        AccumulatorError::BufferFull { .. } => PyBufferError::new_err(message),
-        AccumulatorError::RecordTooLarge { .. } => record_too_large_error(message),
-        AccumulatorError::PartitionOutOfRange(_) => PyIndexError::new_err(message),
-        AccumulatorError::UnknownBatch(_) | AccumulatorError::NotInFlight(_) => {
-            PyKeyError::new_err(message)
-        }
-        AccumulatorError::Closed => PyRuntimeError::new_err(message),
-        AccumulatorError::Protocol(_)
-        | AccumulatorError::InvalidPartitionCount(_)
-        | AccumulatorError::NotSplittable(_)
-        | AccumulatorError::InvalidConfig(_) => PyValueError::new_err(message),
-    }
+    accumulator_error(&err, None)
 }
 
 /// Batch ids are `u32` in Rust; Python may hand back any int.
 fn batch_id(id: u64) -> PyResult<BatchId> {
     BatchId::try_from(id).map_err(|_| PyKeyError::new_err(format!("no batch with id {id}")))
 }
-
-type PyHeaders = Vec<(PyBackedStr, Option<PyBackedBytes>)>;
 
 /// Per-partition record batches for the producer: appends, readiness, draining into Produce
 /// requests, and the outcome of each sent batch. All times are milliseconds on the caller's
@@ -97,7 +77,7 @@ impl PyAccumulator {
         compress_on_workers: bool,
     ) -> PyResult<Self> {
         let compression = Compression::parse(compression, compression_level)
-            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+            .map_err(|e| config_error(e.to_string()))?;
         let config = AccumulatorConfig {
             batch_size,
             linger_ms,
@@ -128,17 +108,19 @@ impl PyAccumulator {
         &mut self,
         topic: &Bound<'_, PyString>,
         num_partitions: i32,
-        partition: Option<i32>,
+        partition: Option<&Bound<'_, PyAny>>,
         key: Option<&[u8]>,
         value: Option<&[u8]>,
-        headers: Option<PyHeaders>,
+        headers: Option<&Bound<'_, PyAny>>,
         timestamp_ms: i64,
         now_ms: i64,
     ) -> PyResult<u64> {
+        let name = topic.to_str()?;
+        let partition = partition_argument(name, partition, Some(num_partitions))?;
+        let headers = headers_argument(name, headers)?;
         // Empty without headers: collecting nothing allocates nothing.
         let headers: Vec<Header<'_>> = headers
             .iter()
-            .flatten()
             .map(|(k, v)| Header {
                 key: k,
                 value: v.as_deref(),
@@ -154,7 +136,7 @@ impl PyAccumulator {
             timestamp_ms,
             || now_ms,
         )
-        .map_err(to_py)
+        .map_err(|err| accumulator_error(&err, Some(name)))
     }
 
     /// Appends many records (no headers, one timestamp) in one call; returns the `BatchRun`s
@@ -168,20 +150,15 @@ impl PyAccumulator {
         py: Python<'_>,
         topic: &str,
         num_partitions: i32,
-        values: Vec<Option<PyBackedBytes>>,
-        keys: Option<Vec<Option<PyBackedBytes>>>,
-        partition: Option<i32>,
+        values: &Bound<'_, PyAny>,
+        keys: Option<&Bound<'_, PyAny>>,
+        partition: Option<&Bound<'_, PyAny>>,
         timestamp_ms: i64,
         now_ms: i64,
     ) -> PyResult<Vec<Py<BatchRun>>> {
+        let partition = partition_argument(topic, partition, Some(num_partitions))?;
+        let (values, keys) = bulk_arguments(topic, values, keys)?;
         let outcome = match &keys {
-            Some(keys) if keys.len() != values.len() => {
-                return Err(PyValueError::new_err(format!(
-                    "keys has {} items but values has {}",
-                    keys.len(),
-                    values.len()
-                )));
-            }
             Some(keys) => self.inner.append_many(
                 topic,
                 num_partitions,
@@ -201,7 +178,8 @@ impl PyAccumulator {
                 now_ms,
             ),
         };
-        BatchRun::list(py, &outcome.map_err(to_py)?.runs)
+        let outcome = outcome.map_err(|err| accumulator_error(&err, Some(topic)))?;
+        BatchRun::list(py, &outcome.runs)
     }
 
     /// The topic and partition of a queued or in-flight batch; `KeyError` once it is gone.
@@ -217,18 +195,7 @@ impl PyAccumulator {
     /// sendable. Also refreshes the adaptive partitioner's weights.
     fn ready(&mut self, py: Python<'_>, now_ms: i64) -> PyResult<ReadyCheck> {
         let check = self.inner.ready(now_ms);
-        let partitions = PyList::empty(py);
-        for (topic, partition) in check.ready {
-            partitions.append(TopicPartition::new_py(
-                py,
-                self.inner.topic_name(topic),
-                partition,
-            )?)?;
-        }
-        Ok(ReadyCheck {
-            partitions: partitions.unbind(),
-            next_ready_ms: check.next_ready_ms,
-        })
+        ReadyCheck::new_py(py, check, |topic| self.inner.topic_name(topic))
     }
 
     /// Takes the batches of one request per node: `routing` maps `(topic, partition)` to the
@@ -373,11 +340,15 @@ impl PyAccumulator {
 
     /// Replaces an in-flight batch rejected with `MESSAGE_TOO_LARGE` by smaller batches at the
     /// head of its queue. Returns one `BatchRun` per new batch: the old batch's records
-    /// `first_index..first_index + count` are the new batch's `0..count`. `ValueError` for a
-    /// single-record batch (fail it instead).
+    /// `first_index..first_index + count` are the new batch's `0..count`. Empty for a
+    /// single-record batch, which stays in flight: no smaller batch can hold it, so the caller
+    /// fails it as too large.
     fn split(&mut self, py: Python<'_>, batch_id: u64) -> PyResult<Vec<Py<BatchRun>>> {
-        let runs = self.inner.split(self::batch_id(batch_id)?).map_err(to_py)?;
-        BatchRun::list(py, &runs)
+        match self.inner.split(self::batch_id(batch_id)?) {
+            Ok(runs) => BatchRun::list(py, &runs),
+            Err(AccumulatorError::NotSplittable(_)) => Ok(Vec::new()),
+            Err(err) => Err(to_py(err)),
+        }
     }
 
     /// Removes queued batches whose first record is at least `delivery_timeout_ms` old and
@@ -420,7 +391,7 @@ impl PyAccumulator {
         self.inner.end_flush();
     }
 
-    /// Refuses further appends (`RuntimeError`) and makes everything sendable.
+    /// Refuses further appends (`ProducerClosedError`) and makes everything sendable.
     fn close(&mut self) {
         self.inner.close();
     }
@@ -469,36 +440,9 @@ impl PyAccumulator {
         let events = self.inner.take_batch_events();
         events
             .into_iter()
-            .map(|e| {
-                let event = BatchEvent {
-                    kind: e.kind as u8,
-                    topic: PyString::new(py, self.inner.topic_name(TopicId(e.topic))).unbind(),
-                    records: e.records,
-                    size_bytes: e.bytes,
-                    uncompressed_bytes: e.uncompressed_bytes,
-                    queue_time_ms: e.queue_time_ms,
-                };
-                Py::new(py, event)
-            })
+            .map(|e| BatchEvent::new_py(py, &e, self.inner.topic_name(TopicId(e.topic))))
             .collect()
     }
-}
-
-/// Java's `Utils.murmur2` of `data`, as a signed 32-bit int.
-#[pyfunction]
-fn murmur2(data: &[u8]) -> i32 {
-    crate::producer::murmur2(data)
-}
-
-/// The partition Java's default partitioner picks for `key`: `toPositive(murmur2(key)) % n`.
-#[pyfunction]
-fn partition_for_key(key: &[u8], num_partitions: i32) -> PyResult<i32> {
-    if num_partitions < 1 {
-        return Err(to_py(AccumulatorError::InvalidPartitionCount(
-            num_partitions,
-        )));
-    }
-    Ok(key_partition(key, num_partitions))
 }
 
 impl PyAccumulator {
@@ -543,7 +487,5 @@ impl PyAccumulator {
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyAccumulator>()?;
-    m.add_function(wrap_pyfunction!(murmur2, m)?)?;
-    m.add_function(wrap_pyfunction!(partition_for_key, m)?)?;
     Ok(())
 }

@@ -6,7 +6,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyList, PyString};
 
 use super::value_class::value_class;
-use crate::producer::{BatchId, Run};
+use crate::producer::{BatchId, ReadyCheck as CoreReadyCheck, Run, TopicId};
 
 value_class! {
     /// `count` consecutive records that went to batch `batch_id`. From `append_many`: they
@@ -70,6 +70,24 @@ value_class! {
     }
 }
 
+impl ReadyCheck {
+    /// From the core's answer; `topic_name` names the topic ids in it.
+    pub fn new_py<'a>(
+        py: Python<'_>,
+        check: CoreReadyCheck,
+        topic_name: impl Fn(TopicId) -> &'a str,
+    ) -> PyResult<Self> {
+        let partitions = PyList::empty(py);
+        for (topic, partition) in check.ready {
+            partitions.append(TopicPartition::new_py(py, topic_name(topic), partition)?)?;
+        }
+        Ok(Self {
+            partitions: partitions.unbind(),
+            next_ready_ms: check.next_ready_ms,
+        })
+    }
+}
+
 value_class! {
     /// A batch a drain could not seal (a codec failed): its records must be failed.
     FailedBatch {
@@ -91,6 +109,24 @@ value_class! {
         uncompressed_bytes: u32,
         /// From the batch's first record to its drain; 0 unless sent.
         queue_time_ms: i64,
+    }
+}
+
+impl BatchEvent {
+    pub fn new_py(
+        py: Python<'_>,
+        event: &crate::producer::metrics::BatchEvent,
+        topic: &str,
+    ) -> PyResult<Py<Self>> {
+        let event = Self {
+            kind: event.kind as u8,
+            topic: PyString::new(py, topic).unbind(),
+            records: event.records,
+            size_bytes: event.bytes,
+            uncompressed_bytes: event.uncompressed_bytes,
+            queue_time_ms: event.queue_time_ms,
+        };
+        Py::new(py, event)
     }
 }
 

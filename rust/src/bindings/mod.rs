@@ -4,9 +4,11 @@
 use pyo3::prelude::*;
 
 mod accumulator;
+mod accumulator_errors;
 mod accumulator_results;
 mod delivery;
 mod errors;
+mod key_hash;
 mod protocol;
 mod record;
 mod request_inputs;
@@ -21,6 +23,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     responses::register(m)?;
     record::register(m)?;
     accumulator::register(m)?;
+    accumulator_errors::register(m)?;
+    key_hash::register(m)?;
     accumulator_results::register(m)?;
     delivery::register(m)?;
     transactions::register(m)?;

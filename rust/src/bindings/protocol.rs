@@ -3,8 +3,9 @@
 //!
 //! Errors: a response that does not decode raises `ferrokafka.errors.ProtocolError` (the
 //! broker's bytes cannot be trusted; the connection drops it). A request that cannot be
-//! encoded (a version this codec does not implement, two batches for one partition) is the
-//! caller's mistake and raises `ValueError`.
+//! encoded (a version this codec does not implement, two batches for one partition) stays a
+//! `ValueError`: an internal invariant, never a user's mistake, since the producer negotiates
+//! versions within `SUPPORTED_VERSIONS` and drains one batch per partition.
 
 // pyo3 hands arguments over by value.
 #![allow(clippy::needless_pass_by_value)]

@@ -1,6 +1,9 @@
 //! Python face of the record layer (`crate::record`): batch encoding and decoding, CRC-32C and
 //! the codecs, for tests and tooling. Compression and decoding run with the GIL released.
-//! Every `RecordError` becomes a `ValueError` carrying its message.
+//! A codec name or level no codec takes is a setting's mistake and raises
+//! `ferrokafka.errors.ConfigError` (a `ValueError`); every other `RecordError` (bytes that do
+//! not decode or compress) stays a `ValueError` carrying its message: these functions serve
+//! tests and tooling, and the producer's own batches never reach them.
 
 // pyo3 hands arguments over by value.
 #![allow(clippy::needless_pass_by_value)]
@@ -10,6 +13,7 @@ use pyo3::prelude::*;
 use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
 use pyo3::types::{PyBytes, PyDict, PyList};
 
+use super::errors::config_error;
 use super::value_class::value_class;
 use crate::record::{
     self, decode_batches as decode, BatchBuilder, Codec, Compression, DecodedBatch, Header,
@@ -17,7 +21,12 @@ use crate::record::{
 };
 
 fn to_py(err: RecordError) -> PyErr {
-    PyValueError::new_err(err.to_string())
+    match err {
+        RecordError::UnknownCodec(_)
+        | RecordError::LevelNotSupported { .. }
+        | RecordError::LevelOutOfRange { .. } => config_error(err.to_string()),
+        _ => PyValueError::new_err(err.to_string()),
+    }
 }
 
 value_class! {

@@ -1,7 +1,10 @@
 //! Python face of the transactional requests' codecs (`AddPartitionsToTxn`, `AddOffsetsToTxn`,
 //! `TxnOffsetCommit`, `EndTxn`): encoders take plain arguments and, for lists, the input
 //! classes of `request_inputs`; decoders return frozen result classes with typed fields,
-//! declared in `_native.pyi` and checked by stubtest.
+//! declared in `_native.pyi` and checked by stubtest. Errors are `protocol`'s: a response
+//! that does not decode is `ProtocolError`; an unencodable request stays `ValueError`, an
+//! internal invariant (the transaction manager checks a user's group metadata and offsets
+//! before it encodes them).
 
 // pyo3 hands arguments over by value.
 #![allow(clippy::needless_pass_by_value)]

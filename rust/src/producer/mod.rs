@@ -34,6 +34,7 @@ pub use drain::{DrainSelection, Drained, Route};
 pub use error::AccumulatorError;
 pub use metrics::AccumulatorMetrics;
 pub use partitioner::{
-    murmur2, partition_for_key, to_positive, PartitionOutOfRange, StickyPartitioner,
+    murmur2, partition_for_key, to_positive, validate_partition, PartitionOutOfRange,
+    StickyPartitioner,
 };
 pub use ready::ReadyCheck;

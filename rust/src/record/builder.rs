@@ -1,58 +1,15 @@
 //! Building record batches (magic 2), laid out as Java's `DefaultRecordBatch` and
 //! `DefaultRecord` write them.
 //!
-//! Batch header, 61 bytes, big-endian:
-//!
-//! ```text
-//! offset  field                 value written here
-//!  0      baseOffset      i64   0 (the broker assigns offsets)
-//!  8      batchLength     i32   bytes after this field
-//! 12      partitionLeaderEpoch  -1 (a producer does not know it)
-//! 16      magic           i8    2
-//! 17      crc             u32   CRC-32C of bytes 21.. (attributes to the end)
-//! 21      attributes      i16   codec | transactional << 4 (CreateTime: bit 3 clear)
-//! 23      lastOffsetDelta i32   record count - 1
-//! 27      baseTimestamp   i64
-//! 35      maxTimestamp    i64
-//! 43      producerId      i64
-//! 51      producerEpoch   i16
-//! 53      baseSequence    i32
-//! 57      recordCount     i32
-//! 61      records (compressed as a whole when a codec is set)
-//! ```
-//!
 //! Record, all lengths and deltas zig-zag varints:
 //! `length, attributes i8 (0), timestampDelta varlong, offsetDelta, keyLength (-1 = null), key,
 //! valueLength (-1 = null), value, headerCount, [keyLength, key (UTF-8), valueLength, value]*`.
+//! The batch header in front of them is [`super::batch_header`]'s.
 
+use super::batch_header::{write_header, BatchShape, ProducerStamp, RECORD_BATCH_OVERHEAD};
 use super::compression::{Codec, Compression};
 use super::error::RecordError;
 use super::varint::{read_varint, read_varlong, varlong_size, write_varlong};
-
-pub const RECORD_BATCH_OVERHEAD: usize = 61;
-
-/// Byte offsets of the header fields listed in the module docs.
-pub(crate) mod offsets {
-    pub const BATCH_LENGTH: usize = 8;
-    pub const PARTITION_LEADER_EPOCH: usize = 12;
-    pub const MAGIC: usize = 16;
-    pub const CRC: usize = 17;
-    pub const ATTRIBUTES: usize = 21;
-    pub const LAST_OFFSET_DELTA: usize = 23;
-    pub const BASE_TIMESTAMP: usize = 27;
-    pub const MAX_TIMESTAMP: usize = 35;
-    pub const PRODUCER_ID: usize = 43;
-    pub const PRODUCER_EPOCH: usize = 51;
-    pub const BASE_SEQUENCE: usize = 53;
-    pub const RECORD_COUNT: usize = 57;
-    /// `batchLength` counts from here.
-    pub const AFTER_LENGTH: usize = 12;
-}
-
-pub(crate) const CODEC_MASK: i16 = 0x07;
-pub(crate) const TIMESTAMP_TYPE_FLAG: i16 = 0x08;
-pub(crate) const TRANSACTIONAL_FLAG: i16 = 0x10;
-pub(crate) const CONTROL_FLAG: i16 = 0x20;
 
 /// Java's `RecordBatch.NO_TIMESTAMP`: the max timestamp of a batch without records.
 const NO_TIMESTAMP: i64 = -1;
@@ -62,31 +19,6 @@ const NO_TIMESTAMP: i64 = -1;
 pub struct Header<'a> {
     pub key: &'a str,
     pub value: Option<&'a [u8]>,
-}
-
-/// The idempotence and transaction fields of a batch header.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct ProducerStamp {
-    pub producer_id: i64,
-    pub producer_epoch: i16,
-    pub base_sequence: i32,
-    pub transactional: bool,
-}
-
-impl ProducerStamp {
-    /// What a producer without idempotence writes (Java's `NO_PRODUCER_ID` and friends).
-    pub const NO_PRODUCER: ProducerStamp = ProducerStamp {
-        producer_id: -1,
-        producer_epoch: -1,
-        base_sequence: -1,
-        transactional: false,
-    };
-}
-
-impl Default for ProducerStamp {
-    fn default() -> Self {
-        ProducerStamp::NO_PRODUCER
-    }
 }
 
 /// An open batch: records encoded back to back in one buffer, uncompressed, ready to be sealed
@@ -232,45 +164,18 @@ impl BatchBuilder {
     /// [`compress_records`]' output for this builder's records with `codec`.
     pub fn frame(
         &self,
-        mut out: Vec<u8>,
+        mut body: Vec<u8>,
         stamp: &ProducerStamp,
         codec: Codec,
     ) -> Result<Vec<u8>, RecordError> {
-        debug_assert!(
-            out.len() >= RECORD_BATCH_OVERHEAD,
-            "body without header room"
-        );
-        let batch_length = i32::try_from(out.len() - offsets::AFTER_LENGTH)
-            .map_err(|_| RecordError::BatchTooLarge { size: out.len() })?;
-        let count = i32::try_from(self.timestamps.len())
-            .map_err(|_| RecordError::BatchTooLarge { size: out.len() })?;
-
-        put(&mut out, 0, &0_i64.to_be_bytes());
-        put(&mut out, offsets::BATCH_LENGTH, &batch_length.to_be_bytes());
-        put(
-            &mut out,
-            offsets::PARTITION_LEADER_EPOCH,
-            &(-1_i32).to_be_bytes(),
-        );
-        out[offsets::MAGIC] = 2;
-        put(
-            &mut out,
-            offsets::LAST_OFFSET_DELTA,
-            &(count - 1).to_be_bytes(),
-        );
-        put(
-            &mut out,
-            offsets::BASE_TIMESTAMP,
-            &self.base_timestamp.to_be_bytes(),
-        );
-        put(
-            &mut out,
-            offsets::MAX_TIMESTAMP,
-            &self.max_timestamp.to_be_bytes(),
-        );
-        put(&mut out, offsets::RECORD_COUNT, &count.to_be_bytes());
-        write_stamp(&mut out, stamp, codec.id());
-        Ok(out)
+        let shape = BatchShape {
+            record_count: self.timestamps.len(),
+            base_timestamp: self.base_timestamp,
+            max_timestamp: self.max_timestamp,
+            codec,
+        };
+        write_header(&mut body, &shape, stamp)?;
+        Ok(body)
     }
 
     /// Splits into builders of at most `max_bytes` each (by `size_in_bytes`), keeping order.
@@ -344,58 +249,6 @@ fn record_span(records: &[u8], pos: usize) -> (usize, usize) {
     (cursor, end)
 }
 
-/// Rewrites producer id / epoch / base sequence / transactional bit in a sealed batch and
-/// recomputes the CRC, without recompressing (for epoch bumps and sequence reassignment on
-/// retry). `sealed` is one batch as [`BatchBuilder::seal`] returns it; a slice shorter than
-/// a batch header is left alone.
-pub fn restamp(sealed: &mut [u8], stamp: &ProducerStamp) {
-    if sealed.len() < RECORD_BATCH_OVERHEAD {
-        debug_assert!(
-            false,
-            "restamp of {} bytes: not a sealed batch",
-            sealed.len()
-        );
-        return;
-    }
-    let attributes =
-        i16::from_be_bytes([sealed[offsets::ATTRIBUTES], sealed[offsets::ATTRIBUTES + 1]]);
-    write_stamp(sealed, stamp, attributes & !TRANSACTIONAL_FLAG);
-}
-
-/// Writes the stamp and the attributes (`other_attributes` plus the stamp's transactional bit),
-/// then the CRC over everything after it.
-fn write_stamp(batch: &mut [u8], stamp: &ProducerStamp, other_attributes: i16) {
-    let attributes = other_attributes
-        | if stamp.transactional {
-            TRANSACTIONAL_FLAG
-        } else {
-            0
-        };
-    put(batch, offsets::ATTRIBUTES, &attributes.to_be_bytes());
-    put(
-        batch,
-        offsets::PRODUCER_ID,
-        &stamp.producer_id.to_be_bytes(),
-    );
-    put(
-        batch,
-        offsets::PRODUCER_EPOCH,
-        &stamp.producer_epoch.to_be_bytes(),
-    );
-    put(
-        batch,
-        offsets::BASE_SEQUENCE,
-        &stamp.base_sequence.to_be_bytes(),
-    );
-    let crc = crc32c::crc32c(&batch[offsets::ATTRIBUTES..]);
-    put(batch, offsets::CRC, &crc.to_be_bytes());
-}
-
-#[inline]
-fn put(out: &mut [u8], at: usize, bytes: &[u8]) {
-    out[at..at + bytes.len()].copy_from_slice(bytes);
-}
-
 #[inline]
 fn bytes_size(bytes: Option<&[u8]>) -> usize {
     match bytes {
@@ -418,110 +271,7 @@ fn write_bytes(out: &mut Vec<u8>, bytes: Option<&[u8]>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::compression::Codec;
     use crate::record::reader::decode_batches;
-    use proptest::prelude::*;
-
-    #[test]
-    fn golden_single_record_batch() {
-        let mut builder = BatchBuilder::new(1000, 0);
-        let headers = [Header {
-            key: "h",
-            value: None,
-        }];
-        let size = builder.append(1000, Some(b"k"), Some(b"v"), &headers);
-        assert_eq!(size, 12);
-        let sealed = builder
-            .seal(&ProducerStamp::NO_PRODUCER, &Compression::NONE)
-            .unwrap();
-        #[rustfmt::skip]
-        let expected: Vec<u8> = [
-            &[0, 0, 0, 0, 0, 0, 0, 0][..],      // baseOffset
-            &[0, 0, 0, 61],                     // batchLength: 73 - 12
-            &[0xff, 0xff, 0xff, 0xff],          // partitionLeaderEpoch -1
-            &[2],                               // magic
-            &[0x57, 0x86, 0x92, 0x49],          // CRC-32C of bytes 21..73
-            &[0, 0],                            // attributes: none, CreateTime
-            &[0, 0, 0, 0],                      // lastOffsetDelta
-            &[0, 0, 0, 0, 0, 0, 0x03, 0xe8],    // baseTimestamp 1000
-            &[0, 0, 0, 0, 0, 0, 0x03, 0xe8],    // maxTimestamp 1000
-            &[0xff; 8],                         // producerId -1
-            &[0xff, 0xff],                      // producerEpoch -1
-            &[0xff, 0xff, 0xff, 0xff],          // baseSequence -1
-            &[0, 0, 0, 1],                      // recordCount
-            &[0x16],                            // record length 11
-            &[0],                               // attributes
-            &[0],                               // timestampDelta 0
-            &[0],                               // offsetDelta 0
-            &[0x02, b'k'],                      // key
-            &[0x02, b'v'],                      // value
-            &[0x02],                            // one header
-            &[0x02, b'h', 0x01],                // "h" => null
-        ]
-        .concat();
-        assert_eq!(sealed, expected);
-    }
-
-    #[test]
-    fn header_fields_and_stamp() {
-        let mut builder = BatchBuilder::new(5_000, 1024);
-        builder.append(5_010, None, Some(b"a"), &[]);
-        builder.append(4_990, Some(b"b"), None, &[]);
-        builder.append(5_003, None, None, &[]);
-        assert_eq!(builder.max_timestamp(), 5_010);
-        assert_eq!(
-            (0..3).map(|i| builder.timestamp_of(i)).collect::<Vec<_>>(),
-            [5_010, 4_990, 5_003]
-        );
-        let stamp = ProducerStamp {
-            producer_id: 77,
-            producer_epoch: 3,
-            base_sequence: 41,
-            transactional: true,
-        };
-        let compression = Compression::parse("zstd", None).unwrap();
-        let sealed = builder.seal(&stamp, &compression).unwrap();
-        let batch = &decode_batches(&sealed).unwrap()[0];
-        assert_eq!(batch.attributes, Codec::Zstd.id() | TRANSACTIONAL_FLAG);
-        assert_eq!(batch.last_offset_delta, 2);
-        assert_eq!(batch.record_count, 3);
-        assert_eq!(batch.base_timestamp, 5_000);
-        assert_eq!(batch.max_timestamp, 5_010);
-        assert_eq!(batch.partition_leader_epoch, -1);
-        assert_eq!(
-            (batch.producer_id, batch.producer_epoch, batch.base_sequence),
-            (77, 3, 41)
-        );
-        assert_eq!(batch.records[1].timestamp, 4_990);
-        assert_eq!(batch.records[1].offset, 1);
-    }
-
-    #[test]
-    fn restamp_changes_only_stamp_and_crc() {
-        let mut builder = BatchBuilder::new(0, 0);
-        for i in 0..50_u8 {
-            builder.append(i64::from(i), Some(&[i]), Some(&[i; 40]), &[]);
-        }
-        let compression = Compression::parse("lz4", None).unwrap();
-        let mut sealed = builder
-            .seal(&ProducerStamp::NO_PRODUCER, &compression)
-            .unwrap();
-        let stamp = ProducerStamp {
-            producer_id: 9,
-            producer_epoch: 1,
-            base_sequence: 100,
-            transactional: true,
-        };
-        restamp(&mut sealed, &stamp);
-        assert_eq!(sealed, builder.seal(&stamp, &compression).unwrap());
-        restamp(&mut sealed, &ProducerStamp::NO_PRODUCER);
-        assert_eq!(
-            sealed,
-            builder
-                .seal(&ProducerStamp::NO_PRODUCER, &compression)
-                .unwrap()
-        );
-    }
 
     #[test]
     fn split_keeps_order_and_bounds() {
@@ -585,114 +335,5 @@ mod tests {
         let batch = &decode_batches(&sealed).unwrap()[0];
         assert_eq!((batch.record_count, batch.last_offset_delta), (0, -1));
         assert!(builder.split(100).is_empty());
-    }
-
-    type Record = (
-        i64,
-        Option<Vec<u8>>,
-        Option<Vec<u8>>,
-        Vec<(String, Option<Vec<u8>>)>,
-    );
-
-    fn record() -> impl Strategy<Value = Record> {
-        let bytes = proptest::option::of(proptest::collection::vec(any::<u8>(), 0..300));
-        // A small key alphabet makes duplicate header keys common.
-        let header = ("[a-c\u{e9}\u{1F600}]{0,3}", bytes.clone());
-        (
-            -1_i64..(1_i64 << 45),
-            bytes.clone(),
-            bytes,
-            proptest::collection::vec(header, 0..5),
-        )
-    }
-
-    fn compression() -> impl Strategy<Value = Compression> {
-        (0..Codec::ALL.len(), any::<u32>()).prop_map(|(index, raw)| {
-            let codec = Codec::ALL[index];
-            let level = codec.level_range().and_then(|(min, max, _)| {
-                // Keep zstd to its fast half; its negative levels are quick too.
-                let (min, max) = if codec == Codec::Zstd {
-                    (-50, 6)
-                } else {
-                    (min, max)
-                };
-                (raw % 3 != 0).then(|| min + (raw % (max - min + 1) as u32) as i32)
-            });
-            Compression::new(codec, level).unwrap()
-        })
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(200))]
-
-        #[test]
-        fn round_trip(
-            base in -1_i64..(1_i64 << 45),
-            records in proptest::collection::vec(record(), 0..40),
-            compression in compression(),
-            producer_id in -1_i64..1_000_000,
-            producer_epoch in -1_i16..100,
-            base_sequence in -1_i32..i32::MAX,
-            transactional: bool,
-        ) {
-            let mut builder = BatchBuilder::new(base, 0);
-            for (timestamp, key, value, headers) in &records {
-                let headers: Vec<Header<'_>> = headers
-                    .iter()
-                    .map(|(k, v)| Header { key: k, value: v.as_deref() })
-                    .collect();
-                let expected = builder.size_of_next(*timestamp, key.as_deref(), value.as_deref(), &headers);
-                let before = builder.size_in_bytes();
-                let size = builder.append(*timestamp, key.as_deref(), value.as_deref(), &headers);
-                prop_assert_eq!(size, expected);
-                prop_assert_eq!(builder.size_in_bytes(), before + size);
-            }
-            let stamp = ProducerStamp { producer_id, producer_epoch, base_sequence, transactional };
-            let sealed = builder.seal(&stamp, &compression).unwrap();
-            if compression.codec == Codec::None {
-                prop_assert_eq!(sealed.len(), builder.size_in_bytes());
-            }
-            let batches = decode_batches(&sealed).unwrap();
-            prop_assert_eq!(batches.len(), 1);
-            let batch = &batches[0];
-            prop_assert_eq!(batch.codec, compression.codec);
-            prop_assert_eq!(batch.transactional, transactional);
-            prop_assert_eq!(batch.producer_id, producer_id);
-            prop_assert_eq!(batch.producer_epoch, producer_epoch);
-            prop_assert_eq!(batch.base_sequence, base_sequence);
-            prop_assert_eq!(batch.record_count as usize, records.len());
-            prop_assert_eq!(batch.max_timestamp, records.iter().map(|r| r.0).max().unwrap_or(-1).max(-1));
-            for (index, (decoded, (timestamp, key, value, headers))) in batch.records.iter().zip(&records).enumerate() {
-                prop_assert_eq!(decoded.offset, index as i64);
-                prop_assert_eq!(decoded.timestamp, *timestamp);
-                prop_assert_eq!(&decoded.key, key);
-                prop_assert_eq!(&decoded.value, value);
-                prop_assert_eq!(&decoded.headers, headers);
-            }
-        }
-
-        #[test]
-        fn split_then_seal_round_trips(
-            records in proptest::collection::vec(record(), 1..40),
-            max_bytes in 61_usize..3_000,
-        ) {
-            let mut builder = BatchBuilder::new(0, 0);
-            for (timestamp, key, value, _) in &records {
-                builder.append(*timestamp, key.as_deref(), value.as_deref(), &[]);
-            }
-            let pieces = builder.split(max_bytes);
-            let mut decoded = Vec::new();
-            for piece in &pieces {
-                prop_assert!(piece.size_in_bytes() <= max_bytes || piece.record_count() == 1);
-                let sealed = piece.seal(&ProducerStamp::NO_PRODUCER, &Compression::NONE).unwrap();
-                decoded.extend(decode_batches(&sealed).unwrap().remove(0).records);
-            }
-            prop_assert_eq!(decoded.len(), records.len());
-            for (got, (timestamp, key, value, _)) in decoded.iter().zip(&records) {
-                prop_assert_eq!(got.timestamp, *timestamp);
-                prop_assert_eq!(&got.key, key);
-                prop_assert_eq!(&got.value, value);
-            }
-        }
     }
 }

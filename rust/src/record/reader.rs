@@ -3,7 +3,7 @@
 //! are actually there before it is used, and allocations are sized by those bytes, never by a
 //! count read from the input.
 
-use super::builder::{
+use super::batch_header::{
     offsets, CODEC_MASK, CONTROL_FLAG, RECORD_BATCH_OVERHEAD, TIMESTAMP_TYPE_FLAG,
     TRANSACTIONAL_FLAG,
 };
@@ -283,7 +283,8 @@ fn read_bytes(body: &[u8], cursor: &mut usize, what: &str) -> Result<Option<Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::builder::{restamp, BatchBuilder, Header, ProducerStamp};
+    use crate::record::batch_header::{restamp, ProducerStamp};
+    use crate::record::builder::{BatchBuilder, Header};
     use crate::record::compression::Compression;
     use proptest::prelude::*;
 
