@@ -203,7 +203,11 @@ class Sender(BatchSettling):
         metadata = self._pool.metadata
         # The earliest end of a broker's throttle (KIP-219) that holds a ready batch back.
         unthrottled_ms: int | None = None
-        for tp in ready:
+        # With every window full nothing can be sent, and looking up the leader of each ready
+        # partition (thousands, with many partitions) would be for nothing: a response wakes
+        # the sender when a window has room.
+        routable = ready if not self._every_window_full() else ()
+        for tp in routable:
             topic, partition = tp.topic, tp.partition
             leader = metadata.partition(topic, partition)
             if leader is None or leader.leader_id < 0:
@@ -282,6 +286,11 @@ class Sender(BatchSettling):
             # A refresh held back by its backoff: look again when it may go out.
             wait = min(wait, max(self._pool.refresh_wait_ms(), 1))
         return wait
+
+    def _every_window_full(self) -> bool:
+        brokers = self._pool.metadata.brokers
+        in_flight, limit = self._in_flight, self._max_in_flight
+        return bool(brokers) and all(in_flight.get(node, 0) >= limit for node in brokers)
 
     def _resolve_before_bump(self, tasks: anyio.abc.TaskGroup) -> set[tuple[str, int]]:
         """A producer id is wanted, or an epoch bump (KIP-360). The bump renumbers every batch

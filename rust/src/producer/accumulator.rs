@@ -14,6 +14,7 @@ use super::memory::BufferMemory;
 use super::metrics::{AccumulatorMetrics, BatchEvent};
 use super::partitioner::{partition_for_key, validate_partition, StickyPartitioner};
 use super::queue::PartitionQueue;
+use super::queued::QueuedPartitions;
 use super::workers::{Sealer, WorkerPool};
 use crate::record::{BatchBuilder, Codec, Header, RECORD_BATCH_OVERHEAD};
 
@@ -63,6 +64,9 @@ pub(crate) struct Topic {
     pub available: Option<Vec<i32>>,
     /// Expected sealed/raw size ratio (Java's `CompressionRatioEstimator`), for sizing requests.
     pub compression_ratio: f32,
+    /// An unkeyed record went through the sticky partitioner: only then are the adaptive
+    /// partitioner's load statistics worth a walk over every partition of the topic.
+    pub sticky_used: bool,
 }
 
 #[derive(Debug)]
@@ -74,6 +78,8 @@ pub struct Accumulator {
     /// hashing it.
     last_topic: Option<TopicId>,
     pub(crate) memory: BufferMemory,
+    /// The partitions whose queue is not empty.
+    pub(crate) queued: QueuedPartitions,
     /// Every live batch, queued or in flight.
     pub(crate) locations: HashMap<BatchId, (TopicId, i32)>,
     pub(crate) in_flight: HashMap<BatchId, Batch>,
@@ -110,6 +116,7 @@ impl Accumulator {
             topics: Vec::new(),
             topic_ids: HashMap::new(),
             last_topic: None,
+            queued: QueuedPartitions::default(),
             locations: HashMap::new(),
             in_flight: HashMap::new(),
             next_batch_id: 0,
@@ -162,6 +169,7 @@ impl Accumulator {
                 sticky: StickyPartitioner::new(self.config.batch_size),
                 available: None,
                 compression_ratio: 1.0,
+                sticky_used: false,
             });
             self.topic_ids.insert(name.to_owned(), id);
             id
@@ -320,7 +328,10 @@ impl Accumulator {
             (None, Some(k)) if !self.config.partitioner_ignore_keys => {
                 (partition_for_key(k, num_partitions), false)
             }
-            (None, _) => (topic.sticky_partition(batch_size), true),
+            (None, _) => {
+                topic.sticky_used = true;
+                (topic.sticky_partition(batch_size), true)
+            }
         };
         let queue = &mut topic.partitions[partition as usize];
 
@@ -336,9 +347,11 @@ impl Accumulator {
                 // Java closes the batch here too, even if the new one cannot be allocated:
                 // the full batch becomes sendable, which is what frees memory.
                 last.closed = true;
+                let closed_bytes = last.builder.size_in_bytes();
                 if let Some(sealer) = &mut self.sealer {
                     sealer.offer(last);
                 }
+                queue.last_batch_bytes = closed_bytes;
             } else {
                 if let Some(size) = exact {
                     if let Err(e) = self.memory.try_reserve(size) {
@@ -369,15 +382,15 @@ impl Accumulator {
                 return Err(buffer_full(e.requested, e.available, self.memory.limit()));
             }
             let id = self.allocate_batch_id();
-            // Sized for a full batch up front, like Java's pooled buffers: growing a 16 KiB
-            // buffer by doubling would copy it four times per batch.
-            let mut builder = BatchBuilder::new(timestamp_ms, total.max(batch_size));
+            let queue = &mut self.topics[topic_id.index()].partitions[partition as usize];
+            let mut builder =
+                BatchBuilder::new(timestamp_ms, queue.next_batch_capacity(total, batch_size));
             builder.append(timestamp_ms, key, value, headers);
             let mut batch = Batch::new(id, topic_id, partition, builder, now_ms());
             batch.reserved = total;
-            let queue = &mut self.topics[topic_id.index()].partitions[partition as usize];
             queue.seen = true;
             queue.batches.push_back(batch);
+            self.queue_changed(topic_id, partition);
             self.locations.insert(id, (topic_id, partition));
             self.metrics.batches_created += 1;
             (id, 0, size, total)
@@ -442,10 +455,9 @@ impl Accumulator {
 
     /// Batches waiting in queues.
     pub fn queued_batches(&self) -> usize {
-        self.topics
+        self.queued
             .iter()
-            .flat_map(|t| &t.partitions)
-            .map(|q| q.batches.len())
+            .map(|(t, p)| self.topics[t.index()].partitions[p as usize].batches.len())
             .sum()
     }
 
@@ -521,10 +533,7 @@ impl Accumulator {
     }
 
     pub fn has_undrained(&self) -> bool {
-        self.topics
-            .iter()
-            .flat_map(|t| &t.partitions)
-            .any(|q| !q.batches.is_empty())
+        !self.queued.is_empty()
     }
 }
 

@@ -21,6 +21,7 @@ pub mod memory;
 pub mod metrics;
 pub mod partitioner;
 pub mod queue;
+mod queued;
 mod ready;
 #[cfg(test)]
 mod test_support;
