@@ -176,8 +176,14 @@ impl Accumulator {
     /// Removes queued batches whose first record is at least `delivery_timeout_ms` old, oldest
     /// first per partition (a queue is in creation order, so the scan stops at the first young
     /// batch). In-flight batches are the sender's to time out, through [`Self::fail`].
+    ///
+    /// Called every sender round: it walks the queues only when the oldest head may be due.
     pub fn expire(&mut self, now_ms: i64, delivery_timeout_ms: i64) -> Vec<BatchId> {
         let mut expired = Vec::new();
+        if !self.queued.may_expire(now_ms, delivery_timeout_ms) {
+            return expired;
+        }
+        let mut oldest_head_ms = i64::MAX;
         for (topic, partition) in self.queued.to_vec() {
             loop {
                 let queue = &mut self.topics[topic.index()].partitions[partition as usize];
@@ -195,7 +201,12 @@ impl Accumulator {
                 expired.push(batch.id);
             }
             self.queue_changed(topic, partition);
+            let queue = &self.topics[topic.index()].partitions[partition as usize];
+            if let Some(head) = queue.batches.front() {
+                oldest_head_ms = oldest_head_ms.min(head.created_ms);
+            }
         }
+        self.queued.set_oldest_head(oldest_head_ms);
         expired
     }
 

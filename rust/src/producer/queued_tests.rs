@@ -159,3 +159,32 @@ fn a_new_batch_is_sized_like_the_partitions_last_one() {
     let fresh = &acc.topics[0].partitions[2];
     assert_eq!(fresh.next_batch_capacity(150, 1_000), 1_000, "no batch yet");
 }
+
+#[test]
+fn expire_walks_only_once_the_oldest_head_may_be_due() {
+    let mut acc = accumulator(config());
+    assert!(!acc.queued.may_expire(i64::MAX, 0), "nothing queued");
+    fill(&mut acc, "t", 0, 1, 100);
+    fill(&mut acc, "t", 1, 1, 300);
+    assert!(!acc.queued.may_expire(1_099, 1_000));
+    assert!(acc.queued.may_expire(1_100, 1_000));
+    assert_eq!(acc.expire(1_100, 1_000).len(), 1);
+    // The walk made the bound exact: partition 1's batch, created at 300.
+    assert!(!acc.queued.may_expire(1_299, 1_000));
+
+    // A retried batch goes back at the head of its queue with its old creation time.
+    let routing = vec![route(&acc, "t", 1, 1)];
+    let sent = acc.drain(&routing, 1 << 20, 400).by_node[0].1[0];
+    fill(&mut acc, "t", 1, 1, 1_200);
+    assert!(
+        acc.expire(1_300, 1_000).is_empty(),
+        "walked: the bound was still 300"
+    );
+    assert!(
+        !acc.queued.may_expire(2_199, 1_000),
+        "only the batch of 1,200 is queued"
+    );
+    acc.retry(sent, 1_300, 0).unwrap();
+    assert!(acc.queued.may_expire(1_300, 1_000));
+    assert_eq!(acc.expire(1_300, 1_000), [sent]);
+}
