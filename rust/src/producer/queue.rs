@@ -28,14 +28,15 @@ pub struct PartitionQueue {
 }
 
 impl PartitionQueue {
-    /// The buffer to open a batch with, whose first record makes it `first_bytes` long: as
-    /// big as the partition's last batch (a full batch up front when there was none, like
-    /// Java's pooled buffers: growing a 16 KiB buffer by doubling would copy it four times),
-    /// never more than `batch_size` unless the first record needs it.
+    /// The buffer to open a batch with, whose first record makes it `first_bytes` long: the
+    /// partition's last batch and a quarter more (a full batch up front when there was none,
+    /// like Java's pooled buffers: growing a 16 KiB buffer by doubling would copy it four
+    /// times), never more than `batch_size` unless the first record needs it. The quarter
+    /// keeps a batch as big as the last from doubling its buffer for its last records.
     pub fn next_batch_capacity(&self, first_bytes: usize, batch_size: usize) -> usize {
         let expected = match self.last_batch_bytes {
             0 => batch_size,
-            last => last.min(batch_size),
+            last => last.saturating_add(last / 4).min(batch_size),
         };
         expected.max(first_bytes)
     }

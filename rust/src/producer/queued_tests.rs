@@ -150,7 +150,12 @@ fn a_new_batch_is_sized_like_the_partitions_last_one() {
     assert!(queue(&acc, 1) > 900 && queue(&acc, 1) <= 1_000);
 
     let q = &acc.topics[0].partitions[0];
-    assert_eq!(q.next_batch_capacity(150, 1_000), two_records);
+    assert_eq!(
+        q.next_batch_capacity(150, 1_000),
+        two_records + two_records / 4
+    );
+    let full = &acc.topics[0].partitions[1];
+    assert_eq!(full.next_batch_capacity(150, 1_000), 1_000, "capped");
     assert_eq!(
         q.next_batch_capacity(5_000, 1_000),
         5_000,
