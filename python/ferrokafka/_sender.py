@@ -195,8 +195,13 @@ class Sender(BatchSettling):
             if not only:
                 return min(self._config.retry_backoff_ms, IDLE_TICK_MS, request_wait_ms)
 
-        check = self._acc.ready(now)
-        ready = check.partitions
+        # With every window full nothing can be sent: asking which partitions are ready, and
+        # looking up their leaders (thousands, with many partitions), would be for nothing. A
+        # response wakes the sender when a window has room. (The availability timeout counts
+        # ready partitions left undrained, so with one the question is still asked.)
+        windows_full = self._every_window_full() and not self.availability.timeout_ms
+        check = None if windows_full else self._acc.ready(now)
+        ready = check.partitions if check is not None else []
         if only is not None:
             ready = [tp for tp in ready if (tp.topic, tp.partition) in only]
         routing: dict[tuple[str, int], int] = {}
@@ -256,8 +261,9 @@ class Sender(BatchSettling):
                 self._submit(conn, node, batch_ids)
             # Once the requests are on their way: the bookkeeping does not delay them.
             self._metrics.collect(self._acc, requests=len(drained))
-            if drained:
-                # A drain takes one batch per partition: ask again. Most often (linger 0, a
+            if drained and not self._every_window_full():
+                # A drain takes one batch per partition: ask again (unless this request filled
+                # the last window: then a response wakes the sender). Most often (linger 0, a
                 # request per batch) nothing is left, and the wait is worked out here rather
                 # than in a whole round more after a turn of the loop.
                 check = self._acc.ready(now)
@@ -270,10 +276,10 @@ class Sender(BatchSettling):
         deadline = self._inflight.next_deadline()
         if deadline is not None:
             wait = min(wait, max(deadline - now, 1))
-        next_ready_ms = check.next_ready_ms
+        next_ready_ms = check.next_ready_ms if check is not None else None
         if next_ready_ms is not None:
             wait = min(wait, max(next_ready_ms - now, 1))
-        if ready and not routing:
+        if (ready or (windows_full and self._acc.has_undrained())) and not routing:
             # Waiting for a connection, metadata or window: responses and connects wake us.
             wait = min(wait, max(self._config.retry_backoff_ms // 2, 1))
         if unthrottled_ms is not None:
@@ -282,6 +288,11 @@ class Sender(BatchSettling):
             # A refresh held back by its backoff: look again when it may go out.
             wait = min(wait, max(self._pool.refresh_wait_ms(), 1))
         return wait
+
+    def _every_window_full(self) -> bool:
+        brokers = self._pool.metadata.brokers
+        in_flight, limit = self._in_flight, self._max_in_flight
+        return bool(brokers) and all(in_flight.get(node, 0) >= limit for node in brokers)
 
     def _resolve_before_bump(self, tasks: anyio.abc.TaskGroup) -> set[tuple[str, int]]:
         """A producer id is wanted, or an epoch bump (KIP-360). The bump renumbers every batch

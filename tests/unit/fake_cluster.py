@@ -254,11 +254,17 @@ class FakeWire:
 
 
 class FakeMetadata:
-    """Every partition of every topic is led by node 1."""
+    """Every partition of every topic is led by node 1, the only broker."""
 
     topics: ClassVar[dict[str, Any]] = {}
+    brokers: ClassVar[dict[int, Any]] = {1: SimpleNamespace(node_id=1)}
+
+    def __init__(self) -> None:
+        # Leader lookups, which a sender round makes for each ready partition it may send to.
+        self.lookups = 0
 
     def partition(self, topic: str, partition: int) -> Any:
+        self.lookups += 1
         return SimpleNamespace(partition=partition, leader_id=1)
 
     def apply_leader_hint(self, *args: Any) -> bool:

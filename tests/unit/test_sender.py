@@ -343,3 +343,31 @@ async def test_a_request_at_linger_0_takes_one_round() -> None:
     stage.send("t", 1, b"C")  # queued while B is out (as a full in-flight window holds it)
     request.answer()
     assert stage.sender._wakeup._is_set, "C waits: the response wakes the sender"
+
+
+async def test_no_leader_lookups_while_every_window_is_full() -> None:
+    """With the only broker's in-flight window full nothing can be sent: the round looks up no
+    leader for the ready partitions, and routes them all once the response frees the window."""
+    import anyio
+
+    clock = FakeClock()
+    stage = SenderStage(
+        clock, enable_idempotence=False, acks=1, max_in_flight_requests_per_connection=1
+    )
+    stage.send("t", 0, b"A")
+    await stage.turn(rounds=1)
+    (first,) = stage.wire.requests
+    for partition in (1, 2, 3):
+        stage.send("t", partition, b"B")
+    stage.pool.metadata.lookups = 0
+    async with anyio.create_task_group() as tasks:
+        await stage.sender._round(tasks)
+    assert stage.pool.metadata.lookups == 0
+    assert stage.wire.requests == [first]
+
+    first.answer()
+    async with anyio.create_task_group() as tasks:
+        await stage.sender._round(tasks)
+    assert stage.pool.metadata.lookups == 3
+    (second,) = stage.wire.requests
+    assert sorted(batch.partition for batch in second.batches) == [1, 2, 3]

@@ -43,6 +43,31 @@ class TopicMetrics:
         self.retries = Meter(config)
 
 
+class _Sent:
+    """Batches sent in one `ProducerMetrics.collect`, summed."""
+
+    __slots__ = ("batches", "bytes", "ratios", "record_bytes", "records")
+
+    def __init__(self) -> None:
+        self.batches = 0
+        self.records = 0
+        self.bytes = 0
+        # Sum of the batches' compression ratios: their average is one record of it.
+        self.ratios = 0.0
+        self.record_bytes = 0
+
+    def add(self, records: int, size: int, ratio: float) -> None:
+        self.batches += 1
+        self.records += records
+        self.bytes += size
+        self.ratios += ratio
+
+    def record_into(self, records: Meter, size: Meter, compression: Avg, now: int) -> None:
+        records.record(self.records, now)
+        size.record(self.bytes, now)
+        compression.record(self.ratios, now, self.batches)
+
+
 class ProducerMetrics:
     def __init__(self, client_id: str, config: WindowConfig | None = None) -> None:
         config = config if config is not None else WindowConfig()
@@ -88,36 +113,49 @@ class ProducerMetrics:
         if not events:
             return
         now = now_ms()
-        sent_records = 0
-        topics = self.topics
+        # Sums and averages take the round's sent batches at once, globally and per topic
+        # (a request over thousands of partitions carries thousands of small batches); only
+        # the maximums need each batch's own value.
+        sent = _Sent()
+        sent_by_topic: dict[str, _Sent] = {}
         for event in events:
             kind, topic, records = event.kind, event.topic, event.records
-            size, raw = event.size_bytes, event.uncompressed_bytes
-            per_topic = topics.get(topic)
-            if per_topic is None:
-                per_topic = topics[topic] = TopicMetrics(self._config)
             if kind == SENT:
-                sent_records += records
+                size, raw = event.size_bytes, event.uncompressed_bytes
                 ratio = size / raw if raw else 1.0
-                self.records_sent.record(records, now)
-                per_topic.records.record(records, now)
-                self.bytes.record(size, now)
-                per_topic.bytes.record(size, now)
-                self.compression.record(ratio, now)
-                per_topic.compression.record(ratio, now)
+                sent.add(records, size, ratio)
+                per_topic_sent = sent_by_topic.get(topic)
+                if per_topic_sent is None:
+                    per_topic_sent = sent_by_topic[topic] = _Sent()
+                per_topic_sent.add(records, size, ratio)
+                sent.record_bytes += raw - BATCH_OVERHEAD
                 self.batch_size.record(size, now)
-                self.record_size.record(raw - BATCH_OVERHEAD, now, records)
                 self.queue_time.record(event.queue_time_ms, now)
             elif kind == RETRIED:
                 self.retries.record(records, now)
-                per_topic.retries.record(records, now)
+                self._topic(topic).retries.record(records, now)
             elif kind == FAILED:
                 self.errors.record(records, now)
-                per_topic.errors.record(records, now)
+                self._topic(topic).errors.record(records, now)
             elif kind == SPLIT:
+                self._topic(topic)  # listed from its first event, whatever its kind
                 self.splits.record(1, now)
-        if requests and sent_records:
-            self.records_per_request.record(sent_records, now, requests)
+        if sent.batches:
+            sent.record_into(self.records_sent, self.bytes, self.compression, now)
+            self.record_size.record(sent.record_bytes, now, sent.records)
+            for topic, per_topic_sent in sent_by_topic.items():
+                per_topic = self._topic(topic)
+                per_topic_sent.record_into(
+                    per_topic.records, per_topic.bytes, per_topic.compression, now
+                )
+        if requests and sent.records:
+            self.records_per_request.record(sent.records, now, requests)
+
+    def _topic(self, topic: str) -> TopicMetrics:
+        per_topic = self.topics.get(topic)
+        if per_topic is None:
+            per_topic = self.topics[topic] = TopicMetrics(self._config)
+        return per_topic
 
     def request_completed(self, node_id: int, latency_ms: int) -> None:
         """A Produce request answered (or written, with acks=0) after ``latency_ms``."""

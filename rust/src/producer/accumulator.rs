@@ -14,6 +14,7 @@ use super::memory::BufferMemory;
 use super::metrics::{AccumulatorMetrics, BatchEvent};
 use super::partitioner::{partition_for_key, validate_partition, StickyPartitioner};
 use super::queue::PartitionQueue;
+use super::queued::QueuedPartitions;
 use super::ratio_estimator::{on_wire_share, RatioEstimator};
 use super::workers::{Sealer, WorkerPool};
 use crate::record::{BatchBuilder, Codec, Header, RECORD_BATCH_OVERHEAD};
@@ -68,6 +69,9 @@ pub(crate) struct Topic {
     pub available: Option<Vec<i32>>,
     /// How well this topic's records compress: how full its batches get, how large requests.
     pub compression_ratio: RatioEstimator,
+    /// An unkeyed record went through the sticky partitioner: only then are the adaptive
+    /// partitioner's load statistics worth a walk over every partition of the topic.
+    pub sticky_used: bool,
 }
 
 #[derive(Debug)]
@@ -79,6 +83,8 @@ pub struct Accumulator {
     /// hashing it.
     last_topic: Option<TopicId>,
     pub(crate) memory: BufferMemory,
+    /// The partitions whose queue is not empty.
+    pub(crate) queued: QueuedPartitions,
     /// Every live batch, queued or in flight.
     pub(crate) locations: HashMap<BatchId, (TopicId, i32)>,
     pub(crate) in_flight: HashMap<BatchId, Batch>,
@@ -115,6 +121,7 @@ impl Accumulator {
             topics: Vec::new(),
             topic_ids: HashMap::new(),
             last_topic: None,
+            queued: QueuedPartitions::default(),
             locations: HashMap::new(),
             in_flight: HashMap::new(),
             next_batch_id: 0,
@@ -167,6 +174,7 @@ impl Accumulator {
                 sticky: StickyPartitioner::new(self.config.batch_size),
                 available: None,
                 compression_ratio: RatioEstimator::new(self.config.compression.codec),
+                sticky_used: false,
             });
             self.topic_ids.insert(name.to_owned(), id);
             id
@@ -325,7 +333,10 @@ impl Accumulator {
             (None, Some(k)) if !self.config.partitioner_ignore_keys => {
                 (partition_for_key(k, num_partitions), false)
             }
-            (None, _) => (topic.sticky_partition(), true),
+            (None, _) => {
+                topic.sticky_used = true;
+                (topic.sticky_partition(), true)
+            }
         };
         let queue = &mut topic.partitions[partition as usize];
 
@@ -341,9 +352,11 @@ impl Accumulator {
                 // Java closes the batch here too, even if the new one cannot be allocated:
                 // the full batch becomes sendable, which is what frees memory.
                 last.closed = true;
+                let closed_bytes = last.builder.size_in_bytes();
                 if let Some(sealer) = &mut self.sealer {
                     sealer.offer(last);
                 }
+                queue.last_batch_bytes = closed_bytes;
             } else {
                 if let Some(size) = exact {
                     if let Err(e) = self.memory.try_reserve(size) {
@@ -377,19 +390,21 @@ impl Accumulator {
             let fill_limit = self.topics[topic_id.index()]
                 .compression_ratio
                 .fill_limit(batch_size, self.config.max_request_size);
-            // Sized for a full batch up front, like Java's pooled buffers: growing a 16 KiB
-            // buffer by doubling would copy it four times per batch. Not beyond a few times
+            let queue = &mut self.topics[topic_id.index()].partitions[partition as usize];
+            // Up to a full batch up front, like Java's pooled buffers: growing a 16 KiB buffer
+            // by doubling would copy it four times per batch. Not beyond a few times
             // batch_size, though: a compressed batch's limit may be most of a request, and a
             // batch that lingers with a few records would hold all of it.
-            let capacity = fill_limit.min(batch_size.saturating_mul(MOST_BATCH_SIZES_UP_FRONT));
-            let mut builder = BatchBuilder::new(timestamp_ms, total.max(capacity));
+            let most = fill_limit.min(batch_size.saturating_mul(MOST_BATCH_SIZES_UP_FRONT));
+            let mut builder =
+                BatchBuilder::new(timestamp_ms, queue.next_batch_capacity(total, most));
             builder.append(timestamp_ms, key, value, headers);
             let mut batch = Batch::new(id, topic_id, partition, builder, now_ms());
             batch.reserved = total;
             batch.fill_limit = fill_limit;
-            let queue = &mut self.topics[topic_id.index()].partitions[partition as usize];
             queue.seen = true;
             queue.batches.push_back(batch);
+            self.queue_changed(topic_id, partition);
             self.locations.insert(id, (topic_id, partition));
             self.metrics.batches_created += 1;
             (id, 0, size, total)
@@ -457,10 +472,9 @@ impl Accumulator {
 
     /// Batches waiting in queues.
     pub fn queued_batches(&self) -> usize {
-        self.topics
+        self.queued
             .iter()
-            .flat_map(|t| &t.partitions)
-            .map(|q| q.batches.len())
+            .map(|(t, p)| self.topics[t.index()].partitions[p as usize].batches.len())
             .sum()
     }
 
@@ -543,10 +557,7 @@ impl Accumulator {
     }
 
     pub fn has_undrained(&self) -> bool {
-        self.topics
-            .iter()
-            .flat_map(|t| &t.partitions)
-            .any(|q| !q.batches.is_empty())
+        !self.queued.is_empty()
     }
 }
 

@@ -446,6 +446,8 @@ fn adaptive_weights_wait_until_every_partition_had_a_batch() {
     });
     fill(&mut acc, "t", 0, 200, 0); // 25 batches
     acc.topics[0].sticky = StickyPartitioner::with_seed(1_000, 42);
+    // The weights are kept only for topics that had unkeyed records, as the loop below adds.
+    acc.topics[0].sticky_used = true;
     acc.ready(0);
     assert_eq!(
         acc.topics[0].sticky.load_range_end(),

@@ -180,6 +180,7 @@ impl Accumulator {
                 .pop_front()
                 .expect("drainable queues have a head");
             batch.closed = true;
+            queue.last_batch_bytes = batch.builder.size_in_bytes();
             if let (Some((producer_id, producer_epoch)), None) = (stamp_with, batch.stamp) {
                 let base_sequence = queue.next_sequence;
                 batch.stamp = Some(ProducerStamp {
@@ -193,6 +194,7 @@ impl Accumulator {
                 queue.track_unacked(base_sequence, batch.id);
             }
             queue.in_flight += 1;
+            self.queue_changed(topic_id, partition);
             size += estimate;
             taken.push(Selected {
                 batch,

@@ -67,9 +67,11 @@ impl Accumulator {
                 .locations
                 .get(&batch_id)
                 .ok_or(AccumulatorError::UnknownBatch(batch_id))?;
-            self.topics[topic.index()].partitions[partition as usize]
+            let batch = self.topics[topic.index()].partitions[partition as usize]
                 .remove(batch_id)
-                .ok_or(AccumulatorError::UnknownBatch(batch_id))?
+                .ok_or(AccumulatorError::UnknownBatch(batch_id))?;
+            self.queue_changed(topic, partition);
+            batch
         };
         self.retire(&batch);
         self.metrics.failed(&batch);
@@ -88,7 +90,9 @@ impl Accumulator {
         batch.retried = true;
         batch.retry_at_ms = now_ms.saturating_add(backoff_ms.max(0));
         self.metrics.retried(&batch);
-        self.topics[batch.topic.index()].partitions[batch.partition as usize].reenqueue(batch);
+        let (topic, partition) = (batch.topic, batch.partition);
+        self.topics[topic.index()].partitions[partition as usize].reenqueue(batch);
+        self.queue_changed(topic, partition);
         Ok(())
     }
 
@@ -169,6 +173,7 @@ impl Accumulator {
             }
             queue.reenqueue(piece);
         }
+        self.queue_changed(original.topic, original.partition);
         self.metrics.split(&original, runs.len());
         Ok(runs)
     }
@@ -176,26 +181,37 @@ impl Accumulator {
     /// Removes queued batches whose first record is at least `delivery_timeout_ms` old, oldest
     /// first per partition (a queue is in creation order, so the scan stops at the first young
     /// batch). In-flight batches are the sender's to time out, through [`Self::fail`].
+    ///
+    /// Called every sender round: it walks the queues only when the oldest head may be due.
     pub fn expire(&mut self, now_ms: i64, delivery_timeout_ms: i64) -> Vec<BatchId> {
         let mut expired = Vec::new();
-        for t in 0..self.topics.len() {
-            for p in 0..self.topics[t].partitions.len() {
-                loop {
-                    let queue = &mut self.topics[t].partitions[p];
-                    let old = queue.batches.front().is_some_and(|b| {
-                        now_ms.saturating_sub(b.created_ms) >= delivery_timeout_ms
-                    });
-                    if !old {
-                        break;
-                    }
-                    let batch = queue.batches.pop_front().expect("checked above");
-                    self.retire(&batch);
-                    self.metrics.records_expired += batch.record_count() as u64;
-                    self.metrics.failed(&batch);
-                    expired.push(batch.id);
+        if !self.queued.may_expire(now_ms, delivery_timeout_ms) {
+            return expired;
+        }
+        let mut oldest_head_ms = i64::MAX;
+        for (topic, partition) in self.queued.to_vec() {
+            loop {
+                let queue = &mut self.topics[topic.index()].partitions[partition as usize];
+                let old = queue
+                    .batches
+                    .front()
+                    .is_some_and(|b| now_ms.saturating_sub(b.created_ms) >= delivery_timeout_ms);
+                if !old {
+                    break;
                 }
+                let batch = queue.batches.pop_front().expect("checked above");
+                self.retire(&batch);
+                self.metrics.records_expired += batch.record_count() as u64;
+                self.metrics.failed(&batch);
+                expired.push(batch.id);
+            }
+            self.queue_changed(topic, partition);
+            let queue = &self.topics[topic.index()].partitions[partition as usize];
+            if let Some(head) = queue.batches.front() {
+                oldest_head_ms = oldest_head_ms.min(head.created_ms);
             }
         }
+        self.queued.set_oldest_head(oldest_head_ms);
         expired
     }
 
@@ -216,6 +232,7 @@ impl Accumulator {
             self.metrics.failed(&batch);
             aborted.push(id);
         }
+        self.queued.clear();
         self.locations.clear();
         self.memory.release(self.memory.used());
         aborted
@@ -225,20 +242,19 @@ impl Accumulator {
     /// saw can simply be failed); returns their ids.
     pub fn abort_undrained(&mut self) -> Vec<BatchId> {
         let mut aborted = Vec::new();
-        for t in 0..self.topics.len() {
-            for p in 0..self.topics[t].partitions.len() {
-                let queue = &mut self.topics[t].partitions[p];
-                let (never_sent, kept): (Vec<Batch>, Vec<Batch>) = queue
-                    .batches
-                    .drain(..)
-                    .partition(|b| b.sealed.is_none() && b.stamp.is_none());
-                queue.batches.extend(kept);
-                for batch in never_sent {
-                    self.retire(&batch);
-                    self.metrics.failed(&batch);
-                    aborted.push(batch.id);
-                }
+        for (topic, partition) in self.queued.to_vec() {
+            let queue = &mut self.topics[topic.index()].partitions[partition as usize];
+            let (never_sent, kept): (Vec<Batch>, Vec<Batch>) = queue
+                .batches
+                .drain(..)
+                .partition(|b| b.sealed.is_none() && b.stamp.is_none());
+            queue.batches.extend(kept);
+            for batch in never_sent {
+                self.retire(&batch);
+                self.metrics.failed(&batch);
+                aborted.push(batch.id);
             }
+            self.queue_changed(topic, partition);
         }
         aborted
     }

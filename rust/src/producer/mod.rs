@@ -22,6 +22,7 @@ pub mod memory;
 pub mod metrics;
 pub mod partitioner;
 pub mod queue;
+mod queued;
 pub mod ratio_estimator;
 mod ready;
 #[cfg(test)]

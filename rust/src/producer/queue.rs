@@ -21,9 +21,26 @@ pub struct PartitionQueue {
     /// The partition received a batch at least once (Java creates its deque then): adaptive
     /// partitioning waits until every partition of the topic has one.
     pub seen: bool,
+    /// Bytes of the partition's last batch closed or drained (0: none yet): the next batch's
+    /// buffer starts that big rather than `batch_size`, so partitions that fill small batches
+    /// (many partitions, a short linger) do not each hold a mostly empty `batch_size` buffer.
+    pub last_batch_bytes: usize,
 }
 
 impl PartitionQueue {
+    /// The buffer to open a batch with, whose first record makes it `first_bytes` long: the
+    /// partition's last batch and a quarter more (`most` when there was none, like Java's
+    /// pooled buffers: growing a 16 KiB buffer by doubling would copy it four times), never
+    /// more than `most` (what the new batch may hold) unless the first record needs it. The
+    /// quarter keeps a batch as big as the last from doubling its buffer for its last records.
+    pub fn next_batch_capacity(&self, first_bytes: usize, most: usize) -> usize {
+        let expected = match self.last_batch_bytes {
+            0 => most,
+            last => last.saturating_add(last / 4).min(most),
+        };
+        expected.max(first_bytes)
+    }
+
     /// True when nothing more can be appended to the queue's last batch (or there is none),
     /// which is when the sticky partitioner may switch without leaving a fractional batch.
     pub fn all_batches_full(&self) -> bool {

@@ -36,33 +36,38 @@ impl Accumulator {
         self.take_compressed();
         let mut check = ReadyCheck::default();
         let mut hand_over = Vec::new();
-        for t in 0..self.topics.len() {
-            let topic = &self.topics[t];
-            for (p, queue) in topic.partitions.iter().enumerate() {
-                match self.readiness(queue, now_ms) {
-                    Readiness::Sendable
-                        if self.sealer.as_ref().is_some_and(|s| {
-                            s.wants(queue.batches.front().expect("sendable queues have a head"))
-                        }) =>
-                    {
-                        hand_over.push((t, p));
-                    }
-                    Readiness::Sendable => check.ready.push((TopicId(t as u32), p as i32)),
-                    Readiness::WaitUntil(at) => {
-                        check.next_ready_ms =
-                            Some(check.next_ready_ms.map_or(at, |next: i64| next.min(at)));
-                    }
-                    Readiness::Blocked => {}
+        // Only the partitions with a batch: any other is `Blocked`.
+        for (t, p) in self.queued.iter() {
+            let queue = &self.topics[t.index()].partitions[p as usize];
+            match self.readiness(queue, now_ms) {
+                Readiness::Sendable
+                    if self.sealer.as_ref().is_some_and(|s| {
+                        s.wants(queue.batches.front().expect("sendable queues have a head"))
+                    }) =>
+                {
+                    hand_over.push((t, p));
                 }
+                Readiness::Sendable => check.ready.push((t, p)),
+                Readiness::WaitUntil(at) => {
+                    check.next_ready_ms =
+                        Some(check.next_ready_ms.map_or(at, |next: i64| next.min(at)));
+                }
+                Readiness::Blocked => {}
             }
-            if self.config.partitioner_adaptive {
-                self.topics[t].refresh_load_stats();
+        }
+        if self.config.partitioner_adaptive {
+            // Keyed records never ask the sticky partitioner: a keyed-only topic's weights
+            // would cost a walk over all its partitions each round for nothing.
+            for topic in self.topics.iter_mut().filter(|t| t.sticky_used) {
+                topic.refresh_load_stats();
             }
         }
         let kept = match &mut self.sealer {
             Some(sealer) => {
                 for (t, p) in hand_over {
-                    let head = self.topics[t].partitions[p].batches.front_mut();
+                    let head = self.topics[t.index()].partitions[p as usize]
+                        .batches
+                        .front_mut();
                     let head = head.expect("sendable queues have a head");
                     head.closed = true;
                     sealer.offer(head);
