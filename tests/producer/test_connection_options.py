@@ -202,7 +202,7 @@ def test_connection_setup_timeout_doubles_per_failure(
             await producer.start()
         await producer.close()
 
-    # Each attempt is logged at DEBUG (WARNING shows a few of them: see test_logging_with_broker.py).
+    # Each attempt is logged at DEBUG (WARNING shows a few: test_logging_with_broker.py).
     with caplog.at_level(logging.DEBUG, logger="ferrokafka.connection"):
         anyio.run(main)
     timeouts = [
