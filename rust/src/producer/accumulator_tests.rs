@@ -1,6 +1,8 @@
 use super::*;
-use crate::producer::partitioner::murmur2;
+use crate::producer::append::record_size_bound;
+use crate::producer::partitioner::{murmur2, partition_for_key};
 use crate::producer::test_support::*;
+use crate::record::{BatchBuilder, Header};
 
 #[test]
 fn records_fill_a_batch_until_the_next_does_not_fit() {

@@ -2,9 +2,9 @@
 //!
 //! - [`partitioner`]: Java-identical murmur2 for keys, the KIP-794 sticky partitioner.
 //! - [`accumulator`]: per-partition batch queues and appends ([`Accumulator`]).
-//! - `ready`, `drain`, `lifecycle`: `impl Accumulator` blocks for readiness, draining
-//!   (sequences, sealing, the Produce request) and what follows (complete, retry, split, fail,
-//!   expire).
+//! - `append`, `ready`, `drain`, `lifecycle`, `compressed`: `impl Accumulator` blocks for
+//!   appending, readiness, draining (sequences, sealing, the Produce request), what follows
+//!   (complete, retry, split, fail, expire) and batches back from the compression workers.
 //! - `config`, [`batch`], [`queue`], [`memory`], [`metrics`], [`error`]: the state those work on.
 //! - [`ratio_estimator`]: how well each topic compresses, hence how full a compressed batch is.
 //! - [`workers`]: the compression worker threads and the mailbox batches come back through.
@@ -13,7 +13,9 @@
 //! each append and leaders with each drain.
 
 pub mod accumulator;
+mod append;
 pub mod batch;
+mod compressed;
 mod config;
 mod drain;
 pub mod error;

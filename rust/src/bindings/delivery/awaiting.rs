@@ -18,8 +18,9 @@ use pyo3::prelude::*;
 use pyo3::types::PyList;
 use pyo3::{PyTraverseError, PyVisit};
 
+use super::fast_path::SendFastPath;
+use super::future::{batch_resolved, DeliveryFuture};
 use super::waiter::TaskWaiter;
-use super::{batch_resolved, DeliveryFuture, SendFastPath};
 
 /// The end of an awaitable: `StopIteration(value)`, built here so that the error is raised
 /// as it is. Left to the interpreter, a tuple (a `RecordMetadata`) would be taken for the
