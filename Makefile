@@ -1,6 +1,6 @@
 # The two commands a new machine needs:
 #   make demo   set up, start a local Kafka from Maven Central jars, produce to it, show the result
-#   make test   set up, then every check: cargo test, clippy, ruff, mypy, stubtest, the docs
+#   make test   set up, then every check: cargo test, clippy, rustdoc, ruff, mypy, stubtest, the docs
 #               site's strict build, pytest, and a quick benchmark run as a smoke test (never
 #               judged on speed)
 #   make docs   the docs site, built into site/ (open site/index.html)
@@ -58,6 +58,7 @@ rust-test:
 	cargo fmt --check
 	cargo test --quiet
 	cargo clippy --quiet --all-targets --features python -- -D warnings
+	RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps --document-private-items
 
 lint:
 	$(VENV)/bin/ruff check python tests benches examples

@@ -55,8 +55,8 @@ impl RatioEstimator {
     /// Learns from a sealed batch of `sealed` bytes (header included) whose builder held
     /// `uncompressed` bytes (header included).
     ///
-    /// Java's rule: a worse ratio raises the estimate by at least [`DETERIORATE_STEP`], a
-    /// better one lowers it by [`IMPROVING_STEP`]; unlike Java, never below the ratio observed,
+    /// Java's rule: a worse ratio raises the estimate by at least `DETERIORATE_STEP`, a
+    /// better one lowers it by `IMPROVING_STEP`; unlike Java, never below the ratio observed,
     /// which keeps a single very compressible batch from overstating the next ones.
     pub fn observe(&mut self, sealed: usize, uncompressed: usize) {
         let Some(observed) = self.observed(sealed, uncompressed) else {
@@ -92,7 +92,7 @@ impl RatioEstimator {
 
     /// The uncompressed size (header included) at which a batch opened now is full: without
     /// a codec `batch_size`; with one, the size whose estimated wire size (header, plus the
-    /// records times the ratio and [`ESTIMATION_FACTOR`]) is `batch_size`, and never more than
+    /// records times the ratio and `ESTIMATION_FACTOR`) is `batch_size`, and never more than
     /// a request can carry in the worst case.
     pub fn fill_limit(&self, batch_size: usize, max_request_size: usize) -> usize {
         if !self.compressing {

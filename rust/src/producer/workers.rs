@@ -76,7 +76,7 @@ impl WorkerPool {
     }
 
     /// The process-wide pool, started by the first producer that compresses: one worker per
-    /// core beyond the event loop's own, at least one, at most [`MAX_WORKERS`].
+    /// core beyond the event loop's own, at least one, at most `MAX_WORKERS`.
     pub fn shared() -> &'static WorkerPool {
         static POOL: OnceLock<WorkerPool> = OnceLock::new();
         POOL.get_or_init(|| {
@@ -249,7 +249,7 @@ impl Sealer {
     /// there are workers: one wake-up of a worker per job, not per batch (appends hand over
     /// many batches between two rounds of the sender, which calls this).
     ///
-    /// Fewer than [`MIN_BATCHES_PER_ROUND`] are not sent: their records are returned, for the
+    /// Fewer than `MIN_BATCHES_PER_ROUND` are not sent: their records are returned, for the
     /// owner to put back and compress at the drain.
     #[must_use = "records not sent to the workers must be put back in their batches"]
     pub fn submit(&mut self) -> Vec<(BatchId, Vec<u8>)> {

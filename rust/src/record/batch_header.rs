@@ -130,7 +130,7 @@ pub(crate) fn write_header(
 
 /// Rewrites producer id / epoch / base sequence / transactional bit in a sealed batch and
 /// recomputes the CRC, without recompressing (for epoch bumps and sequence reassignment on
-/// retry). `sealed` is one batch as [`BatchBuilder::seal`] returns it; a slice shorter than
+/// retry). `sealed` is one batch as [`BatchBuilder::seal`](super::BatchBuilder::seal) returns it; a slice shorter than
 /// a batch header is left alone.
 pub fn restamp(sealed: &mut [u8], stamp: &ProducerStamp) {
     if sealed.len() < RECORD_BATCH_OVERHEAD {
