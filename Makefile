@@ -1,8 +1,8 @@
 # The two commands a new machine needs:
 #   make demo   set up, start a local Kafka from Maven Central jars, produce to it, show the result
-#   make test   set up, then every check: cargo test, clippy, rustdoc, ruff, mypy, stubtest, the docs
-#               site's strict build, pytest, and a quick benchmark run as a smoke test (never
-#               judged on speed)
+#   make test   set up, then every check: cargo test, clippy, rustdoc, ruff, mypy, stubtest, the
+#               docs site's strict build, pytest, and a quick benchmark run as a smoke test
+#               (never judged on speed)
 #   make docs   the docs site, built into site/ (open site/index.html)
 #
 # Everything heavy is cached outside the work tree, so a second run is fast:
