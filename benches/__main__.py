@@ -29,6 +29,8 @@ from benches.workloads import (
 )
 
 HERE = Path(__file__).resolve().parent
+# Hand-written sections kept when a run writes RESULTS.md again: changes measured one by one.
+CHANGES_MD = "changes.md"
 # A run gets a minute to start and stop, plus its records at this slow rate.
 _SLOWEST_RATE = 5_000
 # Thousands of partitions on one broker sharing two cores: far fewer records/s.
@@ -271,6 +273,10 @@ def _publish(
         if breakdown.exists():
             # Written by hand from `--stages` runs (their commands and load are in it).
             text = with_section(text, breakdown.read_text())
+        changes = HERE / CHANGES_MD
+        if changes.exists():
+            # Written by hand: one change against the build before it, with its own command.
+            text = with_section(text, changes.read_text())
         (directory / "RESULTS.md").write_text(text)
     print()
     for rows in table.values():
