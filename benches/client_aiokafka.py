@@ -86,13 +86,7 @@ async def _keyed(producer: AIOKafkaProducer, job: Job) -> Outcome:
 
 
 async def _awaited(producer: AIOKafkaProducer, job: Job) -> Outcome:
-    topic = job.topic
-    send_and_wait = producer.send_and_wait
-
-    async def send_one(value: bytes) -> object:
-        return await send_and_wait(topic, value)
-
-    return await timed_concurrent_senders(job, send_one)
+    return await timed_concurrent_senders(job, producer.send_and_wait)
 
 
 async def _latency(producer: AIOKafkaProducer, job: Job) -> Outcome:

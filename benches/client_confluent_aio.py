@@ -56,13 +56,7 @@ async def _fire_and_forget(producer: AIOProducer, job: Job) -> Outcome:
 
 
 async def _awaited(producer: AIOProducer, job: Job) -> Outcome:
-    topic = job.topic
-    produce = producer.produce
-
-    async def send_one(value: bytes) -> object:
-        return await (await produce(topic, value))
-
-    return await timed_concurrent_senders(job, send_one)
+    return await timed_concurrent_senders(job, producer.produce, awaited_twice=True)
 
 
 async def _latency(producer: AIOProducer, job: Job) -> Outcome:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Callable
-from typing import Any
 
 from benches import stages
 from benches.measure import (
@@ -180,13 +179,7 @@ async def _failures(bulk: BulkDelivery) -> int:
 
 
 async def _awaited(producer: Producer, job: Job) -> Outcome:
-    topic = job.topic
-    send = producer.send
-
-    async def send_one(value: bytes) -> Any:
-        return await send(topic, value)
-
-    return await timed_concurrent_senders(job, send_one)
+    return await timed_concurrent_senders(job, producer.send)
 
 
 async def _latency(producer: Producer, job: Job) -> Outcome:
