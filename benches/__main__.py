@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import importlib.metadata
 import json
 import os
 import shlex
@@ -15,7 +16,7 @@ from typing import Any
 
 from benches import broker_view, environment, report, stages
 from benches.broker import Broker
-from benches.runner import CLIENTS, CLIENTS_BY_KEY, GC_FREEZE_ENV, Client, launch
+from benches.runner import CLIENTS, CLIENTS_BY_KEY, GC_FREEZE_ENV, UVLOOP_ENV, Client, launch
 from benches.soak import with_section, with_soak_section
 from benches.workloads import (
     SLOW_WORKLOADS,
@@ -78,6 +79,12 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
         "with the broker's request log, each request's time on the wire against the broker's; "
         "per-request files go to DIR, the breakdown into results.json. Wraps sender methods of "
         "the benchmarked producer: off by default, as it costs the client a little",
+    )
+    parser.add_argument(
+        "--uvloop",
+        action="store_true",
+        help="the asyncio clients (ferrokafka, aiokafka, confluent-kafka AIOProducer) run on "
+        "uvloop's event loop instead of asyncio's default one",
     )
     parser.add_argument(
         "--gc-freeze",
@@ -168,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     out: Path = args.out
     if args.gc_freeze:
         os.environ[GC_FREEZE_ENV] = "1"
+    if args.uvloop:
+        os.environ[UVLOOP_ENV] = "1"
     if args.stages is not None:
         # Read by the ferrokafka adapter in each run's subprocess.
         os.environ[stages.STAGES_ENV] = str(args.stages.resolve())
@@ -182,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         "quick": args.quick,
         "reps": args.reps,
         "workloads": args.workload_names,
+        "event_loop": f"uvloop {importlib.metadata.version('uvloop')}" if args.uvloop else "",
         "commands": [
             "make native   # or: maturin develop --release (fat LTO)",
             "python -m benches " + shlex.join(arguments),
@@ -260,7 +270,7 @@ def _publish(
             title=title,
             environment=meta["environment"],
             commands=meta["commands"],
-            notes=_method_notes(),
+            notes=_method_notes(meta.get("event_loop") or ""),
             chart=chart_path.name if chart_path.exists() else None,
             commit=meta.get("commit"),
         )
@@ -481,7 +491,8 @@ def _save(path: Path, meta: dict[str, Any], runs: list[dict[str, Any]]) -> None:
     path.write_text(json.dumps({"meta": meta, "runs": runs}, indent=1))
 
 
-def _method_notes() -> list[str]:
+def _method_notes(event_loop: str) -> list[str]:
+    """The method section; `event_loop` names uvloop when the async clients ran on it."""
     return [
         "Each run is one client in its own subprocess, on a fresh topic of "
         f"{TOPIC_PARTITIONS} partitions; clients take turns and repetitions are interleaved.",
@@ -521,13 +532,18 @@ def _method_notes() -> list[str]:
         "-Xlog:gc log that ended during the run. In latency-linger0-request-log the broker's "
         "request logger is at DEBUG during each run (a line per request, parsed for the "
         "run's topic); that costs the broker, so it is a workload of its own.",
-        "Async clients run on asyncio's default loop; their send loops yield to the loop every "
-        "1,000 records. Threaded clients (confluent-kafka Producer, kafka-python) run the "
-        "awaited workload as a window of 1,000 outstanding records. ferrokafka's send_nowait "
-        "retries after 1 ms when buffer_memory is full; confluent-kafka polls on BufferError. "
-        "ferrokafka's 'await produce' row is the README's plain loop (`for v in values: await "
-        "producer.produce(topic, v)`, then flush) with no yields or retries of its own; 'await "
-        "produce_many' hands the whole generator of values to one call.",
+        f"Async clients run on {event_loop or 'asyncio'}'s "
+        f"{'event loop (--uvloop)' if event_loop else 'default loop'}; their send loops yield "
+        "to the loop every 1,000 records. In the awaited workload each of the 1,000 tasks "
+        "awaits the client's own call per record, as a request handler writes it (`await "
+        "send(topic, value)`, aiokafka's `send_and_wait`, AIOProducer's `await (await "
+        "produce(...))`), with no wrapper coroutine of the harness's. Threaded clients "
+        "(confluent-kafka Producer, kafka-python) run it as a window of 1,000 outstanding "
+        "records. ferrokafka's send_nowait retries after 1 ms when buffer_memory is full; "
+        "confluent-kafka polls on BufferError. ferrokafka's 'await produce' row is the "
+        "README's plain loop (`for v in values: await producer.produce(topic, v)`, then "
+        "flush) with no yields or retries of its own; 'await produce_many' hands the whole "
+        "generator of values to one call.",
         "Every client gets the same acks, linger, batch size (16384), compression and "
         "idempotence; other settings are each client's defaults (compression levels included). "
         "confluent-kafka AIOProducer keeps its defaults of gathering 1,000 records or 1 s; "

@@ -9,6 +9,7 @@ peak RSS are the client's alone, as no other client ever ran in that process.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import gc
@@ -205,6 +206,8 @@ def _own_peak_rss_kb(usage: resource.struct_rusage) -> int:
 
 #: Set by ``python -m benches --gc-freeze``: each run freezes its objects before the client starts.
 GC_FREEZE_ENV = "FERROKAFKA_BENCH_GC_FREEZE"
+#: Set by ``python -m benches --uvloop``: each run's asyncio clients run on uvloop's loop.
+UVLOOP_ENV = "FERROKAFKA_BENCH_UVLOOP"
 
 
 class PythonCollections:
@@ -253,6 +256,11 @@ def _child(spec_path: Path, result_path: Path) -> None:
         # What a latency-minded application does once it has started: what exists now is
         # never scanned again, so a full collection costs nothing for the imports' objects.
         gc.freeze()
+    if os.environ.get(UVLOOP_ENV):
+        import uvloop
+
+        # asyncio.run in every client then runs on uvloop; threaded clients are unaffected.
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     collections = PythonCollections()
     gc.callbacks.append(collections.on_gc)
     own_before = resource.getrusage(resource.RUSAGE_SELF)
