@@ -111,7 +111,12 @@ mod tests {
         compress(&input, 9, &mut out).unwrap();
         let mut alone = Vec::new();
         compress(&block, 9, &mut alone).unwrap();
-        assert!(out.len() > alone.len() * 3 / 2, "{} vs {}", out.len(), alone.len());
+        assert!(
+            out.len() > alone.len() * 3 / 2,
+            "{} vs {}",
+            out.len(),
+            alone.len()
+        );
         assert_eq!(decompress(&out, input.len()).unwrap(), input);
     }
 
@@ -128,7 +133,12 @@ mod tests {
             .collect();
         let mut out = Vec::new();
         compress(&noise, -1, &mut out).unwrap();
-        assert!(out.len() <= worst_case(noise.len()), "{} for {}", out.len(), noise.len());
+        assert!(
+            out.len() <= worst_case(noise.len()),
+            "{} for {}",
+            out.len(),
+            noise.len()
+        );
         assert_eq!(decompress(&out, noise.len()).unwrap(), noise);
     }
 }
