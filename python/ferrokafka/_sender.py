@@ -179,6 +179,9 @@ class Sender(ProduceRequests):
         if ids is not None and not ids.ready:
             only = self._resolve_before_bump(tasks)
             if not only:
+                # Batches closed meanwhile still go to the compression workers (their ratio
+                # sizes the batches that open next), so they are sealed once the id is there.
+                self._acc.take_compressed()
                 return min(self._config.retry_backoff_ms, IDLE_TICK_MS, request_wait_ms)
 
         # With every window full nothing can be sent: asking which partitions are ready, and
@@ -187,6 +190,10 @@ class Sender(ProduceRequests):
         # ready partitions left undrained, so with one the question is still asked.)
         windows_full = self._every_window_full() and not self.availability.timeout_ms
         check = None if windows_full else self._acc.ready(now)
+        if windows_full:
+            # Batches closed since the last round go to the compression workers now, not when
+            # a response opens a window: they compress while the requests are out.
+            self._acc.take_compressed()
         ready = check.partitions if check is not None else []
         if only is not None:
             ready = [tp for tp in ready if (tp.topic, tp.partition) in only]

@@ -335,6 +335,7 @@ class SenderStage:
         self.accumulator = _native.Accumulator(
             batch_size=config.batch_size,
             linger_ms=config.linger_ms,
+            compression=config.compression_type,
             idempotent=config.enable_idempotence,
             partitioner_adaptive=False,
         )

@@ -371,3 +371,36 @@ async def test_no_leader_lookups_while_every_window_is_full() -> None:
     assert stage.pool.metadata.lookups == 3
     (second,) = stage.wire.requests
     assert sorted(batch.partition for batch in second.batches) == [1, 2, 3]
+
+
+async def test_batches_closed_while_every_window_is_full_go_to_the_workers() -> None:
+    """The round that skips ready() because the only window is full still sends the batches
+    closed meanwhile to the compression workers, so they compress while the request is out:
+    the workers' wake-up socket becomes readable without another round."""
+    import select
+
+    import anyio
+
+    clock = FakeClock()
+    stage = SenderStage(
+        clock,
+        enable_idempotence=False,
+        acks=1,
+        max_in_flight_requests_per_connection=1,
+        compression_type="lz4",
+    )
+    # The fake wire reads no compressed batch: the window is filled by hand.
+    stage.sender._in_flight[1] = 1
+    # 20 records of 1 KiB per partition: each closes a batch of 15 (16 KiB until a ratio is
+    # learnt), which the append hands over for the workers.
+    for partition in (1, 2):
+        for n in range(20):
+            stage.send("t", partition, b"%04d" % n + b"x" * 1020)
+    wake_fd = stage.accumulator.compression_wake_fd()
+    assert wake_fd is not None
+    async with anyio.create_task_group() as tasks:
+        await stage.sender._round(tasks)
+    assert stage.wire.requests == []
+    readable, _, _ = select.select([wake_fd], [], [], 10.0)
+    assert readable == [wake_fd], "the closed batches never reached the workers"
+    assert stage.accumulator.take_compressed() == 2

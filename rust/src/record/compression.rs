@@ -3,7 +3,7 @@
 //! | codec  | id | framing                                                   | levels (KIP-390)        |
 //! |--------|----|-----------------------------------------------------------|-------------------------|
 //! | none   | 0  | -                                                         | -                       |
-//! | gzip   | 1  | RFC 1952, concatenated members accepted on read            | 1..=9, default -1 (= 6) |
+//! | gzip   | 1  | RFC 1952, 8 KiB window; concatenated members read          | 1..=9, default -1 (= 6) |
 //! | snappy | 2  | xerial snappy-java stream (raw snappy also accepted)       | -                       |
 //! | lz4    | 3  | LZ4 frame, 64 KiB independent blocks, no checksums         | 1..=17, default 9       |
 //! | zstd   | 4  | zstd frame                                                | -131072..=22, default 3 |
