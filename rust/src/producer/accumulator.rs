@@ -18,6 +18,7 @@ use super::partitioner::StickyPartitioner;
 use super::queue::PartitionQueue;
 use super::queued::QueuedPartitions;
 use super::ratio_estimator::RatioEstimator;
+use super::spare_buffers::SpareBuffers;
 use super::workers::{Sealer, WorkerPool};
 use crate::record::Codec;
 
@@ -46,6 +47,8 @@ pub struct Accumulator {
     /// hashing it.
     last_topic: Option<TopicId>,
     pub(crate) memory: BufferMemory,
+    /// Records buffers of batches that are gone, for the next batches to open.
+    pub(crate) spare: SpareBuffers,
     /// The partitions whose queue is not empty.
     pub(crate) queued: QueuedPartitions,
     /// Every live batch, queued or in flight.
@@ -80,6 +83,7 @@ impl Accumulator {
         Ok(Self {
             sealer,
             memory: BufferMemory::new(config.buffer_memory),
+            spare: SpareBuffers::default(),
             config,
             topics: Vec::new(),
             topic_ids: HashMap::new(),

@@ -5,7 +5,8 @@
 //! - `append`, `ready`, `drain`, `lifecycle`, `compressed`: `impl Accumulator` blocks for
 //!   appending, readiness, draining (sequences, sealing, the Produce request), what follows
 //!   (complete, retry, split, fail, expire) and batches back from the compression workers.
-//! - `config`, [`batch`], [`queue`], [`memory`], [`metrics`], [`error`]: the state those work on.
+//! - `config`, [`batch`], [`queue`], [`memory`], [`metrics`], [`error`]: the state those work on;
+//!   [`spare_buffers`]: the records buffers of gone batches, reused by new ones.
 //! - [`ratio_estimator`]: how well each topic compresses, hence how full a compressed batch is.
 //! - [`workers`]: the compression worker threads and the mailbox batches come back through.
 //!
@@ -27,6 +28,7 @@ pub mod queue;
 mod queued;
 pub mod ratio_estimator;
 mod ready;
+pub mod spare_buffers;
 #[cfg(test)]
 mod test_support;
 pub mod workers;
