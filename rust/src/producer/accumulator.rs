@@ -2,13 +2,14 @@
 //! by name, memory counted.
 //!
 //! It never looks at cluster state: partition counts come with each append, leaders with each
-//! drain. Appending lives in `append.rs`, readiness in `ready.rs`, draining in `drain.rs`, the
-//! life of a sent batch in `lifecycle.rs`, batches back from the compression workers in
-//! `compressed.rs`.
+//! drain. Appending lives in `append.rs` (many records in one call: `append_many.rs`),
+//! readiness in `ready.rs`, draining in `drain.rs`, the life of a sent batch in
+//! `lifecycle.rs`, batches back from the compression workers in `compressed.rs`.
 
 use std::collections::HashMap;
 
-pub use super::append::{AppendManyOutcome, Appended, Run};
+pub use super::append::Appended;
+pub use super::append_many::{AppendManyOutcome, BulkAppend, Run};
 use super::batch::{Batch, BatchId, TopicId};
 pub use super::config::AccumulatorConfig;
 use super::error::AccumulatorError;

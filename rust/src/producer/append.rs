@@ -31,28 +31,10 @@ impl Appended {
     }
 }
 
-/// Consecutive records of an `append_many` call that went to one batch: input records
-/// `[start, start + count)` are that batch's records `[first_index, first_index + count)`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Run {
-    pub batch_id: BatchId,
-    pub first_index: u32,
-    pub count: u32,
-}
-
-/// What `append_many` did: records before `appended` are in `runs`; `error` is why it stopped
-/// early (never set when `appended` is 0: the error is returned instead).
-#[derive(Debug, Clone, PartialEq)]
-pub struct AppendManyOutcome {
-    pub runs: Vec<Run>,
-    pub appended: usize,
-    pub error: Option<AccumulatorError>,
-}
-
 impl Accumulator {
     /// Updates the partition count (counts only grow in Kafka; a smaller one from stale
     /// metadata is ignored so queued batches keep their partition).
-    fn update_partition_count(
+    pub(super) fn update_partition_count(
         &mut self,
         id: TopicId,
         num_partitions: i32,
@@ -69,6 +51,7 @@ impl Accumulator {
         }
         Ok(())
     }
+
     /// Appends one record. `partition`: explicit (validated), else murmur2 of the key, else
     /// the sticky partitioner. Keys, values and headers are copied straight into the batch.
     #[allow(clippy::too_many_arguments)]
@@ -115,59 +98,8 @@ impl Accumulator {
         self.append_to(topic, partition, key, value, headers, timestamp_ms, now_ms)
     }
 
-    /// Appends records with one timestamp and no headers, in order, until one fails. The
-    /// first record's failure is returned as the error; a later one stops the run (see
-    /// [`AppendManyOutcome`]) so the caller knows exactly which records are in.
-    pub fn append_many<'a>(
-        &mut self,
-        topic: &str,
-        num_partitions: i32,
-        partition: Option<i32>,
-        records: impl IntoIterator<Item = (Option<&'a [u8]>, Option<&'a [u8]>)>,
-        timestamp_ms: i64,
-        now_ms: i64,
-    ) -> Result<AppendManyOutcome, AccumulatorError> {
-        let topic = self.topic_id_or_insert(topic);
-        self.update_partition_count(topic, num_partitions)?;
-        let mut runs: Vec<Run> = Vec::new();
-        let mut appended = 0;
-        for (key, value) in records {
-            let done =
-                match self.append_to(topic, partition, key, value, &[], timestamp_ms, || now_ms) {
-                    Ok(done) => done,
-                    Err(error) if appended == 0 => return Err(error),
-                    Err(error) => {
-                        return Ok(AppendManyOutcome {
-                            runs,
-                            appended,
-                            error: Some(error),
-                        })
-                    }
-                };
-            appended += 1;
-            match runs.last_mut() {
-                Some(run)
-                    if run.batch_id == done.batch_id
-                        && run.first_index + run.count == done.index =>
-                {
-                    run.count += 1;
-                }
-                _ => runs.push(Run {
-                    batch_id: done.batch_id,
-                    first_index: done.index,
-                    count: 1,
-                }),
-            }
-        }
-        Ok(AppendManyOutcome {
-            runs,
-            appended,
-            error: None,
-        })
-    }
-
     #[allow(clippy::too_many_arguments)]
-    fn append_to(
+    pub(super) fn append_to(
         &mut self,
         topic_id: TopicId,
         partition: Option<i32>,
