@@ -3,8 +3,10 @@
 //! value only while it is appended (the binding reads them in place from a Python list).
 
 use super::accumulator::Accumulator;
+use super::append::Record;
 use super::batch::{BatchId, TopicId};
 use super::error::AccumulatorError;
+use super::partitioner::partition_for_key;
 
 /// Consecutive records of an `append_many` call that went to one batch: input records
 /// `[start, start + count)` are that batch's records `[first_index, first_index + count)`.
@@ -35,6 +37,9 @@ pub struct BulkAppend<'a> {
     now_ms: i64,
     runs: Vec<Run>,
     appended: usize,
+    /// The partition the next unkeyed record goes to, when known without the partitioner:
+    /// the sticky one, while its open batch can take more (see `Accumulator::sticky_stays`).
+    sticky_next: Option<i32>,
 }
 
 impl Accumulator {
@@ -57,6 +62,7 @@ impl Accumulator {
             now_ms,
             runs: Vec::new(),
             appended: 0,
+            sticky_next: None,
         })
     }
 
@@ -85,21 +91,46 @@ impl Accumulator {
 impl BulkAppend<'_> {
     /// Appends the next record, as [`Accumulator::append`] would (partition by key, or
     /// sticky, unless one was given). On an error nothing of that record is appended.
+    ///
+    /// Most records take the shortcut: their partition known at once (given, hashed from the
+    /// key, or the sticky one while it stays), and their size bound within the room of that
+    /// partition's open batch and the free memory. The first record, one that fills a batch
+    /// or opens one, and those near the memory limit go the single append's whole way.
     pub fn push(
         &mut self,
         key: Option<&[u8]>,
         value: Option<&[u8]>,
     ) -> Result<(), AccumulatorError> {
-        let now_ms = self.now_ms;
-        let done = self.acc.append_to(
-            self.topic,
-            self.partition,
+        let record = Record {
             key,
             value,
-            &[],
-            self.timestamp_ms,
-            || now_ms,
-        )?;
+            headers: &[],
+            timestamp_ms: self.timestamp_ms,
+        };
+        let shortcut = self.known_partition(key).and_then(|(partition, sticky)| {
+            self.acc
+                .append_if_room(self.topic, partition, sticky, &record)
+        });
+        let done = if let Some(done) = shortcut {
+            done
+        } else {
+            let now_ms = self.now_ms;
+            self.acc.append_to(
+                self.topic,
+                self.partition,
+                key,
+                value,
+                &[],
+                self.timestamp_ms,
+                || now_ms,
+            )?
+        };
+        if self.partition.is_none() && self.keyless(key) {
+            self.sticky_next = self
+                .acc
+                .sticky_stays(self.topic, done.partition)
+                .then_some(done.partition);
+        }
         self.appended += 1;
         match self.runs.last_mut() {
             Some(run)
@@ -114,6 +145,29 @@ impl BulkAppend<'_> {
             }),
         }
         Ok(())
+    }
+
+    /// The record's partition and whether the sticky partitioner chose it, when known with no
+    /// check left: after a first record went in (the producer is open, the topic's partition
+    /// count is set), for a given partition in range, a key, or the sticky partition while
+    /// it stays.
+    fn known_partition(&self, key: Option<&[u8]>) -> Option<(i32, bool)> {
+        if self.appended == 0 {
+            return None;
+        }
+        let num_partitions = self.acc.topics[self.topic.index()].num_partitions;
+        match (self.partition, key) {
+            (Some(p), _) => (0..num_partitions).contains(&p).then_some((p, false)),
+            (None, Some(k)) if !self.acc.config.partitioner_ignore_keys => {
+                Some((partition_for_key(k, num_partitions), false))
+            }
+            (None, _) => self.sticky_next.map(|p| (p, true)),
+        }
+    }
+
+    /// The partitioner treats the record as unkeyed.
+    fn keyless(&self, key: Option<&[u8]>) -> bool {
+        key.is_none() || self.acc.config.partitioner_ignore_keys
     }
 
     /// Records appended so far.
@@ -142,3 +196,7 @@ impl BulkAppend<'_> {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "append_many_tests.rs"]
+mod tests;
