@@ -176,8 +176,8 @@ impl Accumulator {
         );
         self.memory.force_reserve(size); // within `bound`, checked above
         last.reserved += size;
-        let batch_id = last.id;
-        self.count_appended(topic_id, partition, sticky, size, size);
+        let (batch_id, full, fill_limit) = (last.id, last.is_full(), last.fill_limit);
+        self.count_appended(topic_id, sticky, size, size, (full, fill_limit));
         Some(Appended {
             batch_id,
             index,
@@ -225,8 +225,8 @@ impl Accumulator {
                 let index = last.builder.record_count() as u32;
                 last.builder.append(timestamp_ms, key, value, headers);
                 last.reserved += size;
-                let batch_id = last.id;
-                self.count_appended(topic_id, partition, sticky, size, size);
+                let (batch_id, full, fill_limit) = (last.id, last.is_full(), last.fill_limit);
+                self.count_appended(topic_id, sticky, size, size, (full, fill_limit));
                 return Ok(Appended {
                     batch_id,
                     index,
@@ -260,12 +260,13 @@ impl Accumulator {
         let mut batch = Batch::new(id, topic_id, partition, builder, now_ms());
         batch.reserved = total;
         batch.fill_limit = fill_limit;
+        let full = batch.is_full();
         queue.seen = true;
         queue.batches.push_back(batch);
         self.queue_changed(topic_id, partition);
         self.locations.insert(id, (topic_id, partition));
         self.metrics.batches_created += 1;
-        self.count_appended(topic_id, partition, sticky, size, total);
+        self.count_appended(topic_id, sticky, size, total, (full, fill_limit));
         Ok(Appended {
             batch_id: id,
             index: 0,
@@ -276,14 +277,15 @@ impl Accumulator {
 
     /// What every append ends with: the counts, and the record's share of its batch for the
     /// sticky partitioner (`reserved`: what the record took of the buffer memory, its batch's
-    /// header included when it opened one).
+    /// header included when it opened one). `batch`: whether the batch it went to is full
+    /// now, and its fill limit.
     fn count_appended(
         &mut self,
         topic_id: TopicId,
-        partition: i32,
         sticky: bool,
         record_size: usize,
         reserved: usize,
+        (full, fill_limit): (bool, usize),
     ) {
         self.exhausted = false;
         self.metrics.records_appended += 1;
@@ -291,9 +293,6 @@ impl Accumulator {
         if sticky {
             let batch_size = self.config.batch_size;
             let topic = &mut self.topics[topic_id.index()];
-            let queue = &topic.partitions[partition as usize];
-            let full = queue.all_batches_full();
-            let fill_limit = queue.batches.back().map_or(batch_size, |b| b.fill_limit);
             let counted = on_wire_share(reserved, batch_size, fill_limit);
             let available = topic.available.as_deref();
             topic
