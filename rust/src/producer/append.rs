@@ -31,15 +31,6 @@ impl Appended {
     }
 }
 
-/// A record as the append takes it.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Record<'a> {
-    pub key: Option<&'a [u8]>,
-    pub value: Option<&'a [u8]>,
-    pub headers: &'a [Header<'a>],
-    pub timestamp_ms: i64,
-}
-
 impl Accumulator {
     /// Updates the partition count (counts only grow in Kafka; a smaller one from stale
     /// metadata is ignored so queued batches keep their partition).
@@ -121,6 +112,7 @@ impl Accumulator {
         if self.closed {
             return Err(AccumulatorError::Closed);
         }
+        let batch_size = self.config.batch_size;
         let topic = &mut self.topics[topic_id.index()];
         let num_partitions = topic.num_partitions;
         let (partition, sticky) = match (partition, key) {
@@ -133,47 +125,131 @@ impl Accumulator {
                 (topic.sticky_partition(), true)
             }
         };
-        let record = Record {
-            key,
-            value,
-            headers,
-            timestamp_ms,
-        };
-        match self.append_if_room(topic_id, partition, sticky, &record) {
-            Some(done) => Ok(done),
-            None => self.append_near_limits(topic_id, partition, sticky, &record, now_ms),
+        let queue = &mut topic.partitions[partition as usize];
+
+        let mut appended = None;
+        if let Some(last) = queue.batches.back_mut().filter(|b| !b.closed) {
+            let room = last.fill_limit.saturating_sub(last.builder.size_in_bytes());
+            // The exact size costs a second pass over the record; it only matters near the
+            // end of the batch or of the memory, which most records are far from.
+            let bound = record_size_bound(key, value, headers);
+            let exact = (bound > room || bound > self.memory.available())
+                .then(|| last.builder.size_of_next(timestamp_ms, key, value, headers));
+            if exact.is_some_and(|size| size > room) {
+                // Java closes the batch here too, even if the new one cannot be allocated:
+                // the full batch becomes sendable, which is what frees memory.
+                last.closed = true;
+                let closed_bytes = last.builder.size_in_bytes();
+                if let Some(sealer) = &mut self.sealer {
+                    sealer.offer(last);
+                }
+                queue.last_batch_bytes = closed_bytes;
+            } else {
+                if let Some(size) = exact {
+                    if let Err(e) = self.memory.try_reserve(size) {
+                        self.exhausted = true;
+                        self.metrics.buffer_exhausted += 1;
+                        return Err(buffer_full(e.requested, e.available, self.memory.limit()));
+                    }
+                }
+                let index = last.builder.record_count() as u32;
+                let size = last.builder.append(timestamp_ms, key, value, headers);
+                if exact.is_none() {
+                    self.memory.force_reserve(size); // within `bound`, checked above
+                }
+                last.reserved += size;
+                appended = Some((last.id, index, size, size));
+            }
         }
+        let (batch_id, index, record_size, reserved) = if let Some(a) = appended {
+            a
+        } else {
+            let builder = BatchBuilder::new(timestamp_ms, 0);
+            let size = builder.size_of_next(timestamp_ms, key, value, headers);
+            let total = RECORD_BATCH_OVERHEAD + size;
+            self.check_record_size(total)?;
+            if let Err(e) = self.memory.try_reserve(total) {
+                self.exhausted = true;
+                self.metrics.buffer_exhausted += 1;
+                return Err(buffer_full(e.requested, e.available, self.memory.limit()));
+            }
+            let id = self.allocate_batch_id();
+            let fill_limit = self.topics[topic_id.index()]
+                .compression_ratio
+                .fill_limit(batch_size, self.config.max_request_size);
+            let queue = &mut self.topics[topic_id.index()].partitions[partition as usize];
+            // Up to a full batch up front, like Java's pooled buffers: growing a 16 KiB buffer
+            // by doubling would copy it four times per batch. Not beyond a few times
+            // batch_size, though: a compressed batch's limit may be most of a request, and a
+            // batch that lingers with a few records would hold all of it.
+            let most = fill_limit.min(batch_size.saturating_mul(MOST_BATCH_SIZES_UP_FRONT));
+            let capacity = queue.next_batch_capacity(total, most) - RECORD_BATCH_OVERHEAD;
+            let mut builder = BatchBuilder::with_buffer(timestamp_ms, self.spare.take(capacity));
+            builder.append(timestamp_ms, key, value, headers);
+            let mut batch = Batch::new(id, topic_id, partition, builder, now_ms());
+            batch.reserved = total;
+            batch.fill_limit = fill_limit;
+            queue.seen = true;
+            queue.batches.push_back(batch);
+            self.queue_changed(topic_id, partition);
+            self.locations.insert(id, (topic_id, partition));
+            self.metrics.batches_created += 1;
+            (id, 0, size, total)
+        };
+        self.exhausted = false;
+        self.metrics.records_appended += 1;
+        self.metrics.record_bytes_appended += record_size as u64;
+
+        if sticky {
+            let topic = &mut self.topics[topic_id.index()];
+            let queue = &topic.partitions[partition as usize];
+            let full = queue.all_batches_full();
+            let fill_limit = queue.batches.back().map_or(batch_size, |b| b.fill_limit);
+            let counted = on_wire_share(reserved, batch_size, fill_limit);
+            let available = topic.available.as_deref();
+            topic
+                .sticky
+                .record_appended(counted, full, topic.num_partitions, available);
+        }
+        Ok(Appended {
+            batch_id,
+            index,
+            partition,
+            new_batch: index == 0,
+        })
     }
 
-    /// The common case, on its own for `append_many` too: the record into the open batch of
-    /// `partition` when its size bound fits both the batch's room and the free memory, which
-    /// most records are far from, so neither needs its exact size (a second pass over it).
-    /// `None`, with nothing done, otherwise. `partition` is in range; `sticky`: the sticky
-    /// partitioner chose it.
+    /// [`Self::append_to`]'s common case, for `append_many`'s records after the first: the
+    /// record into the open batch of `partition` when its size bound fits both the batch's
+    /// room and the free memory, so neither needs its exact size. `None`, with nothing done,
+    /// otherwise. `partition` is in range; `sticky`: the sticky partitioner chose it.
+    ///
+    /// It repeats that case (and the counting after it) rather than being called by
+    /// `append_to`: split so, the single append ran 10-15% more instructions (callgrind). The
+    /// property test of `append_many_tests.rs` holds the two to the same result.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn append_if_room(
         &mut self,
         topic_id: TopicId,
         partition: i32,
         sticky: bool,
-        record: &Record<'_>,
+        key: Option<&[u8]>,
+        value: Option<&[u8]>,
+        headers: &[Header<'_>],
+        timestamp_ms: i64,
     ) -> Option<Appended> {
         let topic = &mut self.topics[topic_id.index()];
         let last = topic.partitions[partition as usize]
             .batches
             .back_mut()
             .filter(|b| !b.closed)?;
-        let bound = record_size_bound(record.key, record.value, record.headers);
+        let bound = record_size_bound(key, value, headers);
         let room = last.fill_limit.saturating_sub(last.builder.size_in_bytes());
         if bound > room || bound > self.memory.available() {
             return None;
         }
         let index = last.builder.record_count() as u32;
-        let size = last.builder.append(
-            record.timestamp_ms,
-            record.key,
-            record.value,
-            record.headers,
-        );
+        let size = last.builder.append(timestamp_ms, key, value, headers);
         self.memory.force_reserve(size); // within `bound`, checked above
         last.reserved += size;
         let (batch_id, full, fill_limit) = (last.id, last.is_full(), last.fill_limit);
@@ -186,99 +262,10 @@ impl Accumulator {
         })
     }
 
-    /// A record that may not fit its partition's open batch or the free memory (its exact
-    /// size decides), or that opens a batch.
-    fn append_near_limits(
-        &mut self,
-        topic_id: TopicId,
-        partition: i32,
-        sticky: bool,
-        record: &Record<'_>,
-        now_ms: impl FnOnce() -> i64,
-    ) -> Result<Appended, AccumulatorError> {
-        let Record {
-            key,
-            value,
-            headers,
-            timestamp_ms,
-        } = *record;
-        let batch_size = self.config.batch_size;
-        let queue = &mut self.topics[topic_id.index()].partitions[partition as usize];
-        if let Some(last) = queue.batches.back_mut().filter(|b| !b.closed) {
-            let room = last.fill_limit.saturating_sub(last.builder.size_in_bytes());
-            let size = last.builder.size_of_next(timestamp_ms, key, value, headers);
-            if size > room {
-                // Java closes the batch here too, even if the new one cannot be allocated:
-                // the full batch becomes sendable, which is what frees memory.
-                last.closed = true;
-                let closed_bytes = last.builder.size_in_bytes();
-                if let Some(sealer) = &mut self.sealer {
-                    sealer.offer(last);
-                }
-                queue.last_batch_bytes = closed_bytes;
-            } else {
-                if let Err(e) = self.memory.try_reserve(size) {
-                    self.exhausted = true;
-                    self.metrics.buffer_exhausted += 1;
-                    return Err(buffer_full(e.requested, e.available, self.memory.limit()));
-                }
-                let index = last.builder.record_count() as u32;
-                last.builder.append(timestamp_ms, key, value, headers);
-                last.reserved += size;
-                let (batch_id, full, fill_limit) = (last.id, last.is_full(), last.fill_limit);
-                self.count_appended(topic_id, sticky, size, size, (full, fill_limit));
-                return Ok(Appended {
-                    batch_id,
-                    index,
-                    partition,
-                    new_batch: false,
-                });
-            }
-        }
-        let builder = BatchBuilder::new(timestamp_ms, 0);
-        let size = builder.size_of_next(timestamp_ms, key, value, headers);
-        let total = RECORD_BATCH_OVERHEAD + size;
-        self.check_record_size(total)?;
-        if let Err(e) = self.memory.try_reserve(total) {
-            self.exhausted = true;
-            self.metrics.buffer_exhausted += 1;
-            return Err(buffer_full(e.requested, e.available, self.memory.limit()));
-        }
-        let id = self.allocate_batch_id();
-        let fill_limit = self.topics[topic_id.index()]
-            .compression_ratio
-            .fill_limit(batch_size, self.config.max_request_size);
-        let queue = &mut self.topics[topic_id.index()].partitions[partition as usize];
-        // Up to a full batch up front, like Java's pooled buffers: growing a 16 KiB buffer
-        // by doubling would copy it four times per batch. Not beyond a few times
-        // batch_size, though: a compressed batch's limit may be most of a request, and a
-        // batch that lingers with a few records would hold all of it.
-        let most = fill_limit.min(batch_size.saturating_mul(MOST_BATCH_SIZES_UP_FRONT));
-        let capacity = queue.next_batch_capacity(total, most) - RECORD_BATCH_OVERHEAD;
-        let mut builder = BatchBuilder::with_buffer(timestamp_ms, self.spare.take(capacity));
-        builder.append(timestamp_ms, key, value, headers);
-        let mut batch = Batch::new(id, topic_id, partition, builder, now_ms());
-        batch.reserved = total;
-        batch.fill_limit = fill_limit;
-        let full = batch.is_full();
-        queue.seen = true;
-        queue.batches.push_back(batch);
-        self.queue_changed(topic_id, partition);
-        self.locations.insert(id, (topic_id, partition));
-        self.metrics.batches_created += 1;
-        self.count_appended(topic_id, sticky, size, total, (full, fill_limit));
-        Ok(Appended {
-            batch_id: id,
-            index: 0,
-            partition,
-            new_batch: true,
-        })
-    }
-
-    /// What every append ends with: the counts, and the record's share of its batch for the
-    /// sticky partitioner (`reserved`: what the record took of the buffer memory, its batch's
-    /// header included when it opened one). `batch`: whether the batch it went to is full
-    /// now, and its fill limit.
+    /// What [`Self::append_if_room`] ends with, as `append_to` does: the counts, and the
+    /// record's share of its batch for the sticky partitioner (`reserved`: what the record
+    /// took of the buffer memory). `batch`: whether the batch it went to is full now, and its
+    /// fill limit.
     fn count_appended(
         &mut self,
         topic_id: TopicId,

@@ -3,7 +3,6 @@
 //! value only while it is appended (the binding reads them in place from a Python list).
 
 use super::accumulator::Accumulator;
-use super::append::Record;
 use super::batch::{BatchId, TopicId};
 use super::error::AccumulatorError;
 use super::partitioner::partition_for_key;
@@ -101,15 +100,10 @@ impl BulkAppend<'_> {
         key: Option<&[u8]>,
         value: Option<&[u8]>,
     ) -> Result<(), AccumulatorError> {
-        let record = Record {
-            key,
-            value,
-            headers: &[],
-            timestamp_ms: self.timestamp_ms,
-        };
+        let timestamp_ms = self.timestamp_ms;
         let shortcut = self.known_partition(key).and_then(|(partition, sticky)| {
-            self.acc
-                .append_if_room(self.topic, partition, sticky, &record)
+            let acc = &mut *self.acc;
+            acc.append_if_room(self.topic, partition, sticky, key, value, &[], timestamp_ms)
         });
         let done = if let Some(done) = shortcut {
             done
