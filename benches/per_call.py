@@ -8,6 +8,9 @@ produce` gives the loop a turn every 1,000 records, in which the sender sends th
 filled: that work is in its figure. The parts are measured from Python, so each carries a
 call's own cost too: they show where the time goes, they do not add up exactly.
 
+`send_many` is called with lists of 10,000 records, ``records`` of them rounded down (at least
+one list), and its figure is per record.
+
     python -m benches.per_call [records]
 """
 
@@ -23,6 +26,8 @@ from ferrokafka import DeliveryFuture, Producer
 from ferrokafka.testing import KafkaCluster
 
 ROUNDS = 5
+# Records per `send_many` call, as the benchmark's bulk client sends them.
+BULK = 10_000
 TOPIC = "per-call"
 
 
@@ -44,6 +49,8 @@ async def _measure(servers: str, records: int) -> dict[str, float]:
         batch = producer.send_nowait(TOPIC, value)._batch
         append = producer._accumulator.append
         send_nowait = producer.send_nowait
+        send_many = producer.send_many
+        bulk = [value] * BULK
         produce = producer.produce
 
         def loop() -> None:
@@ -71,6 +78,12 @@ async def _measure(servers: str, records: int) -> dict[str, float]:
             for _ in range(records):
                 send_nowait(TOPIC, value)
 
+        bulk_calls = max(1, records // BULK)
+
+        def bulk_send_many() -> None:
+            for _ in range(bulk_calls):
+                send_many(TOPIC, bulk)
+
         parts: dict[str, Callable[[], None]] = {
             "empty loop": loop,
             "Python call, same arguments": python_call,
@@ -78,13 +91,15 @@ async def _measure(servers: str, records: int) -> dict[str, float]:
             "DeliveryFuture(...) from Python": new_future,
             "Accumulator.append from Python": accumulator_append,
             "send_nowait": fast_send_nowait,
+            "send_many, per record": bulk_send_many,
         }
         times: dict[str, list[float]] = {name: [] for name in [*parts, "await produce"]}
         for _ in range(ROUNDS):
             for name, run in parts.items():
                 started = time.thread_time_ns()
                 run()
-                times[name].append((time.thread_time_ns() - started) / records)
+                count = bulk_calls * BULK if run is bulk_send_many else records
+                times[name].append((time.thread_time_ns() - started) / count)
                 await asyncio.sleep(0)
             started = time.thread_time_ns()
             for _ in range(records):

@@ -13,6 +13,7 @@ use super::accumulator_errors::{
     accumulator_error, bulk_arguments, headers_argument, partition_argument,
 };
 use super::accumulator_results::{BatchEvent, BatchRun, FailedBatch, ReadyCheck, TopicPartition};
+use super::bulk_items::Item;
 use super::errors::config_error;
 use crate::producer::workers::hand_over_from;
 use crate::producer::{Accumulator, AccumulatorConfig, AccumulatorError, BatchId, Route, TopicId};
@@ -158,28 +159,30 @@ impl PyAccumulator {
     ) -> PyResult<Vec<Py<BatchRun>>> {
         let partition = partition_argument(topic, partition, Some(num_partitions))?;
         let (values, keys) = bulk_arguments(topic, values, keys)?;
-        let outcome = match &keys {
-            Some(keys) => self.inner.append_many(
-                topic,
-                num_partitions,
-                partition,
-                keys.iter()
-                    .zip(&values)
-                    .map(|(k, v)| (k.as_deref(), v.as_deref())),
-                timestamp_ms,
-                now_ms,
-            ),
-            None => self.inner.append_many(
-                topic,
-                num_partitions,
-                partition,
-                values.iter().map(|v| (None, v.as_deref())),
-                timestamp_ms,
-                now_ms,
-            ),
-        };
-        let outcome = outcome.map_err(|err| accumulator_error(&err, Some(topic)))?;
-        BatchRun::list(py, &outcome.runs)
+        let refused = |err: AccumulatorError| accumulator_error(&err, Some(topic));
+        let mut bulk = self
+            .inner
+            .bulk_append(topic, num_partitions, partition, timestamp_ms, now_ms)
+            .map_err(refused)?;
+        for index in 0..values.len() {
+            // Both are checked: an item is missing only if the argument changed meanwhile,
+            // which nothing can do; then the records before it are what went in.
+            let Some(value) = values.get(index) else {
+                break;
+            };
+            let key = match &keys {
+                Some(keys) => match keys.get(index) {
+                    Some(key) => Some(key),
+                    None => break,
+                },
+                None => None,
+            };
+            if let Err(err) = bulk.push(key.as_ref().and_then(Item::bytes), value.bytes()) {
+                let outcome = bulk.stop(err).map_err(refused)?;
+                return BatchRun::list(py, &outcome.runs);
+            }
+        }
+        BatchRun::list(py, &bulk.finish().runs)
     }
 
     /// The topic and partition of a queued or in-flight batch; `KeyError` once it is gone.

@@ -10,6 +10,7 @@ use pyo3::prelude::*;
 use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
 use pyo3::types::{PyInt, PyString};
 
+use super::bulk_items::BulkItems;
 use super::errors::{
     buffer_full_error, config_error, partition_out_of_range_error, producer_closed_error,
     record_too_large_error, serialization_error,
@@ -131,11 +132,11 @@ pub fn headers_argument(topic: &str, headers: Option<&Bound<'_, PyAny>>) -> PyRe
 
 /// The `values` and `keys` of a bulk append: bytes or None each, no serializer applied, and as
 /// many keys as values.
-pub fn bulk_arguments(
+pub fn bulk_arguments<'py>(
     topic: &str,
-    values: &Bound<'_, PyAny>,
-    keys: Option<&Bound<'_, PyAny>>,
-) -> PyResult<(BulkItems, Option<BulkItems>)> {
+    values: &Bound<'py, PyAny>,
+    keys: Option<&Bound<'py, PyAny>>,
+) -> PyResult<(BulkItems<'py>, Option<BulkItems<'py>>)> {
     let values = bulk_argument(topic, "values", values)?;
     let Some(keys) = keys.filter(|k| !k.is_none()) else {
         return Ok((values, None));
@@ -155,14 +156,20 @@ pub fn bulk_arguments(
     Ok((values, Some(keys)))
 }
 
-type BulkItems = Vec<Option<PyBackedBytes>>;
-
-fn bulk_argument(topic: &str, what: &str, items: &Bound<'_, PyAny>) -> PyResult<BulkItems> {
+fn bulk_argument<'py>(
+    topic: &str,
+    what: &str,
+    items: &Bound<'py, PyAny>,
+) -> PyResult<BulkItems<'py>> {
+    if let Some(in_place) = BulkItems::in_place(items) {
+        return Ok(in_place);
+    }
     if items.is_instance_of::<PyString>() {
         return Err(bulk_error(topic, what, "a str, not a sequence of bytes"));
     }
     items
         .extract()
+        .map(BulkItems::Converted)
         .map_err(|err: PyErr| bulk_error(topic, what, &err.value(items.py()).to_string()))
 }
 

@@ -6,6 +6,7 @@ use pyo3::prelude::*;
 mod accumulator;
 mod accumulator_errors;
 mod accumulator_results;
+mod bulk_items;
 mod delivery;
 mod errors;
 mod key_hash;

@@ -2,13 +2,14 @@
 //! by name, memory counted.
 //!
 //! It never looks at cluster state: partition counts come with each append, leaders with each
-//! drain. Appending lives in `append.rs`, readiness in `ready.rs`, draining in `drain.rs`, the
-//! life of a sent batch in `lifecycle.rs`, batches back from the compression workers in
-//! `compressed.rs`.
+//! drain. Appending lives in `append.rs` (many records in one call: `append_many.rs`),
+//! readiness in `ready.rs`, draining in `drain.rs`, the life of a sent batch in
+//! `lifecycle.rs`, batches back from the compression workers in `compressed.rs`.
 
 use std::collections::HashMap;
 
-pub use super::append::{AppendManyOutcome, Appended, Run};
+pub use super::append::Appended;
+pub use super::append_many::{AppendManyOutcome, BulkAppend, Run};
 use super::batch::{Batch, BatchId, TopicId};
 pub use super::config::AccumulatorConfig;
 use super::error::AccumulatorError;
@@ -18,6 +19,7 @@ use super::partitioner::StickyPartitioner;
 use super::queue::PartitionQueue;
 use super::queued::QueuedPartitions;
 use super::ratio_estimator::RatioEstimator;
+use super::spare_buffers::SpareBuffers;
 use super::workers::{Sealer, WorkerPool};
 use crate::record::Codec;
 
@@ -46,6 +48,8 @@ pub struct Accumulator {
     /// hashing it.
     last_topic: Option<TopicId>,
     pub(crate) memory: BufferMemory,
+    /// Records buffers of batches that are gone, for the next batches to open.
+    pub(crate) spare: SpareBuffers,
     /// The partitions whose queue is not empty.
     pub(crate) queued: QueuedPartitions,
     /// Every live batch, queued or in flight.
@@ -80,6 +84,7 @@ impl Accumulator {
         Ok(Self {
             sealer,
             memory: BufferMemory::new(config.buffer_memory),
+            spare: SpareBuffers::default(),
             config,
             topics: Vec::new(),
             topic_ids: HashMap::new(),

@@ -37,6 +37,13 @@ impl Accumulator {
         self.memory.release(batch.reserved);
     }
 
+    /// Keeps the records buffer of a batch that is gone for a batch opened later (see
+    /// `spare_buffers.rs`); call after [`Self::retire`], whose release makes the room.
+    fn recycle(&mut self, mut batch: Batch) {
+        let room = self.memory.limit().saturating_sub(self.memory.used());
+        self.spare.put(batch.builder.take_records(), room);
+    }
+
     /// The broker stored the batch. Returns each record's timestamp in index order: the
     /// broker's `log_append_time_ms` for `LogAppendTime` topics (when not -1), else `CreateTime`.
     /// Offsets are the response's base offset plus the index.
@@ -49,11 +56,13 @@ impl Accumulator {
         self.retire(&batch);
         self.metrics.records_completed += batch.record_count() as u64;
         self.metrics.batches_completed += 1;
-        Ok(if log_append_time_ms >= 0 {
+        let timestamps = if log_append_time_ms >= 0 {
             vec![log_append_time_ms; batch.record_count()]
         } else {
             batch.timestamps()
-        })
+        };
+        self.recycle(batch);
+        Ok(timestamps)
     }
 
     /// Fails a batch, queued or in flight; returns its record count. Sequences are not
@@ -75,7 +84,9 @@ impl Accumulator {
         };
         self.retire(&batch);
         self.metrics.failed(&batch);
-        Ok(batch.record_count())
+        let records = batch.record_count();
+        self.recycle(batch);
+        Ok(records)
     }
 
     /// Puts an in-flight batch back at the head of its queue, not drained again before
@@ -204,6 +215,7 @@ impl Accumulator {
                 self.metrics.records_expired += batch.record_count() as u64;
                 self.metrics.failed(&batch);
                 expired.push(batch.id);
+                self.recycle(batch);
             }
             self.queue_changed(topic, partition);
             let queue = &self.topics[topic.index()].partitions[partition as usize];
@@ -253,6 +265,7 @@ impl Accumulator {
                 self.retire(&batch);
                 self.metrics.failed(&batch);
                 aborted.push(batch.id);
+                self.recycle(batch);
             }
             self.queue_changed(topic, partition);
         }

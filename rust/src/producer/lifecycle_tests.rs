@@ -21,6 +21,58 @@ fn drain_ids(acc: &mut Accumulator, routing: &[Route], now: i64) -> Vec<BatchId>
 }
 
 #[test]
+fn a_gone_batch_lends_its_buffer_to_the_next_batch() {
+    let mut acc = accumulator(config());
+    fill(&mut acc, "t", 0, 3, 0);
+    let routing = routes(&acc, "t", 1);
+    let id = drain_ids(&mut acc, &routing, 100)[0];
+    let buffer = acc.in_flight[&id].builder.records_bytes().as_ptr();
+    acc.complete(id, -1).unwrap();
+    assert_eq!(acc.spare.len(), 1);
+    assert!(acc.spare.bytes() <= acc.available_memory());
+    let next = fill(&mut acc, "t", 2, 1, 0);
+    let batch = &acc.topics[0].partitions[2].batches[0];
+    assert_eq!(batch.id, batch_of(next[0]));
+    assert_eq!(batch.builder.records_bytes().as_ptr(), buffer);
+    assert!(acc.spare.is_empty());
+    assert_eq!(decoded_records(&mut acc, 2), [value(0)]);
+    assert_memory_exact(&acc);
+
+    // Failed, expired and aborted batches give theirs back too, within buffer_memory.
+    for partition in [0, 1, 3] {
+        fill(&mut acc, "t", partition, 1, 0);
+    }
+    let queued = acc.topics[0].partitions[1].batches[0].id;
+    acc.fail(queued).unwrap();
+    assert_eq!(acc.spare.len(), 1);
+    assert_eq!(acc.expire(10_000, 1).len(), 2);
+    assert_eq!(acc.spare.len(), 3);
+    let mut small = accumulator(AccumulatorConfig {
+        buffer_memory: 1_200,
+        ..config()
+    });
+    fill(&mut small, "t", 0, 1, 0);
+    fill(&mut small, "t", 1, 1, 0);
+    small.abort_undrained();
+    assert_eq!(
+        small.spare.len(),
+        1,
+        "two batch_size buffers exceed buffer_memory=1,200"
+    );
+}
+
+/// The values of the batch drained from `partition` of topic "t".
+fn decoded_records(acc: &mut Accumulator, partition: i32) -> Vec<Vec<u8>> {
+    let routing = [route(acc, "t", partition, 1)];
+    let id = drain_ids(acc, &routing, 100)[0];
+    decoded(acc, id)
+        .records
+        .into_iter()
+        .map(|r| r.value.unwrap())
+        .collect()
+}
+
+#[test]
 fn complete_releases_memory_and_returns_timestamps() {
     let mut acc = accumulator(config());
     let handles = fill(&mut acc, "t", 0, 3, 0);

@@ -1,9 +1,9 @@
 //! `buffer.memory` accounting: the bytes of every record held by the accumulator, counted
 //! exactly from append until its batch completes, fails, expires or is aborted.
 //!
-//! Unlike Java's `BufferPool` nothing is pooled: batches own growable buffers and this is only
-//! a counter. Waiting for space is the caller's job (Python awaits a batch completion and
-//! retries), so there is no blocking here.
+//! Unlike Java's `BufferPool` this is only a counter: batches own growable buffers (the
+//! buffers of gone batches are kept apart, in `spare_buffers.rs`). Waiting for space is the
+//! caller's job (Python awaits a batch completion and retries), so there is no blocking here.
 
 /// Not enough free buffer memory for a reservation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,10 +2,12 @@
 //!
 //! - [`partitioner`]: Java-identical murmur2 for keys, the KIP-794 sticky partitioner.
 //! - [`accumulator`]: per-partition batch queues and appends ([`Accumulator`]).
-//! - `append`, `ready`, `drain`, `lifecycle`, `compressed`: `impl Accumulator` blocks for
-//!   appending, readiness, draining (sequences, sealing, the Produce request), what follows
-//!   (complete, retry, split, fail, expire) and batches back from the compression workers.
-//! - `config`, [`batch`], [`queue`], [`memory`], [`metrics`], [`error`]: the state those work on.
+//! - `append`, `append_many`, `ready`, `drain`, `lifecycle`, `compressed`: `impl Accumulator`
+//!   blocks for appending (one record, or many of a topic in one call), readiness, draining
+//!   (sequences, sealing, the Produce request), what follows (complete, retry, split, fail,
+//!   expire) and batches back from the compression workers.
+//! - `config`, [`batch`], [`queue`], [`memory`], [`metrics`], [`error`]: the state those work on;
+//!   [`spare_buffers`]: the records buffers of gone batches, reused by new ones.
 //! - [`ratio_estimator`]: how well each topic compresses, hence how full a compressed batch is.
 //! - [`workers`]: the compression worker threads and the mailbox batches come back through.
 //!
@@ -14,6 +16,7 @@
 
 pub mod accumulator;
 mod append;
+mod append_many;
 pub mod batch;
 mod compressed;
 mod config;
@@ -27,11 +30,14 @@ pub mod queue;
 mod queued;
 pub mod ratio_estimator;
 mod ready;
+pub mod spare_buffers;
 #[cfg(test)]
 mod test_support;
 pub mod workers;
 
-pub use accumulator::{Accumulator, AccumulatorConfig, AppendManyOutcome, Appended, Run};
+pub use accumulator::{
+    Accumulator, AccumulatorConfig, AppendManyOutcome, Appended, BulkAppend, Run,
+};
 pub use batch::{BatchId, TopicId};
 pub use drain::{DrainSelection, Drained, Route};
 pub use error::AccumulatorError;

@@ -44,6 +44,18 @@ impl BatchBuilder {
         }
     }
 
+    /// A builder whose records go into `buffer`, emptied first: a buffer that held an earlier
+    /// batch keeps its memory pages, which a fresh allocation this large would fault in again.
+    pub fn with_buffer(base_timestamp: i64, mut buffer: Vec<u8>) -> Self {
+        buffer.clear();
+        BatchBuilder {
+            base_timestamp,
+            max_timestamp: NO_TIMESTAMP,
+            records: buffer,
+            timestamps: Vec::new(),
+        }
+    }
+
     /// Exact encoded size of a record if appended now (used for the `batch_size` fit check
     /// before appending).
     pub fn size_of_next(
