@@ -113,12 +113,21 @@ impl Awaiting {
     }
 }
 
-/// Where a `SendCall` is.
+/// Where a `SendCall` is. A finished call holds nothing, so that freeing it releases nothing.
 enum Step {
-    /// Not run yet: the record's topic, value and key.
-    Start(Py<PyAny>, Py<PyAny>, Py<PyAny>),
+    /// Not run yet: the producer's path and the record's topic, value and key.
+    Start {
+        path: Py<SendFastPath>,
+        topic: Py<PyAny>,
+        value: Py<PyAny>,
+        key: Py<PyAny>,
+    },
     /// Appended; waiting for the batch's end (`send`), on this waiter once one was yielded.
-    Waiting(DeliveryFuture, Option<Py<TaskWaiter>>),
+    Waiting {
+        path: Py<SendFastPath>,
+        future: DeliveryFuture,
+        waiter: Option<Py<TaskWaiter>>,
+    },
     /// Off the fast path: the Python coroutine doing the work, stepped by this object.
     Delegating(Py<PyAny>),
     Finished,
@@ -137,7 +146,6 @@ pub enum Returns {
 /// bytes, created by `SendFastPath`. The Python object around it (the coroutine protocol's
 /// `send`, `throw`, `close`, `__await__`) is `coroutine_type`'s.
 pub struct SendCall {
-    path: Py<SendFastPath>,
     returns: Returns,
     step: Step,
 }
@@ -151,10 +159,25 @@ impl SendCall {
         key: Py<PyAny>,
     ) -> Self {
         Self {
-            path,
             returns,
-            step: Step::Start(topic, value, key),
+            step: Step::Start {
+                path,
+                topic,
+                value,
+                key,
+            },
         }
+    }
+
+    /// Not run yet. Its first step creates and drops no `Py` handle but through `drop_ref`
+    /// (errors aside), which `coroutine_type` relies on to run it without pyo3's attach.
+    pub fn starting(&self) -> bool {
+        matches!(self.step, Step::Start { .. })
+    }
+
+    /// Holds no object (finished, or cleared by the collector).
+    pub fn is_empty(&self) -> bool {
+        matches!(self.step, Step::Finished)
     }
 
     /// One step with `value` sent in (asyncio sends None at every step; only a delegated
@@ -166,7 +189,7 @@ impl SendCall {
             _ => self.advance(py),
         };
         if !matches!(result, Ok(Stepped::Yield(_))) {
-            self.step = Step::Finished;
+            std::mem::replace(&mut self.step, Step::Finished).release(py);
         }
         result
     }
@@ -174,29 +197,42 @@ impl SendCall {
     fn advance<'py>(&mut self, py: Python<'py>) -> PyResult<Stepped<'py>> {
         loop {
             match &self.step {
-                Step::Start(topic, value, key) => {
-                    let path = self.path.get();
+                Step::Start {
+                    path,
+                    topic,
+                    value,
+                    key,
+                } => {
+                    let fast = path.get();
                     let (topic, value, key) = (topic.bind(py), value.bind(py), key.bind(py));
                     // produce's turn to yield: the Python coroutine gives it.
-                    let turn = self.returns == Returns::Future && !path.take_credit();
+                    let turn = self.returns == Returns::Future && !fast.take_credit();
                     let appended = if turn {
                         None
                     } else {
-                        path.try_send_here(py, topic, value, key)?
+                        fast.try_send_here(py, topic, value, key)?
                     };
-                    match appended {
+                    let next = match appended {
                         Some(future) if self.returns == Returns::Future => {
                             return Ok(Stepped::Return(Bound::new(py, future)?.into_any()));
                         }
-                        Some(future) => self.step = Step::Waiting(future, None),
-                        None => {
-                            let coroutine =
-                                path.slow_call(py, self.returns, turn, topic, value, key)?;
-                            self.step = Step::Delegating(coroutine.unbind());
-                        }
-                    }
+                        Some(future) => Step::Waiting {
+                            path: path.clone_ref(py),
+                            future,
+                            waiter: None,
+                        },
+                        None => Step::Delegating(
+                            fast.slow_call(py, self.returns, turn, topic, value, key)?
+                                .unbind(),
+                        ),
+                    };
+                    std::mem::replace(&mut self.step, next).release(py);
                 }
-                Step::Waiting(future, waiter) => {
+                Step::Waiting {
+                    path,
+                    future,
+                    waiter,
+                } => {
                     // Woken by a delivered batch: its outcome came with the waiter.
                     if let Some(outcome) = waiter
                         .as_ref()
@@ -209,9 +245,11 @@ impl SendCall {
                     if batch_resolved(batch)? {
                         return Ok(Stepped::Return(future.delivered_metadata(py)?));
                     }
-                    let path = self.path.get();
-                    let waiter = new_waiter(batch, path.event_loop()?)?;
-                    if let Step::Waiting(_, waiting) = &mut self.step {
+                    let waiter = new_waiter(batch, path.get().event_loop()?)?;
+                    if let Step::Waiting {
+                        waiter: waiting, ..
+                    } = &mut self.step
+                    {
                         *waiting = Some(waiter.clone().unbind());
                     }
                     return Ok(Stepped::Yield(waiter.into_any()));
@@ -272,27 +310,69 @@ impl SendCall {
     /// The objects this call holds, for the garbage collector.
     pub fn references(&self) -> impl Iterator<Item = *mut pyo3::ffi::PyObject> + '_ {
         let held: [Option<*mut pyo3::ffi::PyObject>; 4] = match &self.step {
-            Step::Start(topic, value, key) => [
+            Step::Start {
+                path,
+                topic,
+                value,
+                key,
+            } => [
+                Some(path.as_ptr()),
                 Some(topic.as_ptr()),
                 Some(value.as_ptr()),
                 Some(key.as_ptr()),
-                None,
             ],
-            Step::Waiting(future, waiter) => [
+            Step::Waiting {
+                path,
+                future,
+                waiter,
+            } => [
+                Some(path.as_ptr()),
                 Some(future.batch.as_ptr()),
                 waiter.as_ref().map(Py::as_ptr),
-                None,
                 None,
             ],
             Step::Delegating(coroutine) => [Some(coroutine.as_ptr()), None, None, None],
             Step::Finished => [None; 4],
         };
-        std::iter::once(self.path.as_ptr()).chain(held.into_iter().flatten())
+        held.into_iter().flatten()
     }
 
-    /// Drops what the call holds but its producer's path (the garbage collector breaking a
-    /// cycle): the call is finished.
+    /// Drops what the call holds (the garbage collector breaking a cycle): the call is
+    /// finished.
     pub fn clear(&mut self) {
         self.step = Step::Finished;
+    }
+}
+
+impl Step {
+    /// Drops the step's handles with `drop_ref`, which releases them at once whether or not
+    /// pyo3 counts this thread as attached (a plain drop would defer them then).
+    fn release(self, py: Python<'_>) {
+        match self {
+            Step::Start {
+                path,
+                topic,
+                value,
+                key,
+            } => {
+                path.drop_ref(py);
+                topic.drop_ref(py);
+                value.drop_ref(py);
+                key.drop_ref(py);
+            }
+            Step::Waiting {
+                path,
+                future,
+                waiter,
+            } => {
+                path.drop_ref(py);
+                if let Some(waiter) = waiter {
+                    waiter.drop_ref(py);
+                }
+                drop(future);
+            }
+            Step::Delegating(coroutine) => coroutine.drop_ref(py),
+            Step::Finished => {}
+        }
     }
 }
