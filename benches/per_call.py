@@ -5,8 +5,10 @@ The sender is kept nearly idle (linger 60 s, batches of 512 KiB, under the broke
 ``max.message.bytes``; a 1 GiB buffer), so that mostly the call is measured: CPU time of the
 calling thread (`thread_time_ns`) around a loop of each kind, median of five rounds. `await
 produce` gives the loop a turn every 1,000 records, in which the sender sends the batches that
-filled: that work is in its figure. The parts are measured from Python, so each carries a
-call's own cost too: they show where the time goes, they do not add up exactly.
+filled: that work is in its figure, so it is compared with `send_nowait` giving the loop the
+same turns (`await asyncio.sleep(0)` every 1,000 records), each loop started with nothing
+queued (a flush before it, outside the timed part). The parts are measured from Python, so
+each carries a call's own cost too: they show where the time goes, they do not add up exactly.
 
 `send_many` is called with lists of 10,000 records, ``records`` of them rounded down (at least
 one list), and its figure is per record.
@@ -20,9 +22,10 @@ import asyncio
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from ferrokafka import DeliveryFuture, Producer
+from ferrokafka._enqueue import YIELD_EVERY
 from ferrokafka.testing import KafkaCluster
 
 ROUNDS = 5
@@ -93,7 +96,22 @@ async def _measure(servers: str, records: int) -> dict[str, float]:
             "send_nowait": fast_send_nowait,
             "send_many, per record": bulk_send_many,
         }
-        times: dict[str, list[float]] = {name: [] for name in [*parts, "await produce"]}
+
+        async def send_nowait_with_turns() -> None:
+            for i in range(records):
+                send_nowait(TOPIC, value)
+                if i % YIELD_EVERY == YIELD_EVERY - 1:
+                    await asyncio.sleep(0)
+
+        async def await_produce() -> None:
+            for _ in range(records):
+                await produce(TOPIC, value)
+
+        awaited: dict[str, Callable[[], Awaitable[None]]] = {
+            f"send_nowait, a turn per {YIELD_EVERY:,}": send_nowait_with_turns,
+            "await produce": await_produce,
+        }
+        times: dict[str, list[float]] = {name: [] for name in [*parts, *awaited]}
         for _ in range(ROUNDS):
             for name, run in parts.items():
                 started = time.thread_time_ns()
@@ -101,10 +119,11 @@ async def _measure(servers: str, records: int) -> dict[str, float]:
                 count = bulk_calls * BULK if run is bulk_send_many else records
                 times[name].append((time.thread_time_ns() - started) / count)
                 await asyncio.sleep(0)
-            started = time.thread_time_ns()
-            for _ in range(records):
-                await produce(TOPIC, value)
-            times["await produce"].append((time.thread_time_ns() - started) / records)
+            for name, run_awaited in awaited.items():
+                await producer.flush()
+                started = time.thread_time_ns()
+                await run_awaited()
+                times[name].append((time.thread_time_ns() - started) / records)
             await producer.flush()
         return {name: statistics.median(values) for name, values in times.items()}
 

@@ -1,17 +1,18 @@
 //! The per-record objects of `Producer.send_nowait`: `DeliveryFuture` (`future`), and
 //! `SendFastPath` (`fast_path`), the callable that takes the common case (bytes in, no headers,
 //! known topic) from the Python call to the appended record without running any Python code;
-//! its `send` and `produce` return the native awaitables of `awaiting`, and `send`'s wait for
-//! its batch is `waiter`'s.
+//! its `send` and `produce` return the native awaitables of `awaiting` (the Python type of
+//! `SendCall` is `coroutine_type`'s), and `send`'s wait for its batch is `waiter`'s.
 
 mod awaiting;
+mod coroutine_type;
 mod fast_path;
 mod future;
 mod waiter;
 
 use pyo3::prelude::*;
 
-use awaiting::{Awaiting, SendCall};
+use awaiting::Awaiting;
 use fast_path::SendFastPath;
 use future::DeliveryFuture;
 use waiter::TaskWaiter;
@@ -21,7 +22,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<DeliveryFuture>()?;
     m.add_class::<SendFastPath>()?;
     m.add_class::<Awaiting>()?;
-    m.add_class::<SendCall>()?;
+    coroutine_type::register(m)?;
     m.add_class::<TaskWaiter>()?;
     Ok(())
 }

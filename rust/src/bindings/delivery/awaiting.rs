@@ -13,11 +13,12 @@
 //! (options, unknown topic, a full buffer, another thread, the producer's turn to yield) is
 //! handed to the Python coroutine with the same arguments, and this object steps it.
 
-use pyo3::exceptions::{PyRuntimeError, PyStopIteration};
+use pyo3::exceptions::{PyBaseException, PyRuntimeError, PyStopIteration};
 use pyo3::prelude::*;
-use pyo3::types::PyList;
+use pyo3::types::{PyList, PyTuple};
 use pyo3::{PyTraverseError, PyVisit};
 
+use super::coroutine_type::{iter_send, Stepped};
 use super::fast_path::SendFastPath;
 use super::future::{batch_resolved, DeliveryFuture};
 use super::waiter::TaskWaiter;
@@ -26,7 +27,7 @@ use super::waiter::TaskWaiter;
 /// as it is. Left to the interpreter, a tuple (a `RecordMetadata`) would be taken for the
 /// exception's arguments, and wrapping it in one more tuple costs that tuple and a deferred
 /// construction.
-fn stop_with(value: Bound<'_, PyAny>) -> PyResult<PyErr> {
+pub(super) fn stop_with(value: Bound<'_, PyAny>) -> PyResult<PyErr> {
     let py = value.py();
     let stop = py.get_type::<PyStopIteration>().call1((value,))?;
     Ok(PyErr::from_value(stop))
@@ -112,12 +113,21 @@ impl Awaiting {
     }
 }
 
-/// Where a `SendCall` is.
+/// Where a `SendCall` is. A finished call holds nothing, so that freeing it releases nothing.
 enum Step {
-    /// Not run yet: the record's topic, value and key.
-    Start(Py<PyAny>, Py<PyAny>, Py<PyAny>),
+    /// Not run yet: the producer's path and the record's topic, value and key.
+    Start {
+        path: Py<SendFastPath>,
+        topic: Py<PyAny>,
+        value: Py<PyAny>,
+        key: Py<PyAny>,
+    },
     /// Appended; waiting for the batch's end (`send`), on this waiter once one was yielded.
-    Waiting(DeliveryFuture, Option<Py<TaskWaiter>>),
+    Waiting {
+        path: Py<SendFastPath>,
+        future: DeliveryFuture,
+        waiter: Option<Py<TaskWaiter>>,
+    },
     /// Off the fast path: the Python coroutine doing the work, stepped by this object.
     Delegating(Py<PyAny>),
     Finished,
@@ -132,11 +142,10 @@ pub enum Returns {
     Future,
 }
 
-/// `await producer.send(...)` / `await producer.produce(...)` for a record of bytes: a native
-/// coroutine (`send`, `throw`, `close`, `__await__`), created by `SendFastPath`.
-#[pyclass(module = "ferrokafka._native")]
+/// The state of `await producer.send(...)` / `await producer.produce(...)` for a record of
+/// bytes, created by `SendFastPath`. The Python object around it (the coroutine protocol's
+/// `send`, `throw`, `close`, `__await__`) is `coroutine_type`'s.
 pub struct SendCall {
-    path: Py<SendFastPath>,
     returns: Returns,
     step: Step,
 }
@@ -150,72 +159,103 @@ impl SendCall {
         key: Py<PyAny>,
     ) -> Self {
         Self {
-            path,
             returns,
-            step: Step::Start(topic, value, key),
+            step: Step::Start {
+                path,
+                topic,
+                value,
+                key,
+            },
         }
     }
 
-    fn advance<'py>(&mut self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        let result = self.advance_once(py);
-        if result.is_err() {
-            self.step = Step::Finished;
+    /// Not run yet. Its first step creates and drops no `Py` handle but through `drop_ref`
+    /// (errors aside), which `coroutine_type` relies on to run it without pyo3's attach.
+    pub fn starting(&self) -> bool {
+        matches!(self.step, Step::Start { .. })
+    }
+
+    /// Holds no object (finished, or cleared by the collector).
+    pub fn is_empty(&self) -> bool {
+        matches!(self.step, Step::Finished)
+    }
+
+    /// One step with `value` sent in (asyncio sends None at every step; only a delegated
+    /// coroutine receives it).
+    pub fn send<'py>(&mut self, value: &Bound<'py, PyAny>) -> PyResult<Stepped<'py>> {
+        let py = value.py();
+        let result = match &self.step {
+            Step::Delegating(coroutine) => iter_send(coroutine.bind(py), value),
+            _ => self.advance(py),
+        };
+        if !matches!(result, Ok(Stepped::Yield(_))) {
+            std::mem::replace(&mut self.step, Step::Finished).release(py);
         }
         result
     }
 
-    fn advance_once<'py>(&mut self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    fn advance<'py>(&mut self, py: Python<'py>) -> PyResult<Stepped<'py>> {
         loop {
             match &self.step {
-                Step::Start(topic, value, key) => {
-                    let path = self.path.get();
+                Step::Start {
+                    path,
+                    topic,
+                    value,
+                    key,
+                } => {
+                    let fast = path.get();
                     let (topic, value, key) = (topic.bind(py), value.bind(py), key.bind(py));
                     // produce's turn to yield: the Python coroutine gives it.
-                    let turn = self.returns == Returns::Future && !path.take_credit();
+                    let turn = self.returns == Returns::Future && !fast.take_credit();
                     let appended = if turn {
                         None
                     } else {
-                        path.try_send_here(py, topic, value, key)?
+                        fast.try_send_here(py, topic, value, key)?
                     };
-                    self.step = match appended {
+                    let next = match appended {
                         Some(future) if self.returns == Returns::Future => {
-                            // Not a tuple: CPython takes it as the value without building
-                            // the StopIteration (a tuple would be unpacked: see stop_with).
-                            let future = Bound::new(py, future)?.into_any().unbind();
-                            return Err(PyStopIteration::new_err(future));
+                            return Ok(Stepped::Return(Bound::new(py, future)?.into_any()));
                         }
-                        Some(future) => Step::Waiting(future, None),
+                        Some(future) => Step::Waiting {
+                            path: path.clone_ref(py),
+                            future,
+                            waiter: None,
+                        },
                         None => Step::Delegating(
-                            path.slow_call(py, self.returns, turn, topic, value, key)?
+                            fast.slow_call(py, self.returns, turn, topic, value, key)?
                                 .unbind(),
                         ),
                     };
+                    std::mem::replace(&mut self.step, next).release(py);
                 }
-                Step::Waiting(future, waiter) => {
+                Step::Waiting {
+                    path,
+                    future,
+                    waiter,
+                } => {
                     // Woken by a delivered batch: its outcome came with the waiter.
                     if let Some(outcome) = waiter
                         .as_ref()
                         .and_then(|w| w.bind(py).borrow().outcome().map(|o| o.clone_ref(py)))
                     {
                         let metadata = future.metadata(py, &outcome.get().delivered)?;
-                        return Err(stop_with(metadata)?);
+                        return Ok(Stepped::Return(metadata));
                     }
                     let batch = future.batch.bind(py);
                     if batch_resolved(batch)? {
-                        return Err(stop_with(future.delivered_metadata(py)?)?);
+                        return Ok(Stepped::Return(future.delivered_metadata(py)?));
                     }
-                    let path = self.path.get();
-                    let waiter = new_waiter(batch, path.event_loop()?)?;
-                    if let Step::Waiting(_, waiting) = &mut self.step {
+                    let waiter = new_waiter(batch, path.get().event_loop()?)?;
+                    if let Step::Waiting {
+                        waiter: waiting, ..
+                    } = &mut self.step
+                    {
                         *waiting = Some(waiter.clone().unbind());
                     }
-                    return Ok(Some(waiter.into_any()));
+                    return Ok(Stepped::Yield(waiter.into_any()));
                 }
                 Step::Delegating(coroutine) => {
-                    return coroutine
-                        .bind(py)
-                        .call_method1(pyo3::intern!(py, "send"), (py.None(),))
-                        .map(Some);
+                    return iter_send(coroutine.bind(py), &py.None().into_bound(py));
                 }
                 Step::Finished => {
                     return Err(PyRuntimeError::new_err(
@@ -225,64 +265,28 @@ impl SendCall {
             }
         }
     }
-}
 
-#[pymethods]
-impl SendCall {
-    fn __await__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
-        slf
-    }
-
-    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
-        slf
-    }
-
-    fn __next__<'py>(&mut self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        self.advance(py)
-    }
-
-    /// The coroutine protocol's `send`: asyncio sends None at every step.
-    fn send<'py>(
-        &mut self,
-        py: Python<'py>,
-        value: Bound<'py, PyAny>,
-    ) -> PyResult<Option<Bound<'py, PyAny>>> {
-        if let Step::Delegating(coroutine) = &self.step {
-            let result = coroutine
-                .bind(py)
-                .call_method1(pyo3::intern!(py, "send"), (value,));
-            if result.is_err() {
-                self.step = Step::Finished;
-            }
-            return result.map(Some);
-        }
-        self.advance(py)
-    }
-
-    /// Raises `error` where the coroutine waits (a cancelled task's `CancelledError`): the
-    /// wait ends, the record, already queued, does not.
-    #[pyo3(signature = (error, value = None, traceback = None))]
-    fn throw<'py>(
-        &mut self,
-        py: Python<'py>,
-        error: Bound<'py, PyAny>,
-        value: Option<Bound<'py, PyAny>>,
-        traceback: Option<Bound<'py, PyAny>>,
-    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+    /// Raises the exception `args` describe (`throw`'s arguments: an exception, or a type
+    /// with an optional value and traceback) where the coroutine waits (a cancelled task's
+    /// `CancelledError`): the wait ends, the record, already queued, does not.
+    pub fn throw<'py>(&mut self, args: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
+        let py = args.py();
         let step = std::mem::replace(&mut self.step, Step::Finished);
         if let Step::Delegating(coroutine) = step {
             let result = coroutine
                 .bind(py)
-                .call_method1(pyo3::intern!(py, "throw"), (&error, value, traceback));
+                .call_method1(pyo3::intern!(py, "throw"), args);
             if result.is_ok() {
                 self.step = Step::Delegating(coroutine);
             }
-            return result.map(Some);
+            return result;
         }
-        let exception = if error.is_instance_of::<pyo3::exceptions::PyBaseException>() {
+        let error = args.get_item(0)?;
+        let value = args.get_item(1).ok().filter(|v| !v.is_none());
+        let exception = if error.is_instance_of::<PyBaseException>() {
             error
-        } else if let Some(value) = value.filter(|v| !v.is_none()) {
-            if value.is_instance_of::<pyo3::exceptions::PyBaseException>() {
+        } else if let Some(value) = value {
+            if value.is_instance_of::<PyBaseException>() {
                 value
             } else {
                 error.call1((value,))?
@@ -293,7 +297,7 @@ impl SendCall {
         Err(PyErr::from_value(exception))
     }
 
-    fn close(&mut self, py: Python<'_>) -> PyResult<()> {
+    pub fn close(&mut self, py: Python<'_>) -> PyResult<()> {
         let step = std::mem::replace(&mut self.step, Step::Finished);
         if let Step::Delegating(coroutine) = step {
             coroutine
@@ -303,20 +307,72 @@ impl SendCall {
         Ok(())
     }
 
-    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
-        visit.call(&self.path)?;
-        match &self.step {
-            Step::Start(topic, value, key) => {
-                visit.call(topic)?;
-                visit.call(value)?;
-                visit.call(key)
+    /// The objects this call holds, for the garbage collector.
+    pub fn references(&self) -> impl Iterator<Item = *mut pyo3::ffi::PyObject> + '_ {
+        let held: [Option<*mut pyo3::ffi::PyObject>; 4] = match &self.step {
+            Step::Start {
+                path,
+                topic,
+                value,
+                key,
+            } => [
+                Some(path.as_ptr()),
+                Some(topic.as_ptr()),
+                Some(value.as_ptr()),
+                Some(key.as_ptr()),
+            ],
+            Step::Waiting {
+                path,
+                future,
+                waiter,
+            } => [
+                Some(path.as_ptr()),
+                Some(future.batch.as_ptr()),
+                waiter.as_ref().map(Py::as_ptr),
+                None,
+            ],
+            Step::Delegating(coroutine) => [Some(coroutine.as_ptr()), None, None, None],
+            Step::Finished => [None; 4],
+        };
+        held.into_iter().flatten()
+    }
+
+    /// Drops what the call holds (the garbage collector breaking a cycle): the call is
+    /// finished.
+    pub fn clear(&mut self) {
+        self.step = Step::Finished;
+    }
+}
+
+impl Step {
+    /// Drops the step's handles with `drop_ref`, which releases them at once whether or not
+    /// pyo3 counts this thread as attached (a plain drop would defer them then).
+    fn release(self, py: Python<'_>) {
+        match self {
+            Step::Start {
+                path,
+                topic,
+                value,
+                key,
+            } => {
+                path.drop_ref(py);
+                topic.drop_ref(py);
+                value.drop_ref(py);
+                key.drop_ref(py);
             }
-            Step::Waiting(future, waiter) => {
-                visit.call(&future.batch)?;
-                visit.call(waiter)
+            Step::Waiting {
+                path,
+                future,
+                waiter,
+            } => {
+                path.drop_ref(py);
+                if let Some(waiter) = waiter {
+                    waiter.drop_ref(py);
+                }
+                drop(future);
             }
-            Step::Delegating(coroutine) => visit.call(coroutine),
-            Step::Finished => Ok(()),
+            Step::Delegating(coroutine) => coroutine.drop_ref(py),
+            Step::Finished => {}
         }
     }
 }

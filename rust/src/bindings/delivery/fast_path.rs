@@ -18,6 +18,7 @@ use pyo3::types::{PyBytes, PyDict, PyInt, PyString};
 use pyo3::{PyTraverseError, PyVisit};
 
 use super::awaiting::{Returns, SendCall};
+use super::coroutine_type::new_send_call;
 use super::future::DeliveryFuture;
 use crate::bindings::accumulator::PyAccumulator;
 
@@ -223,7 +224,7 @@ fn new_call<'py>(
         value.map_or_else(|| py.None(), Bound::unbind),
         key.map_or_else(|| py.None(), Bound::unbind),
     );
-    Ok(Bound::new(py, call)?.into_any())
+    new_send_call(py, call)
 }
 
 fn wall_clock_ms() -> i64 {
