@@ -232,17 +232,21 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    pub(super) fn samples() -> Vec<Vec<u8>> {
+    /// `len` incompressible bytes (xorshift), without another dependency.
+    pub(super) fn noise(len: usize) -> Vec<u8> {
         let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        // xorshift: incompressible bytes without another dependency.
-        let noise: Vec<u8> = (0..200_000)
+        (0..len)
             .map(|_| {
                 state ^= state << 13;
                 state ^= state >> 7;
                 state ^= state << 17;
                 state as u8
             })
-            .collect();
+            .collect()
+    }
+
+    pub(super) fn samples() -> Vec<Vec<u8>> {
+        let noise = noise(200_000);
         let text: Vec<u8> = (0..20_000)
             .flat_map(|i| format!("{{\"id\":{i},\"name\":\"user-{}\"}}", i % 97).into_bytes())
             .collect();

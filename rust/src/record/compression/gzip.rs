@@ -122,15 +122,7 @@ mod tests {
 
     #[test]
     fn incompressible_input_fits_the_room_reserved_up_front() {
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        let noise: Vec<u8> = (0..300_000)
-            .map(|_| {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                state as u8
-            })
-            .collect();
+        let noise = crate::record::compression::tests::noise(300_000);
         let mut out = Vec::new();
         compress(&noise, -1, &mut out).unwrap();
         assert!(
