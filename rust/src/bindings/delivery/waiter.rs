@@ -61,6 +61,39 @@ enum State {
 /// A task's wake-up and the context it runs in (None: the current one).
 type Callback = (Py<PyAny>, Option<Py<PyAny>>);
 
+/// A waiter's done callbacks, in the order they were added. A waiter almost always has exactly
+/// one, its task's wake-up: that one is kept inline, so that a record's waiter allocates nothing
+/// more for it.
+#[derive(Default)]
+struct Callbacks {
+    first: Option<Callback>,
+    more: Vec<Callback>,
+}
+
+impl Callbacks {
+    fn push(&mut self, callback: Callback) {
+        if self.first.is_none() && self.more.is_empty() {
+            self.first = Some(callback);
+        } else {
+            self.more.push(callback);
+        }
+    }
+
+    fn len(&self) -> usize {
+        usize::from(self.first.is_some()) + self.more.len()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &Callback> {
+        self.first.iter().chain(&self.more)
+    }
+
+    /// Every callback, leaving none.
+    fn take(&mut self) -> impl Iterator<Item = Callback> {
+        let Self { first, more } = std::mem::take(self);
+        first.into_iter().chain(more)
+    }
+}
+
 /// One awaiting task's wait for a batch (see the module's documentation).
 #[pyclass(module = "ferrokafka._native")]
 pub struct TaskWaiter {
@@ -69,7 +102,7 @@ pub struct TaskWaiter {
     #[pyo3(get, set, name = "_asyncio_future_blocking")]
     blocking: bool,
     state: State,
-    callbacks: Vec<Callback>,
+    callbacks: Callbacks,
 }
 
 impl TaskWaiter {
@@ -79,7 +112,7 @@ impl TaskWaiter {
             event_loop,
             blocking: true,
             state: State::Pending,
-            callbacks: Vec::new(),
+            callbacks: Callbacks::default(),
         }
     }
 
@@ -161,9 +194,14 @@ impl TaskWaiter {
     /// Removes every `callback`; returns how many were removed.
     fn remove_done_callback(&mut self, callback: &Bound<'_, PyAny>) -> PyResult<usize> {
         let before = self.callbacks.len();
-        let mut kept = Vec::with_capacity(before);
-        for entry in self.callbacks.drain(..) {
-            if !entry.0.bind(callback.py()).eq(callback)? {
+        // Compared first, so that a comparison that raises leaves every callback in place.
+        let mut keep = Vec::with_capacity(before);
+        for entry in self.callbacks.iter() {
+            keep.push(!entry.0.bind(callback.py()).eq(callback)?);
+        }
+        let mut kept = Callbacks::default();
+        for (entry, keep) in self.callbacks.take().zip(keep) {
+            if keep {
                 kept.push(entry);
             }
         }
@@ -184,7 +222,7 @@ impl TaskWaiter {
             this.state = State::Cancelled(msg);
             (
                 this.event_loop.clone_ref(py),
-                std::mem::take(&mut this.callbacks),
+                this.callbacks.take().collect::<Vec<_>>(),
             )
         };
         for callback in callbacks {
@@ -200,7 +238,7 @@ impl TaskWaiter {
             State::Cancelled(Some(msg)) => visit.call(msg)?,
             _ => {}
         }
-        for (callback, context) in &self.callbacks {
+        for (callback, context) in self.callbacks.iter() {
             visit.call(callback)?;
             if let Some(context) = context {
                 visit.call(context)?;
@@ -210,7 +248,7 @@ impl TaskWaiter {
     }
 
     fn __clear__(&mut self) {
-        self.callbacks.clear();
+        self.callbacks = Callbacks::default();
         self.state = State::Pending;
     }
 }
@@ -225,10 +263,16 @@ fn cancelled_error(py: Python<'_>, msg: Option<&Py<PyAny>>) -> PyErr {
 /// The loop callback of one batch's end: resumes each woken task, as the handle an asyncio
 /// future would have scheduled per waiter does (in the task's context; an exception goes to
 /// the loop's exception handler and the next task still runs).
+///
+/// Each wake-up is handed `finished`, an asyncio future of the loop that has ended with None,
+/// rather than the task's waiter: a woken waiter's `result()` is that same None, and asyncio's
+/// C task reads a native future's result directly, where it would look up and call the
+/// waiter's `result` method by name for every record.
 #[pyclass(module = "ferrokafka._native", frozen)]
 struct WakeUp {
     event_loop: Py<PyAny>,
-    woken: Vec<(Py<TaskWaiter>, Callback)>,
+    finished: Py<PyAny>,
+    woken: Vec<Callback>,
 }
 
 /// `contextvars.Context.run`, unbound: `Context.run(context, fn, arg)` without a lookup.
@@ -243,10 +287,11 @@ impl WakeUp {
                 .getattr("run")
                 .map(Bound::unbind)
         })?;
-        for (waiter, (callback, context)) in &self.woken {
+        let finished = self.finished.bind(py);
+        for (callback, context) in &self.woken {
             let ran = match context {
-                Some(context) => context_run.bind(py).call1((context, callback, waiter)),
-                None => callback.bind(py).call1((waiter,)),
+                Some(context) => context_run.bind(py).call1((context, callback, finished)),
+                None => callback.bind(py).call1((finished,)),
             };
             if let Err(error) = ran {
                 let details = PyDict::new(py);
@@ -262,8 +307,8 @@ impl WakeUp {
 
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
         visit.call(&self.event_loop)?;
-        for (waiter, (callback, context)) in &self.woken {
-            visit.call(waiter)?;
+        visit.call(&self.finished)?;
+        for (callback, context) in &self.woken {
             visit.call(callback)?;
             if let Some(context) = context {
                 visit.call(context)?;
@@ -300,7 +345,7 @@ pub fn delivered(batch: &Bound<'_, PyAny>) -> PyResult<Option<Delivered>> {
 pub fn wake_waiters(batch: &Bound<'_, PyAny>, waiters: &Bound<'_, PyList>) -> PyResult<()> {
     let py = batch.py();
     let mut outcome: Option<Option<Py<BatchOutcome>>> = None;
-    let mut woken = Vec::new();
+    let mut woken = Vec::with_capacity(waiters.len());
     let mut event_loop = None;
     for waiter in waiters.iter() {
         if let Ok(task_waiter) = waiter.cast::<TaskWaiter>() {
@@ -320,9 +365,7 @@ pub fn wake_waiters(batch: &Bound<'_, PyAny>, waiters: &Bound<'_, PyList>) -> Py
             if event_loop.is_none() {
                 event_loop = Some(this.event_loop.clone_ref(py));
             }
-            for callback in std::mem::take(&mut this.callbacks) {
-                woken.push((task_waiter.clone().unbind(), callback));
-            }
+            woken.extend(this.callbacks.take());
         } else if !waiter
             .call_method0(pyo3::intern!(py, "done"))?
             .is_truthy()?
@@ -331,8 +374,13 @@ pub fn wake_waiters(batch: &Bound<'_, PyAny>, waiters: &Bound<'_, PyList>) -> Py
         }
     }
     if let (Some(event_loop), false) = (event_loop, woken.is_empty()) {
+        let finished = event_loop
+            .bind(py)
+            .call_method0(pyo3::intern!(py, "create_future"))?;
+        finished.call_method1(pyo3::intern!(py, "set_result"), (py.None(),))?;
         let wake_up = WakeUp {
             event_loop: event_loop.clone_ref(py),
+            finished: finished.unbind(),
             woken,
         };
         event_loop
