@@ -211,6 +211,42 @@ def test_cancelling_one_of_the_tasks_awaiting_a_batch(
     assert sorted(r.value for r in kafka.consume(name, 50)) == [b"%02d" % i for i in range(50)]
 
 
+def test_callbacks_added_to_a_tasks_waiter_run_in_order_and_can_be_removed(
+    kafka: BaseCluster, topic: TopicFactory
+) -> None:
+    """Callbacks that other code adds to a waiting task's waiter (``task._fut_waiter``) run
+    after the task's own wake-up, in the order added, each given the waiter; one removed does
+    not run; the tasks still get their metadata."""
+    name = topic()
+    calls: list[tuple[str, object]] = []
+
+    def first(waiter: object) -> None:
+        calls.append(("first", waiter))
+
+    def removed(waiter: object) -> None:
+        calls.append(("removed", waiter))
+
+    def last(waiter: object) -> None:
+        calls.append(("last", waiter))
+
+    async def main() -> tuple[list[RecordMetadata], object]:
+        async with Producer(**options(kafka, linger_ms=500)) as producer:
+            await producer.wait_for_topic(name)
+            tasks = await _send_from_tasks(producer, name, 3)
+            waiter = tasks[1]._fut_waiter  # type: ignore[attr-defined]
+            for callback in (first, removed, last):
+                waiter.add_done_callback(callback)
+            assert waiter.remove_done_callback(removed) == 1
+            assert waiter.remove_done_callback(removed) == 0
+            results = await asyncio.gather(*tasks)
+            await asyncio.sleep(0)
+            return results, waiter
+
+    results, waiter = asyncio.run(main())
+    assert [r.serialized_value_size for r in results] == [2, 2, 2]
+    assert calls == [("first", waiter), ("last", waiter)]
+
+
 def test_a_failed_batch_raises_in_every_task_awaiting_it(
     kafka: BaseCluster, topic: TopicFactory
 ) -> None:

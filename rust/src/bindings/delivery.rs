@@ -2,12 +2,14 @@
 //! `SendFastPath` (`fast_path`), the callable that takes the common case (bytes in, no headers,
 //! known topic) from the Python call to the appended record without running any Python code;
 //! its `send` and `produce` return the native awaitables of `awaiting` (the Python type of
-//! `SendCall` is `coroutine_type`'s), and `send`'s wait for its batch is `waiter`'s.
+//! `SendCall` is `coroutine_type`'s), `send`'s wait for its batch is `waiter`'s, and the
+//! `RecordMetadata` it returns is built by `record_metadata`.
 
 mod awaiting;
 mod coroutine_type;
 mod fast_path;
 mod future;
+mod record_metadata;
 mod waiter;
 
 use pyo3::prelude::*;

@@ -18,6 +18,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::{PyTraverseError, PyVisit};
 
 use super::awaiting::Awaiting;
+use super::record_metadata::{new_record_metadata, Fields};
 use super::waiter::{self, Delivered};
 
 /// The module whose functions await a `DeliveryFuture` outside asyncio and show it.
@@ -55,8 +56,6 @@ fn call_behaviour<'py>(
 }
 
 static AWAIT: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-/// `tuple.__new__` and `ferrokafka.records.RecordMetadata`.
-static RECORD_METADATA: PyOnceLock<(Py<PyAny>, Py<PyAny>)> = PyOnceLock::new();
 static REPR: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 #[pymethods]
@@ -289,28 +288,18 @@ impl DeliveryFuture {
         } else {
             (self.timestamp, pyo3::intern!(py, "CreateTime"))
         };
-        let fields = (
-            delivered.topic.bind(py),
-            delivered.partition.bind(py),
-            offset,
-            timestamp,
-            kind,
-            self.key_size,
-            self.value_size,
-        );
-        // tuple.__new__(RecordMetadata, fields): the named tuple without its Python __new__.
-        let (tuple_new, record_metadata) = RECORD_METADATA.get_or_try_init(py, || {
-            let tuple_new = py
-                .get_type::<pyo3::types::PyTuple>()
-                .getattr("__new__")?
-                .unbind();
-            let class = py
-                .import(BEHAVIOUR_MODULE)?
-                .getattr("RecordMetadata")?
-                .unbind();
-            Ok::<_, PyErr>((tuple_new, class))
-        })?;
-        tuple_new.bind(py).call1((record_metadata, fields))
+        new_record_metadata(
+            py,
+            Fields {
+                topic: delivered.topic.bind(py),
+                partition: delivered.partition.bind(py),
+                offset,
+                timestamp,
+                timestamp_type: kind,
+                serialized_key_size: self.key_size,
+                serialized_value_size: self.value_size,
+            },
+        )
     }
 
     pub(super) fn check_not_cancelled(&self, py: Python<'_>) -> PyResult<()> {

@@ -264,15 +264,17 @@ fn cancelled_error(py: Python<'_>, msg: Option<&Py<PyAny>>) -> PyErr {
 /// future would have scheduled per waiter does (in the task's context; an exception goes to
 /// the loop's exception handler and the next task still runs).
 ///
-/// Each wake-up is handed `finished`, an asyncio future of the loop that has ended with None,
-/// rather than the task's waiter: a woken waiter's `result()` is that same None, and asyncio's
-/// C task reads a native future's result directly, where it would look up and call the
-/// waiter's `result` method by name for every record.
+/// A waiter's first callback, its task's own wake-up (added when the waiter was yielded), is
+/// handed `finished`, an asyncio future of the loop that has ended with None, rather than the
+/// waiter: a woken waiter's `result()` is that same None, and asyncio's C task reads a native
+/// future's result directly, where it would look up and call the waiter's `result` method by
+/// name for every record. Any other callback gets its waiter, as a future's callbacks do.
 #[pyclass(module = "ferrokafka._native", frozen)]
 struct WakeUp {
     event_loop: Py<PyAny>,
     finished: Py<PyAny>,
-    woken: Vec<Callback>,
+    /// Each callback, with the waiter it is given (None: `finished`).
+    woken: Vec<(Option<Py<TaskWaiter>>, Callback)>,
 }
 
 /// `contextvars.Context.run`, unbound: `Context.run(context, fn, arg)` without a lookup.
@@ -288,10 +290,13 @@ impl WakeUp {
                 .map(Bound::unbind)
         })?;
         let finished = self.finished.bind(py);
-        for (callback, context) in &self.woken {
+        for (waiter, (callback, context)) in &self.woken {
+            let given = waiter
+                .as_ref()
+                .map_or(finished, |waiter| waiter.bind(py).as_any());
             let ran = match context {
-                Some(context) => context_run.bind(py).call1((context, callback, finished)),
-                None => callback.bind(py).call1((finished,)),
+                Some(context) => context_run.bind(py).call1((context, callback, given)),
+                None => callback.bind(py).call1((given,)),
             };
             if let Err(error) = ran {
                 let details = PyDict::new(py);
@@ -308,7 +313,10 @@ impl WakeUp {
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
         visit.call(&self.event_loop)?;
         visit.call(&self.finished)?;
-        for (callback, context) in &self.woken {
+        for (waiter, (callback, context)) in &self.woken {
+            if let Some(waiter) = waiter {
+                visit.call(waiter)?;
+            }
             visit.call(callback)?;
             if let Some(context) = context {
                 visit.call(context)?;
@@ -365,7 +373,11 @@ pub fn wake_waiters(batch: &Bound<'_, PyAny>, waiters: &Bound<'_, PyList>) -> Py
             if event_loop.is_none() {
                 event_loop = Some(this.event_loop.clone_ref(py));
             }
-            woken.extend(this.callbacks.take());
+            let Callbacks { first, more } = std::mem::take(&mut this.callbacks);
+            woken.extend(first.map(|callback| (None, callback)));
+            for callback in more {
+                woken.push((Some(task_waiter.clone().unbind()), callback));
+            }
         } else if !waiter
             .call_method0(pyo3::intern!(py, "done"))?
             .is_truthy()?
