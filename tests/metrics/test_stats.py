@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import math
+import random
 
 import pytest
 
-from ferrokafka._metrics.stats import Avg, Max, Meter, Rate, WindowConfig, WindowedCount
+from ferrokafka._metrics.stats import (
+    Avg,
+    AvgMax,
+    Max,
+    Meter,
+    Rate,
+    Summary,
+    WindowConfig,
+    WindowedCount,
+)
 
 ONE_SECOND_TWO_SAMPLES = WindowConfig(window_ms=1000, samples=2)
 
@@ -62,3 +72,46 @@ def test_meter_keeps_the_total_beside_the_rate() -> None:
     assert meter.total == 10
     # The old sample is gone; the new one is young: one empty window is added.
     assert meter.rate.measure(5000) == pytest.approx(6 / 1.0)
+
+
+def _same(a: float, b: float) -> bool:
+    return (math.isnan(a) and math.isnan(b)) or a == pytest.approx(b)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_summary_reads_as_the_separate_stats_it_replaces(seed: int) -> None:
+    """One `Summary` record per event gives what a `Meter` of the events, a `Meter` of the
+    values and an `AvgMax` of the values give, through idle spans and recycled samples."""
+    rng = random.Random(seed)
+    summary = Summary(ONE_SECOND_TWO_SAMPLES)
+    events, values, avg_max = (
+        Meter(ONE_SECOND_TWO_SAMPLES),
+        Meter(ONE_SECOND_TWO_SAMPLES),
+        AvgMax(ONE_SECOND_TWO_SAMPLES),
+    )
+    now = 0
+    for _ in range(400):
+        now += rng.choice([0, 1, 7, 250, 900, 2500])
+        if rng.random() < 0.8:
+            value = rng.randint(0, 10_000)
+            summary.record(value, now)
+            events.record(1, now)
+            values.record(value, now)
+            avg_max.record(value, now)
+        measured_at = now + rng.choice([0, 300, 1800])
+        pairs = [
+            (summary.events.rate.measure(measured_at), events.rate.measure(measured_at)),
+            (summary.events.total, events.total),
+            (summary.values.rate.measure(measured_at), values.rate.measure(measured_at)),
+            (summary.values.total, values.total),
+            (summary.avg_max.avg.measure(measured_at), avg_max.avg.measure(measured_at)),
+            (summary.avg_max.max.measure(measured_at), avg_max.max.measure(measured_at)),
+        ]
+        assert all(_same(got, want) for got, want in pairs), (now, measured_at, pairs)
+        now = measured_at
+
+
+def test_a_summarys_views_are_read_only() -> None:
+    summary = Summary(ONE_SECOND_TWO_SAMPLES)
+    with pytest.raises(TypeError, match="read only"):
+        summary.events.rate.record(1, 0)

@@ -4,32 +4,45 @@ out, responses and bytes in, connections made and closed (Java's selector metric
 
 from __future__ import annotations
 
-from ferrokafka._metrics.stats import AvgMax, Meter, WindowConfig
+from ferrokafka._metrics.stats import Meter, Summary, WindowConfig
 from ferrokafka._runtime import now_ms
 
 
 class Traffic:
-    """One broker's traffic, or everyone's."""
+    """One broker's traffic, or everyone's. Each request written, response read and Produce
+    answered is one `Summary` record; the Java metrics are read from them."""
 
-    __slots__ = ("incoming", "latency", "outgoing", "request_size", "requests", "responses")
+    __slots__ = (
+        "incoming",
+        "latency",
+        "outgoing",
+        "produce_latencies",
+        "received",
+        "request_size",
+        "requests",
+        "responses",
+        "written",
+    )
 
     def __init__(self, config: WindowConfig) -> None:
-        self.requests = Meter(config)
-        self.request_size = AvgMax(config)
-        self.outgoing = Meter(config)
-        self.responses = Meter(config)
-        self.incoming = Meter(config)
+        # Requests written, by size: request-rate, request-size-avg/max, outgoing-byte-rate.
+        self.written = Summary(config)
+        # Responses read, by size: response-rate, incoming-byte-rate.
+        self.received = Summary(config)
         # Produce requests only, from the sender (as Java's request-latency).
-        self.latency = AvgMax(config)
+        self.produce_latencies = Summary(config)
+        self.requests = self.written.events
+        self.request_size = self.written.avg_max
+        self.outgoing = self.written.values
+        self.responses = self.received.events
+        self.incoming = self.received.values
+        self.latency = self.produce_latencies.avg_max
 
     def sent(self, size: int, now: int) -> None:
-        self.requests.record(1, now)
-        self.request_size.record(size, now)
-        self.outgoing.record(size, now)
+        self.written.record(size, now)
 
-    def received(self, size: int, now: int) -> None:
-        self.responses.record(1, now)
-        self.incoming.record(size, now)
+    def response(self, size: int, now: int) -> None:
+        self.received.record(size, now)
 
 
 class NetworkMetrics:
@@ -76,8 +89,8 @@ class ConnectionObserver:
 
     def response_received(self, size: int) -> None:
         now = now_ms()
-        self._node.received(size, now)
-        self._network.total.received(size, now)
+        self._node.response(size, now)
+        self._network.total.response(size, now)
 
     def connection_closed(self) -> None:
         if not self._closed:

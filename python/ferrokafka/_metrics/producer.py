@@ -17,7 +17,14 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from ferrokafka._metrics.network import NetworkMetrics, Traffic
-from ferrokafka._metrics.stats import Avg, AvgMax, Meter, WindowConfig
+from ferrokafka._metrics.stats import (
+    Avg,
+    AvgMaxReading,
+    Meter,
+    MeterReading,
+    Summary,
+    WindowConfig,
+)
 from ferrokafka._runtime import now_ms
 from ferrokafka.metrics import NODE_GROUP, PRODUCER_GROUP, TOPIC_GROUP, MetricName
 
@@ -78,15 +85,15 @@ class ProducerMetrics:
         self.records_sent = Meter(config)
         self.records_per_request = Avg(config)
         self.bytes = Meter(config)
-        self.batch_size = AvgMax(config)
+        self.batch_size = Summary(config)
         self.compression = Avg(config)
         self.record_size = Avg(config)
-        self.queue_time = AvgMax(config)
+        self.queue_time = Summary(config)
         self.errors = Meter(config)
         self.retries = Meter(config)
         self.splits = Meter(config)
         # Over every Produce response (zeros included, as Java's sensor records them).
-        self.throttle = AvgMax(config)
+        self.throttle = Summary(config)
         self.exhausted = Meter(config)
         # buffer_exhausted is a Rust total: its growth is recorded when seen (`_exhausted`).
         self._exhausted_seen = 0
@@ -160,8 +167,8 @@ class ProducerMetrics:
     def request_completed(self, node_id: int, latency_ms: int) -> None:
         """A Produce request answered (or written, with acks=0) after ``latency_ms``."""
         now = now_ms()
-        self.network.total.latency.record(latency_ms, now)
-        self.network.node(node_id).latency.record(latency_ms, now)
+        self.network.total.produce_latencies.record(latency_ms, now)
+        self.network.node(node_id).produce_latencies.record(latency_ms, now)
 
     def produce_throttled(self, throttle_time_ms: int) -> None:
         """A Produce response's ``throttle_time_ms`` (0 when the broker did not throttle)."""
@@ -256,7 +263,7 @@ class ProducerMetrics:
             "average encoded record size in bytes",
         )
         yield from _avg_max(
-            "batch-size", self.batch_size, now, "record batch size in bytes (compressed)"
+            "batch-size", self.batch_size.avg_max, now, "record batch size in bytes (compressed)"
         )
         yield (
             "compression-rate-avg",
@@ -265,12 +272,15 @@ class ProducerMetrics:
         )
         yield from _avg_max(
             "record-queue-time",
-            self.queue_time,
+            self.queue_time.avg_max,
             now,
             "time in ms a batch waited in the accumulator before it was sent",
         )
         yield from _avg_max(
-            "produce-throttle-time", self.throttle, now, "throttle time in ms of Produce responses"
+            "produce-throttle-time",
+            self.throttle.avg_max,
+            now,
+            "throttle time in ms of Produce responses",
         )
         yield from _traffic_values(self.network.total, now)
         yield (
@@ -328,12 +338,16 @@ class ProducerMetrics:
             )
 
 
-def _meter(prefix: str, meter: Meter, now: int, what: str) -> Iterator[tuple[str, float, str]]:
+def _meter(
+    prefix: str, meter: MeterReading, now: int, what: str
+) -> Iterator[tuple[str, float, str]]:
     yield f"{prefix}-rate", meter.rate.measure(now), f"per second: {what}"
     yield f"{prefix}-total", meter.total, f"total: {what}"
 
 
-def _avg_max(prefix: str, stat: AvgMax, now: int, what: str) -> Iterator[tuple[str, float, str]]:
+def _avg_max(
+    prefix: str, stat: AvgMaxReading, now: int, what: str
+) -> Iterator[tuple[str, float, str]]:
     yield f"{prefix}-avg", stat.avg.measure(now), f"average {what}"
     yield f"{prefix}-max", stat.max.measure(now), f"maximum {what}"
 

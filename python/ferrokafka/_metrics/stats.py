@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Protocol
 
 DEFAULT_SAMPLE_WINDOW_MS = 30_000
 DEFAULT_NUM_SAMPLES = 2
@@ -32,16 +33,19 @@ class WindowConfig:
 
 
 class _Sample:
-    __slots__ = ("count", "last_event_ms", "start_ms", "value")
+    # `peak`: the largest value, for `Summary` (a `Max` keeps its maximum in `value`).
+    __slots__ = ("count", "last_event_ms", "peak", "start_ms", "value")
 
     def __init__(self, initial: float, now_ms: int) -> None:
         self.value = initial
+        self.peak = -math.inf
         self.count = 0
         self.start_ms = now_ms
         self.last_event_ms = now_ms
 
     def reset(self, initial: float, now_ms: int) -> None:
         self.value = initial
+        self.peak = -math.inf
         self.count = 0
         self.start_ms = now_ms
         self.last_event_ms = now_ms
@@ -209,3 +213,118 @@ class AvgMax:
     def record(self, value: float, now_ms: int) -> None:
         self.avg.record(value, now_ms)
         self.max.record(value, now_ms)
+
+
+class Summary(SampledStat):
+    """The count, sum and maximum of one kind of event, in one set of samples: what separate
+    stats would record four times over (a request written gives the request rate, the request
+    size's average and maximum, and the byte rate) is one `record` call. `events`, `values` and
+    `avg_max` read those samples as a `Meter` of the events, a `Meter` of the values and an
+    `AvgMax` of the values would: the same windows, the same results."""
+
+    __slots__ = ("avg_max", "count_total", "events", "sum_total", "values")
+
+    def __init__(self, config: WindowConfig) -> None:
+        super().__init__(config)
+        self.count_total = 0.0
+        self.sum_total = 0.0
+        self.events = _SummaryMeter(self, _CountView(self))
+        self.values = _SummaryMeter(self, _SumView(self))
+        self.avg_max = _SummaryAvgMax(_AvgView(self), _PeakView(self))
+
+    def record(self, value: float, now_ms: int, count: int = 1) -> None:
+        samples = self._samples
+        sample = samples[self._current] if samples else self._current_sample(now_ms)
+        if now_ms - sample.start_ms >= self._config.window_ms:
+            sample = self._advance(now_ms)
+        sample.value += value
+        if value > sample.peak:
+            sample.peak = value
+        sample.count += count
+        sample.last_event_ms = now_ms
+        self.count_total += count
+        self.sum_total += value
+
+
+class _SummaryView(SampledStat):
+    """One reading of a `Summary`'s samples: shares its list, records nothing."""
+
+    __slots__ = ()
+
+    def __init__(self, summary: Summary) -> None:
+        super().__init__(summary._config)
+        self._samples = summary._samples
+
+    def record(self, value: float, now_ms: int, count: int = 1) -> None:
+        raise TypeError("a view of a Summary is read only: record into the Summary")
+
+
+class _CountView(_SummaryView):
+    __slots__ = ()
+    _combine = WindowedCount._combine
+
+
+class _SumView(_SummaryView):
+    __slots__ = ()
+
+
+class _AvgView(_SummaryView):
+    __slots__ = ()
+    _combine = Avg._combine
+
+
+class _PeakView(_SummaryView):
+    __slots__ = ()
+
+    def _combine(self, now_ms: int) -> float:
+        peaks = [sample.peak for sample in self._samples if sample.count]
+        return max(peaks) if peaks else math.nan
+
+
+class _SummaryMeter:
+    """A `Meter` read from a `Summary`: the rate and running total of its events or values."""
+
+    __slots__ = ("_counts", "_summary", "rate")
+
+    def __init__(self, summary: Summary, view: _SummaryView) -> None:
+        self._summary = summary
+        self._counts = isinstance(view, _CountView)
+        self.rate = Rate(summary._config, view)
+
+    @property
+    def total(self) -> float:
+        return self._summary.count_total if self._counts else self._summary.sum_total
+
+
+class _SummaryAvgMax:
+    """An `AvgMax` read from a `Summary`."""
+
+    __slots__ = ("avg", "max")
+
+    def __init__(self, avg: _AvgView, peak: _PeakView) -> None:
+        self.avg = avg
+        self.max = peak
+
+
+class Measured(Protocol):
+    def measure(self, now_ms: int) -> float: ...
+
+
+class MeterReading(Protocol):
+    """What ``x-rate`` and ``x-total`` are read from: a `Meter`, or a `Summary`'s."""
+
+    @property
+    def rate(self) -> Rate: ...
+
+    @property
+    def total(self) -> float: ...
+
+
+class AvgMaxReading(Protocol):
+    """What ``x-avg`` and ``x-max`` are read from: an `AvgMax`, or a `Summary`'s."""
+
+    @property
+    def avg(self) -> Measured: ...
+
+    @property
+    def max(self) -> Measured: ...
