@@ -247,6 +247,42 @@ def test_callbacks_added_to_a_tasks_waiter_run_in_order_and_can_be_removed(
     assert calls == [("first", waiter), ("last", waiter)]
 
 
+def test_a_tasks_waiter_speaks_the_future_protocol(kafka: BaseCluster, topic: TopicFactory) -> None:
+    """What asyncio and other code see of a waiting task's waiter: a future of the task's loop
+    (``asyncio.isfuture``), blocking cleared by the task, not done, ``result()`` refused while
+    waiting, bad arguments refused with Python's errors; done once its task resumes."""
+    name = topic()
+
+    async def main() -> None:
+        async with Producer(**options(kafka, linger_ms=500)) as producer:
+            await producer.wait_for_topic(name)
+            [task] = await _send_from_tasks(producer, name, 1)
+            waiter = task._fut_waiter  # type: ignore[attr-defined]
+            assert asyncio.isfuture(waiter)
+            assert waiter.get_loop() is asyncio.get_running_loop()
+            assert waiter._asyncio_future_blocking is False
+            assert not waiter.done() and not waiter.cancelled()
+            with pytest.raises(asyncio.InvalidStateError):
+                waiter.result()
+            with pytest.raises(TypeError, match="unexpected keyword argument 'when'"):
+                waiter.add_done_callback(print, when=1)
+            with pytest.raises(TypeError, match="one positional argument"):
+                waiter.add_done_callback()
+            with pytest.raises(TypeError, match="must be bool"):
+                waiter._asyncio_future_blocking = 1
+            metadata = await task
+            assert metadata.topic == name
+            assert waiter.done() and not waiter.cancelled()
+            assert waiter.result() is None and waiter.exception() is None
+            assert waiter.cancel() is False
+            late: list[object] = []
+            waiter.add_done_callback(late.append)
+            await asyncio.sleep(0)
+            assert late == [waiter]
+
+    asyncio.run(main())
+
+
 def test_a_failed_batch_raises_in_every_task_awaiting_it(
     kafka: BaseCluster, topic: TopicFactory
 ) -> None:

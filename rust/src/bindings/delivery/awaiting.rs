@@ -21,7 +21,7 @@ use pyo3::{PyTraverseError, PyVisit};
 use super::coroutine_type::{iter_send, Stepped};
 use super::fast_path::SendFastPath;
 use super::future::{batch_resolved, DeliveryFuture};
-use super::waiter::TaskWaiter;
+use super::waiter_type::{new_task_waiter, waiter_of};
 
 /// The end of an awaitable: `StopIteration(value)`, built here so that the error is raised
 /// as it is. Left to the interpreter, a tuple (a `RecordMetadata`) would be taken for the
@@ -38,9 +38,9 @@ pub(super) fn stop_with(value: Bound<'_, PyAny>) -> PyResult<PyErr> {
 fn new_waiter<'py>(
     batch: &Bound<'py, PyAny>,
     event_loop: &Py<PyAny>,
-) -> PyResult<Bound<'py, TaskWaiter>> {
+) -> PyResult<Bound<'py, PyAny>> {
     let py = batch.py();
-    let waiter = Bound::new(py, TaskWaiter::new(event_loop.clone_ref(py)))?;
+    let waiter = new_task_waiter(py, event_loop.clone_ref(py))?;
     let waiters = batch.getattr(pyo3::intern!(py, "waiters"))?;
     if let Ok(waiters) = waiters.cast::<PyList>() {
         waiters.append(&waiter)?;
@@ -126,7 +126,7 @@ enum Step {
     Waiting {
         path: Py<SendFastPath>,
         future: DeliveryFuture,
-        waiter: Option<Py<TaskWaiter>>,
+        waiter: Option<Py<PyAny>>,
     },
     /// Off the fast path: the Python coroutine doing the work, stepped by this object.
     Delegating(Py<PyAny>),
@@ -234,10 +234,13 @@ impl SendCall {
                     waiter,
                 } => {
                     // Woken by a delivered batch: its outcome came with the waiter.
-                    if let Some(outcome) = waiter
-                        .as_ref()
-                        .and_then(|w| w.bind(py).borrow().outcome().map(|o| o.clone_ref(py)))
-                    {
+                    if let Some(outcome) = waiter.as_ref().and_then(|w| {
+                        waiter_of(w.bind(py))?
+                            .try_borrow()
+                            .ok()?
+                            .outcome()
+                            .map(|o| o.clone_ref(py))
+                    }) {
                         let metadata = future.metadata(py, &outcome.get().delivered)?;
                         return Ok(Stepped::Return(metadata));
                     }
@@ -252,7 +255,7 @@ impl SendCall {
                     {
                         *waiting = Some(waiter.clone().unbind());
                     }
-                    return Ok(Stepped::Yield(waiter.into_any()));
+                    return Ok(Stepped::Yield(waiter));
                 }
                 Step::Delegating(coroutine) => {
                     return iter_send(coroutine.bind(py), &py.None().into_bound(py));

@@ -19,19 +19,18 @@
 #![allow(unsafe_code)]
 
 use std::cell::RefCell;
-use std::ffi::{c_int, c_void, CStr};
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ffi::{c_int, c_void};
 use std::ptr;
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::ffi;
-use pyo3::panic::PanicException;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyTuple, PyType};
 use pyo3::Borrowed;
 
 use super::awaiting::{stop_with, SendCall};
+use super::c_api::{enter, enter_attached, method, new_type, slot};
 
 /// What one step of a coroutine came to.
 pub enum Stepped<'py> {
@@ -97,29 +96,6 @@ fn send_call_type(py: Python<'_>) -> PyResult<&Py<PyType>> {
     TYPE.get_or_try_init(py, || create_type(py))
 }
 
-/// A `PyCFunction`'s signature (`METH_O`, `METH_VARARGS`, `METH_NOARGS`).
-type CFunction = unsafe extern "C" fn(*mut ffi::PyObject, *mut ffi::PyObject) -> *mut ffi::PyObject;
-
-fn method(
-    name: &'static CStr,
-    function: CFunction,
-    flags: c_int,
-    doc: &'static CStr,
-) -> ffi::PyMethodDef {
-    ffi::PyMethodDef {
-        ml_name: name.as_ptr(),
-        ml_meth: ffi::PyMethodDefPointer {
-            PyCFunction: function,
-        },
-        ml_flags: flags,
-        ml_doc: doc.as_ptr(),
-    }
-}
-
-fn slot(slot: c_int, pfunc: *mut c_void) -> ffi::PyType_Slot {
-    ffi::PyType_Slot { slot, pfunc }
-}
-
 fn create_type(py: Python<'_>) -> PyResult<Py<PyType>> {
     // The type keeps pointing at its method table: made once per process, and kept.
     let methods: &'static mut [ffi::PyMethodDef] = Box::leak(Box::new([
@@ -169,29 +145,12 @@ fn create_type(py: Python<'_>) -> PyResult<Py<PyType>> {
         ),
         ffi::PyType_Slot::default(),
     ];
-    let mut spec = ffi::PyType_Spec {
-        name: c"ferrokafka._native.SendCall".as_ptr(),
-        basicsize: c_int::try_from(std::mem::size_of::<Object>()).expect("a small struct"),
-        itemsize: 0,
-        // Not subclassable (a subclass's objects would not be `Object`s) nor callable: only
-        // `SendFastPath` makes them.
-        flags: u32::try_from(
-            ffi::Py_TPFLAGS_DEFAULT
-                | ffi::Py_TPFLAGS_HAVE_GC
-                | ffi::Py_TPFLAGS_IMMUTABLETYPE
-                | ffi::Py_TPFLAGS_DISALLOW_INSTANTIATION,
-        )
-        .expect("the flags fit in 32 bits"),
-        slots: slots.as_mut_ptr(),
-    };
-    // SAFETY: the spec and its slots are valid for the call (the interpreter copies them, all
-    // but the method table, which is 'static); every function has its slot's signature.
-    unsafe {
-        let ty = ffi::PyType_FromSpec(&raw mut spec);
-        Ok(Bound::from_owned_ptr_or_err(py, ty)?
-            .cast_into::<PyType>()?
-            .unbind())
-    }
+    new_type(
+        py,
+        c"ferrokafka._native.SendCall",
+        std::mem::size_of::<Object>(),
+        &mut slots,
+    )
 }
 
 /// `am_send`'s signature (`sendfunc`, which pyo3 declares only outside the limited API).
@@ -200,43 +159,6 @@ type SendFunc = unsafe extern "C" fn(
     *mut ffi::PyObject,
     *mut *mut ffi::PyObject,
 ) -> ffi::PySendResult;
-
-/// Runs `body` with the thread attached through `Python::attach`, a panic raised as
-/// `PanicException`; `failed` is what the slot returns with an exception set.
-fn enter<R>(failed: R, body: impl for<'py> FnOnce(Python<'py>) -> PyResult<R>) -> R {
-    Python::attach(|py| run(py, failed, body))
-}
-
-/// `enter` without pyo3's attach bookkeeping (its thread-local count, `PyGILState_Ensure` and
-/// `Release`): a third of what a `produce` record cost beyond `send_nowait`. Right only for a
-/// body that drops no `Py` handle but through `drop_ref`: pyo3 counts the thread as detached,
-/// so a plain drop would be deferred to its next attach (not lost: only later).
-///
-/// # Safety
-/// The thread is attached (every slot is called so by the interpreter).
-unsafe fn enter_attached<R>(
-    failed: R,
-    body: impl for<'py> FnOnce(Python<'py>) -> PyResult<R>,
-) -> R {
-    // SAFETY: per the contract; the token does not outlive this call.
-    let py = unsafe { Python::assume_attached() };
-    run(py, failed, body)
-}
-
-fn run<'py, R>(py: Python<'py>, failed: R, body: impl FnOnce(Python<'py>) -> PyResult<R>) -> R {
-    let result = catch_unwind(AssertUnwindSafe(|| body(py))).unwrap_or_else(|payload| {
-        let message = payload
-            .downcast_ref::<&str>()
-            .map(ToString::to_string)
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "a panic in SendCall".to_owned());
-        Err(PanicException::new_err(message))
-    });
-    result.unwrap_or_else(|error| {
-        error.restore(py);
-        failed
-    })
-}
 
 /// The call inside `object`.
 ///

@@ -17,12 +17,18 @@
 //!
 //! Each awaiting task has its own waiter: cancelling one task cancels its waiter only (the
 //! record stays queued, as the documented rule says); the others still wake at the batch's end.
+//!
+//! This module is the waiter's state and the wake-up; the Python type around the state, whose
+//! attribute and methods the task reaches on every record, is `waiter_type`'s.
 
 use pyo3::exceptions::asyncio::{CancelledError, InvalidStateError};
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyList};
 use pyo3::{PyTraverseError, PyVisit};
+
+use super::waiter_type::waiter_of;
 
 /// How a delivered batch ended, read once for all its waiters: what the records' metadata needs
 /// beyond each record's own fields.
@@ -59,7 +65,7 @@ enum State {
 }
 
 /// A task's wake-up and the context it runs in (None: the current one).
-type Callback = (Py<PyAny>, Option<Py<PyAny>>);
+pub type Callback = (Py<PyAny>, Option<Py<PyAny>>);
 
 /// A waiter's done callbacks, in the order they were added. A waiter almost always has exactly
 /// one, its task's wake-up: that one is kept inline, so that a record's waiter allocates nothing
@@ -94,23 +100,19 @@ impl Callbacks {
     }
 }
 
-/// One awaiting task's wait for a batch (see the module's documentation).
-#[pyclass(module = "ferrokafka._native")]
-pub struct TaskWaiter {
+/// One awaiting task's wait for a batch (see the module's documentation): the state of a
+/// `TaskWaiter` object, whose Python type is `waiter_type`'s.
+pub struct Waiter {
     event_loop: Py<PyAny>,
-    /// Set True when yielded, as asyncio's `Future.__await__` sets it; the task sets it False.
-    #[pyo3(get, set, name = "_asyncio_future_blocking")]
-    blocking: bool,
     state: State,
     callbacks: Callbacks,
 }
 
-impl TaskWaiter {
+impl Waiter {
     /// A waiter of `event_loop`, ready to be yielded.
     pub fn new(event_loop: Py<PyAny>) -> Self {
         Self {
             event_loop,
-            blocking: true,
             state: State::Pending,
             callbacks: Callbacks::default(),
         }
@@ -127,41 +129,22 @@ impl TaskWaiter {
     fn is_pending(&self) -> bool {
         matches!(self.state, State::Pending)
     }
-}
 
-/// `loop.call_soon(callback, waiter, context=context)`: how asyncio runs a callback of a future
-/// that has ended.
-fn schedule(
-    event_loop: &Bound<'_, PyAny>,
-    waiter: &Bound<'_, PyAny>,
-    (callback, context): Callback,
-) -> PyResult<()> {
-    let py = event_loop.py();
-    let kwargs = PyDict::new(py);
-    kwargs.set_item(pyo3::intern!(py, "context"), context)?;
-    event_loop
-        .getattr(pyo3::intern!(py, "call_soon"))?
-        .call((callback, waiter), Some(&kwargs))
-        .map(drop)
-}
-
-#[pymethods]
-impl TaskWaiter {
-    fn get_loop(&self, py: Python<'_>) -> Py<PyAny> {
-        self.event_loop.clone_ref(py)
+    pub fn event_loop(&self) -> &Py<PyAny> {
+        &self.event_loop
     }
 
-    fn done(&self) -> bool {
+    pub fn done(&self) -> bool {
         !self.is_pending()
     }
 
-    fn cancelled(&self) -> bool {
+    pub fn cancelled(&self) -> bool {
         matches!(self.state, State::Cancelled(_))
     }
 
-    /// None once woken (the awaiting coroutine reads the outcome itself); `CancelledError` if
+    /// Ok once woken (the awaiting coroutine reads the outcome itself); `CancelledError` if
     /// cancelled; `InvalidStateError` while waiting.
-    fn result(&self, py: Python<'_>) -> PyResult<()> {
+    pub fn result(&self, py: Python<'_>) -> PyResult<()> {
         match &self.state {
             State::Done(_) => Ok(()),
             State::Cancelled(msg) => Err(cancelled_error(py, msg.as_ref())),
@@ -169,30 +152,18 @@ impl TaskWaiter {
         }
     }
 
-    fn exception(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
-        self.result(py).map(|()| None)
-    }
-
-    /// Runs `callback(waiter)` in `context` once woken or cancelled; at the loop's next turn
-    /// if that has happened already.
-    #[pyo3(signature = (callback, *, context = None))]
-    fn add_done_callback(
-        slf: &Bound<'_, Self>,
-        callback: Py<PyAny>,
-        context: Option<Py<PyAny>>,
-    ) -> PyResult<()> {
-        let mut this = slf.borrow_mut();
-        if this.is_pending() {
-            this.callbacks.push((callback, context));
-            return Ok(());
+    /// Keeps `callback` for the waiter's end; hands it back if the waiter has ended already
+    /// (the caller schedules it).
+    pub fn add_callback(&mut self, callback: Callback) -> Option<Callback> {
+        if self.is_pending() {
+            self.callbacks.push(callback);
+            return None;
         }
-        let event_loop = this.event_loop.clone_ref(slf.py());
-        drop(this);
-        schedule(event_loop.bind(slf.py()), slf.as_any(), (callback, context))
+        Some(callback)
     }
 
     /// Removes every `callback`; returns how many were removed.
-    fn remove_done_callback(&mut self, callback: &Bound<'_, PyAny>) -> PyResult<usize> {
+    pub fn remove_callback(&mut self, callback: &Bound<'_, PyAny>) -> PyResult<usize> {
         let before = self.callbacks.len();
         // Compared first, so that a comparison that raises leaves every callback in place.
         let mut keep = Vec::with_capacity(before);
@@ -209,48 +180,76 @@ impl TaskWaiter {
         Ok(before - self.callbacks.len())
     }
 
-    /// The awaiting task was cancelled: the waiter ends with `CancelledError` and wakes it.
-    /// The record's batch is not touched. False if the waiter had ended already.
-    #[pyo3(signature = (msg = None))]
-    fn cancel(slf: &Bound<'_, Self>, msg: Option<Py<PyAny>>) -> PyResult<bool> {
-        let py = slf.py();
-        let (event_loop, callbacks) = {
-            let mut this = slf.borrow_mut();
-            if !this.is_pending() {
-                return Ok(false);
-            }
-            this.state = State::Cancelled(msg);
-            (
-                this.event_loop.clone_ref(py),
-                this.callbacks.take().collect::<Vec<_>>(),
-            )
-        };
-        for callback in callbacks {
-            schedule(event_loop.bind(py), slf.as_any(), callback)?;
+    /// The awaiting task was cancelled: the waiter ends with `CancelledError`; returns the
+    /// callbacks to schedule, or None if the waiter had ended already. The record's batch is
+    /// not touched.
+    pub fn cancel(&mut self, msg: Option<Py<PyAny>>) -> Option<Vec<Callback>> {
+        if !self.is_pending() {
+            return None;
         }
-        Ok(true)
+        self.state = State::Cancelled(msg);
+        Some(self.callbacks.take().collect())
     }
 
-    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
-        visit.call(&self.event_loop)?;
-        match &self.state {
-            State::Done(Some(outcome)) => visit.call(outcome)?,
-            State::Cancelled(Some(msg)) => visit.call(msg)?,
+    /// Every object the waiter holds, for the collector.
+    pub fn references(&self) -> impl Iterator<Item = *mut pyo3::ffi::PyObject> + '_ {
+        let state = match &self.state {
+            State::Done(Some(outcome)) => Some(outcome.as_ptr()),
+            State::Cancelled(Some(msg)) => Some(msg.as_ptr()),
+            _ => None,
+        };
+        let callbacks = self.callbacks.iter().flat_map(|(callback, context)| {
+            [Some(callback.as_ptr()), context.as_ref().map(Py::as_ptr)]
+        });
+        std::iter::once(Some(self.event_loop.as_ptr()))
+            .chain(std::iter::once(state))
+            .chain(callbacks)
+            .flatten()
+    }
+
+    /// Releases every handle at once with `drop_ref` (the waiter's object is being freed,
+    /// possibly outside pyo3's attach, where a plain drop would be deferred).
+    pub fn release(self, py: Python<'_>) {
+        let Self {
+            event_loop,
+            state,
+            mut callbacks,
+        } = self;
+        event_loop.drop_ref(py);
+        match state {
+            State::Done(Some(outcome)) => outcome.drop_ref(py),
+            State::Cancelled(Some(msg)) => msg.drop_ref(py),
             _ => {}
         }
-        for (callback, context) in self.callbacks.iter() {
-            visit.call(callback)?;
+        for (callback, context) in callbacks.take() {
+            callback.drop_ref(py);
             if let Some(context) = context {
-                visit.call(context)?;
+                context.drop_ref(py);
             }
         }
-        Ok(())
     }
 
-    fn __clear__(&mut self) {
+    /// Drops what the waiter holds but its loop (the collector breaking a cycle).
+    pub fn clear(&mut self) {
         self.callbacks = Callbacks::default();
         self.state = State::Pending;
     }
+}
+
+/// `loop.call_soon(callback, waiter, context=context)`: how asyncio runs a callback of a future
+/// that has ended.
+pub fn schedule(
+    event_loop: &Bound<'_, PyAny>,
+    waiter: &Bound<'_, PyAny>,
+    (callback, context): Callback,
+) -> PyResult<()> {
+    let py = event_loop.py();
+    let kwargs = PyDict::new(py);
+    kwargs.set_item(pyo3::intern!(py, "context"), context)?;
+    event_loop
+        .getattr(pyo3::intern!(py, "call_soon"))?
+        .call((callback, waiter), Some(&kwargs))
+        .map(drop)
 }
 
 fn cancelled_error(py: Python<'_>, msg: Option<&Py<PyAny>>) -> PyErr {
@@ -274,7 +273,7 @@ struct WakeUp {
     event_loop: Py<PyAny>,
     finished: Py<PyAny>,
     /// Each callback, with the waiter it is given (None: `finished`).
-    woken: Vec<(Option<Py<TaskWaiter>>, Callback)>,
+    woken: Vec<(Option<Py<PyAny>>, Callback)>,
 }
 
 /// `contextvars.Context.run`, unbound: `Context.run(context, fn, arg)` without a lookup.
@@ -356,8 +355,10 @@ pub fn wake_waiters(batch: &Bound<'_, PyAny>, waiters: &Bound<'_, PyList>) -> Py
     let mut woken = Vec::with_capacity(waiters.len());
     let mut event_loop = None;
     for waiter in waiters.iter() {
-        if let Ok(task_waiter) = waiter.cast::<TaskWaiter>() {
-            let mut this = task_waiter.borrow_mut();
+        if let Some(task_waiter) = waiter_of(&waiter) {
+            let mut this = task_waiter
+                .try_borrow_mut()
+                .map_err(|_| PyRuntimeError::new_err("a TaskWaiter was woken while in use"))?;
             if !this.is_pending() {
                 continue;
             }
@@ -376,7 +377,7 @@ pub fn wake_waiters(batch: &Bound<'_, PyAny>, waiters: &Bound<'_, PyList>) -> Py
             let Callbacks { first, more } = std::mem::take(&mut this.callbacks);
             woken.extend(first.map(|callback| (None, callback)));
             for callback in more {
-                woken.push((Some(task_waiter.clone().unbind()), callback));
+                woken.push((Some(waiter.clone().unbind()), callback));
             }
         } else if !waiter
             .call_method0(pyo3::intern!(py, "done"))?
