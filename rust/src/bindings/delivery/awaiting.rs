@@ -18,6 +18,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 use pyo3::{PyTraverseError, PyVisit};
 
+use super::c_api::Collected;
 use super::coroutine_type::{iter_send, Stepped};
 use super::fast_path::SendFastPath;
 use super::future::{batch_resolved, DeliveryFuture};
@@ -311,7 +312,7 @@ impl SendCall {
     }
 
     /// The objects this call holds, for the garbage collector.
-    pub fn references(&self) -> impl Iterator<Item = *mut pyo3::ffi::PyObject> + '_ {
+    fn held(&self) -> impl Iterator<Item = *mut pyo3::ffi::PyObject> + '_ {
         let held: [Option<*mut pyo3::ffi::PyObject>; 4] = match &self.step {
             Step::Start {
                 path,
@@ -339,10 +340,16 @@ impl SendCall {
         };
         held.into_iter().flatten()
     }
+}
+
+impl Collected for SendCall {
+    fn references(&self) -> impl Iterator<Item = *mut pyo3::ffi::PyObject> + '_ {
+        self.held()
+    }
 
     /// Drops what the call holds (the garbage collector breaking a cycle): the call is
     /// finished.
-    pub fn clear(&mut self) {
+    fn clear(&mut self) {
         self.step = Step::Finished;
     }
 }

@@ -6,6 +6,7 @@
 //! panic into a Python exception rather than unwinding into C.
 #![allow(unsafe_code)]
 
+use std::cell::RefCell;
 use std::ffi::{c_int, c_void, CStr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -85,6 +86,104 @@ pub fn new_type(
             .cast_into::<PyType>()?
             .unbind())
     }
+}
+
+/// A new object of `ty`, a garbage-collected type whose objects are `T`s (the object header
+/// first): `init` writes every field after the header before the object is tracked (the
+/// collector reads them) or seen by anything else.
+///
+/// # Safety
+/// `ty`'s basic size is `T`'s and it has `Py_TPFLAGS_HAVE_GC`; `init` leaves no field of `T`
+/// after the header uninitialised.
+pub unsafe fn new_gc_object<'py, T>(
+    py: Python<'py>,
+    ty: &Py<PyType>,
+    init: impl FnOnce(*mut T),
+) -> PyResult<Bound<'py, PyAny>> {
+    // SAFETY: per the contract, `PyObject_GC_New` gives a `T` whose header is set.
+    unsafe {
+        let object = ffi::PyObject_GC_New::<T>(ty.as_ptr().cast());
+        if object.is_null() {
+            return Err(PyErr::fetch(py));
+        }
+        init(object);
+        ffi::PyObject_GC_Track(object.cast());
+        Ok(Bound::from_owned_ptr(py, object.cast()))
+    }
+}
+
+/// What the object of a type made here holds, for the collector.
+pub trait Collected {
+    /// Every object held.
+    fn references(&self) -> impl Iterator<Item = *mut ffi::PyObject> + '_;
+    /// Drops what is held (the collector breaking a cycle).
+    fn clear(&mut self);
+}
+
+/// An object of a type made here: the object header, then (among its fields) its state in a
+/// `RefCell`, which the collector's slots below reach.
+pub trait StateObject {
+    type State: Collected;
+
+    /// The state of `object`.
+    ///
+    /// # Safety
+    /// `object` is a live object of this type, alive for `'a`.
+    unsafe fn state<'a>(object: *mut ffi::PyObject) -> &'a RefCell<Self::State>;
+}
+
+/// `tp_traverse` of `O`'s objects. A method under way holds the state: its references are
+/// then not reported, which only keeps them alive for this collection.
+///
+/// # Safety
+/// Called by the collector, with a live, tracked (so initialised) object of `O`'s type and its
+/// visit pair.
+pub unsafe extern "C" fn traverse<O: StateObject>(
+    object: *mut ffi::PyObject,
+    visit: ffi::visitproc,
+    arg: *mut c_void,
+) -> c_int {
+    // SAFETY: per the contract.
+    let Ok(held) = unsafe { O::state(object) }.try_borrow() else {
+        return 0;
+    };
+    // SAFETY: per the contract; the references are held by the object's state.
+    unsafe { visit_all(held.references(), visit, arg) }
+}
+
+/// `tp_clear` of `O`'s objects.
+///
+/// # Safety
+/// Called by the collector, with a live object of `O`'s type.
+pub unsafe extern "C" fn clear<O: StateObject>(object: *mut ffi::PyObject) -> c_int {
+    enter(-1, |_| {
+        // SAFETY: per the contract.
+        if let Ok(mut held) = unsafe { O::state(object) }.try_borrow_mut() {
+            held.clear();
+        }
+        Ok(0)
+    })
+}
+
+/// `tp_traverse`'s loop: `visit(reference, arg)` for each reference, stopping at the first
+/// that returns non-zero (returned).
+///
+/// # Safety
+/// `visit` and `arg` are the collector's pair; every reference is held by the object being
+/// traversed.
+unsafe fn visit_all(
+    references: impl Iterator<Item = *mut ffi::PyObject>,
+    visit: ffi::visitproc,
+    arg: *mut c_void,
+) -> c_int {
+    for reference in references {
+        // SAFETY: per the contract.
+        let status = unsafe { visit(reference, arg) };
+        if status != 0 {
+            return status;
+        }
+    }
+    0
 }
 
 /// Runs `body` with the thread attached through `Python::attach`, a panic raised as

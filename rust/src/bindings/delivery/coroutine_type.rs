@@ -19,7 +19,7 @@
 #![allow(unsafe_code)]
 
 use std::cell::RefCell;
-use std::ffi::{c_int, c_void};
+use std::ffi::c_void;
 use std::ptr;
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -30,7 +30,9 @@ use pyo3::types::{PyTuple, PyType};
 use pyo3::Borrowed;
 
 use super::awaiting::{stop_with, SendCall};
-use super::c_api::{enter, enter_attached, method, new_type, slot};
+use super::c_api::{
+    clear, enter, enter_attached, method, new_gc_object, new_type, slot, traverse, StateObject,
+};
 
 /// What one step of a coroutine came to.
 pub enum Stepped<'py> {
@@ -77,18 +79,12 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 /// A new `SendCall` object owning `call`.
 pub fn new_send_call(py: Python<'_>, call: SendCall) -> PyResult<Bound<'_, PyAny>> {
     let ty = send_call_type(py)?;
-    // SAFETY: the type's basic size is `Object`'s and it has Py_TPFLAGS_HAVE_GC, so
-    // `PyObject_GC_New` gives an `Object` whose header is set and whose `call` is
-    // uninitialised: written before the object is tracked (the collector reads `call`) or
-    // seen by anything else.
+    // SAFETY: the type's basic size is `Object`'s and it has Py_TPFLAGS_HAVE_GC; `call`, the
+    // one field after the header, is written.
     unsafe {
-        let object = ffi::PyObject_GC_New::<Object>(ty.as_ptr().cast());
-        if object.is_null() {
-            return Err(PyErr::fetch(py));
-        }
-        ptr::write(&raw mut (*object).call, RefCell::new(call));
-        ffi::PyObject_GC_Track(object.cast());
-        Ok(Bound::from_owned_ptr(py, object.cast()))
+        new_gc_object::<Object>(py, ty, |object| {
+            ptr::write(&raw mut (*object).call, RefCell::new(call));
+        })
     }
 }
 
@@ -122,8 +118,8 @@ fn create_type(py: Python<'_>) -> PyResult<Py<PyType>> {
         ffi::PyMethodDef::zeroed(),
     ]));
     let dealloc_fn: ffi::destructor = dealloc;
-    let traverse_fn: ffi::traverseproc = traverse;
-    let clear_fn: ffi::inquiry = clear;
+    let traverse_fn: ffi::traverseproc = traverse::<Object>;
+    let clear_fn: ffi::inquiry = clear::<Object>;
     let self_fn: ffi::unaryfunc = itself;
     let next_fn: ffi::iternextfunc = next;
     let send_fn: SendFunc = am_send;
@@ -326,37 +322,13 @@ unsafe extern "C" fn itself(object: *mut ffi::PyObject) -> *mut ffi::PyObject {
     object
 }
 
-unsafe extern "C" fn traverse(
-    object: *mut ffi::PyObject,
-    visit: ffi::visitproc,
-    arg: *mut c_void,
-) -> c_int {
-    // SAFETY: the collector passes a live, tracked (so initialised) object of this type.
-    let call = unsafe { call_of(object) };
-    // A step under way holds the call: its references are then not reported, which only
-    // keeps them alive for this collection.
-    let Ok(call) = call.try_borrow() else {
-        return 0;
-    };
-    for reference in call.references() {
-        // SAFETY: `visit` and `arg` are the collector's pair; `reference` is held by the call.
-        let status = unsafe { visit(reference, arg) };
-        if status != 0 {
-            return status;
-        }
-    }
-    0
-}
+impl StateObject for Object {
+    type State = SendCall;
 
-unsafe extern "C" fn clear(object: *mut ffi::PyObject) -> c_int {
-    enter(-1, |_| {
-        // SAFETY: the collector passes a live object of this type.
-        let call = unsafe { call_of(object) };
-        if let Ok(mut call) = call.try_borrow_mut() {
-            call.clear();
-        }
-        Ok(0)
-    })
+    unsafe fn state<'a>(object: *mut ffi::PyObject) -> &'a RefCell<SendCall> {
+        // SAFETY: as the trait's contract.
+        unsafe { call_of(object) }
+    }
 }
 
 unsafe extern "C" fn dealloc(object: *mut ffi::PyObject) {

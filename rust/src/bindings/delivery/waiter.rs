@@ -28,6 +28,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyList};
 use pyo3::{PyTraverseError, PyVisit};
 
+use super::c_api::Collected;
 use super::waiter_type::waiter_of;
 
 /// How a delivered batch ended, read once for all its waiters: what the records' metadata needs
@@ -192,7 +193,7 @@ impl Waiter {
     }
 
     /// Every object the waiter holds, for the collector.
-    pub fn references(&self) -> impl Iterator<Item = *mut pyo3::ffi::PyObject> + '_ {
+    fn held(&self) -> impl Iterator<Item = *mut pyo3::ffi::PyObject> + '_ {
         let state = match &self.state {
             State::Done(Some(outcome)) => Some(outcome.as_ptr()),
             State::Cancelled(Some(msg)) => Some(msg.as_ptr()),
@@ -230,9 +231,19 @@ impl Waiter {
     }
 
     /// Drops what the waiter holds but its loop (the collector breaking a cycle).
-    pub fn clear(&mut self) {
+    fn drop_held(&mut self) {
         self.callbacks = Callbacks::default();
         self.state = State::Pending;
+    }
+}
+
+impl Collected for Waiter {
+    fn references(&self) -> impl Iterator<Item = *mut pyo3::ffi::PyObject> + '_ {
+        self.held()
+    }
+
+    fn clear(&mut self) {
+        self.drop_held();
     }
 }
 

@@ -11,7 +11,7 @@
 #![allow(unsafe_code)]
 
 use std::cell::RefCell;
-use std::ffi::{c_char, c_int, c_void};
+use std::ffi::{c_char, c_void};
 use std::mem::offset_of;
 use std::ptr;
 
@@ -19,10 +19,13 @@ use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyTuple, PyType};
+use pyo3::types::{PyBool, PyTuple, PyType};
 use pyo3::Borrowed;
 
-use super::c_api::{enter, enter_attached, fastcall_method, method, new_type, slot};
+use super::c_api::{
+    clear, enter, enter_attached, fastcall_method, method, new_gc_object, new_type, slot, traverse,
+    StateObject,
+};
 use super::waiter::{schedule, Callback, Waiter};
 
 /// The object's layout: the Python object header, `_asyncio_future_blocking` as a C `char`
@@ -45,21 +48,16 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 /// asyncio's `Future.__await__` sets it before yielding.
 pub fn new_task_waiter(py: Python<'_>, event_loop: Py<PyAny>) -> PyResult<Bound<'_, PyAny>> {
     let ty = task_waiter_type(py)?;
-    // SAFETY: the type's basic size is `Object`'s and it has Py_TPFLAGS_HAVE_GC, so
-    // `PyObject_GC_New` gives an `Object` whose header is set; its other fields are written
-    // before the object is tracked (the collector reads the waiter) or seen by anything else.
+    // SAFETY: the type's basic size is `Object`'s and it has Py_TPFLAGS_HAVE_GC; both fields
+    // after the header are written.
     unsafe {
-        let object = ffi::PyObject_GC_New::<Object>(ty.as_ptr().cast());
-        if object.is_null() {
-            return Err(PyErr::fetch(py));
-        }
-        ptr::write(&raw mut (*object).blocking, 1);
-        ptr::write(
-            &raw mut (*object).waiter,
-            RefCell::new(Waiter::new(event_loop)),
-        );
-        ffi::PyObject_GC_Track(object.cast());
-        Ok(Bound::from_owned_ptr(py, object.cast()))
+        new_gc_object::<Object>(py, ty, |object| {
+            ptr::write(&raw mut (*object).blocking, 1);
+            ptr::write(
+                &raw mut (*object).waiter,
+                RefCell::new(Waiter::new(event_loop)),
+            );
+        })
     }
 }
 
@@ -162,8 +160,8 @@ fn create_type(py: Python<'_>) -> PyResult<Py<PyType>> {
         ffi::PyMemberDef::default(),
     ]));
     let dealloc_fn: ffi::destructor = dealloc;
-    let traverse_fn: ffi::traverseproc = traverse;
-    let clear_fn: ffi::inquiry = clear;
+    let traverse_fn: ffi::traverseproc = traverse::<Object>;
+    let clear_fn: ffi::inquiry = clear::<Object>;
     let mut slots = [
         slot(ffi::Py_tp_dealloc, dealloc_fn as *mut c_void),
         slot(ffi::Py_tp_traverse, traverse_fn as *mut c_void),
@@ -192,57 +190,78 @@ unsafe extern "C" fn get_loop(
     object: *mut ffi::PyObject,
     _: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
-    // SAFETY: a METH_NOARGS method is called attached with its live object; nothing is
-    // dropped (the loop's new reference is the caller's).
+    // SAFETY: a METH_NOARGS method gets its live object; nothing is dropped (the loop's new
+    // reference is the caller's).
     unsafe {
-        enter_attached(ptr::null_mut(), |py| {
-            let waiter = waiter_in(object).try_borrow().map_err(|_| in_use())?;
-            Ok(waiter.event_loop().clone_ref(py).into_ptr())
+        reading_attached(object, |py, waiter| {
+            Ok(waiter.event_loop().clone_ref(py).into_bound(py))
         })
     }
 }
 
-unsafe extern "C" fn done(object: *mut ffi::PyObject, _: *mut ffi::PyObject) -> *mut ffi::PyObject {
+/// `reading` for the methods asyncio's task calls on every record, entered without pyo3's
+/// attach (see `c_api::enter_attached`).
+///
+/// # Safety
+/// `object` is the method's live object; `read` drops no handle but through `drop_ref`.
+unsafe fn reading_attached(
+    object: *mut ffi::PyObject,
+    read: impl for<'py> FnOnce(Python<'py>, &Waiter) -> PyResult<Bound<'py, PyAny>>,
+) -> *mut ffi::PyObject {
+    // SAFETY: per the contract.
+    unsafe {
+        enter_attached(ptr::null_mut(), |py| {
+            let waiter = waiter_in(object).try_borrow().map_err(|_| in_use())?;
+            Ok(read(py, &waiter)?.into_ptr())
+        })
+    }
+}
+
+/// A `METH_NOARGS` method that reads the waiter: what `read` makes of it.
+///
+/// # Safety
+/// `object` is the method's live object.
+unsafe fn reading(
+    object: *mut ffi::PyObject,
+    read: impl for<'py> FnOnce(Python<'py>, &Waiter) -> PyResult<Bound<'py, PyAny>>,
+) -> *mut ffi::PyObject {
     enter(ptr::null_mut(), |py| {
-        // SAFETY: a METH_NOARGS method gets its live object.
+        // SAFETY: per the contract.
         let waiter = unsafe { waiter_in(object) }
             .try_borrow()
             .map_err(|_| in_use())?;
-        Ok(pyo3::types::PyBool::new(py, waiter.done())
-            .to_owned()
-            .into_any()
-            .into_ptr())
+        Ok(read(py, &waiter)?.into_ptr())
     })
+}
+
+fn py_bool(py: Python<'_>, value: bool) -> Bound<'_, PyAny> {
+    PyBool::new(py, value).to_owned().into_any()
+}
+
+unsafe extern "C" fn done(object: *mut ffi::PyObject, _: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: a METH_NOARGS method gets its live object.
+    unsafe { reading(object, |py, waiter| Ok(py_bool(py, waiter.done()))) }
 }
 
 unsafe extern "C" fn cancelled(
     object: *mut ffi::PyObject,
     _: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
-    enter(ptr::null_mut(), |py| {
-        // SAFETY: a METH_NOARGS method gets its live object.
-        let waiter = unsafe { waiter_in(object) }
-            .try_borrow()
-            .map_err(|_| in_use())?;
-        Ok(pyo3::types::PyBool::new(py, waiter.cancelled())
-            .to_owned()
-            .into_any()
-            .into_ptr())
-    })
+    // SAFETY: a METH_NOARGS method gets its live object.
+    unsafe { reading(object, |py, waiter| Ok(py_bool(py, waiter.cancelled()))) }
 }
 
 unsafe extern "C" fn result(
     object: *mut ffi::PyObject,
     _: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
-    // SAFETY: a METH_NOARGS method is called attached with its live object. When woken
-    // (asyncio's task asks on every record) nothing is dropped; an error is handed to the
-    // interpreter, which owns it from then on.
+    // SAFETY: a METH_NOARGS method gets its live object. When woken (asyncio's task asks on
+    // every record) nothing is dropped; an error is handed to the interpreter, which owns it
+    // from then on.
     unsafe {
-        enter_attached(ptr::null_mut(), |py| {
-            let waiter = waiter_in(object).try_borrow().map_err(|_| in_use())?;
+        reading_attached(object, |py, waiter| {
             waiter.result(py)?;
-            Ok(py.None().into_ptr())
+            Ok(py.None().into_bound(py))
         })
     }
 }
@@ -251,14 +270,13 @@ unsafe extern "C" fn exception(
     object: *mut ffi::PyObject,
     _: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
-    enter(ptr::null_mut(), |py| {
-        // SAFETY: a METH_NOARGS method gets its live object.
-        let waiter = unsafe { waiter_in(object) }
-            .try_borrow()
-            .map_err(|_| in_use())?;
-        waiter.result(py)?;
-        Ok(py.None().into_ptr())
-    })
+    // SAFETY: a METH_NOARGS method gets its live object.
+    unsafe {
+        reading(object, |py, waiter| {
+            waiter.result(py)?;
+            Ok(py.None().into_bound(py))
+        })
+    }
 }
 
 /// An argument of a C method, borrowed for the call.
@@ -390,10 +408,7 @@ unsafe extern "C" fn cancel(
         let (event_loop, callbacks) = {
             let mut waiter = waiter.try_borrow_mut().map_err(|_| in_use())?;
             let Some(callbacks) = waiter.cancel(msg) else {
-                return Ok(pyo3::types::PyBool::new(py, false)
-                    .to_owned()
-                    .into_any()
-                    .into_ptr());
+                return Ok(py_bool(py, false).into_ptr());
             };
             (waiter.event_loop().clone_ref(py), callbacks)
         };
@@ -402,43 +417,17 @@ unsafe extern "C" fn cancel(
         for callback in callbacks {
             schedule(event_loop.bind(py), &this, callback)?;
         }
-        Ok(pyo3::types::PyBool::new(py, true)
-            .to_owned()
-            .into_any()
-            .into_ptr())
+        Ok(py_bool(py, true).into_ptr())
     })
 }
 
-unsafe extern "C" fn traverse(
-    object: *mut ffi::PyObject,
-    visit: ffi::visitproc,
-    arg: *mut c_void,
-) -> c_int {
-    // SAFETY: the collector passes a live, tracked (so initialised) object of this type.
-    let waiter = unsafe { waiter_in(object) };
-    // A method under way holds the waiter: its references are then not reported, which only
-    // keeps them alive for this collection.
-    let Ok(waiter) = waiter.try_borrow() else {
-        return 0;
-    };
-    for reference in waiter.references() {
-        // SAFETY: `visit` and `arg` are the collector's pair; `reference` is held by the waiter.
-        let status = unsafe { visit(reference, arg) };
-        if status != 0 {
-            return status;
-        }
+impl StateObject for Object {
+    type State = Waiter;
+
+    unsafe fn state<'a>(object: *mut ffi::PyObject) -> &'a RefCell<Waiter> {
+        // SAFETY: as the trait's contract.
+        unsafe { waiter_in(object) }
     }
-    0
-}
-
-unsafe extern "C" fn clear(object: *mut ffi::PyObject) -> c_int {
-    enter(-1, |_| {
-        // SAFETY: the collector passes a live object of this type.
-        if let Ok(mut waiter) = unsafe { waiter_in(object) }.try_borrow_mut() {
-            waiter.clear();
-        }
-        Ok(0)
-    })
 }
 
 unsafe extern "C" fn dealloc(object: *mut ffi::PyObject) {
