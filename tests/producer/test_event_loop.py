@@ -261,7 +261,8 @@ def test_a_tasks_waiter_speaks_the_future_protocol(kafka: BaseCluster, topic: To
             assert asyncio.isfuture(waiter)
             assert waiter.get_loop() is asyncio.get_running_loop()
             assert waiter._asyncio_future_blocking is False
-            assert not waiter.done() and not waiter.cancelled()
+            assert not waiter.done()
+            assert not waiter.cancelled()
             with pytest.raises(asyncio.InvalidStateError):
                 waiter.result()
             with pytest.raises(TypeError, match="unexpected keyword argument 'when'"):
@@ -272,8 +273,10 @@ def test_a_tasks_waiter_speaks_the_future_protocol(kafka: BaseCluster, topic: To
                 waiter._asyncio_future_blocking = 1
             metadata = await task
             assert metadata.topic == name
-            assert waiter.done() and not waiter.cancelled()
-            assert waiter.result() is None and waiter.exception() is None
+            assert waiter.done()
+            assert not waiter.cancelled()
+            assert waiter.result() is None
+            assert waiter.exception() is None
             assert waiter.cancel() is False
             late: list[object] = []
             waiter.add_done_callback(late.append)
