@@ -401,6 +401,8 @@ async def test_batches_closed_while_every_window_is_full_go_to_the_workers() -> 
     async with anyio.create_task_group() as tasks:
         await stage.sender._round(tasks)
     assert stage.wire.requests == []
-    readable, _, _ = select.select([wake_fd], [], [], 10.0)
+    # The workers are the process's shared pool (one thread on two cores), which may still be
+    # compressing batches queued by earlier tests' producers: a generous wait, not a speed check.
+    readable, _, _ = select.select([wake_fd], [], [], 60.0)
     assert readable == [wake_fd], "the closed batches never reached the workers"
     assert stage.accumulator.take_compressed() == 2
