@@ -114,10 +114,11 @@ class BrokerConnection:
         self.client_id = client_id
         self.log = client_log(CONNECTION, client_id)
         self.request_timeout = request_timeout
-        #: ``{api_key: VersionRange}`` from the broker's ApiVersions answer.
-        self.api_versions: dict[int, VersionRange] = {}
+        self._api_versions: dict[int, VersionRange] = {}
         #: Cluster-wide finalized feature levels, e.g. ``transaction.version`` (KIP-890).
         self.finalized_features: dict[str, VersionRange] = {}
+        # `api_version`'s answers, until ``api_versions`` changes.
+        self._versions: dict[tuple[int, int | None, int | None], int] = {}
         self._max_response_size = max_response_size
         # Bounds the awaitable `request`s; submitters keep their own window.
         self._slots = anyio.Semaphore(max_in_flight)
@@ -186,6 +187,16 @@ class BrokerConnection:
 
     # --- versions ------------------------------------------------------------------------
 
+    @property
+    def api_versions(self) -> dict[int, VersionRange]:
+        """``{api_key: VersionRange}`` from the broker's ApiVersions answer."""
+        return self._api_versions
+
+    @api_versions.setter
+    def api_versions(self, versions: dict[int, VersionRange]) -> None:
+        self._api_versions = versions
+        self._versions.clear()
+
     def api_version(
         self, api_key: int, ours_min: int | None = None, ours_max: int | None = None
     ) -> int:
@@ -195,11 +206,19 @@ class BrokerConnection:
         The one place versions are negotiated: the codec (Rust) only says which versions it
         implements (`SUPPORTED_VERSIONS`). The choice needs the broker's ApiVersions answer,
         which this connection holds and renews on reconnect, and callers narrow the range per
-        request (an epoch bump needs InitProducerId v3+), both of which live here."""
+        request (an epoch bump needs InitProducerId v3+), both of which live here. Worked out
+        once per question: the sender asks it for every Produce request."""
+        asked = (api_key, ours_min, ours_max)
+        version = self._versions.get(asked)
+        if version is None:
+            version = self._versions[asked] = self._negotiate(api_key, ours_min, ours_max)
+        return version
+
+    def _negotiate(self, api_key: int, ours_min: int | None, ours_max: int | None) -> int:
         ours = SUPPORTED_VERSIONS.get(api_key)
         lo = ours_min if ours_min is not None else 0 if ours is None else ours.min_version
         hi = ours_max if ours_max is not None else -1 if ours is None else ours.max_version
-        theirs = self.api_versions.get(api_key)
+        theirs = self._api_versions.get(api_key)
         if theirs is None:
             raise NoCommonVersionError(f"broker {self} does not support {api_name(api_key)}")
         common_lo, common_hi = max(lo, theirs.min_version), min(hi, theirs.max_version)

@@ -9,6 +9,7 @@ settling, the request timeouts, and whether a response gives the sender's loop w
 
 from __future__ import annotations
 
+import math
 import time
 from typing import TYPE_CHECKING
 
@@ -36,6 +37,7 @@ class ProduceRequests(BatchSettling):
     _acks: int
     _request_timeout_ms: int
     _in_flight: dict[int, int]
+    _requests_due: float
     _closing: bool
 
     def _submit(self, conn: BrokerConnection, node: int, batch_ids: list[int]) -> None:
@@ -50,6 +52,7 @@ class ProduceRequests(BatchSettling):
             version = conn.api_version(ApiKey.PRODUCE, ours_max=ours_max)
             request = self._produce_request(version, batch_ids)
             started = self._now()
+            self._requests_due = min(self._requests_due, time.monotonic() + conn.request_timeout)
 
             def on_done(frame: bytes | None, error: KafkaConnectionError | None) -> None:
                 self._on_response(conn, node, batch_ids, request, started, frame, error)
@@ -95,8 +98,7 @@ class ProduceRequests(BatchSettling):
                 conn.throttle(result.throttle_time_ms)
             self._settle_response(batch_ids, result)
             # The records' futures first, the bookkeeping after.
-            self._metrics.request_completed(node, latency_ms)
-            self._metrics.produce_throttled(result.throttle_time_ms)
+            self._metrics.request_completed(node, latency_ms, result.throttle_time_ms)
         except Exception as exc:
             self._fail_request(node, batch_ids, exc)
         finally:
@@ -129,16 +131,28 @@ class ProduceRequests(BatchSettling):
 
     def _expire_requests(self) -> int:
         """Closes connections with a Produce request past request_timeout_ms (its batches
-        retry as "maybe written"); returns the ms until the next such deadline."""
-        wait = IDLE_TICK_MS
+        retry as "maybe written"); returns the ms until the next such deadline.
+
+        The connections are only looked at once the earliest deadline seen is due: a request
+        submitted since has a later one (`_submit` lowers it otherwise), and one answered since
+        only makes the look come early."""
         clock = time.monotonic()
+        due = self._requests_due
+        if due == math.inf:
+            return IDLE_TICK_MS
+        if clock < due:
+            return min(IDLE_TICK_MS, int((due - clock) * 1000) + 1)
+        wait = IDLE_TICK_MS
+        earliest = math.inf
         for node, count in self._in_flight.items():
             if not count:
                 continue
             conn = self._pool.ready_connection(node)
             deadline = conn.expire_requests(clock) if conn is not None else None
             if deadline is not None:
+                earliest = min(earliest, deadline)
                 wait = min(wait, max(int((deadline - clock) * 1000) + 1, 1))
+        self._requests_due = earliest
         return wait
 
     def _produce_request(self, version: int, batch_ids: list[int]) -> Request[ProduceResult]:

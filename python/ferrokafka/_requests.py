@@ -10,6 +10,7 @@ never pass protocol versions around. The decoded results are the native module's
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -158,9 +159,11 @@ def produce_request(
     )
 
 
+@functools.cache
 def produce_decoder(version: int) -> Callable[[bytes], ProduceResult]:
     """The decoder of Produce ``version`` responses, for senders that encode the request
-    themselves (the accumulator writes its batches straight into the frame)."""
+    themselves (the accumulator writes its batches straight into the frame). One per version,
+    made once: the sender asks for it with every request."""
 
     def decode(frame: bytes) -> ProduceResult:
         return _native.decode_produce_response(frame, version)

@@ -116,15 +116,22 @@ class Signal:
     connection writers wait on one of these in every round, thousands of times per second at
     linger 0, so it talks to the event loop directly instead of going through anyio's layers
     (each of which looks the running library up again).
+
+    A wait may return before its timeout without a `set()`: its timer is kept from one wait to
+    the next while it is due no later than the next wait's end (a waiter that wakes early looks
+    again and waits anew), so the usual round, woken by a response long before its timeout,
+    schedules and cancels no timer of its own.
     """
 
-    __slots__ = ("_is_set", "_loop", "_trio_event", "_waiter")
+    __slots__ = ("_is_set", "_loop", "_timer", "_trio_event", "_waiter")
 
     def __init__(self) -> None:
         self._is_set = False
         # Bound on the first wait: the object may be created outside the event loop.
         self._loop: asyncio.AbstractEventLoop | None = None
         self._waiter: asyncio.Future[None] | None = None
+        # The timer ending the current (or a past) wait; None once it has fired.
+        self._timer: asyncio.TimerHandle | None = None
         self._trio_event: anyio.Event | None = None
 
     def set(self) -> None:
@@ -139,7 +146,8 @@ class Signal:
             self._trio_event.set()
 
     async def wait(self, timeout: float | None = None) -> None:
-        """Waits until set or ``timeout`` seconds have passed; then clears the signal."""
+        """Waits until set or ``timeout`` seconds have passed (or less: see the class); then
+        clears the signal."""
         if not self._is_set:
             loop = self._loop
             if loop is None:
@@ -149,14 +157,24 @@ class Signal:
                     self._is_set = False
                     return
             waiter = self._waiter = loop.create_future()
-            timer = None if timeout is None else loop.call_later(timeout, _resolve, waiter)
+            if timeout is not None:
+                timer = self._timer
+                deadline = loop.time() + timeout
+                if timer is None or timer.when() > deadline:
+                    if timer is not None:
+                        timer.cancel()
+                    self._timer = loop.call_at(deadline, self._time_out)
             try:
                 await waiter
             finally:
                 self._waiter = None
-                if timer is not None:
-                    timer.cancel()
         self._is_set = False
+
+    def _time_out(self) -> None:
+        self._timer = None
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     async def _wait_other(self, timeout: float | None) -> None:
         event = self._trio_event = anyio.Event()
@@ -165,11 +183,6 @@ class Signal:
                 await event.wait()
         finally:
             self._trio_event = None
-
-
-def _resolve(waiter: asyncio.Future[None]) -> None:
-    if not waiter.done():
-        waiter.set_result(None)
 
 
 class LoopOwner:

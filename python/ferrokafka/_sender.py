@@ -27,6 +27,7 @@ waiting to be sent fail with it at once (`_authentication_failed`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -84,6 +85,8 @@ class Sender(ProduceRequests):
         self._wakeup = Signal()
         # Requests submitted and not answered, per node: the window the drain respects.
         self._in_flight: dict[int, int] = {}
+        # time.monotonic() from which a Produce request may be past its timeout.
+        self._requests_due = math.inf
         self._metadata_wanted = False
         self._refreshing = False
         # An InitProducerId (or epoch bump) task is under way.
@@ -285,7 +288,10 @@ class Sender(ProduceRequests):
     def _every_window_full(self) -> bool:
         brokers = self._pool.metadata.brokers
         in_flight, limit = self._in_flight, self._max_in_flight
-        return bool(brokers) and all(in_flight.get(node, 0) >= limit for node in brokers)
+        if not brokers or sum(in_flight.values()) < limit * len(brokers):
+            # Fewer requests out than the windows hold: one has room (asked every round).
+            return False
+        return all(in_flight.get(node, 0) >= limit for node in brokers)
 
     def _resolve_before_bump(self, tasks: anyio.abc.TaskGroup) -> set[tuple[str, int]]:
         """A producer id is wanted, or an epoch bump (KIP-360). The bump renumbers every batch
@@ -308,6 +314,8 @@ class Sender(ProduceRequests):
 
     def _run_timers(self, now: int) -> int:
         """Runs the due timers; returns when the next one is due."""
+        if not self._timers:
+            return now + IDLE_TICK_MS
         due = [t for t in self._timers if t[0] <= now]
         if due:
             self._timers = [t for t in self._timers if t[0] > now]

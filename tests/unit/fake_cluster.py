@@ -11,6 +11,7 @@ id, epoch and sequence of each batch.
 from __future__ import annotations
 
 import struct
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -218,6 +219,9 @@ class FakeWire:
         self.requests: list[Outstanding] = []
         self.logs: dict[tuple[str, int], PartitionLog] = {}
         self.throttled_until = 0.0
+        # The fake's requests are overdue only when a test says so (`overdue`): with no time
+        # of their own to wait for, the sender looks at them every round.
+        self.request_timeout = 0.0
         self._next_correlation_id = 0
 
     def log(self, key: tuple[str, int]) -> PartitionLog:
@@ -239,11 +243,12 @@ class FakeWire:
 
     def expire_requests(self, now: float | None = None) -> float | None:
         """As `BrokerConnection`: a request past its timeout closes the connection, which
-        fails every request on it."""
+        fails every request on it. Returns the earliest deadline still pending: with requests
+        out, now, since a test may mark one overdue at any time (so every round looks)."""
         if any(request.overdue for request in self.requests):
             for request in list(self.requests):
                 request.lost()
-        return None
+        return time.monotonic() if self.requests else None
 
     def fail_invalid_response(self, detail: str) -> Exception:
         return KafkaConnectionError(detail)

@@ -38,12 +38,6 @@ class Traffic:
         self.incoming = self.received.values
         self.latency = self.produce_latencies.avg_max
 
-    def sent(self, size: int, now: int) -> None:
-        self.written.record(size, now)
-
-    def response(self, size: int, now: int) -> None:
-        self.received.record(size, now)
-
 
 class NetworkMetrics:
     """Every connection's traffic, and the connections themselves."""
@@ -82,15 +76,17 @@ class ConnectionObserver:
         self._node = node
         self._closed = False
 
+    # One of each per request: the Summaries are recorded into directly.
+
     def request_sent(self, size: int) -> None:
         now = now_ms()
-        self._node.sent(size, now)
-        self._network.total.sent(size, now)
+        self._node.written.record(size, now)
+        self._network.total.written.record(size, now)
 
     def response_received(self, size: int) -> None:
         now = now_ms()
-        self._node.response(size, now)
-        self._network.total.response(size, now)
+        self._node.received.record(size, now)
+        self._network.total.received.record(size, now)
 
     def connection_closed(self) -> None:
         if not self._closed:

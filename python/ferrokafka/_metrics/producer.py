@@ -164,15 +164,17 @@ class ProducerMetrics:
             per_topic = self.topics[topic] = TopicMetrics(self._config)
         return per_topic
 
-    def request_completed(self, node_id: int, latency_ms: int) -> None:
-        """A Produce request answered (or written, with acks=0) after ``latency_ms``."""
+    def request_completed(
+        self, node_id: int, latency_ms: int, throttle_time_ms: int | None = None
+    ) -> None:
+        """A Produce request answered (or written, with acks=0) after ``latency_ms``, with its
+        response's ``throttle_time_ms`` (0 when the broker did not throttle; None without a
+        response)."""
         now = now_ms()
         self.network.total.produce_latencies.record(latency_ms, now)
         self.network.node(node_id).produce_latencies.record(latency_ms, now)
-
-    def produce_throttled(self, throttle_time_ms: int) -> None:
-        """A Produce response's ``throttle_time_ms`` (0 when the broker did not throttle)."""
-        self.throttle.record(throttle_time_ms, now_ms())
+        if throttle_time_ms is not None:
+            self.throttle.record(throttle_time_ms, now)
 
     def buffer_waited(self, ns: int) -> None:
         self._buffer_wait_total_ns += ns

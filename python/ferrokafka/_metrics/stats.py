@@ -52,8 +52,8 @@ class _Sample:
 
 
 class SampledStat:
-    """Base of the windowed stats: subclasses say how a value joins a sample (`_update`) and
-    how samples combine (`_combine`)."""
+    """Base of the windowed stats: a value joins a sample by adding to it (`Max` keeps the
+    larger instead), and subclasses say how samples combine (`_combine`)."""
 
     __slots__ = ("_config", "_current", "_samples")
     _initial = 0.0
@@ -66,13 +66,13 @@ class SampledStat:
     def record(self, value: float, now_ms: int, count: int = 1) -> None:
         """Records ``value``, which stands for ``count`` events (an average over a batch's
         records is one call with the batch's total and its record count)."""
-        # The sender records a dozen values per request: the lookup of the current sample is
-        # written out here rather than called.
+        # The sender records a dozen values per request: the lookup of the current sample and
+        # the update are written out here rather than called.
         samples = self._samples
         sample = samples[self._current] if samples else self._current_sample(now_ms)
         if now_ms - sample.start_ms >= self._config.window_ms:
             sample = self._advance(now_ms)
-        self._update(sample, value)
+        sample.value += value
         sample.count += count
         sample.last_event_ms = now_ms
 
@@ -107,9 +107,6 @@ class SampledStat:
         sample = self._samples[self._current]
         sample.reset(self._initial, now_ms)
         return sample
-
-    def _update(self, sample: _Sample, value: float) -> None:
-        sample.value += value
 
     def _combine(self, now_ms: int) -> float:
         return sum(sample.value for sample in self._samples)
@@ -148,9 +145,15 @@ class Max(SampledStat):
     __slots__ = ()
     _initial = -math.inf
 
-    def _update(self, sample: _Sample, value: float) -> None:
+    def record(self, value: float, now_ms: int, count: int = 1) -> None:
+        samples = self._samples
+        sample = samples[self._current] if samples else self._current_sample(now_ms)
+        if now_ms - sample.start_ms >= self._config.window_ms:
+            sample = self._advance(now_ms)
         if value > sample.value:
             sample.value = value
+        sample.count += count
+        sample.last_event_ms = now_ms
 
     def _combine(self, now_ms: int) -> float:
         values = [sample.value for sample in self._samples if sample.count]
