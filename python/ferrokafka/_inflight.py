@@ -35,9 +35,11 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from ferrokafka._logging import UNNAMED, ClientLog
-from ferrokafka._pending import PendingBatch
+from ferrokafka._pending import RUNNING_LOOP, PendingBatch
 
 if TYPE_CHECKING:
+    import asyncio
+
     from ferrokafka._native import BatchRun
 
 Partition = tuple[str, int]
@@ -107,11 +109,19 @@ class InFlight:
 
     # --- changes -------------------------------------------------------------------------
 
-    def add(self, batch_id: int, topic: str, partition: int, now_ms: int) -> PendingBatch:
-        """Registers a batch the accumulator just opened; every record of it ends by
-        ``now_ms + delivery_timeout_ms``."""
+    def add(
+        self,
+        batch_id: int,
+        topic: str,
+        partition: int,
+        now_ms: int,
+        loop: asyncio.AbstractEventLoop | object | None = RUNNING_LOOP,
+    ) -> PendingBatch:
+        """Registers a batch the accumulator just opened (on ``loop``, the running one: given
+        by a caller that has it); every record of it ends by ``now_ms + delivery_timeout_ms``."""
         deadline = now_ms + self._delivery_timeout_ms
-        pending = self._batches[batch_id] = PendingBatch(topic, partition, deadline, self.log)
+        pending = PendingBatch(topic, partition, deadline, self.log, loop)
+        self._batches[batch_id] = pending
         heapq.heappush(self._deadlines, (deadline, batch_id))
         return pending
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import anyio
 
@@ -43,6 +43,8 @@ CallbackEntry = tuple[DeliveryFuture, DoneCallback, contextvars.Context | None]
 # tuple.__new__(RecordMetadata, fields): the named tuple without its Python-level __new__ (one
 # is built per awaited record).
 _new_tuple = tuple.__new__
+# The default of a PendingBatch's loop: the one running when it is made.
+RUNNING_LOOP = object()
 
 
 class PendingBatch:
@@ -73,7 +75,12 @@ class PendingBatch:
     )
 
     def __init__(
-        self, topic: str, partition: int, deadline_ms: int, log: ClientLog = UNNAMED
+        self,
+        topic: str,
+        partition: int,
+        deadline_ms: int,
+        log: ClientLog = UNNAMED,
+        loop: asyncio.AbstractEventLoop | object | None = RUNNING_LOOP,
     ) -> None:
         self.topic = topic
         # Its producer's: a delivery callback that raises is logged under its client id.
@@ -81,10 +88,13 @@ class PendingBatch:
         self.partition = partition
         # The asyncio loop the batch was opened on (the producer's; None under trio): what its
         # futures' get_loop() returns, where callbacks added late are scheduled, and the only
-        # loop whose tasks may wait on it.
-        self.loop = running_loop()
+        # loop whose tasks may wait on it. Given by a caller that has just asked for it:
+        # running_loop() makes a system call per call on CPython 3.11.
+        if loop is RUNNING_LOOP:
+            loop = running_loop()
+        self.loop = cast("asyncio.AbstractEventLoop | None", loop)
         # The thread that opened it: its loop is `loop` as long as that loop runs, the cheap
-        # test of every await (running_loop() makes a system call per call on CPython 3.11).
+        # test of every await.
         self.thread = current_thread()
         # delivery_timeout_ms after the first record: every record ends by then.
         self.deadline_ms = deadline_ms

@@ -451,8 +451,9 @@ class Producer(TransactionalMethods):
             return pending
         where = self._accumulator.batch_info(batch_id)
         topic = where.topic
-        pending = self._inflight.add(batch_id, topic, where.partition, now)
-        if running_loop() is not self._loop:
+        loop = running_loop()
+        pending = self._inflight.add(batch_id, topic, where.partition, now, loop)
+        if loop is not self._loop:
             # The native send_nowait checks nothing per record; a record that opens a batch
             # comes here, which is where a call from outside the loop is caught. The batch
             # stays registered (the sender may not be woken from here, but finds it in its
