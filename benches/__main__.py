@@ -365,6 +365,7 @@ def _one_run(
     request_log = workload.request_log and broker_view.set_request_log(broker, "DEBUG")
     log_from = broker_view.log_size(broker)
     started = time.time()
+    broker_cpu_before = broker.cpu_seconds()
     log_path = out / "logs" / f"{workload.name}-{client.key}-{rep + 1}.log"
     result = launch(
         client,
@@ -377,6 +378,10 @@ def _one_run(
     )
     result.update(workload=workload.name, client=client.key, rep=rep, topic=topics[0])
     ended = time.time()
+    broker_cpu_after = broker.cpu_seconds()
+    if broker_cpu_before is not None and broker_cpu_after is not None:
+        # The client's connecting and metadata requests included: small beside the records.
+        result["broker_cpu_s"] = broker_cpu_after - broker_cpu_before
     if request_log:
         broker_view.set_request_log(broker, "WARN")
     if result["status"] == "ok":

@@ -71,6 +71,28 @@ class Broker:
             return self.cluster.nodes[0].directory / GC_LOG
         return None
 
+    def cpu_seconds(self) -> float | None:
+        """CPU time (user and system, every thread) the broker's JVMs have used so far, or None
+        for a broker started elsewhere. Read before and after a run: the broker's share of the
+        run's work, which on a shared machine is CPU the client does not get."""
+        if not isinstance(self.cluster, KafkaCluster) or not self.cluster.nodes:
+            return None
+        ticks_per_s = os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        for node in self.cluster.nodes:
+            pid = node.pid
+            if pid is None:
+                return None
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text()
+            except OSError:
+                return None
+            # After the command name (in parentheses, which may hold spaces): utime and stime
+            # are the 12th and 13th fields.
+            fields = stat.rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks_per_s
+        return total
+
     @property
     def log(self) -> Path | None:
         """The broker's own log (the first node's), or None for a broker started elsewhere."""

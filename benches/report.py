@@ -41,6 +41,8 @@ class Row:
     records_per_s: float = math.nan
     mb_per_s: float = math.nan
     cpu_s_per_m: float = math.nan
+    # The broker's CPU over the client's run, per million records (a broker started here).
+    broker_cpu_s_per_m: float = math.nan
     rss_mb: float = math.nan
     p50_ms: float = math.nan
     p99_ms: float = math.nan
@@ -112,6 +114,14 @@ def _summarise_client(workload: Workload, runs: list[Run]) -> Row:
     row.records_per_s = _median(good, lambda r: r["records"] / r["elapsed_s"])
     row.mb_per_s = _median(good, lambda r: r["records"] * size / r["elapsed_s"] / 1e6)
     row.cpu_s_per_m = _median(good, lambda r: r["cpu_s"] / max(r["records"], 1) * 1e6)
+    row.broker_cpu_s_per_m = _median(
+        good,
+        lambda r: (
+            None
+            if r.get("broker_cpu_s") is None
+            else r["broker_cpu_s"] / max(r["records"], 1) * 1e6
+        ),
+    )
     row.rss_mb = _median(good, lambda r: r["maxrss_kb"] / 1024)
     row.p50_ms = _median(good, _latency("p50_ms"))
     row.p99_ms = _median(good, _latency("p99_ms"))
@@ -257,7 +267,14 @@ def _fmt(value: float, digits: int = 0) -> str:
 
 def workload_table(rows: list[Row]) -> list[str]:
     workload = rows[0].workload
-    header = ["client", "records/s", "MB/s", "CPU s / M records", "peak RSS MB"]
+    header = [
+        "client",
+        "records/s",
+        "MB/s",
+        "CPU s / M records",
+        "broker CPU s / M records",
+        "peak RSS MB",
+    ]
     if workload.mode is Mode.LATENCY:
         header += ["p50 ms", "p99 ms", "p99.9 ms", "p99 from schedule ms", "send lag p99 ms"]
     if workload.settings.compression != "none":
@@ -271,6 +288,7 @@ def workload_table(rows: list[Row]) -> list[str]:
             _fmt(row.records_per_s),
             _fmt(row.mb_per_s, 1),
             _fmt(row.cpu_s_per_m, 2),
+            _fmt(row.broker_cpu_s_per_m, 2),
             _fmt(row.rss_mb),
         ]
         if workload.mode is Mode.LATENCY:

@@ -744,11 +744,17 @@ class Accumulator:
     def batch_info(self, batch_id: int) -> TopicPartition: ...
     def ready(self, now_ms: int) -> ReadyCheck: ...
     def drain(
-        self, routing: dict[tuple[str, int], int], max_request_size: int, now_ms: int
+        self,
+        routing: dict[tuple[str, int], int],
+        max_request_size: int,
+        now_ms: int,
+        busy_nodes: Sequence[int] = ...,
     ) -> dict[int, list[int]]:
         """``routing``: ``{(topic, partition): leader node id}``, plain tuples as keys (the
         sender's metadata keys partitions so; hashing them is cheaper than a class's hash).
-        Returns ``{node_id: [batch_id, ...]}``."""
+        ``busy_nodes``: nodes with a request out, which get another only if it is worth one of
+        its own (a full batch, a retry, ``batch_size`` bytes in all). Returns ``{node_id:
+        [batch_id, ...]}``."""
     def take_failed(self) -> list[FailedBatch]: ...
     def compression_wake_fd(self) -> int | None:
         """Readable when batches come back from the compression workers."""

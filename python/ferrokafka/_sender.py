@@ -82,6 +82,7 @@ class Sender(ProduceRequests):
         self._acks = config.acks
         self._request_timeout_ms = config.request_timeout_ms
         self._max_in_flight = config.max_in_flight_requests_per_connection
+        self._coalesce_small_requests = config.coalesce_small_requests
         self._wakeup = Signal()
         # Requests submitted and not answered, per node: the window the drain respects.
         self._in_flight: dict[int, int] = {}
@@ -233,8 +234,15 @@ class Sender(ProduceRequests):
         if self._metadata_wanted:
             self._start_metadata_refresh(tasks)
         if routing:
+            # Brokers with a request out get another only if it is worth one of its own
+            # (coalesce_small_requests): a response wakes the sender for the batches held back.
+            busy = (
+                [node for node, count in self._in_flight.items() if count]
+                if self._coalesce_small_requests
+                else []
+            )
             drained: dict[int, list[int]] = self._acc.drain(
-                routing, self._config.max_request_size, now
+                routing, self._config.max_request_size, now, busy
             )
             for failed in self._acc.take_failed():
                 pending = self._inflight.get(failed.batch_id)

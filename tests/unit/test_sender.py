@@ -1,6 +1,10 @@
 """The sender's decisions (retry, split, expiry, epoch bump) against a fake wire and a fake
 clock: each test sets up the requests in flight, answers them as a broker would, and checks
-what became of the records and what the partition log holds."""
+what became of the records and what the partition log holds.
+
+Tests that need several small requests out at once (A, then B behind it) send them as the
+Java client does, with ``coalesce_small_requests=False``: coalescing would hold B for A's
+answer."""
 
 from __future__ import annotations
 
@@ -10,6 +14,9 @@ from fake_cluster import MESSAGE_TOO_LARGE, FakeClock, SenderStage
 from ferrokafka.errors import KafkaTimeoutError, RecordTooLargeError
 
 pytestmark = pytest.mark.anyio
+
+# Small requests pipelined (see the module's docstring).
+PIPELINED = {"coalesce_small_requests": False}
 
 
 @pytest.fixture
@@ -22,7 +29,7 @@ async def test_overdue_split_pieces_in_flight_fail_on_time() -> None:
     deadline, registered after younger batches: the pieces still fail at that deadline when
     their request is unanswered, not when the younger batches' deadlines pass."""
     clock = FakeClock()
-    stage = SenderStage(clock, enable_idempotence=False, acks=1)
+    stage = SenderStage(clock, enable_idempotence=False, acks=1, **PIPELINED)
     old = [stage.send("t", 0, b"old-%d" % i) for i in range(4)]
     await stage.turn()
     (first,) = stage.wire.requests
@@ -80,7 +87,7 @@ async def test_retried_batch_keeps_its_place_so_a_successor_echo_is_no_gap() -> 
     because A is missing. A still comes first in the partition's order (it is retried, not
     gone), so B's refusal is A's echo: both are retried, no epoch bump, the log holds A, B."""
     clock = FakeClock()
-    stage = SenderStage(clock, max_in_flight_requests_per_connection=5)
+    stage = SenderStage(clock, max_in_flight_requests_per_connection=5, **PIPELINED)
     await _start(stage)
     a = stage.send("t", 0, b"A")
     await stage.turn()
@@ -110,7 +117,7 @@ async def test_epoch_bump_after_an_expiry_resends_maybe_written_batches_first() 
     under that epoch, where the broker sees a duplicate, before the bump renumbers anything:
     renumbered first, it would be written twice."""
     clock = FakeClock()
-    stage = SenderStage(clock, max_in_flight_requests_per_connection=5)
+    stage = SenderStage(clock, max_in_flight_requests_per_connection=5, **PIPELINED)
     await _start(stage)
     a = stage.send("t", 0, b"A")
     await stage.turn()
@@ -152,7 +159,7 @@ async def test_a_real_gap_after_an_expiry_is_closed_by_the_epoch_bump() -> None:
     written. Sent again under the old epoch, B is refused by sequence: A is not in the log,
     so neither is B. The epoch is bumped and B, renumbered from 0, is written once."""
     clock = FakeClock()
-    stage = SenderStage(clock, max_in_flight_requests_per_connection=5)
+    stage = SenderStage(clock, max_in_flight_requests_per_connection=5, **PIPELINED)
     await _start(stage)
     a = stage.send("t", 0, b"A")
     await stage.turn()
@@ -186,7 +193,7 @@ async def test_split_pieces_take_their_parent_place() -> None:
     where A stood, before B: B's refusal is an echo, not a gap, and the log holds A's records
     then B's, under the first epoch."""
     clock = FakeClock()
-    stage = SenderStage(clock, max_in_flight_requests_per_connection=5)
+    stage = SenderStage(clock, max_in_flight_requests_per_connection=5, **PIPELINED)
     await _start(stage)
     a = [stage.send("t", 0, b"A%d" % i) for i in range(4)]
     await stage.turn()
@@ -239,6 +246,7 @@ async def test_maybe_written_is_the_registry_word_for_failures_and_their_message
     stage = SenderStage(
         clock,
         max_in_flight_requests_per_connection=5,
+        coalesce_small_requests=False,
         retry_backoff_ms=20_000,
         retry_backoff_max_ms=20_000,
     )
@@ -272,7 +280,7 @@ async def test_a_request_never_answered_times_out_while_the_bump_waits() -> None
     until no request is out. That request's own timeout must still be enforced, or the bump
     would wait forever and B, for another partition, would never be sent."""
     clock = FakeClock()
-    stage = SenderStage(clock, max_in_flight_requests_per_connection=5)
+    stage = SenderStage(clock, max_in_flight_requests_per_connection=5, **PIPELINED)
     await _start(stage)
     a = stage.send("t", 0, b"A")
     await stage.turn()
@@ -406,3 +414,45 @@ async def test_batches_closed_while_every_window_is_full_go_to_the_workers() -> 
     readable, _, _ = select.select([wake_fd], [], [], 60.0)
     assert readable == [wake_fd], "the closed batches never reached the workers"
     assert stage.accumulator.take_compressed() == 2
+
+
+async def test_small_batches_wait_for_the_request_out_and_go_together() -> None:
+    """coalesce_small_requests (the default): while the broker works on A's request, B and C
+    (small, on two partitions) are not sent in requests of their own; A's answer lets them go,
+    in one request."""
+    clock = FakeClock()
+    stage = SenderStage(clock, max_in_flight_requests_per_connection=5)
+    await _start(stage)
+    a = stage.send("t", 0, b"A")
+    await stage.turn()
+    (first,) = stage.wire.requests
+    b = stage.send("t", 0, b"B")
+    c = stage.send("t", 1, b"C")
+    await stage.turn()
+    assert stage.wire.requests == [first], "B and C wait for A's answer"
+    first.answer()
+    await stage.turn()
+    (second,) = stage.wire.requests
+    assert sorted((batch.partition, batch.values) for batch in second.batches) == [
+        (0, (b"B",)),
+        (1, (b"C",)),
+    ]
+    second.answer()
+    await stage.turn()
+    assert [f.result().offset for f in (a, b, c)] == [0, 1, 0]
+
+
+async def test_without_coalescing_a_small_batch_goes_while_a_request_is_out() -> None:
+    """coalesce_small_requests=False sends as the Java client does: B goes at once, in a
+    second request beside A's."""
+    clock = FakeClock()
+    stage = SenderStage(clock, max_in_flight_requests_per_connection=5, **PIPELINED)
+    await _start(stage)
+    stage.send("t", 0, b"A")
+    await stage.turn()
+    stage.send("t", 0, b"B")
+    await stage.turn()
+    assert [[batch.values for batch in r.batches] for r in stage.wire.requests] == [
+        [(b"A",)],
+        [(b"B",)],
+    ]

@@ -34,6 +34,7 @@ class ProducerOptions(TypedDict, total=False):
     max_in_flight_requests_per_connection: int
     batch_size: int
     linger_ms: int
+    coalesce_small_requests: bool
     buffer_memory: int
     max_block_ms: int
     max_request_size: int

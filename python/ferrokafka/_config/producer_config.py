@@ -133,6 +133,17 @@ class ProducerConfig:
         c.DEFAULT_LINGER_MS, "linger.ms", Long(), group=docs.BATCHING,
         doc="How long a batch waits for more records before it is sent.",
     )  # fmt: skip
+    coalesce_small_requests: bool = option(
+        True, None, Flag(), group=docs.BATCHING,
+        doc="""A broker that is working on a request of this producer gets another at once only
+        if it is worth one of its own: a full batch, a retry, or batch_size bytes over all its
+        partitions. Smaller batches wait for the answer and go together in the next request
+        (Kafka reads one request per connection at a time, so they would mostly have waited in
+        the broker's socket). At linger_ms=0 this cuts the requests, and the CPU they cost the
+        producer and the broker, several-fold; such a record may wait up to one network round
+        trip more. False sends every ready batch as soon as a window slot is free, as the Java
+        client does.""",
+    )  # fmt: skip
     buffer_memory: int = option(
         c.DEFAULT_BUFFER_MEMORY, "buffer.memory", Long(), group=docs.BATCHING, unit="bytes",
         doc="Bytes of records waiting to be sent, over all partitions. Counted uncompressed: "

@@ -209,12 +209,18 @@ impl PyAccumulator {
     /// `routing` stays a dict keyed by plain tuples, not `TopicPartition`s: the sender builds
     /// it afresh each round from its metadata, which keys partitions so, and hashing a tuple
     /// of a str and an int costs less than a class's `__hash__` over a tuple of its fields.
+    ///
+    /// `busy_nodes`: nodes with a request of this producer out, which get another only if it
+    /// is worth one of its own (a full batch, a retry, `batch_size` bytes in all); their
+    /// smaller batches wait for the answer and go together.
+    #[pyo3(signature = (routing, max_request_size, now_ms, busy_nodes = Vec::new()))]
     fn drain<'py>(
         &mut self,
         py: Python<'py>,
         routing: &Bound<'py, PyDict>,
         max_request_size: usize,
         now_ms: i64,
+        busy_nodes: Vec<i32>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let mut routes = Vec::with_capacity(routing.len());
         for (key, node) in routing.iter() {
@@ -231,7 +237,9 @@ impl PyAccumulator {
                 node: node.extract()?,
             });
         }
-        let mut selection = self.inner.drain_select(&routes, max_request_size, now_ms);
+        let mut selection = self
+            .inner
+            .drain_select(&routes, max_request_size, now_ms, &busy_nodes);
         if !selection.is_empty() {
             let compression = self.inner.config().compression;
             py.detach(|| selection.seal(&compression));

@@ -93,7 +93,7 @@ pub struct Drained {
 impl Accumulator {
     /// Takes the batches for one request per node and seals them. See [`Self::drain_select`].
     pub fn drain(&mut self, routing: &[Route], max_request_size: usize, now_ms: i64) -> Drained {
-        let mut selection = self.drain_select(routing, max_request_size, now_ms);
+        let mut selection = self.drain_select(routing, max_request_size, now_ms, &[]);
         selection.seal(&self.config.compression);
         self.drain_finish(selection)
     }
@@ -102,11 +102,18 @@ impl Accumulator {
     /// partition (Java's rule), starting after the partition where the node's previous drain
     /// stopped, until `max_request_size` bytes (a first batch is always taken). Partitions
     /// absent from `routing` (no known leader) are left alone; each partition must appear once.
+    ///
+    /// A node in `busy` is working on a request of this producer already: it gets another now
+    /// only if that request would be worth one of its own (`worth_another_request`); otherwise
+    /// its batches wait for the answer and go together in the next request. Kafka reads one
+    /// request per connection at a time, so a small request sent now would mostly wait in the
+    /// broker's socket behind the one out, and would cost both sides a request.
     pub fn drain_select(
         &mut self,
         routing: &[Route],
         max_request_size: usize,
         now_ms: i64,
+        busy: &[i32],
     ) -> DrainSelection {
         let mut groups: Vec<(i32, Vec<(TopicId, i32)>)> = Vec::new();
         let mut group_of: HashMap<i32, usize> = HashMap::new();
@@ -136,12 +143,40 @@ impl Accumulator {
             if !any_sendable {
                 continue;
             }
+            if busy.contains(&node) && !self.worth_another_request(&parts, now_ms) {
+                continue;
+            }
             let batches = self.drain_node(node, &parts, max_request_size, now_ms);
             if !batches.is_empty() {
                 selection.nodes.push((node, batches));
             }
         }
         selection
+    }
+
+    /// Whether what a drain would take from `parts` deserves a request while another is out
+    /// to the same node: a full batch (throughput needs those pipelined), a retry, a full
+    /// buffer (memory is freed by sending), or `batch_size` bytes over all the partitions.
+    fn worth_another_request(&self, parts: &[(TopicId, i32)], now_ms: i64) -> bool {
+        if self.exhausted {
+            return true;
+        }
+        let mut bytes = 0;
+        for &(topic, partition) in parts {
+            let queue = &self.topics[topic.index()].partitions[partition as usize];
+            if !self.drainable(queue, now_ms) {
+                continue;
+            }
+            let head = queue.batches.front().expect("drainable queues have a head");
+            if head.retried || queue.batches.len() > 1 || head.is_full() {
+                return true;
+            }
+            bytes += head.builder.size_in_bytes();
+            if bytes >= self.config.batch_size {
+                return true;
+            }
+        }
+        false
     }
 
     fn drain_node(

@@ -240,3 +240,88 @@ fn produce_request_carries_the_sealed_batches() {
         .unwrap_err();
     assert_eq!(err, AccumulatorError::NotInFlight(12_345));
 }
+
+/// `drain_select`, sealed and filed as `drain` does, with `busy` nodes.
+fn drain_around(acc: &mut Accumulator, routing: &[Route], now: i64, busy: &[i32]) -> Drained {
+    let mut selection = acc.drain_select(routing, 1 << 20, now, busy);
+    selection.seal(&acc.config().compression);
+    acc.drain_finish(selection)
+}
+
+#[test]
+fn a_busy_node_gets_no_request_of_small_batches() {
+    let mut acc = accumulator(config());
+    fill(&mut acc, "t", 0, 1, 0);
+    fill(&mut acc, "t", 1, 1, 0);
+    let routing = routes(&acc, "t", 7);
+    // Lingered, so sendable; but node 7 is working on a request: they wait for its answer.
+    assert!(drain_around(&mut acc, &routing, 10, &[7])
+        .by_node
+        .is_empty());
+    assert_eq!(
+        drain_around(&mut acc, &routing, 10, &[8]).by_node[0]
+            .1
+            .len(),
+        2
+    );
+}
+
+#[test]
+fn a_full_batch_goes_to_a_busy_node_and_small_ones_ride_along() {
+    let mut acc = accumulator(config());
+    fill(&mut acc, "t", 0, 30, 0); // full batches
+    fill(&mut acc, "t", 1, 1, 0);
+    let routing = routes(&acc, "t", 7);
+    let drained = drain_around(&mut acc, &routing, 10, &[7]);
+    let partitions: Vec<i32> = drained.by_node[0]
+        .1
+        .iter()
+        .map(|&id| acc.batch_info(id).unwrap().1)
+        .collect();
+    assert_eq!(partitions, [0, 1]);
+}
+
+#[test]
+fn small_batches_worth_a_batch_size_together_go_to_a_busy_node() {
+    let mut acc = accumulator(config());
+    for p in 0..4 {
+        fill(&mut acc, "t", p, 1, 0);
+    }
+    let routing = routes(&acc, "t", 7);
+    assert!(drain_around(&mut acc, &routing, 10, &[7])
+        .by_node
+        .is_empty());
+    for p in 0..4 {
+        fill(&mut acc, "t", p, 2, 0);
+    }
+    // Three records a partition: no batch is full (1,000 bytes), the four hold more together.
+    let sizes: Vec<usize> = (0..4)
+        .map(|p| {
+            let queue = &acc.topics[0].partitions[p];
+            assert_eq!(queue.batches.len(), 1);
+            let head = queue.batches.front().unwrap();
+            assert!(!head.is_full());
+            head.builder.size_in_bytes()
+        })
+        .collect();
+    assert!(sizes.iter().sum::<usize>() >= config().batch_size);
+    assert_eq!(
+        drain_around(&mut acc, &routing, 10, &[7]).by_node[0]
+            .1
+            .len(),
+        4
+    );
+}
+
+#[test]
+fn a_retried_batch_goes_to_a_busy_node() {
+    let mut acc = accumulator(config());
+    fill(&mut acc, "t", 0, 1, 0);
+    let routing = routes(&acc, "t", 7);
+    let sent = drain_around(&mut acc, &routing, 10, &[]).by_node[0].1[0];
+    acc.retry(sent, 20, 0).unwrap();
+    assert_eq!(
+        drain_around(&mut acc, &routing, 20, &[7]).by_node[0].1,
+        [sent]
+    );
+}
