@@ -147,6 +147,14 @@ struct Mailbox {
     wake: UnixStream,
     /// Handed over and not yet posted.
     outstanding: AtomicUsize,
+    /// Set when the sealer is dropped (its accumulator closed or collected): its batches still
+    /// queued would be compressed for nobody, and on the shared pool every other producer's
+    /// batches queued behind them would wait for that. Their records are dropped instead; the
+    /// memory they were counted in belonged to the accumulator, which is gone.
+    abandoned: AtomicBool,
+    /// Batches compressed for this mailbox, for the tests to see that abandoned ones are not.
+    #[cfg(test)]
+    compressed: AtomicUsize,
 }
 
 impl Mailbox {
@@ -156,11 +164,40 @@ impl Mailbox {
             signalled: AtomicBool::new(false),
             wake,
             outstanding: AtomicUsize::new(0),
+            abandoned: AtomicBool::new(false),
+            #[cfg(test)]
+            compressed: AtomicUsize::new(0),
+        }
+    }
+
+    /// A worker's job: compresses `batches` and posts each result, unless the owner is gone.
+    fn compress_and_post(
+        &self,
+        batches: Vec<(BatchId, Ticket, Vec<u8>)>,
+        compression: &Compression,
+    ) {
+        for (batch_id, ticket, records) in batches {
+            // Checked per batch, so a job already running stops at the next one too.
+            if self.abandoned.load(Ordering::Acquire) {
+                return;
+            }
+            let result = compress_records(&records, compression);
+            #[cfg(test)]
+            self.compressed.fetch_add(1, Ordering::AcqRel);
+            self.post(Compressed {
+                batch_id,
+                ticket,
+                records,
+                result,
+            });
         }
     }
 
     /// Files a result; wakes the owner when it was the last one out, or enough are waiting.
     fn post(&self, compressed: Compressed) {
+        if self.abandoned.load(Ordering::Acquire) {
+            return; // nobody will take it, or read a wake-up
+        }
         let waiting = {
             let mut done = lock(&self.done);
             done.push(compressed);
@@ -270,17 +307,8 @@ impl Sealer {
             let job: Vec<_> = handed.drain(..per_job.min(handed.len())).collect();
             let compression = self.compression;
             let mailbox = Arc::clone(&self.mailbox);
-            self.pool.submit(move || {
-                for (batch_id, ticket, records) in job {
-                    let result = compress_records(&records, &compression);
-                    mailbox.post(Compressed {
-                        batch_id,
-                        ticket,
-                        records,
-                        result,
-                    });
-                }
-            });
+            self.pool
+                .submit(move || mailbox.compress_and_post(job, &compression));
         }
         Vec::new()
     }
@@ -305,6 +333,12 @@ impl Sealer {
         let finished = std::mem::take(&mut *lock(&self.mailbox.done));
         self.on_workers -= finished.len();
         finished
+    }
+}
+
+impl Drop for Sealer {
+    fn drop(&mut self) {
+        self.mailbox.abandoned.store(true, Ordering::Release);
     }
 }
 

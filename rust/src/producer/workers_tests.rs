@@ -201,6 +201,101 @@ fn a_failed_job_reports_its_error() {
     assert!(done.result.unwrap_err().to_string().contains("refused"));
 }
 
+/// Holds the pool's only worker until the returned sender is used (or dropped).
+fn hold_the_worker(pool: &WorkerPool) -> std::sync::mpsc::Sender<()> {
+    let (open, gate) = channel::<()>();
+    pool.submit(move || {
+        let _ = gate.recv();
+    });
+    open
+}
+
+/// Waits (bounded) until the pool's only worker has run every job queued before this call.
+fn wait_for_queued_jobs(pool: &WorkerPool) {
+    let (tx, rx) = channel();
+    pool.submit(move || tx.send(()).unwrap());
+    rx.recv_timeout(Duration::from_secs(10))
+        .expect("the worker did not get through its queue within 10 s");
+}
+
+/// Offers `count` closed batches (ids from `first`) and sends them to the workers.
+fn hand_over_batches(sealer: &mut Sealer, first: BatchId, count: BatchId) -> Vec<Ticket> {
+    let mut tickets = Vec::new();
+    for id in first..first + count {
+        let mut batch = closed_batch(id, 50);
+        sealer.offer(&mut batch);
+        let Compressing::OnWorker(ticket) = batch.compressing else {
+            panic!("not handed over");
+        };
+        tickets.push(ticket);
+    }
+    assert!(
+        sealer.submit().is_empty(),
+        "{count} batches go to the workers"
+    );
+    tickets
+}
+
+#[test]
+fn a_dropped_sealers_queued_batches_are_skipped_and_a_live_ones_come_back() {
+    let pool = pool(1);
+    let compression = Compression::parse("zstd", None).unwrap();
+    let open = hold_the_worker(pool);
+    let mut dropped = Sealer::new(compression, 0, pool).unwrap();
+    hand_over_batches(&mut dropped, 0, 6);
+    let mut live = Sealer::new(compression, 0, pool).unwrap();
+    let tickets = hand_over_batches(&mut live, 10, 4);
+    let abandoned = Arc::clone(&dropped.mailbox);
+    drop(dropped);
+    open.send(()).unwrap();
+
+    let mut finished = Vec::new();
+    while finished.len() < tickets.len() {
+        wait_until_woken(&live);
+        finished.extend(live.take_finished());
+    }
+    let mut back: Vec<_> = finished.iter().map(|c| c.ticket).collect();
+    back.sort_unstable();
+    assert_eq!(back, tickets, "the live sealer gets every result");
+    assert!(finished.iter().all(|c| c.result.is_ok()));
+    assert_eq!(live.mailbox.compressed.load(Ordering::Acquire), 4);
+    assert!(!live.expecting());
+
+    wait_for_queued_jobs(pool);
+    assert_eq!(
+        abandoned.compressed.load(Ordering::Acquire),
+        0,
+        "the dropped sealer's batches were not compressed"
+    );
+    assert!(lock(&abandoned.done).is_empty());
+    assert!(!abandoned.signalled.load(Ordering::Acquire));
+}
+
+#[test]
+fn a_result_posted_to_an_abandoned_mailbox_is_dropped_without_a_wake_up() {
+    let (woken, wake) = UnixStream::pair().unwrap();
+    woken.set_nonblocking(true).unwrap();
+    let mailbox = Mailbox::new(wake);
+    mailbox.outstanding.store(1, Ordering::Release);
+    // Abandoned after the job compressed its batch, before it posts it.
+    mailbox.abandoned.store(true, Ordering::Release);
+    mailbox.post(Compressed {
+        batch_id: 1,
+        ticket: 0,
+        records: vec![1, 2, 3],
+        result: Ok(vec![4, 5]),
+    });
+    assert!(lock(&mailbox.done).is_empty());
+    assert!(!mailbox.signalled.load(Ordering::Acquire));
+    let mut byte = [0_u8; 1];
+    let unread = (&woken).read(&mut byte);
+    assert_eq!(
+        unread.unwrap_err().kind(),
+        ErrorKind::WouldBlock,
+        "no wake-up written"
+    );
+}
+
 mod in_the_accumulator {
     use super::*;
     use crate::producer::test_support::{accumulator, config, decoded, fill, routes, value};
@@ -295,6 +390,24 @@ mod in_the_accumulator {
         assert_eq!(ids.len(), 2, "one batch per partition");
         assert_eq!(decoded(&acc, ids[0]).base_sequence, 0);
         assert!(ids.contains(&0), "partition 0's first batch went first");
+    }
+
+    #[test]
+    fn a_dropped_accumulators_batches_are_not_compressed() {
+        let mut acc = lz4_on_workers();
+        let pool = pool(1);
+        let open = hold_the_worker(pool);
+        acc.sealer = Some(Sealer::new(acc.config.compression, 0, pool).unwrap());
+        fill(&mut acc, "t", 0, 30, 0); // closes three batches
+        acc.take_compressed(); // and sends them to the (held) worker
+        assert!(acc.compressing_batches() >= 2);
+        let mailbox = Arc::clone(&acc.sealer.as_ref().unwrap().mailbox);
+        assert!(mailbox.outstanding.load(Ordering::Acquire) >= 2, "queued");
+        drop(acc);
+        open.send(()).unwrap();
+        wait_for_queued_jobs(pool);
+        assert_eq!(mailbox.compressed.load(Ordering::Acquire), 0);
+        assert!(lock(&mailbox.done).is_empty());
     }
 
     #[test]
