@@ -99,6 +99,7 @@ def test_every_option_names_its_java_or_librdkafka_equivalent_in_its_doc() -> No
         "ssl_keyfile": "ssl.key.location",
         "ssl_password": "ssl.key.password",
         "ssl_check_hostname": "ssl.endpoint.identification.algorithm",
+        "coalesce_small_requests": None,
     }
     for f in dataclasses.fields(ProducerConfig):
         if not f.init:

@@ -54,6 +54,7 @@ class FerrokafkaOptions(TypedDict, total=False):
     compression_gzip_level: int
     compression_lz4_level: int
     compression_zstd_level: int
+    coalesce_small_requests: bool
     partitioner_ignore_keys: bool
     partitioner_adaptive_partitioning_enable: bool
     partitioner_availability_timeout_ms: int
