@@ -53,6 +53,14 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--reps", type=int, help="repetitions (default 3, quick 1)")
     parser.add_argument(
+        "--warm-up-runs",
+        type=int,
+        help="uncounted runs of every client before each workload's repetitions (default 1, "
+        "quick 0): the broker's JIT compiles the paths a workload's requests take (lz4 or zstd "
+        "validation, idempotent appends) during the first runs that send them, which made "
+        "whichever client ran first pay for it",
+    )
+    parser.add_argument(
         "--workloads",
         help=f"comma-separated, from {', '.join(WORKLOAD_NAMES)} (default: all; with --quick, "
         f"all but {', '.join(SLOW_WORKLOADS)}, which take minutes or run a Kafka tool around "
@@ -137,6 +145,8 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
         parser.error(f"unknown clients {sorted(unknown)}; known: {', '.join(sorted(keys))}")
     if args.reps is None:
         args.reps = 1 if args.quick else 3
+    if args.warm_up_runs is None:
+        args.warm_up_runs = 0 if args.quick else 1
     if args.publish is None:
         args.publish = not args.quick
     return args
@@ -184,12 +194,14 @@ def main(argv: list[str] | None = None) -> int:
     started_at = datetime.datetime.now(datetime.UTC)
     load_before = os.getloadavg()
     runs: list[dict[str, Any]] = []
+    warm_up_runs: list[dict[str, Any]] = []
     java_startup: dict[str, Any] | None = None
     meta: dict[str, Any] = {
         # Read before measuring: the code the figures describe.
         "commit": environment.git_revision(),
         "quick": args.quick,
         "reps": args.reps,
+        "warm_up_runs": args.warm_up_runs,
         "workloads": args.workload_names,
         "event_loop": f"uvloop {importlib.metadata.version('uvloop')}" if args.uvloop else "",
         "commands": [
@@ -213,7 +225,8 @@ def main(argv: list[str] | None = None) -> int:
         for workload in chosen:
             takers = [client for client in clients if _takes(client, workload)]
             shared = _shared_topics(broker, workload, meta) if takers else ()
-            for rep in range(args.reps):
+            # Negative repetitions are the warm-up: run and logged as the others, not counted.
+            for rep in range(-args.warm_up_runs, args.reps):
                 for client in _turns(takers, workload, rep):
                     run = _one_run(
                         broker,
@@ -225,7 +238,11 @@ def main(argv: list[str] | None = None) -> int:
                         out=out,
                         shared_topics=shared,
                     )
-                    runs.append(run)
+                    if rep < 0:
+                        warm_up_runs.append(run)
+                        meta["warm_up"] = _warm_up_summary(warm_up_runs)
+                    else:
+                        runs.append(run)
                     _save(out / "results.json", meta, runs)
             broker.delete_topics(shared, timeout=TOPIC_ADMIN_TIMEOUT_S)
     machine = environment.describe(broker, native, load_before, os.getloadavg(), started_at)
@@ -270,7 +287,7 @@ def _publish(
             title=title,
             environment=meta["environment"],
             commands=meta["commands"],
-            notes=_method_notes(meta.get("event_loop") or ""),
+            notes=_method_notes(meta.get("event_loop") or "", meta.get("warm_up_runs", 0)),
             chart=chart_path.name if chart_path.exists() else None,
             commit=meta.get("commit"),
         )
@@ -366,7 +383,9 @@ def _one_run(
     log_from = broker_view.log_size(broker)
     started = time.time()
     broker_cpu_before = broker.cpu_seconds()
-    log_path = out / "logs" / f"{workload.name}-{client.key}-{rep + 1}.log"
+    log_path = (
+        out / "logs" / f"{workload.name}-{client.key}-{'warm-up' if rep < 0 else rep + 1}.log"
+    )
     result = launch(
         client,
         workload,
@@ -476,7 +495,7 @@ def delivery_problem(stored: int, delivered: int, failed: int) -> tuple[str, str
 
 
 def _print_run(client: Client, workload: Workload, rep: int, result: dict[str, Any]) -> None:
-    head = f"{workload.name:18} {client.label:28} rep {rep + 1}:"
+    head = f"{workload.name:18} {client.label:28} {_rep_label(rep)}:"
     if result["status"] != "ok":
         print(f"{head} {result['status'].upper()} {result.get('detail', '').splitlines()[0]}")
         return
@@ -492,12 +511,41 @@ def _print_run(client: Client, workload: Workload, rep: int, result: dict[str, A
     print(line, flush=True)
 
 
+def _rep_label(rep: int) -> str:
+    return "warm-up" if rep < 0 else f"rep {rep + 1}"
+
+
+def _warm_up_summary(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What the uncounted warm-up runs did, for results.json: enough to see what the first run
+    of a workload costs (the broker's CPU above all) next to the counted ones."""
+    return [
+        {
+            "workload": run["workload"],
+            "client": run["client"],
+            "status": run["status"],
+            "elapsed_s": run.get("elapsed_s"),
+            "cpu_s": run.get("cpu_s"),
+            "broker_cpu_s": run.get("broker_cpu_s"),
+        }
+        for run in runs
+    ]
+
+
 def _save(path: Path, meta: dict[str, Any], runs: list[dict[str, Any]]) -> None:
     path.write_text(json.dumps({"meta": meta, "runs": runs}, indent=1))
 
 
-def _method_notes(event_loop: str) -> list[str]:
+def _method_notes(event_loop: str, warm_up_runs: int) -> list[str]:
     """The method section; `event_loop` names uvloop when the async clients ran on it."""
+    warm_up = (
+        f" Then every workload starts with {warm_up_runs} uncounted run(s) of every client, in "
+        "the same order: the broker's JIT still compiles the paths that a workload's requests "
+        "take when they first arrive (lz4 or zstd validation, a client's request shape), which "
+        "cost the first client of each workload up to a second of the broker's CPU and 40% of "
+        "its records/s. Their figures are in results.json (meta.warm_up)."
+        if warm_up_runs
+        else ""
+    )
     return [
         "Each run is one client in its own subprocess, on a fresh topic of "
         f"{TOPIC_PARTITIONS} partitions; clients take turns and repetitions are interleaved.",
@@ -521,8 +569,8 @@ def _method_notes(event_loop: str) -> list[str]:
         "process's VmHWM (Python interpreter and imports included; ru_maxrss would carry the "
         "parent's size over the exec).",
         "A broker started by the harness is first warmed up with confluent-kafka (large "
-        "batches, then small acks=all requests; 20 s, 8 s in quick runs), so that no client "
-        "pays for the broker's JIT.",
+        "batches, then small acks=all requests; 20 s, 8 s in quick runs): its JIT compiles the "
+        "common produce path before anything is measured." + warm_up,
         "Latency runs send on a fixed schedule (20k records/s) whatever the client does; "
         "latency is send call → acknowledgement callback; 'p99 from schedule' counts from when "
         "the record was due, and 'send lag' is how late the send was, so a client that stalls "
