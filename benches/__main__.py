@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from benches import broker_view, environment, report, stages
-from benches.broker import Broker
+from benches.broker import BROKER_GC_OPTIONS, DEFAULT_BROKER_GC, Broker
 from benches.runner import CLIENTS, CLIENTS_BY_KEY, GC_FREEZE_ENV, UVLOOP_ENV, Client, launch
 from benches.soak import with_section, with_soak_section
 from benches.workloads import (
@@ -77,6 +77,14 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--bootstrap-servers",
         help="use this cluster (default: $KAFKA_BOOTSTRAP_SERVERS, else start a local one)",
+    )
+    parser.add_argument(
+        "--broker-gc",
+        choices=sorted(BROKER_GC_OPTIONS),
+        default=DEFAULT_BROKER_GC,
+        help="the garbage collector of a broker started here: g1 (default, as Kafka's start "
+        "script sets it) or zgc (pauses under a millisecond: the clients' latency without the "
+        "broker's young-generation pauses)",
     )
     parser.add_argument(
         "--stages",
@@ -202,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
         "quick": args.quick,
         "reps": args.reps,
         "warm_up_runs": args.warm_up_runs,
+        "broker_gc": args.broker_gc,
         "workloads": args.workload_names,
         "event_loop": f"uvloop {importlib.metadata.version('uvloop')}" if args.uvloop else "",
         "commands": [
@@ -209,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
             "python -m benches " + shlex.join(arguments),
         ],
     }
-    with Broker(args.bootstrap_servers) as broker:
+    with Broker(args.bootstrap_servers, gc=args.broker_gc) as broker:
         payload_files = {
             kind: write_payload_file(kind, out / f"payloads-{kind}.txt")
             for kind in {workload.payload for workload in chosen}
@@ -287,7 +296,11 @@ def _publish(
             title=title,
             environment=meta["environment"],
             commands=meta["commands"],
-            notes=_method_notes(meta.get("event_loop") or "", meta.get("warm_up_runs", 0)),
+            notes=_method_notes(
+                meta.get("event_loop") or "",
+                meta.get("warm_up_runs", 0),
+                meta.get("broker_gc", DEFAULT_BROKER_GC),
+            ),
             chart=chart_path.name if chart_path.exists() else None,
             commit=meta.get("commit"),
         )
@@ -535,8 +548,14 @@ def _save(path: Path, meta: dict[str, Any], runs: list[dict[str, Any]]) -> None:
     path.write_text(json.dumps({"meta": meta, "runs": runs}, indent=1))
 
 
-def _method_notes(event_loop: str, warm_up_runs: int) -> list[str]:
+def _method_notes(event_loop: str, warm_up_runs: int, broker_gc: str) -> list[str]:
     """The method section; `event_loop` names uvloop when the async clients ran on it."""
+    collector = (
+        "The broker ran on ZGC (--broker-gc zgc; pauses well under a millisecond) instead of "
+        "the G1 that Kafka's start script sets: its GC pauses are out of these latencies. "
+        if broker_gc == "zgc"
+        else ""
+    )
     warm_up = (
         f" Then every workload starts with {warm_up_runs} uncounted run(s) of every client, in "
         "the same order: the broker's JIT still compiles the paths that a workload's requests "
@@ -581,7 +600,9 @@ def _method_notes(event_loop: str, warm_up_runs: int) -> list[str]:
         "append', free of the client's callbacks and of the response's way back (client and "
         "broker share this machine's clock; Java's tool sends its own payloads, so it has "
         "none). 'loop wake-up lag' is how late the pacing loop's sleeps (asyncio) or polls "
-        "(threaded clients) returned: the loop's own lag. Broker GC pauses are those of its "
+        "(threaded clients) returned: the loop's own lag. "
+        + collector
+        + "Broker GC pauses are those of its "
         "-Xlog:gc log that ended during the run. In latency-linger0-request-log the broker's "
         "request logger is at DEBUG during each run (a line per request, parsed for the "
         "run's topic); that costs the broker, so it is a workload of its own.",
