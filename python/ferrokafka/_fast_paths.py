@@ -52,6 +52,7 @@ def install(producer: Producer, base: type[Producer]) -> None:
             produce_fallback=_enqueue.slow_produce(producer),
             yield_every=_enqueue.YIELD_EVERY,
         )
+        producer._send_fast_path = fast
         shadows: dict[str, Callable[..., object]] = {"send_nowait": fast.send}
         if type(producer).produce is base.produce:
             shadows["produce"] = fast.produce
@@ -90,5 +91,6 @@ def remove(producer: Producer) -> None:
     producer.__dict__.pop("send_nowait", None)
     producer.__dict__.pop("produce", None)
     producer.__dict__.pop("send", None)
+    producer._send_fast_path = None
     if producer._transactions is not None:
         producer._transactions.on_sending_allowed = None

@@ -71,8 +71,10 @@ def on_metadata(producer: Producer) -> None:
     counts = producer._partition_counts
     topics = producer._pool.metadata.topics
     # Topics dropped for idleness (metadata_max_idle_ms) wait for metadata again when used.
-    for name in [n for n in counts if n not in topics]:
+    dropped = [n for n in counts if n not in topics]
+    for name in dropped:
         del counts[name]
+    changed = bool(dropped)
     for name, state in topics.items():
         if (
             state.error_code == ErrorCode.NONE
@@ -80,6 +82,10 @@ def on_metadata(producer: Producer) -> None:
             and counts.get(name) != len(state.partitions)
         ):
             counts[name] = len(state.partitions)
+            changed = True
+    if changed and producer._send_fast_path is not None:
+        # It keeps the count of the topic it saw last.
+        producer._send_fast_path.partition_counts_changed()
     producer._sender.availability.update()
     for name in [n for n in producer._held if n in counts]:
         release_held(producer, producer._held[name])

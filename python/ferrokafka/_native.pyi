@@ -853,6 +853,7 @@ class SendFastPath:
         produce_fallback: Callable[..., Awaitable[DeliveryFuture]],
         yield_every: int,
     ) -> SendFastPath: ...
+    def partition_counts_changed(self) -> None: ...
     def send(
         self,
         topic: str,

@@ -63,6 +63,7 @@ def assemble(producer: Producer) -> None:
     producer._held = {}
     producer._held_bytes = 0
     producer._partition_counts = {}
+    producer._send_fast_path = None
     ids_log = client_log(TRANSACTIONS, config.client_id)
     transactional_ids = (
         TransactionalProducerIds(config.transaction_timeout_ms, ids_log)

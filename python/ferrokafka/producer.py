@@ -115,6 +115,8 @@ class Producer(TransactionalMethods):
         # Bytes of the held records, counted against buffer_memory.
         _held_bytes: int
         _partition_counts: dict[str, int]
+        # The native send_nowait while it shadows the method (see _fast_paths), else None.
+        _send_fast_path: _native.SendFastPath | None
         _producer_ids: ProducerIdManager | None
         _pool: BrokerPool
         _sender: Sender

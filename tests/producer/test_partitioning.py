@@ -6,9 +6,13 @@ from __future__ import annotations
 import random
 from typing import Any
 
+import anyio
+import anyio.to_thread
+from confluent_kafka.admin import NewPartitions
 from producer_helpers import options, run
 
 from ferrokafka import Producer, StringSerializer
+from ferrokafka._native import murmur2
 from ferrokafka.testing import BaseCluster
 from ferrokafka.testing.pytest_plugin import TopicFactory
 
@@ -88,3 +92,38 @@ def test_custom_partitioner(kafka: BaseCluster, topic: TopicFactory, backend: st
     assert calls == [(name, f"k{v[0]}", f"k{v[0]}".encode(), PARTITIONS) for v in values]
     consumed = {r.value: r.partition for r in kafka.consume(name, len(values) + 1)}
     assert consumed == {**{v: v[0] % PARTITIONS for v in values}, b"\x05explicit": 0}
+
+
+def java_partition(key: bytes, count: int) -> int:
+    """The Java client's partition for a keyed record: murmur2, made positive, modulo."""
+    return (murmur2(key) & 0x7FFFFFFF) % count
+
+
+def test_keyed_records_follow_a_topic_that_grows(kafka: BaseCluster, topic: TopicFactory) -> None:
+    """Partitions added to a topic are used from the next metadata refresh on: keyed records
+    sent through the native fast path (bytes, no serializer) move to the new count at once."""
+    name = topic(partitions=2)
+    keys = [f"key-{i}".encode() for i in range(200)]
+    assert {java_partition(key, 4) for key in keys} == {0, 1, 2, 3}
+
+    async def main() -> tuple[list[int], list[int]]:
+        async with Producer(**options(kafka, metadata_max_age_ms=300)) as producer:
+            before = [(await producer.send(name, b"before", key)).partition for key in keys]
+            futures = kafka.admin().create_partitions([NewPartitions(name, 4)])
+            await anyio.to_thread.run_sync(futures[name].result, 30)
+            deadline = anyio.current_time() + 30
+            while producer._partition_counts.get(name) != 4:
+                assert anyio.current_time() < deadline, "the new partition count never arrived"
+                await anyio.sleep(0.1)
+            # The topic of every record above is the one the fast path saw last.
+            after = [producer.send_nowait(name, b"after", key) for key in keys]
+            return before, [(await future).partition for future in after]
+
+    before, after = run("asyncio", main)
+    assert before == [java_partition(key, 2) for key in keys]
+    assert after == [java_partition(key, 4) for key in keys]
+    stored = {(r.key, r.value): r.partition for r in kafka.consume(name, 2 * len(keys))}
+    assert stored == {
+        **{(key, b"before"): java_partition(key, 2) for key in keys},
+        **{(key, b"after"): java_partition(key, 4) for key in keys},
+    }

@@ -7,7 +7,7 @@
 //! handed to the Python implementation with the same arguments, so the checks and the
 //! exceptions exist once, in Python.
 
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicPtr, AtomicU32, Ordering};
 use std::sync::Mutex;
 use std::thread::ThreadId;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -32,6 +32,13 @@ pub struct SendFastPath {
     accumulator: Py<PyAccumulator>,
     /// `{topic: partition count}` for topics with metadata.
     partition_counts: Py<PyDict>,
+    /// The last topic looked up in `partition_counts`, and its count: most calls name the same
+    /// `str` object as the one before, found here by address instead of by a dict lookup.
+    /// `cached_topic` is null while nothing is cached; `topic_holder` keeps that object alive,
+    /// so no other object can take its address while it is cached.
+    cached_topic: AtomicPtr<pyo3::ffi::PyObject>,
+    cached_count: AtomicI32,
+    topic_holder: Mutex<Option<Py<PyString>>>,
     /// `batch_for(batch_id, now_ms) -> PendingBatch`: the registered batch, or a new one
     /// registered for a batch the append opened (the producer's; the registry is its owner).
     batch_for: Py<PyAny>,
@@ -123,6 +130,29 @@ impl SendFastPath {
             .ok_or_else(|| PyRuntimeError::new_err("the producer's loop is not asyncio"))
     }
 
+    /// ``topic``'s partition count: the cached one for the cached topic object, else
+    /// `partition_counts`' (then cached). None for a topic without metadata.
+    fn partition_count(&self, topic: &Bound<'_, PyString>) -> PyResult<Option<i32>> {
+        // Every writer holds the GIL, as this reader does: the two loads see one update.
+        if topic.as_ptr() == self.cached_topic.load(Ordering::Relaxed) {
+            return Ok(Some(self.cached_count.load(Ordering::Relaxed)));
+        }
+        let Some(count) = self.partition_counts.bind(topic.py()).get_item(topic)? else {
+            return Ok(None);
+        };
+        let Ok(count) = count.extract::<i32>() else {
+            return Ok(None);
+        };
+        let mut holder = self
+            .topic_holder
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *holder = Some(topic.clone().unbind());
+        self.cached_count.store(count, Ordering::Relaxed);
+        self.cached_topic.store(topic.as_ptr(), Ordering::Relaxed);
+        Ok(Some(count))
+    }
+
     fn now_ms(&self) -> i64 {
         let elapsed = i64::try_from(self.clock_origin.elapsed().as_millis()).unwrap_or(i64::MAX);
         self.clock_base_ms.saturating_add(elapsed)
@@ -162,10 +192,7 @@ impl SendFastPath {
         } else {
             return Ok(None);
         };
-        let Some(count) = self.partition_counts.bind(py).get_item(topic)? else {
-            return Ok(None);
-        };
-        let Ok(count) = count.extract::<i32>() else {
+        let Some(count) = self.partition_count(topic)? else {
             return Ok(None);
         };
         let timestamp = wall_clock_ms();
@@ -255,6 +282,9 @@ impl SendFastPath {
         Self {
             accumulator,
             partition_counts,
+            cached_topic: AtomicPtr::new(std::ptr::null_mut()),
+            cached_count: AtomicI32::new(0),
+            topic_holder: Mutex::new(None),
             batch_for,
             fallback,
             clock_base_ms: now_ms,
@@ -267,6 +297,18 @@ impl SendFastPath {
             yield_every: yield_every.max(1),
             credit: AtomicU32::new(yield_every.max(1)),
         }
+    }
+
+    /// To be called whenever `partition_counts` changes (after every metadata update): the
+    /// next call looks its topic up there again.
+    fn partition_counts_changed(&self) {
+        self.cached_topic
+            .store(std::ptr::null_mut(), Ordering::Relaxed);
+        // Dropped after the pointer is cleared: nothing compares against a freed address.
+        self.topic_holder
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
     }
 
     /// `Producer.send` itself (under asyncio): a native coroutine that appends the record when
@@ -370,6 +412,11 @@ impl SendFastPath {
 
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
         visit.call(&self.partition_counts)?;
+        if let Ok(holder) = self.topic_holder.try_lock() {
+            if let Some(topic) = &*holder {
+                visit.call(topic)?;
+            }
+        }
         visit.call(&self.batch_for)?;
         visit.call(&self.fallback)?;
         visit.call(&self.send_fallback)?;
