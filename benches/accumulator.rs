@@ -34,7 +34,7 @@ fn drain_all(acc: &mut Accumulator, routes: &[Route]) {
         }
         for (_, ids) in drained.by_node {
             for id in ids {
-                acc.complete(id, -1).unwrap();
+                acc.complete(id).unwrap();
             }
         }
     }

@@ -169,7 +169,7 @@ class BatchSettling:
             # Already failed (its delivery timeout passed while in flight): the late answer
             # changes nothing.
             return
-        self._acc.complete(batch_id, log_append_time_ms)
+        self._acc.complete(batch_id)
         self.on_memory_freed()
         pending.succeed(base_offset, log_append_time_ms)
 

@@ -147,7 +147,7 @@ def test_handle_batch_info_and_record_bytes() -> None:
     native = _native.decode_batches(sealed)[0]
     assert native["record_count"] == 2
     assert native["records"][0]["headers"] == headers
-    assert acc.complete(batch_id) == [1234, 1240]
+    assert acc.complete(batch_id) == 2
     with pytest.raises(KeyError):
         acc.batch_info(batch_id)
 

@@ -322,17 +322,12 @@ impl PyAccumulator {
         Ok(PyBytes::new(py, bytes))
     }
 
-    /// The broker stored the batch: releases its memory and returns each record's timestamp
-    /// in index order (`log_append_time_ms` for every record when it is not -1, else the
-    /// record's `CreateTime`). Record `i`'s offset is the response's base offset + `i`.
-    #[pyo3(
-        signature = (batch_id, log_append_time_ms = -1),
-        // Spelled out because pyo3 renders negative defaults as `...`.
-        text_signature = "(self, /, batch_id, log_append_time_ms=-1)"
-    )]
-    fn complete(&mut self, batch_id: u64, log_append_time_ms: i64) -> PyResult<Vec<i64>> {
+    /// The broker stored the batch: releases its memory; returns its record count. (Each
+    /// record's metadata is built from its future and the response, not from here: a list
+    /// of a batch's timestamps would be built for records nobody asks about.)
+    fn complete(&mut self, batch_id: u64) -> PyResult<usize> {
         self.inner
-            .complete(self::batch_id(batch_id)?, log_append_time_ms)
+            .complete(self::batch_id(batch_id)?)
             .map_err(to_py)
     }
 

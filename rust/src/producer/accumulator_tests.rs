@@ -232,7 +232,7 @@ fn unkeyed_records_stick_then_switch_among_available_partitions() {
             let routing = routes(&acc, "t", 1);
             let drained = acc.drain(&routing, 1 << 20, 0);
             for id in drained.by_node.iter().flat_map(|(_, ids)| ids) {
-                acc.complete(*id, -1).unwrap();
+                acc.complete(*id).unwrap();
             }
             acc.end_flush();
         }

@@ -160,7 +160,7 @@ fn muted_partition_waits_for_its_in_flight_batch() {
     assert_eq!(first.by_node.len(), 1);
     assert!(acc.ready(100).ready.is_empty());
     assert!(acc.drain(&routing, 1 << 20, 100).by_node.is_empty());
-    acc.complete(first.by_node[0].1[0], -1).unwrap();
+    acc.complete(first.by_node[0].1[0]).unwrap();
     assert_eq!(acc.drain(&routing, 1 << 20, 100).by_node.len(), 1);
 }
 

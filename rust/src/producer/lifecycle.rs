@@ -44,25 +44,17 @@ impl Accumulator {
         self.spare.put(batch.builder.take_records(), room);
     }
 
-    /// The broker stored the batch. Returns each record's timestamp in index order: the
-    /// broker's `log_append_time_ms` for `LogAppendTime` topics (when not -1), else `CreateTime`.
-    /// Offsets are the response's base offset plus the index.
-    pub fn complete(
-        &mut self,
-        batch_id: BatchId,
-        log_append_time_ms: i64,
-    ) -> Result<Vec<i64>, AccumulatorError> {
+    /// The broker stored the batch: releases it and returns its record count. Each record's
+    /// metadata (offset: the response's base offset plus its index; timestamp) is its
+    /// future's, which holds what it needs.
+    pub fn complete(&mut self, batch_id: BatchId) -> Result<usize, AccumulatorError> {
         let batch = self.take_in_flight(batch_id)?;
         self.retire(&batch);
-        self.metrics.records_completed += batch.record_count() as u64;
+        let records = batch.record_count();
+        self.metrics.records_completed += records as u64;
         self.metrics.batches_completed += 1;
-        let timestamps = if log_append_time_ms >= 0 {
-            vec![log_append_time_ms; batch.record_count()]
-        } else {
-            batch.timestamps()
-        };
         self.recycle(batch);
-        Ok(timestamps)
+        Ok(records)
     }
 
     /// Fails a batch, queued or in flight; returns its record count. Sequences are not

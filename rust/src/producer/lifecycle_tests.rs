@@ -27,7 +27,7 @@ fn a_gone_batch_lends_its_buffer_to_the_next_batch() {
     let routing = routes(&acc, "t", 1);
     let id = drain_ids(&mut acc, &routing, 100)[0];
     let buffer = acc.in_flight[&id].builder.records_bytes().as_ptr();
-    acc.complete(id, -1).unwrap();
+    acc.complete(id).unwrap();
     assert_eq!(acc.spare.len(), 1);
     assert!(acc.spare.bytes() <= acc.available_memory());
     let next = fill(&mut acc, "t", 2, 1, 0);
@@ -73,30 +73,19 @@ fn decoded_records(acc: &mut Accumulator, partition: i32) -> Vec<Vec<u8>> {
 }
 
 #[test]
-fn complete_releases_memory_and_returns_timestamps() {
+fn complete_releases_memory_and_counts_records() {
     let mut acc = accumulator(config());
     let handles = fill(&mut acc, "t", 0, 3, 0);
     let routing = routes(&acc, "t", 1);
     let id = drain_ids(&mut acc, &routing, 100)[0];
-    assert_eq!(acc.complete(id, -1).unwrap(), [1_000, 1_001, 1_002]);
+    assert_eq!(acc.complete(id).unwrap(), 3);
     assert_eq!(batch_of(handles[2]), id);
     assert_eq!(acc.used_memory(), 0);
     assert_eq!(acc.live_batches(), 0);
     assert_eq!(acc.batch_info(id), None);
-    assert_eq!(
-        acc.complete(id, -1),
-        Err(AccumulatorError::UnknownBatch(id))
-    );
+    assert_eq!(acc.complete(id), Err(AccumulatorError::UnknownBatch(id)));
     let m = acc.metrics();
     assert_eq!((m.records_completed, m.batches_completed), (3, 1));
-
-    fill(&mut acc, "t", 0, 2, 0);
-    let id = drain_ids(&mut acc, &routing, 100)[0];
-    assert_eq!(
-        acc.complete(id, 555).unwrap(),
-        [555, 555],
-        "LogAppendTime wins"
-    );
 }
 
 #[test]
@@ -104,7 +93,7 @@ fn complete_needs_an_in_flight_batch() {
     let mut acc = accumulator(config());
     let h = fill(&mut acc, "t", 0, 1, 0);
     assert_eq!(
-        acc.complete(batch_of(h[0]), -1),
+        acc.complete(batch_of(h[0])),
         Err(AccumulatorError::NotInFlight(batch_of(h[0])))
     );
 }
@@ -172,12 +161,12 @@ fn retried_batches_keep_sequences_and_return_in_sequence_order() {
     assert_eq!(drain_ids(&mut acc, &routing, 100), [a]);
     assert!(drain_ids(&mut acc, &routing, 100).is_empty());
     assert!(acc.ready(100).ready.is_empty());
-    acc.complete(a, -1).unwrap();
+    acc.complete(a).unwrap();
     assert_eq!(drain_ids(&mut acc, &routing, 100), [b]);
-    acc.complete(b, -1).unwrap();
+    acc.complete(b).unwrap();
     assert_eq!(drain_ids(&mut acc, &routing, 100), [c]);
     assert_eq!(decoded(&acc, c).base_sequence, 16);
-    acc.complete(c, -1).unwrap();
+    acc.complete(c).unwrap();
     let d = drain_ids(&mut acc, &routing, 100)[0];
     assert_eq!(
         decoded(&acc, d).base_sequence,
@@ -226,7 +215,7 @@ fn split_replaces_a_batch_at_the_head_with_exact_memory() {
                 .into_iter()
                 .map(|r| r.value.unwrap()),
         );
-        acc.complete(run.batch_id, -1).unwrap();
+        acc.complete(run.batch_id).unwrap();
     }
     assert_eq!(values, (0..8).map(value).collect::<Vec<_>>());
     assert_eq!(acc.metrics().batches_split, 1);
@@ -245,7 +234,7 @@ fn split_pieces_share_the_original_sequence_range() {
         let batch = decoded(&acc, run.batch_id);
         assert_eq!(batch.base_sequence, expected);
         expected += batch.record_count;
-        acc.complete(run.batch_id, -1).unwrap();
+        acc.complete(run.batch_id).unwrap();
     }
     assert_eq!(acc.topics[0].partitions[0].next_sequence, 8);
 }
@@ -340,7 +329,7 @@ fn reset_sequences_renumbers_unacknowledged_batches_from_zero() {
     let a = first[0];
     let b = drain_ids(&mut acc, &routing, 100)[0]; // t-0 seq 8
     let c = drain_ids(&mut acc, &routing, 100)[0]; // t-0 seq 16
-    acc.complete(a, -1).unwrap();
+    acc.complete(a).unwrap();
     acc.retry(b, 100, 0).unwrap();
     // Epoch bump: b (queued again) and c (in flight) restart at 0 under epoch 1.
     acc.set_producer_id(9, 1);
@@ -357,8 +346,8 @@ fn reset_sequences_renumbers_unacknowledged_batches_from_zero() {
     assert_eq!(drain_ids(&mut acc, &routing, 100), [b]);
     let b_batch = decoded(&acc, b);
     assert_eq!((b_batch.producer_epoch, b_batch.base_sequence), (1, 0));
-    acc.complete(b, -1).unwrap();
-    acc.complete(c, -1).unwrap();
+    acc.complete(b).unwrap();
+    acc.complete(c).unwrap();
     let d = drain_ids(&mut acc, &routing, 100)[0];
     assert_eq!(decoded(&acc, d).base_sequence, 16);
 }

@@ -308,7 +308,7 @@ mod tests {
                 for &id in &drained.by_node[0].1 {
                     let sealed = acc.sealed_batch(id).unwrap().len();
                     sent.push((sealed, decoded(acc, id).records.len()));
-                    acc.complete(id, -1).unwrap();
+                    acc.complete(id).unwrap();
                 }
             }
             sent

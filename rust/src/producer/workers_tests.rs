@@ -347,7 +347,7 @@ mod in_the_accumulator {
                     assert_eq!(batch.codec, Codec::Lz4);
                     sequences.push((batch.base_sequence, batch.records.len()));
                     values.extend(batch.records.into_iter().map(|r| r.value.unwrap()));
-                    acc.complete(id, -1).unwrap();
+                    acc.complete(id).unwrap();
                 }
             }
         }
