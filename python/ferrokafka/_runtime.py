@@ -20,6 +20,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 import anyio
+import anyio.lowlevel
 import sniffio
 
 from ferrokafka._logging import UNNAMED, ClientLog
@@ -47,6 +48,19 @@ def current_library() -> str | None:
         return sniffio.current_async_library()
     except sniffio.AsyncLibraryNotFoundError:
         return None
+
+
+def turn_giver() -> Callable[[], Awaitable[None]]:
+    """What gives the other tasks of the running loop one turn: anyio's checkpoint, which
+    looks the running library up on every call (~1 µs), or under asyncio what it comes down
+    to, ``asyncio.sleep(0)``. For a task that gives turns all the time on one loop."""
+    if running_loop() is not None:
+        return _asyncio_turn
+    return anyio.lowlevel.checkpoint
+
+
+async def _asyncio_turn() -> None:
+    await asyncio.sleep(0)
 
 
 def now_ms() -> int:

@@ -39,7 +39,7 @@ from ferrokafka import _native
 from ferrokafka._availability import PartitionAvailability
 from ferrokafka._logging import SENDER, client_log
 from ferrokafka._produce_requests import IDLE_TICK_MS, ProduceRequests
-from ferrokafka._runtime import Signal, now_ms, running_loop
+from ferrokafka._runtime import Signal, now_ms, running_loop, turn_giver
 from ferrokafka.errors import (
     AuthenticationError,
     KafkaConnectionError,
@@ -136,6 +136,7 @@ class Sender(ProduceRequests):
 
     async def run(self) -> None:
         async with anyio.create_task_group() as tasks:
+            give_turn = turn_giver()
             compressed_fd = self._acc.compression_wake_fd()
             if compressed_fd is not None:
                 tasks.start_soon(self._take_compressed, compressed_fd)
@@ -160,7 +161,7 @@ class Sender(ProduceRequests):
                 else:
                     # One turn of the loop before draining more: responses and the
                     # producing tasks get to run (and, under trio, the writers).
-                    await anyio.lowlevel.checkpoint()
+                    await give_turn()
             tasks.cancel_scope.cancel()
 
     async def _round(self, tasks: anyio.abc.TaskGroup) -> int:
