@@ -378,6 +378,36 @@ def test_produce_request_is_built_from_the_sealed_batches() -> None:
         acc.produce_request([999], 1, None, 3, 1, 5000, None)
 
 
+@pytest.mark.parametrize(
+    ("version", "client_id", "transactional_id"),
+    [(3, "client-x", None), (8, None, "txn-1"), (9, "c", None), (12, "ü-client", "t" * 300)],
+)
+def test_produce_request_matches_the_reference_encoder(
+    version: int, client_id: str | None, transactional_id: str | None
+) -> None:
+    """The producer's frames are written in place into a `bytes` object of their computed
+    size; the module-level encoder builds them in a growing buffer. Same bytes, every shape:
+    flexible or not, with and without a client id and a transactional id, two topics."""
+    acc = new_accumulator()
+    fill(acc, "t", 0, 2)
+    fill(acc, "t", 3, 1)
+    fill(acc, "other", 1, 3)
+    route = {**routing(), **routing("other")}
+    ids = [i for ids in acc.drain(route, 1 << 20, 100).values() for i in ids]
+    assert len(ids) == 3
+    frame = acc.produce_request(ids, 42, client_id, version, -1, 5000, transactional_id)
+    batches = [
+        _native.ProduceBatch(
+            acc.batch_info(i).topic, acc.batch_info(i).partition, acc.sealed_batch(i)
+        )
+        for i in ids
+    ]
+    reference = _native.encode_produce_request(
+        42, client_id, version, -1, 5000, transactional_id, batches
+    )
+    assert frame == reference
+
+
 def test_sequences_retries_and_epoch_bump() -> None:
     acc = new_accumulator(idempotent=True)
     fill(acc, "t", 0, 27)  # batches of 8, 8, 8, 3

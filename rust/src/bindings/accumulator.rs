@@ -15,8 +15,10 @@ use super::accumulator_errors::{
 use super::accumulator_results::{BatchEvent, BatchRun, FailedBatch, ReadyCheck, TopicPartition};
 use super::bulk_items::Item;
 use super::errors::config_error;
+use super::frame_bytes::frame_bytes;
 use crate::producer::workers::hand_over_from;
 use crate::producer::{Accumulator, AccumulatorConfig, AccumulatorError, BatchId, Route, TopicId};
+use crate::protocol::produce::ProduceFrame;
 use crate::protocol::RequestHeader;
 use crate::record::{Compression, Header};
 
@@ -305,11 +307,10 @@ impl PyAccumulator {
             correlation_id,
             client_id,
         };
-        let frame = self
-            .inner
-            .produce_request(&ids, &header, acks, timeout_ms, transactional_id)
-            .map_err(to_py)?;
-        Ok(PyBytes::new(py, &frame))
+        let batches = self.inner.sealed_batches(&ids).map_err(to_py)?;
+        let frame = ProduceFrame::new(&header, acks, timeout_ms, transactional_id, &batches)
+            .map_err(|err| to_py(err.into()))?;
+        frame_bytes(py, &frame)
     }
 
     /// The sealed record batch of an in-flight batch (tests and tooling).

@@ -9,6 +9,7 @@ mod accumulator_results;
 mod bulk_items;
 mod delivery;
 mod errors;
+mod frame_bytes;
 mod key_hash;
 mod protocol;
 mod record;

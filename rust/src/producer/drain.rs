@@ -12,6 +12,9 @@ use super::batch::{increment_sequence, Batch, BatchId, Compressing, TopicId};
 use super::error::AccumulatorError;
 use super::ready::Readiness;
 use crate::protocol::produce::encode_produce_request;
+
+/// A batch as a Produce request carries it: topic, partition, sealed bytes.
+pub type RequestBatch<'a> = (&'a str, i32, &'a [u8]);
 use crate::protocol::RequestHeader;
 use crate::record::{Compression, ProducerStamp, RecordError};
 
@@ -309,7 +312,22 @@ impl Accumulator {
         timeout_ms: i32,
         transactional_id: Option<&str>,
     ) -> Result<Vec<u8>, AccumulatorError> {
-        let mut parts: Vec<(&str, i32, &[u8])> = Vec::with_capacity(batch_ids.len());
+        let batches = self.sealed_batches(batch_ids)?;
+        Ok(encode_produce_request(
+            header,
+            acks,
+            timeout_ms,
+            transactional_id,
+            &batches,
+        )?)
+    }
+
+    /// The in-flight batches as a Produce request's `(topic, partition, sealed batch)`.
+    pub fn sealed_batches(
+        &self,
+        batch_ids: &[BatchId],
+    ) -> Result<Vec<RequestBatch<'_>>, AccumulatorError> {
+        let mut parts: Vec<RequestBatch<'_>> = Vec::with_capacity(batch_ids.len());
         for &id in batch_ids {
             let batch = self
                 .in_flight
@@ -321,13 +339,7 @@ impl Accumulator {
                 .ok_or(AccumulatorError::NotInFlight(id))?;
             parts.push((self.topic_name(batch.topic), batch.partition, sealed));
         }
-        Ok(encode_produce_request(
-            header,
-            acks,
-            timeout_ms,
-            transactional_id,
-            &parts,
-        )?)
+        Ok(parts)
     }
 
     /// The sealed bytes of an in-flight batch.

@@ -8,8 +8,8 @@
 
 use std::collections::HashMap;
 
-use super::frame::{begin_request, decode_response, finish_request, RequestHeader};
-use super::wire::{put_uvarint, uvarint_len, DecodeResult, Reader};
+use super::frame::{begin_request, decode_response, RequestHeader};
+use super::wire::{uvarint_len, DecodeResult, Reader};
 use super::{ApiKey, ProtocolError};
 
 /// The leader a partition moved to, sent with `NOT_LEADER_OR_FOLLOWER` (v10+, KIP-951) so the
@@ -73,59 +73,142 @@ pub fn encode_produce_request(
     transactional_id: Option<&str>,
     batches: &[(&str, i32, &[u8])],
 ) -> Result<Vec<u8>, ProtocolError> {
-    let version = header.api_version;
-    let flexible = version >= 9;
-    let invalid = |reason: String| ProtocolError::InvalidRequest {
-        api: ApiKey::Produce,
-        version,
-        reason,
-    };
-    let topics = group_by_topic(batches).map_err(invalid)?;
-    let size = body_size(flexible, transactional_id, &topics).map_err(invalid)?;
+    let frame = ProduceFrame::new(header, acks, timeout_ms, transactional_id, batches)?;
+    let mut buf = Vec::with_capacity(frame.len());
+    frame.write_to(&mut buf);
+    Ok(buf)
+}
 
-    let mut buf = begin_request(ApiKey::Produce, header, size)?;
-    let body_start = buf.len();
-    let put_len = |buf: &mut Vec<u8>, len: usize, wide: bool| {
-        if flexible {
-            put_uvarint(buf, len as u32 + 1);
-        } else if wide {
-            buf.extend_from_slice(&(len as i32).to_be_bytes());
-        } else {
-            buf.extend_from_slice(&(len as i16).to_be_bytes());
-        }
-    };
-    match transactional_id {
-        Some(id) => {
-            put_len(&mut buf, id.len(), false);
-            buf.extend_from_slice(id.as_bytes());
-        }
-        None if flexible => buf.push(0),
-        None => buf.extend_from_slice(&(-1i16).to_be_bytes()),
+/// Where a frame is written: a `Vec` that grows, or a buffer of the frame's exact size (a
+/// Python `bytes` object's, filled in place instead of copied into it).
+pub trait FrameOut {
+    fn put(&mut self, bytes: &[u8]);
+}
+
+impl FrameOut for Vec<u8> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
     }
-    buf.extend_from_slice(&acks.to_be_bytes());
-    buf.extend_from_slice(&timeout_ms.to_be_bytes());
-    put_len(&mut buf, topics.len(), true);
-    for (topic, partitions) in &topics {
-        put_len(&mut buf, topic.len(), false);
-        buf.extend_from_slice(topic.as_bytes());
-        put_len(&mut buf, partitions.len(), true);
-        for &(partition, batch) in partitions {
-            buf.extend_from_slice(&partition.to_be_bytes());
-            put_len(&mut buf, batch.len(), true);
-            buf.extend_from_slice(batch);
+}
+
+/// A Produce request whose size is known before a byte of it is written (size prefix
+/// included): validated and laid out by [`ProduceFrame::new`], written by
+/// [`ProduceFrame::write_to`].
+pub struct ProduceFrame<'a> {
+    /// The size prefix and the request header.
+    head: Vec<u8>,
+    body_size: usize,
+    flexible: bool,
+    acks: i16,
+    timeout_ms: i32,
+    transactional_id: Option<&'a str>,
+    topics: Vec<TopicBatches<'a>>,
+}
+
+impl<'a> ProduceFrame<'a> {
+    pub fn new(
+        header: &RequestHeader<'_>,
+        acks: i16,
+        timeout_ms: i32,
+        transactional_id: Option<&'a str>,
+        batches: &[(&'a str, i32, &'a [u8])],
+    ) -> Result<Self, ProtocolError> {
+        let version = header.api_version;
+        let flexible = version >= 9;
+        let invalid = |reason: String| ProtocolError::InvalidRequest {
+            api: ApiKey::Produce,
+            version,
+            reason,
+        };
+        let topics = group_by_topic(batches).map_err(invalid)?;
+        let body_size = body_size(flexible, transactional_id, &topics).map_err(invalid)?;
+        let mut head = begin_request(ApiKey::Produce, header, 0)?;
+        let size = i32::try_from(head.len() - 4 + body_size).map_err(|_| {
+            invalid(format!(
+                "request of {} bytes exceeds the protocol's 2 GiB limit",
+                head.len() + body_size
+            ))
+        })?;
+        head[..4].copy_from_slice(&size.to_be_bytes());
+        Ok(ProduceFrame {
+            head,
+            body_size,
+            flexible,
+            acks,
+            timeout_ms,
+            transactional_id,
+            topics,
+        })
+    }
+
+    /// The whole frame's size in bytes, size prefix included.
+    pub fn len(&self) -> usize {
+        self.head.len() + self.body_size
+    }
+
+    /// Never true: a frame has at least its size prefix and header.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    /// Writes the frame: exactly [`Self::len`] bytes.
+    pub fn write_to(&self, out: &mut impl FrameOut) {
+        let flexible = self.flexible;
+        let put_len = |out: &mut dyn FnMut(&[u8]), len: usize, wide: bool| {
             if flexible {
-                buf.push(0);
+                let mut varint = [0_u8; 5];
+                out(put_uvarint_into(&mut varint, len as u32 + 1));
+            } else if wide {
+                out(&(len as i32).to_be_bytes());
+            } else {
+                out(&(len as i16).to_be_bytes());
+            }
+        };
+        let mut put = |bytes: &[u8]| out.put(bytes);
+        put(&self.head);
+        match self.transactional_id {
+            Some(id) => {
+                put_len(&mut put, id.len(), false);
+                put(id.as_bytes());
+            }
+            None if flexible => put(&[0]),
+            None => put(&(-1_i16).to_be_bytes()),
+        }
+        put(&self.acks.to_be_bytes());
+        put(&self.timeout_ms.to_be_bytes());
+        put_len(&mut put, self.topics.len(), true);
+        for (topic, partitions) in &self.topics {
+            put_len(&mut put, topic.len(), false);
+            put(topic.as_bytes());
+            put_len(&mut put, partitions.len(), true);
+            for &(partition, batch) in partitions {
+                put(&partition.to_be_bytes());
+                put_len(&mut put, batch.len(), true);
+                put(batch);
+                if flexible {
+                    put(&[0]);
+                }
+            }
+            if flexible {
+                put(&[0]);
             }
         }
         if flexible {
-            buf.push(0);
+            put(&[0]);
         }
     }
-    if flexible {
-        buf.push(0);
+}
+
+/// `value` as an unsigned varint in `buf`; returns the bytes written.
+fn put_uvarint_into(buf: &mut [u8; 5], mut value: u32) -> &[u8] {
+    let mut len = 0;
+    while value >= 0x80 {
+        buf[len] = (value as u8) | 0x80;
+        value >>= 7;
+        len += 1;
     }
-    debug_assert_eq!(buf.len() - body_start, size, "size precomputation is off");
-    finish_request(ApiKey::Produce, version, buf)
+    buf[len] = value as u8;
+    &buf[..=len]
 }
 
 /// Groups batches by topic without reordering partitions within a topic.
