@@ -111,6 +111,30 @@ def test_a_summary_reads_as_the_separate_stats_it_replaces(seed: int) -> None:
         now = measured_at
 
 
+@pytest.mark.parametrize("seed", range(5))
+def test_a_summary_takes_events_at_once_as_one_by_one(seed: int) -> None:
+    """`record_many(total, count, peak)` leaves what ``count`` `record` calls leave: the
+    sender records a round's batches that way."""
+    rng = random.Random(seed)
+    at_once, one_by_one = Summary(ONE_SECOND_TWO_SAMPLES), Summary(ONE_SECOND_TWO_SAMPLES)
+    now = 0
+    for _ in range(200):
+        now += rng.choice([0, 1, 7, 250, 900, 2500])
+        values = [rng.randint(0, 10_000) for _ in range(rng.randint(1, 6))]
+        at_once.record_many(sum(values), len(values), max(values), now)
+        for value in values:
+            one_by_one.record(value, now)
+        measured_at = now + rng.choice([0, 300, 1800])
+        for view in ("events", "values"):
+            got, want = getattr(at_once, view), getattr(one_by_one, view)
+            assert _same(got.rate.measure(measured_at), want.rate.measure(measured_at))
+            assert got.total == want.total
+        for stat in ("avg", "max"):
+            got, want = getattr(at_once.avg_max, stat), getattr(one_by_one.avg_max, stat)
+            assert _same(got.measure(measured_at), want.measure(measured_at))
+        now = measured_at
+
+
 def test_a_summarys_views_are_read_only() -> None:
     summary = Summary(ONE_SECOND_TWO_SAMPLES)
     with pytest.raises(TypeError, match="read only"):

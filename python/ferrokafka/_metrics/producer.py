@@ -53,7 +53,7 @@ class TopicMetrics:
 class _Sent:
     """Batches sent in one `ProducerMetrics.collect`, summed."""
 
-    __slots__ = ("batches", "bytes", "ratios", "record_bytes", "records")
+    __slots__ = ("batches", "bytes", "ratios", "records")
 
     def __init__(self) -> None:
         self.batches = 0
@@ -61,13 +61,18 @@ class _Sent:
         self.bytes = 0
         # Sum of the batches' compression ratios: their average is one record of it.
         self.ratios = 0.0
-        self.record_bytes = 0
 
     def add(self, records: int, size: int, ratio: float) -> None:
         self.batches += 1
         self.records += records
         self.bytes += size
         self.ratios += ratio
+
+    def merge(self, other: _Sent) -> None:
+        self.batches += other.batches
+        self.records += other.records
+        self.bytes += other.bytes
+        self.ratios += other.ratios
 
     def record_into(self, records: Meter, size: Meter, compression: Avg, now: int) -> None:
         records.record(self.records, now)
@@ -120,24 +125,30 @@ class ProducerMetrics:
         if not events:
             return
         now = now_ms()
-        # Sums and averages take the round's sent batches at once, globally and per topic
-        # (a request over thousands of partitions carries thousands of small batches); only
-        # the maximums need each batch's own value.
-        sent = _Sent()
+        # Sums and averages take the round's sent batches at once, per topic and then globally
+        # (a request over thousands of partitions carries thousands of small batches), and the
+        # maximums are kept along: one record per stat and round, not per batch.
         sent_by_topic: dict[str, _Sent] = {}
+        record_bytes = 0
+        size_peak = queue_total = queue_peak = 0
         for event in events:
             kind, topic, records = event.kind, event.topic, event.records
             if kind == SENT:
-                size, raw = event.size_bytes, event.uncompressed_bytes
-                ratio = size / raw if raw else 1.0
-                sent.add(records, size, ratio)
+                size, raw, queue_ms = (
+                    event.size_bytes,
+                    event.uncompressed_bytes,
+                    event.queue_time_ms,
+                )
                 per_topic_sent = sent_by_topic.get(topic)
                 if per_topic_sent is None:
                     per_topic_sent = sent_by_topic[topic] = _Sent()
-                per_topic_sent.add(records, size, ratio)
-                sent.record_bytes += raw - BATCH_OVERHEAD
-                self.batch_size.record(size, now)
-                self.queue_time.record(event.queue_time_ms, now)
+                per_topic_sent.add(records, size, size / raw if raw else 1.0)
+                record_bytes += raw - BATCH_OVERHEAD
+                if size > size_peak:
+                    size_peak = size
+                queue_total += queue_ms
+                if queue_ms > queue_peak:
+                    queue_peak = queue_ms
             elif kind == RETRIED:
                 self.retries.record(records, now)
                 self._topic(topic).retries.record(records, now)
@@ -147,14 +158,19 @@ class ProducerMetrics:
             elif kind == SPLIT:
                 self._topic(topic)  # listed from its first event, whatever its kind
                 self.splits.record(1, now)
-        if sent.batches:
-            sent.record_into(self.records_sent, self.bytes, self.compression, now)
-            self.record_size.record(sent.record_bytes, now, sent.records)
-            for topic, per_topic_sent in sent_by_topic.items():
-                per_topic = self._topic(topic)
-                per_topic_sent.record_into(
-                    per_topic.records, per_topic.bytes, per_topic.compression, now
-                )
+        if not sent_by_topic:
+            return
+        sent = _Sent()
+        for topic, per_topic_sent in sent_by_topic.items():
+            sent.merge(per_topic_sent)
+            per_topic = self._topic(topic)
+            per_topic_sent.record_into(
+                per_topic.records, per_topic.bytes, per_topic.compression, now
+            )
+        sent.record_into(self.records_sent, self.bytes, self.compression, now)
+        self.batch_size.record_many(sent.bytes, sent.batches, size_peak, now)
+        self.queue_time.record_many(queue_total, sent.batches, queue_peak, now)
+        self.record_size.record(record_bytes, now, sent.records)
         if requests and sent.records:
             self.records_per_request.record(sent.records, now, requests)
 

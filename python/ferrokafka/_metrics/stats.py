@@ -236,17 +236,22 @@ class Summary(SampledStat):
         self.avg_max = _SummaryAvgMax(_AvgView(self), _PeakView(self))
 
     def record(self, value: float, now_ms: int, count: int = 1) -> None:
+        self.record_many(value, count, value, now_ms)
+
+    def record_many(self, total: float, count: int, peak: float, now_ms: int) -> None:
+        """``count`` events at once whose values sum to ``total``, the largest ``peak``: what
+        ``count`` calls of `record` would leave, in one."""
         samples = self._samples
         sample = samples[self._current] if samples else self._current_sample(now_ms)
         if now_ms - sample.start_ms >= self._config.window_ms:
             sample = self._advance(now_ms)
-        sample.value += value
-        if value > sample.peak:
-            sample.peak = value
+        sample.value += total
+        if peak > sample.peak:
+            sample.peak = peak
         sample.count += count
         sample.last_event_ms = now_ms
         self.count_total += count
-        self.sum_total += value
+        self.sum_total += total
 
 
 class _SummaryView(SampledStat):
