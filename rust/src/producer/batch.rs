@@ -54,8 +54,11 @@ pub struct Batch {
     /// Producer id, epoch and base sequence once assigned at the first drain (idempotence).
     /// A batch keeps its sequence across retries so the broker can detect duplicates.
     pub stamp: Option<ProducerStamp>,
-    /// The wire bytes, made at the first drain and reused by retries; always match `stamp`.
+    /// The wire bytes of a compressed batch, made at the first drain and reused by retries;
+    /// always match `stamp`. A batch without compression is sealed in its builder's buffer
+    /// instead (`sealed_in_place`). Read both through [`Batch::wire_bytes`].
     pub sealed: Option<Vec<u8>>,
+    pub sealed_in_place: bool,
     /// Compression ahead of the drain, on the worker threads (see `workers.rs`).
     pub compressing: Compressing,
 }
@@ -94,6 +97,7 @@ impl Batch {
             retry_at_ms: 0,
             stamp: None,
             sealed: None,
+            sealed_in_place: false,
             compressing: Compressing::NotStarted,
         }
     }
@@ -115,10 +119,22 @@ impl Batch {
         self.retried && now_ms < self.retry_at_ms
     }
 
+    /// The batch as it goes on the wire, once sealed.
+    pub fn wire_bytes(&self) -> Option<&[u8]> {
+        if self.sealed_in_place {
+            return Some(self.builder.sealed_in_place());
+        }
+        self.sealed.as_deref()
+    }
+
+    pub fn is_sealed(&self) -> bool {
+        self.sealed_in_place || self.sealed.is_some()
+    }
+
     /// Bytes the batch will take in a request: exact once sealed, else as its topic's
     /// compression ratio expects.
     pub fn estimated_wire_size(&self, ratio: &RatioEstimator) -> usize {
-        match &self.sealed {
+        match self.wire_bytes() {
             Some(bytes) => bytes.len(),
             None => ratio.wire_size(self.builder.size_in_bytes()),
         }
@@ -127,7 +143,9 @@ impl Batch {
     /// Changes producer id, epoch or sequence; the sealed bytes follow without recompression.
     pub fn set_stamp(&mut self, stamp: ProducerStamp) {
         self.stamp = Some(stamp);
-        if let Some(sealed) = &mut self.sealed {
+        if self.sealed_in_place {
+            restamp(self.builder.sealed_in_place_mut(), &stamp);
+        } else if let Some(sealed) = &mut self.sealed {
             restamp(sealed, &stamp);
         }
     }
@@ -182,6 +200,46 @@ mod tests {
             (batch.builder.timestamp_of(0), batch.builder.timestamp_of(1)),
             (10, 11)
         );
+    }
+
+    #[test]
+    fn a_batch_sealed_in_place_restamps_in_place() {
+        let mut builder = BatchBuilder::new(10, 0);
+        builder.append(10, Some(b"k"), Some(b"v"), &[]);
+        builder.append(12, None, Some(b"w"), &[]);
+        let expected_records = builder.records_bytes().to_vec();
+        let mut batch = Batch::new(1, TopicId(0), 0, builder, 5);
+        let first = ProducerStamp {
+            producer_id: 7,
+            producer_epoch: 1,
+            base_sequence: 40,
+            transactional: true,
+        };
+        batch.set_stamp(first);
+        batch.builder.seal_in_place(&first).unwrap();
+        batch.sealed_in_place = true;
+        let copied = batch.builder.seal(&first, &Compression::NONE).unwrap();
+        assert_eq!(
+            batch.wire_bytes(),
+            Some(&copied[..]),
+            "in place or copied: same bytes"
+        );
+        let second = ProducerStamp {
+            producer_epoch: 2,
+            base_sequence: 0,
+            ..first
+        };
+        batch.set_stamp(second);
+        let resealed = batch.builder.seal(&second, &Compression::NONE).unwrap();
+        assert_eq!(batch.wire_bytes(), Some(&resealed[..]));
+        let decoded = decode_batches(batch.wire_bytes().unwrap()).unwrap();
+        assert_eq!(
+            (decoded[0].producer_epoch, decoded[0].base_sequence),
+            (2, 0)
+        );
+        assert_eq!(decoded[0].records.len(), 2);
+        // The records are where they were, for a split.
+        assert_eq!(batch.builder.records_bytes(), &expected_records[..]);
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::protocol::produce::encode_produce_request;
 /// A batch as a Produce request carries it: topic, partition, sealed bytes.
 pub type RequestBatch<'a> = (&'a str, i32, &'a [u8]);
 use crate::protocol::RequestHeader;
-use crate::record::{Compression, ProducerStamp, RecordError};
+use crate::record::{Codec, Compression, ProducerStamp, RecordError};
 
 /// The leader of one partition, as the caller's metadata says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,10 +54,24 @@ impl DrainSelection {
     /// the workers compressed only gets its header and checksum.
     pub fn seal(&mut self, compression: &Compression) {
         for (_, batches) in &mut self.nodes {
-            for selected in batches.iter_mut().filter(|s| s.batch.sealed.is_none()) {
+            for selected in batches.iter_mut().filter(|s| !s.batch.is_sealed()) {
                 let batch = &mut selected.batch;
                 let stamp = batch.stamp.unwrap_or(ProducerStamp::NO_PRODUCER);
                 let sealed = match std::mem::take(&mut batch.compressing) {
+                    Compressing::NotStarted if compression.codec == Codec::None => {
+                        // Its header goes into the room left for it: no copy of the records.
+                        selected.compressed_here = true;
+                        match batch.builder.seal_in_place(&stamp) {
+                            Ok(()) => {
+                                batch.sealed_in_place = true;
+                                selected.fresh = true;
+                            }
+                            Err(error) => {
+                                self.errors.insert(batch.id, error);
+                            }
+                        }
+                        continue;
+                    }
                     Compressing::NotStarted => {
                         selected.compressed_here = true;
                         batch.builder.seal(&stamp, compression)
@@ -258,7 +272,7 @@ impl Accumulator {
                 compressed_here,
             } in batches
             {
-                let Some(sealed) = &batch.sealed else {
+                let Some(wire_size) = batch.wire_bytes().map(<[u8]>::len) else {
                     let error = selection.errors.remove(&batch.id).unwrap_or_else(|| {
                         RecordError::Compress {
                             codec: "none",
@@ -274,14 +288,14 @@ impl Accumulator {
                     let raw = batch.builder.size_in_bytes();
                     self.metrics.batches_sealed += 1;
                     self.metrics.uncompressed_bytes += raw as u64;
-                    self.metrics.compressed_bytes += sealed.len() as u64;
+                    self.metrics.compressed_bytes += wire_size as u64;
                     if compressed_here {
                         self.topics[batch.topic.index()]
                             .compression_ratio
-                            .observe(sealed.len(), raw);
+                            .observe(wire_size, raw);
                     }
                 }
-                self.metrics.sent(&batch, sealed.len(), selection.now_ms);
+                self.metrics.sent(&batch, wire_size, selection.now_ms);
                 ids.push(batch.id);
                 self.in_flight.insert(batch.id, batch);
             }
@@ -334,8 +348,7 @@ impl Accumulator {
                 .get(&id)
                 .ok_or(AccumulatorError::NotInFlight(id))?;
             let sealed = batch
-                .sealed
-                .as_deref()
+                .wire_bytes()
                 .ok_or(AccumulatorError::NotInFlight(id))?;
             parts.push((self.topic_name(batch.topic), batch.partition, sealed));
         }
@@ -344,7 +357,7 @@ impl Accumulator {
 
     /// The sealed bytes of an in-flight batch.
     pub fn sealed_batch(&self, batch_id: BatchId) -> Option<&[u8]> {
-        self.in_flight.get(&batch_id)?.sealed.as_deref()
+        self.in_flight.get(&batch_id)?.wire_bytes()
     }
 }
 

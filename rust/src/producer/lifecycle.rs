@@ -119,7 +119,7 @@ impl Accumulator {
         let original = self.take_in_flight(batch_id)?;
         self.retire(&original);
         // The broker found the batch too large: the ratio that sized it was too hopeful.
-        let sealed = original.sealed.as_ref().map_or(0, Vec::len);
+        let sealed = original.wire_bytes().map_or(0, <[u8]>::len);
         self.topics[original.topic.index()]
             .compression_ratio
             .reset_after_split(sealed, original.builder.size_in_bytes());
@@ -251,7 +251,7 @@ impl Accumulator {
             let (never_sent, kept): (Vec<Batch>, Vec<Batch>) = queue
                 .batches
                 .drain(..)
-                .partition(|b| b.sealed.is_none() && b.stamp.is_none());
+                .partition(|b| !b.is_sealed() && b.stamp.is_none());
             queue.batches.extend(kept);
             for batch in never_sent {
                 self.retire(&batch);

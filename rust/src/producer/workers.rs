@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::thread;
 
 use super::batch::{Batch, BatchId, Compressing};
-use crate::record::{compress_records, Codec, Compression, RecordError};
+use crate::record::{compress_buffer, Codec, Compression, RecordError};
 
 /// Most worker threads the pool starts, however many cores there are: a producer's event loop
 /// appends on one core, and more workers than it can feed only take cores from the rest of the
@@ -129,8 +129,9 @@ const WAKE_AFTER_RESULTS: usize = 16;
 /// another batch's bytes.
 pub type Ticket = u64;
 
-/// A batch's records back from a worker, with their compressed form (header room first, see
-/// [`compress_records`]) or why compression failed.
+/// A batch's records back from a worker (its builder's buffer, as `take_records` moved it:
+/// header room, then the records), with their compressed form (header room first, see
+/// [`compress_buffer`]) or why compression failed.
 #[derive(Debug)]
 pub struct Compressed {
     pub batch_id: BatchId,
@@ -181,7 +182,7 @@ impl Mailbox {
             if self.abandoned.load(Ordering::Acquire) {
                 return;
             }
-            let result = compress_records(&records, compression);
+            let result = compress_buffer(&records, compression);
             #[cfg(test)]
             self.compressed.fetch_add(1, Ordering::AcqRel);
             self.post(Compressed {
@@ -258,7 +259,7 @@ impl Sealer {
 
     /// Whether `batch` should go to a worker: never sealed, never handed over, and big enough.
     pub fn wants(&self, batch: &Batch) -> bool {
-        batch.sealed.is_none()
+        !batch.is_sealed()
             && matches!(batch.compressing, Compressing::NotStarted)
             && batch.builder.size_in_bytes() >= self.min_bytes
     }
@@ -272,7 +273,7 @@ impl Sealer {
         }
     }
 
-    /// Queues `records` for the workers (sent by [`Self::submit`]); returns the ticket its
+    /// Queues `records` (a builder's buffer) for the workers (sent by [`Self::submit`]); returns the ticket its
     /// result will carry.
     pub fn hand_over(&mut self, batch_id: BatchId, records: Vec<u8>) -> Ticket {
         let ticket = self.next_ticket;

@@ -23,12 +23,17 @@ pub struct Header<'a> {
 
 /// An open batch: records encoded back to back in one buffer, uncompressed, ready to be sealed
 /// (possibly several times, with different stamps) or split.
+///
+/// The buffer starts with room for the batch header, as Java's `MemoryRecordsBuilder` leaves
+/// it: a batch without compression is sealed by writing its header there
+/// ([`Self::seal_in_place`]), the records never copied; a compressed one is written elsewhere.
 #[derive(Clone, Debug)]
 pub struct BatchBuilder {
     base_timestamp: i64,
     max_timestamp: i64,
-    /// Encoded records without the batch header.
-    records: Vec<u8>,
+    /// [`RECORD_BATCH_OVERHEAD`] bytes of header room, then the encoded records. Empty while
+    /// the records are out for compression ([`Self::take_records`]).
+    buffer: Vec<u8>,
     /// Each record's `CreateTime`, for per-record delivery metadata; 8 bytes a record is small
     /// next to the record itself and saves re-parsing the buffer.
     timestamps: Vec<i64>,
@@ -39,19 +44,18 @@ impl BatchBuilder {
         BatchBuilder {
             base_timestamp,
             max_timestamp: NO_TIMESTAMP,
-            records: Vec::with_capacity(capacity_hint.saturating_sub(RECORD_BATCH_OVERHEAD)),
+            buffer: header_room(Vec::with_capacity(capacity_hint.max(RECORD_BATCH_OVERHEAD))),
             timestamps: Vec::new(),
         }
     }
 
     /// A builder whose records go into `buffer`, emptied first: a buffer that held an earlier
     /// batch keeps its memory pages, which a fresh allocation this large would fault in again.
-    pub fn with_buffer(base_timestamp: i64, mut buffer: Vec<u8>) -> Self {
-        buffer.clear();
+    pub fn with_buffer(base_timestamp: i64, buffer: Vec<u8>) -> Self {
         BatchBuilder {
             base_timestamp,
             max_timestamp: NO_TIMESTAMP,
-            records: buffer,
+            buffer: header_room(buffer),
             timestamps: Vec::new(),
         }
     }
@@ -99,7 +103,7 @@ impl BatchBuilder {
     ) -> usize {
         let body = self.body_size(timestamp, key, value, headers);
         let total = varlong_size(body as i64) + body;
-        let out = &mut self.records;
+        let out = &mut self.buffer;
         out.reserve(total);
         write_varlong(out, body as i64);
         out.push(0); // record attributes: unused in v2
@@ -127,7 +131,7 @@ impl BatchBuilder {
 
     /// `RECORD_BATCH_OVERHEAD` plus the uncompressed records.
     pub fn size_in_bytes(&self) -> usize {
-        RECORD_BATCH_OVERHEAD + self.records.len()
+        RECORD_BATCH_OVERHEAD + self.records_bytes().len()
     }
 
     pub fn base_timestamp(&self) -> i64 {
@@ -146,7 +150,7 @@ impl BatchBuilder {
 
     /// The encoded records, uncompressed, without the batch header.
     pub fn records_bytes(&self) -> &[u8] {
-        &self.records
+        self.buffer.get(RECORD_BATCH_OVERHEAD..).unwrap_or(&[])
     }
 
     /// Encodes the whole batch: header, compressed records, CRC-32C. Does not consume the
@@ -156,20 +160,48 @@ impl BatchBuilder {
         stamp: &ProducerStamp,
         compression: &Compression,
     ) -> Result<Vec<u8>, RecordError> {
-        let body = compress_records(&self.records, compression)?;
+        let body = compress_records(self.records_bytes(), compression)?;
         self.frame(body, stamp, compression.codec)
     }
 
-    /// Moves the encoded records out, for compression elsewhere; until
-    /// [`Self::restore_records`] the builder holds no records bytes (its record count and
-    /// timestamps stay).
+    /// Seals the batch without compression where it is: its header and CRC-32C go into the
+    /// header room, and [`Self::sealed_in_place`] is then the whole batch. Appending after
+    /// this would leave the header stale: a sealed batch takes no more records.
+    pub fn seal_in_place(&mut self, stamp: &ProducerStamp) -> Result<(), RecordError> {
+        let shape = self.shape(Codec::None);
+        write_header(&mut self.buffer, &shape, stamp)
+    }
+
+    /// The batch as [`Self::seal_in_place`] sealed it (header, records), or the header room
+    /// and records of an unsealed one.
+    pub fn sealed_in_place(&self) -> &[u8] {
+        &self.buffer
+    }
+
+    /// [`Self::sealed_in_place`], writable: for [`super::restamp`].
+    pub fn sealed_in_place_mut(&mut self) -> &mut [u8] {
+        &mut self.buffer
+    }
+
+    fn shape(&self, codec: Codec) -> BatchShape {
+        BatchShape {
+            record_count: self.timestamps.len(),
+            base_timestamp: self.base_timestamp,
+            max_timestamp: self.max_timestamp,
+            codec,
+        }
+    }
+
+    /// Moves the buffer out (header room, then the records), for compression elsewhere
+    /// ([`compress_buffer`]) or for a later batch's records; until [`Self::restore_records`]
+    /// the builder holds no records bytes (its record count and timestamps stay).
     pub fn take_records(&mut self) -> Vec<u8> {
-        std::mem::take(&mut self.records)
+        std::mem::take(&mut self.buffer)
     }
 
     /// Puts back what [`Self::take_records`] moved out.
-    pub fn restore_records(&mut self, records: Vec<u8>) {
-        self.records = records;
+    pub fn restore_records(&mut self, buffer: Vec<u8>) {
+        self.buffer = buffer;
     }
 
     /// Writes the header of this batch and its CRC-32C into `body`, which is
@@ -180,13 +212,7 @@ impl BatchBuilder {
         stamp: &ProducerStamp,
         codec: Codec,
     ) -> Result<Vec<u8>, RecordError> {
-        let shape = BatchShape {
-            record_count: self.timestamps.len(),
-            base_timestamp: self.base_timestamp,
-            max_timestamp: self.max_timestamp,
-            codec,
-        };
-        write_header(&mut body, &shape, stamp)?;
+        write_header(&mut body, &self.shape(codec), stamp)?;
         Ok(body)
     }
 
@@ -197,10 +223,11 @@ impl BatchBuilder {
         let mut pieces = Vec::new();
         let mut current =
             BatchBuilder::new(self.base_timestamp, max_bytes.min(self.size_in_bytes()));
+        let records = self.records_bytes();
         let mut pos = 0;
         for &timestamp in &self.timestamps {
-            let (start_of_rest, end) = record_span(&self.records, pos);
-            let rest = &self.records[start_of_rest..end];
+            let (start_of_rest, end) = record_span(records, pos);
+            let rest = &records[start_of_rest..end];
             pos = end;
             let size = current.reencoded_size(timestamp, rest.len());
             if !current.is_empty() && current.size_in_bytes() + size > max_bytes {
@@ -232,7 +259,7 @@ impl BatchBuilder {
             + varlong_size(timestamp.wrapping_sub(self.base_timestamp))
             + varlong_size(self.timestamps.len() as i64)
             + rest.len();
-        let out = &mut self.records;
+        let out = &mut self.buffer;
         write_varlong(out, body as i64);
         out.push(0);
         write_varlong(out, timestamp.wrapping_sub(self.base_timestamp));
@@ -247,6 +274,21 @@ impl BatchBuilder {
 /// completes. Needs nothing but the records, so it can run on any thread.
 pub fn compress_records(records: &[u8], compression: &Compression) -> Result<Vec<u8>, RecordError> {
     compression.compress_after(RECORD_BATCH_OVERHEAD, records)
+}
+
+/// [`compress_records`] of a buffer that [`BatchBuilder::take_records`] moved out.
+pub fn compress_buffer(buffer: &[u8], compression: &Compression) -> Result<Vec<u8>, RecordError> {
+    compress_records(
+        buffer.get(RECORD_BATCH_OVERHEAD..).unwrap_or(&[]),
+        compression,
+    )
+}
+
+/// `buffer` emptied, then filled with the header room a builder starts with.
+fn header_room(mut buffer: Vec<u8>) -> Vec<u8> {
+    buffer.clear();
+    buffer.resize(RECORD_BATCH_OVERHEAD, 0);
+    buffer
 }
 
 /// For the record starting at `pos` in a buffer this module wrote: where its key length starts

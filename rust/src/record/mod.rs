@@ -17,7 +17,7 @@ mod round_trip_tests;
 mod varint;
 
 pub use batch_header::{restamp, ProducerStamp, RECORD_BATCH_OVERHEAD};
-pub use builder::{compress_records, BatchBuilder, Header};
+pub use builder::{compress_buffer, compress_records, BatchBuilder, Header};
 pub use compression::{decompress, Codec, Compression, DEFAULT_DECOMPRESSION_LIMIT};
 pub use error::RecordError;
 pub use reader::{decode_batches, decode_batches_with_limit, DecodedBatch, DecodedRecord};
