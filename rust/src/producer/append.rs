@@ -183,7 +183,8 @@ impl Accumulator {
             // batch_size, though: a compressed batch's limit may be most of a request, and a
             // batch that lingers with a few records would hold all of it.
             let most = fill_limit.min(batch_size.saturating_mul(MOST_BATCH_SIZES_UP_FRONT));
-            let capacity = queue.next_batch_capacity(total, most) - RECORD_BATCH_OVERHEAD;
+            // The builder's buffer holds the batch header's room too: the batch's whole size.
+            let capacity = queue.next_batch_capacity(total, most);
             let mut builder = BatchBuilder::with_buffer(timestamp_ms, self.spare.take(capacity));
             builder.append(timestamp_ms, key, value, headers);
             let mut batch = Batch::new(id, topic_id, partition, builder, now_ms());

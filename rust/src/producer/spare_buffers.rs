@@ -32,21 +32,25 @@ impl SpareBuffers {
         self.buffers.push(buffer);
     }
 
-    /// An empty buffer with room for at least `capacity` bytes: the last one put back if it
-    /// is large enough, else a new one. One too small is freed rather than grown: growing
-    /// copies, and the next batch of its partition would likely want the same size again.
+    /// An empty buffer with room for at least `capacity` bytes: the one put back last among
+    /// those large enough, else a new one, and then the last one put back is freed rather
+    /// than kept for growing: growing copies, and the next batch of its partition would
+    /// likely want the same size again. (Compressed batches come back from the workers out of
+    /// order and in sizes that vary, so the last one alone is often not the one that fits.)
     pub fn take(&mut self, capacity: usize) -> Vec<u8> {
-        match self.buffers.pop() {
-            Some(buffer) => {
-                self.bytes -= buffer.capacity();
-                if buffer.capacity() >= capacity {
-                    buffer
-                } else {
-                    Vec::with_capacity(capacity)
-                }
-            }
-            None => Vec::with_capacity(capacity),
+        let fitting = self
+            .buffers
+            .iter()
+            .rposition(|buffer| buffer.capacity() >= capacity);
+        if let Some(at) = fitting {
+            let buffer = self.buffers.remove(at);
+            self.bytes -= buffer.capacity();
+            return buffer;
         }
+        if let Some(small) = self.buffers.pop() {
+            self.bytes -= small.capacity();
+        }
+        Vec::with_capacity(capacity)
     }
 
     /// Bytes held by spare buffers.
@@ -96,6 +100,19 @@ mod tests {
         assert_eq!((spare.len(), spare.bytes()), (2, 1_000));
         spare.put(Vec::new(), 1_000_000);
         assert_eq!(spare.len(), 2, "an unallocated buffer is not worth keeping");
+    }
+
+    #[test]
+    fn the_latest_buffer_large_enough_is_taken() {
+        let mut spare = SpareBuffers::default();
+        spare.put(Vec::with_capacity(900), 10_000);
+        spare.put(Vec::with_capacity(1_000), 10_000);
+        spare.put(Vec::with_capacity(300), 10_000);
+        assert_eq!(spare.take(800).capacity(), 1_000);
+        assert_eq!((spare.len(), spare.bytes()), (2, 1_200));
+        assert_eq!(spare.take(200).capacity(), 300, "the latest that fits");
+        assert_eq!(spare.take(100).capacity(), 900);
+        assert!(spare.is_empty());
     }
 
     #[test]

@@ -52,11 +52,14 @@ impl BatchBuilder {
     /// A builder whose records go into `buffer`, emptied first: a buffer that held an earlier
     /// batch keeps its memory pages, which a fresh allocation this large would fault in again.
     pub fn with_buffer(base_timestamp: i64, buffer: Vec<u8>) -> Self {
+        // One timestamp per record: room for a buffer's worth of ~128-byte records up front,
+        // so that growing it one record at a time is rare.
+        let records = (buffer.capacity() / 128).clamp(16, 1024);
         BatchBuilder {
             base_timestamp,
             max_timestamp: NO_TIMESTAMP,
             buffer: header_room(buffer),
-            timestamps: Vec::new(),
+            timestamps: Vec::with_capacity(records),
         }
     }
 
