@@ -54,13 +54,22 @@ pub struct Batch {
     /// Producer id, epoch and base sequence once assigned at the first drain (idempotence).
     /// A batch keeps its sequence across retries so the broker can detect duplicates.
     pub stamp: Option<ProducerStamp>,
-    /// The wire bytes of a compressed batch, made at the first drain and reused by retries;
-    /// always match `stamp`. A batch without compression is sealed in its builder's buffer
-    /// instead (`sealed_in_place`). Read both through [`Batch::wire_bytes`].
-    pub sealed: Option<Vec<u8>>,
-    pub sealed_in_place: bool,
+    /// The wire bytes, made at the first drain and reused by retries; always match `stamp`.
+    /// Read through [`Batch::wire_bytes`].
+    pub sealed: Sealed,
     /// Compression ahead of the drain, on the worker threads (see `workers.rs`).
     pub compressing: Compressing,
+}
+
+/// Where a batch's wire bytes are, once its first drain sealed it.
+#[derive(Debug, Default)]
+pub enum Sealed {
+    #[default]
+    No,
+    /// Without compression: the builder's own buffer, whose header room now holds the header.
+    InPlace,
+    /// Compressed: the header and the compressed records.
+    Owned(Vec<u8>),
 }
 
 /// Where a batch's compression stands before its first drain.
@@ -96,8 +105,7 @@ impl Batch {
             retried: false,
             retry_at_ms: 0,
             stamp: None,
-            sealed: None,
-            sealed_in_place: false,
+            sealed: Sealed::No,
             compressing: Compressing::NotStarted,
         }
     }
@@ -121,14 +129,15 @@ impl Batch {
 
     /// The batch as it goes on the wire, once sealed.
     pub fn wire_bytes(&self) -> Option<&[u8]> {
-        if self.sealed_in_place {
-            return Some(self.builder.sealed_in_place());
+        match &self.sealed {
+            Sealed::No => None,
+            Sealed::InPlace => Some(self.builder.sealed_in_place()),
+            Sealed::Owned(bytes) => Some(bytes),
         }
-        self.sealed.as_deref()
     }
 
     pub fn is_sealed(&self) -> bool {
-        self.sealed_in_place || self.sealed.is_some()
+        !matches!(self.sealed, Sealed::No)
     }
 
     /// Bytes the batch will take in a request: exact once sealed, else as its topic's
@@ -143,10 +152,10 @@ impl Batch {
     /// Changes producer id, epoch or sequence; the sealed bytes follow without recompression.
     pub fn set_stamp(&mut self, stamp: ProducerStamp) {
         self.stamp = Some(stamp);
-        if self.sealed_in_place {
-            restamp(self.builder.sealed_in_place_mut(), &stamp);
-        } else if let Some(sealed) = &mut self.sealed {
-            restamp(sealed, &stamp);
+        match &mut self.sealed {
+            Sealed::No => {}
+            Sealed::InPlace => restamp(self.builder.sealed_in_place_mut(), &stamp),
+            Sealed::Owned(bytes) => restamp(bytes, &stamp),
         }
     }
 }
@@ -186,13 +195,13 @@ mod tests {
             transactional: false,
         };
         batch.set_stamp(first);
-        batch.sealed = Some(batch.builder.seal(&first, &Compression::NONE).unwrap());
+        batch.sealed = Sealed::Owned(batch.builder.seal(&first, &Compression::NONE).unwrap());
         batch.set_stamp(ProducerStamp {
             producer_epoch: 2,
             base_sequence: 0,
             ..first
         });
-        let decoded = decode_batches(batch.sealed.as_ref().unwrap()).unwrap();
+        let decoded = decode_batches(batch.wire_bytes().unwrap()).unwrap();
         assert_eq!(decoded[0].producer_epoch, 2);
         assert_eq!(decoded[0].base_sequence, 0);
         assert_eq!(batch.base_sequence(), Some(0));
@@ -217,7 +226,7 @@ mod tests {
         };
         batch.set_stamp(first);
         batch.builder.seal_in_place(&first).unwrap();
-        batch.sealed_in_place = true;
+        batch.sealed = Sealed::InPlace;
         let copied = batch.builder.seal(&first, &Compression::NONE).unwrap();
         assert_eq!(
             batch.wire_bytes(),

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use super::accumulator::Accumulator;
-use super::batch::{increment_sequence, Batch, BatchId, Compressing, TopicId};
+use super::batch::{increment_sequence, Batch, BatchId, Compressing, Sealed, TopicId};
 use super::error::AccumulatorError;
 use super::ready::Readiness;
 use crate::protocol::produce::encode_produce_request;
@@ -61,32 +61,26 @@ impl DrainSelection {
                     Compressing::NotStarted if compression.codec == Codec::None => {
                         // Its header goes into the room left for it: no copy of the records.
                         selected.compressed_here = true;
-                        match batch.builder.seal_in_place(&stamp) {
-                            Ok(()) => {
-                                batch.sealed_in_place = true;
-                                selected.fresh = true;
-                            }
-                            Err(error) => {
-                                self.errors.insert(batch.id, error);
-                            }
-                        }
-                        continue;
+                        batch
+                            .builder
+                            .seal_in_place(&stamp)
+                            .map(|()| Sealed::InPlace)
                     }
                     Compressing::NotStarted => {
                         selected.compressed_here = true;
-                        batch.builder.seal(&stamp, compression)
+                        batch.builder.seal(&stamp, compression).map(Sealed::Owned)
                     }
-                    Compressing::Done(body) => {
-                        body.and_then(|body| batch.builder.frame(body, &stamp, compression.codec))
-                    }
+                    Compressing::Done(body) => body
+                        .and_then(|body| batch.builder.frame(body, &stamp, compression.codec))
+                        .map(Sealed::Owned),
                     Compressing::OnWorker(_) => Err(RecordError::Compress {
                         codec: compression.codec.name(),
                         reason: "drained while its records were on a worker".into(),
                     }),
                 };
                 match sealed {
-                    Ok(bytes) => {
-                        batch.sealed = Some(bytes);
+                    Ok(sealed) => {
+                        batch.sealed = sealed;
                         selected.fresh = true;
                     }
                     Err(error) => {

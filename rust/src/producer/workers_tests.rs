@@ -3,7 +3,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::*;
-use crate::producer::batch::TopicId;
+use crate::producer::batch::{Sealed, TopicId};
 use crate::record::{decode_batches, BatchBuilder, Codec, ProducerStamp, RECORD_BATCH_OVERHEAD};
 
 fn pool(size: usize) -> &'static WorkerPool {
@@ -143,7 +143,7 @@ fn small_and_sealed_batches_stay_with_the_caller() {
     sealer.offer(&mut small);
     assert!(matches!(small.compressing, Compressing::NotStarted));
     let mut retried = closed_batch(2, 200);
-    retried.sealed = Some(vec![0; 61]);
+    retried.sealed = Sealed::Owned(vec![0; 61]);
     sealer.offer(&mut retried);
     assert!(matches!(retried.compressing, Compressing::NotStarted));
     assert_eq!(sealer.on_workers, 0);
